@@ -1,0 +1,3 @@
+from mammoth_math.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""Reading our inputs loudly and writing our outputs safely.
+
+Every loader reports bad input as :class:`InputError` naming file, line and field. Every writer
+either replaces a file atomically (temp file + rename) or appends whole, flushed JSONL lines, so a
+crash never leaves a half-written file behind and a resumed run can trust what it finds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+
+class InputError(ValueError):
+    """Bad input data: the message names the file, the line (1-based) and the field."""
+
+    def __init__(self, path: str | os.PathLike, message: str, line: int | None = None, field: str | None = None):
+        self.path, self.line, self.field = str(path), line, field
+        where = self.path + (f":{line}" if line is not None else "")
+        what = f" field {field!r}:" if field is not None else ""
+        super().__init__(f"{where}:{what} {message}")
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Load one JSON document, naming the file and line on a syntax error."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except json.JSONDecodeError as e:
+        raise InputError(path, f"invalid JSON ({e.msg}, column {e.colno})", line=e.lineno) from None
+    except UnicodeDecodeError as e:
+        raise InputError(path, f"not UTF-8 ({e.reason})") from None
+
+
+def iter_jsonl(path: str | os.PathLike, skip_torn_tail: bool = False) -> Iterator[tuple[int, dict]]:
+    """Yield ``(line_number, object)`` for each non-blank line of a JSONL file.
+
+    ``skip_torn_tail`` ignores a last line without a newline that does not parse: that is what a
+    killed writer leaves behind, and a resuming run must redo that record, not fail on it.
+    """
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        is_last = number == len(lines)
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            if skip_torn_tail and is_last:
+                return
+            raise InputError(path, f"invalid JSON line ({e})", line=number) from None
+        if not isinstance(obj, dict):
+            raise InputError(path, f"expected a JSON object, got {type(obj).__name__}", line=number)
+        yield number, obj
+
+
+def require_fields(obj: Mapping, fields: Sequence[str], path: str | os.PathLike, line: int | None = None) -> None:
+    """Raise :class:`InputError` for the first of ``fields`` missing from ``obj``."""
+    for name in fields:
+        if name not in obj:
+            raise InputError(path, "missing", line=line, field=name)
+
+
+@contextmanager
+def atomic_writer(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
+    """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2) -> None:
+    with atomic_writer(path) as f:
+        json.dump(obj, f, indent=indent, ensure_ascii=False, sort_keys=False)
+        f.write("\n")
+
+
+def write_jsonl(path: str | os.PathLike, rows: Iterable[Mapping]) -> int:
+    """Atomically write ``rows`` as JSONL; returns the number written."""
+    n = 0
+    with atomic_writer(path) as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+class JsonlAppender:
+    """Append records one whole line at a time, flushed, for runs that must resume after a crash.
+
+    On open, a torn last line (no trailing newline) left by a killed writer is cut off first.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _truncate_torn_tail(self.path)
+        self._f = open(self.path, "a", encoding="utf-8")
+
+    def write(self, row: Mapping) -> None:
+        self._f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self._f.flush()
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self) -> JsonlAppender:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _truncate_torn_tail(path: Path) -> None:
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with open(path, "rb+") as f:
+        data = f.read()
+        if data.endswith(b"\n"):
+            return
+        f.truncate(data.rfind(b"\n") + 1)
