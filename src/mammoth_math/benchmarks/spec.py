@@ -1,0 +1,38 @@
+"""What a benchmark is: a spec value (not a class), and the problems it loads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mammoth_math.grading.kinds import AnswerKind
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One test item, with its gold answer already as the grader will read it."""
+
+    benchmark: str
+    id: str  # stable across runs: used to resume and to merge shards
+    question: str  # the text the model sees (options included for multiple choice)
+    gold: str  # the gold answer rendered for its kind: "18", "\\frac{1}{2}", "B", "True", "[1, 2]"
+    kind: AnswerKind
+    options: tuple[str, ...] | None = None  # option texts in letter order, for multiple choice
+    meta: dict[str, Any] = field(default_factory=dict)  # level, subject, type... shown in reports
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    """Everything a run needs to know about one benchmark (bump ``version`` when scores could move)."""
+
+    name: str
+    kind: AnswerKind
+    multiple_choice: bool
+    load_local: Callable[[Path], list[Problem]]  # reads the MAmmoTH file layout under a data dir
+    hub_id: str | None  # Hugging Face dataset id, for users online
+    expected_count: int  # the paper's test-set size
+    version: int = 1
+    rel_tol: float | None = None  # the benchmark's official tolerance, if it has one (TheoremQA: 0.04)
+    show_fields: tuple[str, ...] = ()  # meta fields shown in reports
