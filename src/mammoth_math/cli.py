@@ -38,6 +38,40 @@ def _sandbox_check(args: argparse.Namespace) -> int:
     raise NotImplementedError("sandbox check: issue 2")
 
 
+# --- benchmarks ---------------------------------------------------------------------------------
+
+def _add_benchmarks_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("benchmarks", help="list the ten evaluation benchmarks; with --data-dir, load and count them")
+    p.add_argument("--data-dir", help="MAmmoTH evaluation files (e.g. ../shared/data/eval); checks each loads")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=_benchmarks_list)
+
+
+def _benchmarks_list(args: argparse.Namespace) -> int:
+    from mammoth_math.benchmarks import BENCHMARKS, load_problems
+
+    rows = []
+    for name, spec in BENCHMARKS.items():
+        loaded = len(load_problems(name, args.data_dir)) if args.data_dir else None
+        rows.append({"name": name, "kind": spec.kind.value, "multiple_choice": spec.multiple_choice,
+                     "paper_count": spec.expected_count, "loaded": loaded, "source": spec.source,
+                     "hub_id": spec.hub_id, "version": spec.version})
+    if args.json:
+        _print_json(rows)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("benchmark", "kind", "MC", "paper", "loaded", "source", "hub id")
+        for r in rows:
+            ok = r["loaded"] is None or r["loaded"] == r["paper_count"]
+            loaded = "-" if r["loaded"] is None else f"[{'green' if ok else 'red'}]{r['loaded']}[/]"
+            table.add_row(r["name"], r["kind"], "yes" if r["multiple_choice"] else "", str(r["paper_count"]),
+                          loaded, r["source"], r["hub_id"] or "")
+        Console().print(table)
+    return 0 if all(r["loaded"] in (None, r["paper_count"]) for r in rows) else 1
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mammoth-math {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_sandbox_commands(sub)
+    _add_benchmarks_commands(sub)
     return parser
 
 

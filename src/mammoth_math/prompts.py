@@ -2,22 +2,36 @@
 
 The Alpaca template is MAmmoTH's (Stanford Alpaca's ``prompt_no_input`` / ``prompt_input``): training
 puts the response right after ``### Response:`` and evaluation asks for it there. The PoT trigger
-" Let's write a program." is appended to the instruction, as MAmmoTH's ``run_open.py`` does.
+" Let's write a program." is appended to the instruction, as MAmmoTH's ``run_open.py`` does; multiple
+choice uses its ``alpaca_mc`` form (``run_choice.py``'s default). :func:`build_prompt` is the one entry.
 """
 
 from __future__ import annotations
 
-ALPACA_NO_INPUT = (
-    "Below is an instruction that describes a task. "
-    "Write a response that appropriately completes the request.\n\n"
-    "### Instruction:\n{instruction}\n\n### Response:"
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+# MAmmoTH's prompt_utils: this header, then per exemplar "\n### Instruction:...### Response: {answer}\n", then the
+# query; with no exemplars that is exactly Alpaca's prompt_no_input.
+ALPACA_HEADER = (
+    "Below is an instruction that describes a task. Write a response that appropriately completes the request.\n"
 )
+ALPACA_NO_INPUT = ALPACA_HEADER + "\n### Instruction:\n{instruction}\n\n### Response:"
 ALPACA_WITH_INPUT = (
     "Below is an instruction that describes a task, paired with an input that provides further context. "
     "Write a response that appropriately completes the request.\n\n"
     "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:"
 )
 POT_TRIGGER = " Let's write a program."
+MC_RESPONSE_PREFIX = " Let's solve the multi-choice question step by step.\n"  # the ``alpaca_mc`` form
+CHOICES_LABEL = "Answer Choices: "
+LETTERS = "ABCDEFGHIJ"
+# Where an Alpaca-format answer ends: the model starting a new turn. Chat prompts end on the template's EOS.
+STOP_STRINGS: tuple[str, ...] = ("### Instruction", "### Response")
+
+Mode = Literal["cot", "pot"]
+Messages = tuple[dict[str, str], ...]
 
 
 def alpaca_prompt(instruction: str, input: str = "") -> str:
@@ -30,3 +44,74 @@ def alpaca_prompt(instruction: str, input: str = "") -> str:
 def with_pot_trigger(question: str) -> str:
     """Append the program-of-thought trigger exactly once."""
     return question if question.rstrip().endswith(POT_TRIGGER.strip()) else question + POT_TRIGGER
+
+
+def format_choices(options: Sequence[str]) -> str:
+    """``(A) x (B) y ...``: how MAmmoTH's loaders lay out MMLU options after ``Answer Choices: ``."""
+    if len(options) > len(LETTERS):
+        raise ValueError(f"at most {len(LETTERS)} options, got {len(options)}")
+    return " ".join(f"({letter}) {text}" for letter, text in zip(LETTERS, options))
+
+
+def with_choices(question: str, options: Sequence[str]) -> str:
+    """The question followed by ``\\nAnswer Choices: (A) ...`` (MAmmoTH's MMLU layout)."""
+    return f"{question}\n{CHOICES_LABEL}{format_choices(options)}"
+
+
+def closest_option_prompt(answer: str, options: Sequence[str]) -> str:
+    """MAmmoTH's follow-up asking the model which option is closest to an answer that is not one."""
+    return f"Please find the closest option to {answer[:100]}. The options are {format_choices(options)}"
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    """One few-shot demonstration: a question and the response to show (a rationale, or a program for PoT)."""
+
+    question: str
+    answer: str
+
+
+class PromptSource(Protocol):
+    """Anything with a question and its options (``mammoth_math.benchmarks.Problem`` is one)."""
+
+    question: str
+    options: tuple[str, ...] | None
+
+
+def build_prompt(
+    problem: PromptSource | str,
+    mode: Mode = "cot",
+    exemplars: Sequence[Exemplar] = (),
+    chat: bool = False,
+    system: str | None = None,
+) -> str | Messages:
+    """The prompt for one problem: MAmmoTH's Alpaca text, or chat messages when ``chat``.
+
+    ``pot`` appends the trigger to every instruction (the exemplars' too); a problem with options gets
+    the multiple-choice response prefix. Chat messages go to a chat endpoint or the tokenizer's chat
+    template as they are: user/assistant turns for the exemplars, then the question.
+    """
+    question = problem if isinstance(problem, str) else problem.question
+    multiple_choice = not isinstance(problem, str) and bool(problem.options)
+
+    def instruction(text: str) -> str:
+        return with_pot_trigger(text) if mode == "pot" else text
+
+    if chat:
+        messages: list[dict[str, str]] = [{"role": "system", "content": system}] if system else []
+        for ex in exemplars:
+            messages.append({"role": "user", "content": instruction(ex.question)})
+            messages.append({"role": "assistant", "content": ex.answer})
+        return (*messages, {"role": "user", "content": instruction(question)})
+    response = MC_RESPONSE_PREFIX if multiple_choice else ""
+    shots = "".join(
+        f"\n### Instruction:\n{instruction(ex.question)}\n\n### Response:{response or ' '}{ex.answer}\n"
+        for ex in exemplars
+    )
+    header = f"{system}\n" if system else ALPACA_HEADER
+    return f"{header}{shots}\n### Instruction:\n{instruction(question)}\n\n### Response:{response}"
+
+
+def stop_strings(chat: bool = False) -> tuple[str, ...]:
+    """Stop strings for a prompt built by :func:`build_prompt` (none for chat: the template's EOS ends it)."""
+    return () if chat else STOP_STRINGS

@@ -1,0 +1,42 @@
+"""Backends behind one contract: a list of :class:`GenerationRequest` in, :class:`Completion` s out, in order.
+
+``BACKENDS`` maps a name to a factory; each factory imports its heavy library only when called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from mammoth_math.backends.base import Backend, Completion, GenerationRequest
+
+
+def _hf(model: Any, **options: Any) -> Backend:
+    from mammoth_math.backends.hf import HFBackend
+
+    return HFBackend(model, **options)
+
+
+def _openai(model: Any, **options: Any) -> Backend:
+    from mammoth_math.backends.openai_api import OpenAIBackend
+
+    return OpenAIBackend(model, **options)
+
+
+def _vllm(model: Any, **options: Any) -> Backend:
+    from mammoth_math.backends.vllm_engine import VLLMBackend
+
+    return VLLMBackend(model, **options)
+
+
+BACKENDS: dict[str, Callable[..., Backend]] = {"hf": _hf, "openai": _openai, "vllm": _vllm}
+
+
+def make_backend(name: str, model: Any, **options: Any) -> Backend:
+    """Build backend ``name`` for ``model`` (a path, a hub id, a served model name, or a loaded model)."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    return BACKENDS[name](model, **options)
+
+
+__all__ = ["BACKENDS", "Backend", "Completion", "GenerationRequest", "make_backend"]

@@ -41,3 +41,62 @@ class Backend(Protocol):
     def info(self) -> dict[str, Any]:
         """Backend, model, library versions and settings: written into every results file."""
         ...
+
+
+def cut_at_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:
+    """``text`` up to the first occurrence of any stop string (removed), and whether one was found.
+
+    Every backend cuts here, whatever its engine did, so all return the same text for the same tokens.
+    """
+    cut = min((i for i in (text.find(s) for s in stop if s) if i >= 0), default=-1)
+    return (text[:cut], True) if cut >= 0 else (text, False)
+
+
+def invalid_reason(request: GenerationRequest) -> str | None:
+    """Why a request cannot be served (returned as ``Completion.error``, never raised), or None."""
+    if request.max_new_tokens < 1:
+        return f"max_new_tokens must be >= 1, got {request.max_new_tokens}"
+    if request.n < 1:
+        return f"n must be >= 1, got {request.n}"
+    if request.temperature < 0 or not 0 < request.top_p <= 1:
+        return f"invalid sampling settings: temperature={request.temperature}, top_p={request.top_p}"
+    return None
+
+
+def error_completion(request: GenerationRequest, message: str, seconds: float = 0.0) -> Completion:
+    return Completion(texts=[""] * request.n, seconds=seconds, error=message, finish_reasons=["error"] * request.n)
+
+
+def sampling_settings(request: GenerationRequest) -> dict[str, Any]:
+    """The sampling part of a request, as recorded in results files."""
+    return {"max_new_tokens": request.max_new_tokens, "temperature": request.temperature, "top_p": request.top_p,
+            "n": request.n, "stop": list(request.stop), "seed": request.seed}
+
+
+class SamplingLog:
+    """The distinct sampling settings a backend has served, for ``info()``."""
+
+    def __init__(self) -> None:
+        self._seen: list[dict[str, Any]] = []
+
+    def add(self, requests: Sequence[GenerationRequest]) -> None:
+        for request in requests:
+            settings = sampling_settings(request)
+            if settings not in self._seen:
+                self._seen.append(settings)
+
+    def settings(self) -> list[dict[str, Any]]:
+        return [dict(s) for s in self._seen]
+
+
+def library_versions(*names: str) -> dict[str, str | None]:
+    """Installed versions of ``names`` (None when absent), read from metadata without importing them."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found: dict[str, str | None] = {}
+    for name in ("mammoth-math", "torch", "transformers", "vllm", *names):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found

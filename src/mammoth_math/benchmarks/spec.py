@@ -28,7 +28,7 @@ class BenchmarkSpec:
     """Everything a run needs to know about one benchmark (bump ``version`` when scores could move)."""
 
     name: str
-    kind: AnswerKind
+    kind: AnswerKind  # the kind of most problems; a problem's own ``kind`` wins (NumGLUE, TheoremQA mix kinds)
     multiple_choice: bool
     load_local: Callable[[Path], list[Problem]]  # reads the MAmmoTH file layout under a data dir
     hub_id: str | None  # Hugging Face dataset id, for users online
@@ -36,3 +36,7 @@ class BenchmarkSpec:
     version: int = 1
     rel_tol: float | None = None  # the benchmark's official tolerance, if it has one (TheoremQA: 0.04)
     show_fields: tuple[str, ...] = ()  # meta fields shown in reports
+    source: str = ""  # file or folder under the data dir, e.g. "gsm8k/gsm8k.jsonl"
+    load_hub: Callable[[], list[Problem]] | None = None  # the same problems from ``hub_id`` (needs ``datasets``)
+    convert: Callable[[Any], Problem] | None = None  # one raw record -> Problem (also lays out train exemplars)
+    description: str = ""

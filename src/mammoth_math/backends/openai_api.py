@@ -1,0 +1,181 @@
+"""The ``openai`` backend: any OpenAI-compatible server (vLLM, SGLang, ``transformers serve``, llama.cpp, OpenAI).
+
+Text prompts go to ``/v1/completions``, chat messages to ``/v1/chat/completions``. Requests run
+concurrently on a thread pool sharing one ``httpx`` client. 429, 5xx, timeouts and connection errors
+are retried with exponential backoff (honouring ``Retry-After``); a request that still fails comes
+back as ``Completion(error=...)``, never as an exception and never as text to be graded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal
+
+import httpx
+
+from mammoth_math.backends.base import (
+    Completion,
+    GenerationRequest,
+    SamplingLog,
+    cut_at_stop,
+    error_completion,
+    invalid_reason,
+    library_versions,
+)
+from mammoth_math.progress import bar
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+
+
+class RequestFailed(Exception):
+    """One HTTP attempt failed; ``retry`` says whether another attempt may succeed."""
+
+    def __init__(self, message: str, retry: bool, wait_s: float | None = None):
+        super().__init__(message)
+        self.retry, self.wait_s = retry, wait_s
+
+
+class OpenAIBackend:
+    """Client for an OpenAI-compatible server at ``base_url`` (ending in ``/v1``)."""
+
+    name = "openai"
+
+    def __init__(self, model: str, base_url: str = "http://127.0.0.1:8000/v1", api_key: str | None = None,
+                 endpoint: Literal["auto", "completions", "chat"] = "auto", concurrency: int = 8,
+                 max_retries: int = 5, timeout_s: float = 600.0, backoff_s: float = 1.0, max_backoff_s: float = 60.0,
+                 extra_body: dict[str, Any] | None = None):
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self.endpoint = endpoint
+        self.concurrency = concurrency
+        self.max_retries = max_retries
+        self.timeout_s = timeout_s
+        self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
+        self.extra_body = dict(extra_body or {})
+        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY", "")
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._client = httpx.Client(headers=headers, timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 30.0)),
+                                    limits=httpx.Limits(max_connections=concurrency))
+        self._sampling = SamplingLog()
+
+    def info(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.model, "base_url": self.base_url, "endpoint": self.endpoint,
+                "concurrency": self.concurrency, "max_retries": self.max_retries, "extra_body": self.extra_body,
+                "versions": library_versions("httpx"), "sampling": self._sampling.settings()}
+
+    def close(self) -> None:
+        self._client.close()
+
+    def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
+        self._sampling.add(requests)
+        with bar("generating (openai)", len(requests), enabled=progress) as b, \
+                ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            def one(request: GenerationRequest) -> Completion:
+                try:
+                    return self._complete(request)
+                finally:
+                    b.advance()
+
+            return list(pool.map(one, requests))  # map keeps request order
+
+    # --- one request -----------------------------------------------------------------------------
+
+    def _complete(self, request: GenerationRequest) -> Completion:
+        reason = invalid_reason(request)
+        if reason:
+            return error_completion(request, reason)
+        started = time.perf_counter()
+        texts: list[str] = []
+        reasons: list[str] = []
+        prompt_tokens = completion_tokens = 0
+        attempt_seed = request.seed
+        while len(texts) < request.n:  # servers that ignore ``n`` return one choice: ask again for the rest
+            try:
+                data = self._post_with_retries(request, request.n - len(texts), attempt_seed)
+            except RequestFailed as e:
+                return error_completion(request, str(e), time.perf_counter() - started)
+            choices = sorted(data.get("choices") or [], key=lambda c: c.get("index", 0))
+            if not choices:
+                return error_completion(request, f"server returned no choices: {str(data)[:200]}",
+                                        time.perf_counter() - started)
+            for choice in choices[:request.n - len(texts)]:
+                text, stopped = cut_at_stop(_choice_text(choice), request.stop)
+                texts.append(text)
+                reasons.append("stop" if stopped else str(choice.get("finish_reason") or "stop"))
+            usage = data.get("usage") or {}
+            prompt_tokens = int(usage.get("prompt_tokens") or prompt_tokens)
+            completion_tokens += int(usage.get("completion_tokens") or 0)
+            attempt_seed = None if attempt_seed is None else attempt_seed + len(texts)  # new samples, not repeats
+        return Completion(texts, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                          seconds=time.perf_counter() - started, finish_reasons=reasons)
+
+    def _body(self, request: GenerationRequest, n: int, seed: int | None) -> tuple[str, dict[str, Any]]:
+        chat = self.endpoint == "chat" or (self.endpoint == "auto" and not isinstance(request.prompt, str))
+        body: dict[str, Any] = {"model": self.model, "max_tokens": request.max_new_tokens,
+                                "temperature": request.temperature, "top_p": request.top_p, "n": n}
+        if request.stop:
+            body["stop"] = list(request.stop)
+        if seed is not None:
+            body["seed"] = seed
+        if chat:
+            prompt = request.prompt
+            body["messages"] = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+            return "/chat/completions", {**body, **self.extra_body}
+        if not isinstance(request.prompt, str):
+            raise RequestFailed("chat messages cannot be sent to the completions endpoint (use endpoint='chat')", False)
+        return "/completions", {**body, "prompt": request.prompt, **self.extra_body}
+
+    def _post_with_retries(self, request: GenerationRequest, n: int, seed: int | None) -> dict[str, Any]:
+        path, body = self._body(request, n, seed)
+        last = "no attempt made"
+        for attempt in range(self.max_retries + 1):
+            try:
+                return self._post(path, body)
+            except RequestFailed as e:
+                last = str(e)
+                if not e.retry or attempt == self.max_retries:
+                    break
+                wait = min(self.max_backoff_s, e.wait_s if e.wait_s is not None else self.backoff_s * 2**attempt)
+                wait *= 1 + 0.1 * random.random()  # jitter: concurrent retries do not hit the server in lockstep
+                log.info("retrying %s in %.2f s (attempt %d): %s", path, wait, attempt + 1, e)
+                time.sleep(wait)
+        raise RequestFailed(f"{path} failed after {attempt + 1} attempt(s): {last}", False)
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self._client.post(self.base_url + path, json=body)
+        except httpx.TimeoutException as e:
+            raise RequestFailed(f"timeout ({type(e).__name__})", True) from None
+        except httpx.TransportError as e:  # connection refused/reset, protocol errors
+            raise RequestFailed(f"connection error ({type(e).__name__}: {e})", True) from None
+        if response.status_code != 200:
+            retry = response.status_code in RETRY_STATUS or response.status_code >= 500
+            raise RequestFailed(f"HTTP {response.status_code}: {response.text[:300]}", retry,
+                                _retry_after(response.headers.get("retry-after")))
+        try:
+            data = response.json()
+        except ValueError:
+            raise RequestFailed(f"invalid JSON from server: {response.text[:200]!r}", True) from None
+        if not isinstance(data, dict):
+            raise RequestFailed(f"unexpected response: {str(data)[:200]}", True)
+        return data
+
+
+def _choice_text(choice: dict[str, Any]) -> str:
+    if "message" in choice:
+        return (choice["message"] or {}).get("content") or ""
+    return choice.get("text") or ""
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:  # an HTTP date: fall back to our own backoff
+        return None

@@ -1,0 +1,95 @@
+"""The ``vllm`` backend: in-process vLLM (``pip install 'mammoth-math[vllm]'``), tensor parallel on request.
+
+vLLM schedules the whole list itself (continuous batching), so all prompts go in one call; a
+batch that raises (a prompt longer than the context, say) is split and retried per request, so
+only the bad ones come back as errors. Stop strings are cut again here, as in every backend.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from mammoth_math.backends.base import (
+    Completion,
+    GenerationRequest,
+    SamplingLog,
+    cut_at_stop,
+    error_completion,
+    invalid_reason,
+    library_versions,
+)
+
+log = logging.getLogger(__name__)
+
+
+class VLLMBackend:
+    """``vllm.LLM`` for ``model`` (a path or hub id); extra keyword arguments go to ``vllm.LLM``."""
+
+    name = "vllm"
+
+    def __init__(self, model: str, tensor_parallel_size: int = 1, dtype: str = "auto", seed: int = 0,
+                 gpu_memory_utilization: float = 0.9, max_model_len: int | None = None, **llm_kwargs: Any):
+        from vllm import LLM
+
+        self.model_name = model
+        self.options = {"tensor_parallel_size": tensor_parallel_size, "dtype": dtype, "seed": seed,
+                        "gpu_memory_utilization": gpu_memory_utilization, "max_model_len": max_model_len, **llm_kwargs}
+        self.llm = LLM(model=model, **{k: v for k, v in self.options.items() if v is not None})
+        self.tokenizer = self.llm.get_tokenizer()
+        self._sampling = SamplingLog()
+
+    def info(self) -> dict[str, Any]:
+        return {"backend": self.name, "model": self.model_name, **{k: v for k, v in self.options.items()},
+                "versions": library_versions(), "sampling": self._sampling.settings()}
+
+    def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
+        self._sampling.add(requests)
+        results: list[Completion | None] = [None] * len(requests)
+        valid = []
+        for i, request in enumerate(requests):
+            reason = invalid_reason(request)
+            if reason:
+                results[i] = error_completion(request, reason)
+            else:
+                valid.append(i)
+        for i, completion in zip(valid, self._run([requests[i] for i in valid], progress)):
+            results[i] = completion
+        return [r for r in results if r is not None]
+
+    def _run(self, requests: list[GenerationRequest], progress: bool) -> list[Completion]:
+        from vllm import SamplingParams
+
+        if not requests:
+            return []
+        prompts = [self._render(r.prompt) for r in requests]
+        params = [SamplingParams(n=r.n, temperature=r.temperature, top_p=r.top_p, max_tokens=r.max_new_tokens,
+                                 stop=list(r.stop) or None, seed=r.seed) for r in requests]
+        started = time.perf_counter()
+        try:
+            outputs = self.llm.generate(prompts, params, use_tqdm=progress)
+        except Exception as e:  # isolate the request(s) that broke the batch
+            if len(requests) == 1:
+                return [error_completion(requests[0], f"{type(e).__name__}: {e}")]
+            log.warning("vLLM batch of %d failed (%s); retrying one by one", len(requests), e)
+            return [c for r in requests for c in self._run([r], progress=False)]
+        seconds = (time.perf_counter() - started) / len(requests)
+        completions = []
+        for request, output in zip(requests, outputs):
+            cut = [cut_at_stop(o.text, request.stop) for o in output.outputs]
+            completions.append(Completion(
+                texts=[text for text, _ in cut],
+                prompt_tokens=len(output.prompt_token_ids or []),
+                completion_tokens=sum(len(o.token_ids) for o in output.outputs),
+                seconds=seconds,
+                finish_reasons=["stop" if stopped else str(o.finish_reason)
+                                for (_, stopped), o in zip(cut, output.outputs)],
+            ))
+        return completions
+
+    def _render(self, prompt: str | tuple[dict[str, str], ...]) -> str:
+        if isinstance(prompt, str):
+            return prompt
+        return self.tokenizer.apply_chat_template(list(prompt), tokenize=False, add_generation_prompt=True)

@@ -1,0 +1,253 @@
+"""The MAmmoTH evaluation suite: ten benchmark specs, each a reader plus one record -> Problem converter.
+
+Questions are laid out as MAmmoTH's ``math_eval/data_loader.py`` lays them out (options after
+``Answer Choices:``); gold answers are normalised once here by the grader's ``parse_gold``.
+Sources: the files described in ``../shared/data/README.md``; hub ids where a faithful copy exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from mammoth_math.benchmarks.hub import hub_records
+from mammoth_math.benchmarks.records import Record, read_json_array, read_json_tree, read_jsonl
+from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem
+from mammoth_math.grading.kinds import AnswerKind
+from mammoth_math.prompts import CHOICES_LABEL, LETTERS, with_choices
+
+K = AnswerKind
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _problem(rec: Record, name: str, pid: str, question: str, raw_gold: Any, kind: AnswerKind,
+             options: tuple[str, ...] | None = None, **meta: Any) -> Problem:
+    from mammoth_math.grading import parse_gold  # lazily: grading pulls in sympy and math-verify
+
+    try:
+        gold = parse_gold(raw_gold, kind)
+    except ValueError as e:
+        raise rec.fail("answer", f"gold answer {raw_gold!r} is not a valid {kind.value}: {e}") from None
+    meta = {k: v for k, v in meta.items() if v is not None}
+    return Problem(name, f"{name}/{pid}", question, gold, kind, options, meta)
+
+
+def _letter(rec: Record, field: str, value: str, n_options: int) -> str:
+    letter = value.strip().strip("()").upper()
+    if len(letter) != 1 or letter not in LETTERS[:n_options]:
+        raise rec.fail(field, f"expected an option letter among {LETTERS[:n_options]}, got {value!r}")
+    return letter
+
+
+def inline_options(text: str, lower: bool = False) -> tuple[str, ...]:
+    """Option texts from ``(A) x (B) y ...`` written inside a question (SAT, NumGLUE, TheoremQA)."""
+    letters = LETTERS.lower() if lower else LETTERS
+    tail = text.split(CHOICES_LABEL.strip())[-1] if not lower else text
+    starts: list[tuple[int, int]] = []
+    pos = 0
+    for letter in letters:
+        at = tail.find(f"({letter})", pos)
+        if at < 0:
+            break
+        starts.append((at, at + 3))
+        pos = at + 3
+    texts = [tail[b:(starts[i + 1][0] if i + 1 < len(starts) else len(tail))] for i, (_, b) in enumerate(starts)]
+    texts = [re.sub(r"[\s;,]+$", "", t.strip().lstrip(":").strip()) for t in texts]
+    if texts and lower:  # TheoremQA ends with a question such as "Which option is correct?"
+        texts[-1] = re.sub(r"\.?\s*Which (?:option|one)\b[^?]*\?\s*$", "", texts[-1]).strip()
+    return tuple(t.rstrip(".") if lower else t for t in texts)
+
+
+def _require_options(rec: Record, field: str, options: tuple[str, ...]) -> tuple[str, ...]:
+    if len(options) < 2:
+        raise rec.fail(field, "expected at least two options written as (A) ... (B) ...")
+    return options
+
+
+# --- converters: one record -> one Problem -------------------------------------------------------
+
+
+def gsm8k(rec: Record) -> Problem:
+    answer = rec.get("answer", str)
+    if "####" not in answer:
+        raise rec.fail("answer", "no final '#### <number>' line")
+    return _problem(rec, "gsm8k", str(rec.index), rec.get("question", str).strip(),
+                    answer.split("####")[-1].strip(), K.NUMBER)
+
+
+def math(rec: Record) -> Problem:
+    from mammoth_math.grading import last_boxed
+
+    solution = rec.get("solution", str)
+    boxed = last_boxed(solution)
+    if boxed is None:
+        raise rec.fail("solution", "no \\boxed{...} answer")
+    subject = rec.data.get("_subject") or rec.get("type", str)
+    pid = f"{subject}/{rec.data.get('_file', rec.index)}"
+    return _problem(rec, "math", pid, rec.get("problem", str), boxed, K.EXPRESSION,
+                    level=rec.get("level", str), type=rec.get("type", str))
+
+
+def aqua(rec: Record) -> Problem:
+    raw_options = rec.get("options", list)
+    if not all(isinstance(o, str) for o in raw_options) or len(raw_options) < 2:
+        raise rec.fail("options", "expected a list of at least two strings like 'A)12'")
+    options = tuple(re.sub(r"^\s*[A-J]\s*\)\s*", "", o) for o in raw_options)
+    # MAmmoTH's exact layout, quirks kept (every "(" gets a space before and every ")" one after,
+    # inside option texts too): models were scored on this text.
+    choices = ("(" + "(".join(raw_options)).replace("(", " (").replace(")", ") ")
+    question = rec.get("question", str).strip() + "\n" + CHOICES_LABEL.strip() + choices
+    gold = _letter(rec, "correct", rec.get("correct", str), len(options))
+    return _problem(rec, "aqua", str(rec.index), question, gold, K.CHOICE, options)
+
+
+def numglue(rec: Record) -> Problem:
+    question, answer = rec.get("question", str), rec.get("answer", (int, float, str))
+    raw = str(answer).strip()
+    if CHOICES_LABEL.strip() in question:  # Type_3: a two-way choice written into the question
+        options = _require_options(rec, "question", inline_options(question))
+        return _problem(rec, "numglue", str(rec.index), question, _letter(rec, "answer", raw, len(options)),
+                        K.CHOICE, options, type=rec.data.get("type"))
+    kind = K.NUMBER if _NUMBER.fullmatch(raw.replace(",", "")) else K.TEXT  # three answers are words
+    return _problem(rec, "numglue", str(rec.index), question, raw, kind, type=rec.data.get("type"))
+
+
+def svamp(rec: Record) -> Problem:
+    question = rec.get("Body", str).strip() + " " + rec.get("Question", str).strip()
+    answer = rec.get("Answer", (int, float, str))  # a float in MAmmoTH's file, a string in some hub copies
+    return _problem(rec, "svamp", rec.get("ID", str), question, answer, K.NUMBER,
+                    type=rec.data.get("Type"), equation=rec.data.get("Equation"))
+
+
+def deepmind(rec: Record) -> Problem:
+    raw = rec.get("answer", str).strip()
+    if _NUMBER.fullmatch(raw):
+        kind = K.NUMBER
+    elif raw.startswith("[") or re.fullmatch(r"-?\d+(?:\s+-?\d+)+", raw):  # prime factors; sorted values
+        kind = K.LIST
+    else:
+        kind = K.EXPRESSION  # derivatives such as -20*x
+    return _problem(rec, "deepmind", str(rec.index), rec.get("question", str), raw, kind)
+
+
+def simuleq(rec: Record) -> Problem:
+    raw = str(rec.get("answer", (str, int, float))).strip()
+    kind = K.NUMBER if _NUMBER.fullmatch(raw.replace(",", "")) else K.LIST
+    return _problem(rec, "simuleq", str(rec.index), rec.get("question", str), raw, kind)
+
+
+def sat(rec: Record) -> Problem:
+    question = rec.get("question", str)
+    options = _require_options(rec, "question", inline_options(question))
+    gold = _letter(rec, "answer", rec.get("answer", str), len(options))
+    return _problem(rec, "sat", str(rec.index), question, gold, K.CHOICE, options)
+
+
+def mmlu(rec: Record) -> Problem:
+    choices = rec.get("choices", list)
+    if len(choices) < 2 or not all(isinstance(c, str) for c in choices):
+        raise rec.fail("choices", "expected a list of at least two strings")
+    index = rec.get("answer", int)
+    if not 0 <= index < len(choices):
+        raise rec.fail("answer", f"index {index} outside the {len(choices)} choices")
+    question = with_choices(rec.get("question", str), choices)
+    return _problem(rec, "mmlu_math", str(rec.index), question, LETTERS[index], K.CHOICE, tuple(choices),
+                    subject=rec.data.get("subject"))
+
+
+_THEOREMQA_KINDS = {"integer": K.NUMBER, "float": K.NUMBER, "bool": K.BOOL, "list of integer": K.LIST,
+                    "list of float": K.LIST, "option": K.CHOICE}
+
+
+def theoremqa(rec: Record) -> Problem:
+    question, answer_type = rec.get("Question", str), rec.get("Answer_type", str)
+    if answer_type not in _THEOREMQA_KINDS:
+        raise rec.fail("Answer_type", f"unknown answer type {answer_type!r} (one of {sorted(_THEOREMQA_KINDS)})")
+    kind = _THEOREMQA_KINDS[answer_type]
+    answer = rec.get("Answer", (int, float, bool, list, str))
+    options = None
+    if kind is K.CHOICE:  # one question shows its options only in a picture: options stay unknown
+        found = inline_options(question, lower=True)
+        options = found if len(found) >= 2 else None
+        raw = _letter(rec, "Answer", str(answer), len(options or LETTERS))
+    else:
+        raw = answer  # int, float, bool or list, as the grader expects them
+    pid = str(rec.data.get("id") or rec.index)
+    return _problem(rec, "theoremqa", pid, question, raw, kind, options, answer_type=answer_type,
+                    field=rec.data.get("subfield"), theorem=rec.data.get("theorem"),
+                    picture=rec.data.get("Picture"))
+
+
+# --- hub adapters: reshape a hub row like the local file's record ----------------------------------
+
+
+def _math_hub_row(row: dict[str, Any], config: str | None) -> dict[str, Any]:
+    return {**row, "_subject": config}
+
+
+def _theoremqa_hub_row(row: dict[str, Any], config: str | None) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "Picture"} | {"Picture": None}
+
+
+MATH_SUBJECTS = ("algebra", "counting_and_probability", "geometry", "intermediate_algebra",
+                 "number_theory", "prealgebra", "precalculus")
+MMLU_MATH_SUBJECTS = ("abstract_algebra", "college_mathematics", "elementary_mathematics",
+                      "formal_logic", "high_school_mathematics")
+
+
+def _local(reader: Callable[[Path], list[Record]], source: str, convert: Callable[[Record], Problem],
+           data_dir: Path) -> list[Problem]:
+    return [convert(rec) for rec in reader(Path(data_dir) / source)]
+
+
+def _hub(convert: Callable[[Record], Problem], *args: Any, **kwargs: Any) -> list[Problem]:
+    return [convert(rec) for rec in hub_records(*args, **kwargs)]
+
+
+def _spec(name: str, convert: Callable[[Record], Problem], reader: Callable[[Path], list[Record]], source: str,
+          kind: AnswerKind, count: int, hub: tuple | None = None, **fields: Any) -> BenchmarkSpec:
+    hub_id, hub_kwargs = (hub[0], hub[1]) if hub else (None, {})
+    return BenchmarkSpec(
+        name=name,
+        kind=kind,
+        multiple_choice=fields.pop("multiple_choice", kind is K.CHOICE),
+        load_local=partial(_local, reader, source, convert),
+        hub_id=hub_id,
+        expected_count=count,
+        source=source,
+        load_hub=partial(_hub, convert, hub_id, **hub_kwargs) if hub_id else None,
+        convert=convert,
+        **fields,
+    )
+
+
+SPECS: tuple[BenchmarkSpec, ...] = (
+    _spec("gsm8k", gsm8k, read_jsonl, "gsm8k/gsm8k.jsonl", K.NUMBER, 1319,
+          hub=("openai/gsm8k", {"configs": ("main",)}), description="GSM8K test (grade-school word problems)"),
+    _spec("math", math, read_json_tree, "math", K.EXPRESSION, 5000,
+          hub=("EleutherAI/hendrycks_math", {"configs": MATH_SUBJECTS, "adapt": _math_hub_row}),
+          show_fields=("level", "type"), description="MATH test, the original one-JSON-per-problem tree"),
+    _spec("aqua", aqua, read_jsonl, "AQuA/AQuA.json", K.CHOICE, 254,
+          hub=("deepmind/aqua_rat", {"configs": ("raw",)}), description="AQuA-RAT test, five options"),
+    _spec("numglue", numglue, read_json_array, "numglue/numglue.json", K.NUMBER, 1042, show_fields=("type",),
+          description="NumGLUE, MAmmoTH's sample (Type_3 rows are two-way choices; no hub copy)"),
+    _spec("svamp", svamp, read_json_array, "SVAMP/SVAMP.json", K.NUMBER, 1000,
+          hub=("ChilleD/SVAMP", {"splits": ("train", "test")}), show_fields=("type",),
+          description="SVAMP, all 1,000 problems"),
+    _spec("deepmind", deepmind, read_json_array, "deepmind/deepmind.json", K.NUMBER, 1000,
+          description="DeepMind Mathematics, MAmmoTH's 1,000-problem sample (no hub copy)"),
+    _spec("simuleq", simuleq, read_json_array, "simuleq/simuleq.json", K.NUMBER, 514,
+          description="SimulEq simultaneous equations, MAmmoTH's file (no hub copy)"),
+    _spec("sat", sat, read_json_array, "sat/sat.json", K.CHOICE, 220,
+          description="SAT math via AGIEval, options inline as MAmmoTH wrote them (no hub copy of that layout)"),
+    _spec("mmlu_math", mmlu, read_json_array, "mmlu/mathematics.json", K.CHOICE, 974,
+          hub=("cais/mmlu", {"configs": MMLU_MATH_SUBJECTS}), show_fields=("subject",),
+          description="MMLU's five math subjects"),
+    _spec("theoremqa", theoremqa, read_json_array, "theoremqa/theoremqa_test.json", K.NUMBER, 800,
+          hub=("TIGER-Lab/TheoremQA", {"adapt": _theoremqa_hub_row}), rel_tol=0.04,
+          show_fields=("answer_type", "field"), multiple_choice=False,
+          description="TheoremQA test (int, float, bool, list and option answers)"),
+)

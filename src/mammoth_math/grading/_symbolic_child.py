@@ -1,0 +1,69 @@
+"""The symbolic worker's child process: math-verify and sympy behind a pipe, one JSON request per line.
+
+Run by :mod:`mammoth_math.grading.symbolic`, which kills it on timeout; math-verify's own
+``signal.alarm`` timeouts are switched off here (``parsing_timeout=None``, ``timeout_seconds=None``).
+Only booleans and bounded float reprs go back to the parent, never ``str()`` of a sympy object.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+
+def _parse(answer: str) -> list:
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
+
+    configs = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
+    return parse("\\boxed{" + answer + "}", extraction_config=configs, parsing_timeout=None)
+
+
+def _verify(gold: str, pred: str) -> bool:
+    from math_verify import verify
+
+    g, p = _parse(gold), _parse(pred)
+    return bool(g and p and verify(g, p, timeout_seconds=None))
+
+
+def _evaluate(expr: str) -> str | None:
+    """A real, finite float value of ``expr`` (as ``repr``), or None."""
+    import sympy
+
+    for item in _parse(expr):
+        if isinstance(item, sympy.Basic) and not item.free_symbols:
+            value = sympy.N(item, 30)
+            if value.is_real and value.is_finite:
+                return repr(float(value))
+    return None
+
+
+def _handle(request: dict) -> dict:
+    if request["op"] == "verify":
+        return {"result": _verify(request["gold"], request["pred"])}
+    if request["op"] == "evaluate":
+        return {"result": _evaluate(request["expr"])}
+    if request["op"] == "ping":
+        return {"result": True}
+    return {"error": f"unknown op {request['op']!r}"}
+
+
+def main() -> None:
+    logging.disable(logging.WARNING)
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    sys.stdout = sys.stderr  # library prints must not corrupt the protocol
+    _verify("1", "1")  # load the LaTeX grammar before saying ready
+    out.write('{"ready": true}\n')
+    out.flush()
+    for line in sys.stdin:
+        try:
+            reply = _handle(json.loads(line))
+        except Exception as e:  # model output is data: a failure is a verdict, not a crash
+            reply = {"error": f"{type(e).__name__}"}
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()

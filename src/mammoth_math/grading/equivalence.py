@@ -1,0 +1,154 @@
+"""Equivalence: is a predicted answer the gold answer? Fast exact paths first, math-verify (guarded) last.
+
+``strict`` (default) follows the issue's rules; ``mammoth`` reproduces the MAmmoTH paper's grader
+(:mod:`.mammoth`). Verdicts are cached per (prediction, gold, settings).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+from fractions import Fraction
+from functools import lru_cache
+
+from mammoth_math.grading.extract import Extraction, clean_answer
+from mammoth_math.grading.gold import parse_bool, parse_gold, split_list
+from mammoth_math.grading.kinds import AnswerKind
+from mammoth_math.grading.latex import normalize_latex
+from mammoth_math.grading.numbers import decimal_places, format_number, numbers_match, parse_number
+from mammoth_math.grading.symbolic import symbolic_equal, symbolic_value
+
+K = AnswerKind
+
+
+class GradingMode(str, Enum):
+    STRICT = "strict"  # this project's rules (the issue's)
+    MAMMOTH = "mammoth"  # MAmmoTH's math_eval rules, to compare with published numbers
+
+
+@dataclass(frozen=True)
+class GradeConfig:
+    """Everything besides the two answers that can change a verdict (hashable: it is part of the cache key)."""
+
+    kind: AnswerKind = K.NUMBER
+    mode: GradingMode = GradingMode.STRICT
+    rel_tol: float | None = None  # a benchmark's official tolerance (TheoremQA: 0.04); default 1e-4
+    percent: bool = False  # also accept pred = gold*100 or gold/100 (off: 5 must not match 500)
+    options: tuple[str, ...] | None = None
+    timeout: float | None = None  # seconds for one symbolic comparison (default symbolic.DEFAULT_TIMEOUT)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A grade and how it was reached: ``method`` is exact, numeric, symbolic, timeout, empty, ..."""
+
+    correct: bool
+    method: str
+
+
+def is_equivalent(pred: str | Extraction | None, gold: str, kind: AnswerKind | str = K.NUMBER,
+                  mode: GradingMode | str = GradingMode.STRICT, rel_tol: float | None = None,
+                  options: tuple[str, ...] | None = None, *, percent: bool = False,
+                  timeout: float | None = None) -> bool:
+    """True if ``pred`` (an answer string or an :class:`Extraction`) equals ``gold``; None/"" never does."""
+    config = GradeConfig(AnswerKind(kind), GradingMode(mode), rel_tol, percent,
+                         tuple(options) if options else None, timeout)
+    return judge(pred, gold, config).correct
+
+
+def judge(pred: str | Extraction | None, gold: str, config: GradeConfig) -> Verdict:
+    """The verdict with its method; see :func:`is_equivalent`."""
+    answer = pred.answer if isinstance(pred, Extraction) else pred
+    if answer is None or not str(answer).strip() or gold is None or not str(gold).strip():
+        return Verdict(False, "empty")
+    if len(answer) > 20_000:  # no gold is this long: a runaway generation, not an answer
+        return Verdict(False, "too long")
+    return _judge_cached(str(answer), str(gold), config)
+
+
+@lru_cache(maxsize=200_000)
+def _judge_cached(answer: str, gold: str, config: GradeConfig) -> Verdict:
+    if config.mode is GradingMode.MAMMOTH:
+        from mammoth_math.grading.mammoth import mammoth_equal
+
+        return Verdict(mammoth_equal(answer, gold, config.kind, config.rel_tol), "mammoth")
+    gold = _canonical_gold(gold, config.kind)
+    kind = config.kind
+    if kind is K.CHOICE:
+        letter, _ = clean_answer(answer, kind, config.options)
+        return Verdict(letter == gold, "letter")
+    if kind is K.BOOL:
+        value = clean_answer(answer, kind)[0]
+        return Verdict(value is not None and value == gold, "bool")
+    if kind is K.LIST:
+        return _lists(answer, gold, config)
+    if kind is K.TEXT:
+        if normalize_latex(answer).strip(".").casefold() == normalize_latex(gold).casefold():
+            return Verdict(True, "exact")
+        return _numbers_only(answer, gold, config) or Verdict(False, "text")
+    return _value(answer, gold, config)
+
+
+def _canonical_gold(gold: str, kind: AnswerKind) -> str:
+    try:
+        return parse_gold(gold, kind)
+    except ValueError:
+        return gold.strip()
+
+
+def _numbers_only(answer: str, gold: str, config: GradeConfig) -> Verdict | None:
+    g, p = parse_number(gold), parse_number(answer)
+    if g is None or p is None:
+        return None
+    return Verdict(numbers_match(p, g, config.rel_tol, decimal_places(gold), config.percent), "numeric")
+
+
+def _value(answer: str, gold: str, config: GradeConfig) -> Verdict:
+    """NUMBER and EXPRESSION: plain numbers exactly, then LaTeX spelling, then sympy in the worker."""
+    answer = clean_answer(answer, config.kind)[0] or answer
+    numeric = _numbers_only(answer, gold, config)
+    if numeric is not None:
+        return numeric
+    if normalize_latex(answer) == normalize_latex(gold):
+        return Verdict(True, "exact")
+    g = parse_number(gold)
+    if config.kind is K.NUMBER and g is not None:
+        value = symbolic_value(answer, config.timeout)
+        if value is None or not math.isfinite(value):
+            return Verdict(False, "not a number")
+        return Verdict(numbers_match(Fraction(value), g, config.rel_tol, decimal_places(gold), config.percent),
+                       "numeric (evaluated)")
+    verdict = symbolic_equal(gold, answer, config.timeout)
+    if verdict is None:
+        return Verdict(False, "timeout")
+    return Verdict(verdict, "symbolic")
+
+
+def _lists(answer: str, gold: str, config: GradeConfig) -> Verdict:
+    gold_items, ordered = split_list(gold)
+    pred_items, _ = split_list(answer)
+    if len(gold_items) != len(pred_items):
+        return Verdict(False, "list length")
+    item_config = GradeConfig(K.NUMBER if all(parse_number(g) is not None for g in gold_items) else K.EXPRESSION,
+                              rel_tol=config.rel_tol, timeout=config.timeout)
+    same = lambda p, g: _judge_cached(p, g, item_config).correct  # noqa: E731
+    if ordered:
+        return Verdict(all(same(p, g) for p, g in zip(pred_items, gold_items)), "ordered list")
+    left = list(pred_items)
+    for g in gold_items:
+        hit = next((i for i, p in enumerate(left) if same(p, g)), None)
+        if hit is None:
+            return Verdict(False, "unordered list")
+        left.pop(hit)
+    return Verdict(True, "unordered list")
+
+
+def canonical_number(text: str) -> str | None:
+    """`1,000.0` -> `1000`; None if ``text`` is not a plain number."""
+    value = parse_number(text)
+    return format_number(value) if value is not None else None
+
+
+def parse_bool_answer(text: str) -> bool | None:
+    return parse_bool(text)

@@ -1,0 +1,102 @@
+"""Gold answers, normalised once into the form the grader compares: `1363.0` -> `1363`, `(b)` -> `B`, `[1, 2]`.
+
+Benchmark loaders call :func:`parse_gold` on each raw value; a value that is not of its kind raises
+``ValueError`` so the loader can name the file, record and field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from mammoth_math.grading.kinds import AnswerKind
+from mammoth_math.grading.latex import normalize_latex
+from mammoth_math.grading.numbers import format_number, parse_number
+
+_TRUE = {"true", "yes", "correct", "t", "y"}
+_FALSE = {"false", "no", "incorrect", "f", "n"}
+_LETTER_RE = re.compile(r"^\(?\s*([A-Ja-j])\s*\)?[.:]?$")
+
+
+def parse_gold(raw: Any, kind: AnswerKind | str) -> str:
+    """The canonical text of a raw gold value of ``kind`` (str, int, float, bool or list)."""
+    kind = AnswerKind(kind)
+    if kind is AnswerKind.NUMBER:
+        return _number(raw)
+    if kind is AnswerKind.BOOL:
+        value = parse_bool(str(raw))
+        if value is None:
+            raise ValueError(f"not a boolean: {raw!r}")
+        return str(value)
+    if kind is AnswerKind.CHOICE:
+        letter = parse_letter(str(raw))
+        if letter is None:
+            raise ValueError(f"not an option letter: {raw!r}")
+        return letter
+    if kind is AnswerKind.LIST:
+        items, ordered = split_list(raw)
+        if not items:
+            raise ValueError(f"not a list: {raw!r}")
+        return render_list([_element(i) for i in items], ordered)
+    text = str(raw).strip()
+    if not text:
+        raise ValueError("empty answer")
+    if kind is AnswerKind.EXPRESSION:
+        value = parse_number(text, allow_units=False)
+        return format_number(value) if value is not None and _plain(text) else text.strip("$ ")
+    return text
+
+
+def _plain(text: str) -> bool:
+    """A written-out number (`1363.0`, `-0.5`), not a fraction whose LaTeX form is itself the answer."""
+    return re.fullmatch(r"-?[\d,]*\.?\d+", text.strip()) is not None
+
+
+def _number(raw: Any) -> str:
+    if isinstance(raw, bool):
+        raise ValueError(f"a boolean is not a number: {raw!r}")
+    value = parse_number(repr(raw) if isinstance(raw, float) else str(raw))
+    if value is None:
+        raise ValueError(f"not a number: {raw!r}")
+    return format_number(value)
+
+
+def _element(item: Any) -> str:
+    value = parse_number(str(item), allow_units=False) if not isinstance(item, bool) else None
+    return format_number(value) if value is not None else normalize_latex(str(item))
+
+
+def parse_bool(text: str) -> bool | None:
+    word = text.strip().strip(".").strip("$").lower()
+    word = re.sub(r"^\\text\{(.*)\}$", r"\1", word)
+    return True if word in _TRUE else False if word in _FALSE else None
+
+
+def parse_letter(text: str) -> str | None:
+    m = _LETTER_RE.match(text.strip())
+    return m.group(1).upper() if m else None
+
+
+def split_list(raw: Any) -> tuple[list[Any], bool]:
+    """Items of a list answer and whether order matters: `[..]`, `(..)` and bare `a, b` / `a b c` are ordered,
+    `{..}` (a set) is not."""
+    if isinstance(raw, (list, tuple)):
+        return list(raw), True
+    text = str(raw).strip().strip("$").strip()
+    text = text.replace("\\{", "{").replace("\\}", "}").replace("\\left", "").replace("\\right", "")
+    ordered = not (text.startswith("{") and text.endswith("}"))
+    if text[:1] in "[({" and text[-1:] in "])}":
+        text = text[1:-1]
+    if "," in text or ";" in text:
+        parts = re.split(r"\s*[,;]\s*|\s+and\s+", text)
+    else:
+        parts = text.split()
+    parts = [re.sub(r"^[a-zA-Z]\w*\s*=\s*", "", p).strip() for p in parts]
+    return [p for p in parts if p], ordered
+
+
+def render_list(items: Sequence[str], ordered: bool) -> str:
+    inner = ", ".join(items)
+    return f"[{inner}]" if ordered else f"{{{inner}}}"
+

@@ -1,0 +1,50 @@
+"""What only the hf backend does: load by path, refuse prompts past the context, agree with `transformers serve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mammoth_math.backends import BACKENDS, GenerationRequest, make_backend
+from mammoth_math.prompts import build_prompt
+
+
+def test_registry_names_and_unknown_backend() -> None:
+    assert set(BACKENDS) == {"hf", "openai", "vllm"}
+    with pytest.raises(ValueError, match="unknown backend 'tgi'"):
+        make_backend("tgi", "m")
+
+
+def test_loads_a_saved_model_by_path_and_matches_the_loaded_one(tiny_model_dir: Path, tiny_model) -> None:
+    by_path = make_backend("hf", str(tiny_model_dir), batch_size=2)
+    model, tokenizer = tiny_model
+    loaded = make_backend("hf", model, tokenizer=tokenizer, batch_size=8)
+    requests = [GenerationRequest(build_prompt(q), max_new_tokens=16) for q in ("1+1?", "What is 12*12?", "Q")]
+    assert [c.texts for c in by_path.generate(requests)] == [c.texts for c in loaded.generate(requests)]
+    assert by_path.info()["model"] == str(tiny_model_dir)
+
+
+def test_prompt_past_the_context_is_an_error_for_that_request_only(tiny_model) -> None:
+    model, tokenizer = tiny_model
+    backend = make_backend("hf", model, tokenizer=tokenizer)
+    out = backend.generate([GenerationRequest("12 " * 1100, max_new_tokens=4), GenerationRequest("12", max_new_tokens=4)])
+    assert "exceeds the model's context of 1024" in out[0].error
+    assert out[1].error is None and out[1].completion_tokens == 4
+
+
+def test_seeded_sampling_is_reproducible(tiny_model) -> None:
+    model, tokenizer = tiny_model
+    backend = make_backend("hf", model, tokenizer=tokenizer)
+    request = GenerationRequest("A train", max_new_tokens=12, temperature=1.0, n=4, seed=3)
+    first, again = backend.generate([request])[0], backend.generate([request])[0]
+    assert first.texts == again.texts and len(set(first.texts)) > 1
+
+
+def test_hf_and_transformers_serve_agree_on_greedy_text(tiny_model, served_tiny_model) -> None:
+    """Same weights, same greedy decoding: the in-process and the served backend return the same text."""
+    model, tokenizer = tiny_model
+    hf = make_backend("hf", model, tokenizer=tokenizer)
+    api = make_backend("openai", served_tiny_model.model, base_url=served_tiny_model.base_url)
+    requests = [GenerationRequest(build_prompt(q, "pot"), max_new_tokens=20) for q in ("2+2?", "How many eggs?")]
+    assert [c.texts for c in hf.generate(requests)] == [c.texts for c in api.generate(requests)]
