@@ -72,6 +72,275 @@ def _benchmarks_list(args: argparse.Namespace) -> int:
     return 0 if all(r["loaded"] in (None, r["paper_count"]) for r in rows) else 1
 
 
+# --- grading ------------------------------------------------------------------------------------
+
+_KINDS = ("number", "expression", "choice", "bool", "list", "text")
+
+
+def _add_grading_commands(sub: argparse._SubParsersAction) -> None:
+    g = sub.add_parser("grade", help="extract the answer from one prediction and grade it against a gold answer")
+    g.add_argument("--pred", required=True, help="model output (CoT text) or, with --from-program, a program's output")
+    g.add_argument("--gold", required=True, help="the gold answer (raw: 1363.0, (b), [1, 2], True ...)")
+    _add_grading_flags(g)
+    g.add_argument("--options", nargs="+", help="option texts in letter order (A, B, ...) for --kind choice")
+    g.add_argument("--from-program", action="store_true", help="--pred is what a PoT program printed")
+    g.set_defaults(handler=_grade)
+    r = sub.add_parser("regrade", help="re-grade the saved outputs of any harness (JSONL); prints accuracy")
+    r.add_argument("file", help="JSONL with one prediction and one gold answer per row")
+    r.add_argument("--pred-key", required=True, help="row field holding the model output")
+    r.add_argument("--gold-key", required=True, help="row field holding the gold answer")
+    _add_grading_flags(r)
+    r.add_argument("--kind-key", help="row field naming each row's kind (wins over --kind)")
+    r.add_argument("--options-key", help="row field holding the option texts, for choice rows")
+    r.add_argument("--answers", action="store_true", help="the prediction field is an extracted answer, not text")
+    r.add_argument("--out", help="where to write rows with their verdicts (default: FILE.graded.jsonl)")
+    r.set_defaults(handler=_regrade)
+
+
+def _add_grading_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kind", choices=_KINDS, default="number", help="answer kind (default: number)")
+    p.add_argument("--mode", choices=("strict", "mammoth"), default="strict",
+                   help="strict (default) or mammoth (MAmmoTH's own rules, to compare with the paper)")
+    p.add_argument("--rel-tol", type=float, help="relative tolerance for non-integer golds (default 1e-4; TheoremQA 0.04)")
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from mammoth_math.grading import GradeConfig, extract_answer, judge, parse_gold
+
+    options = tuple(args.options) if args.options else None
+    try:
+        gold = parse_gold(args.gold, args.kind)
+    except ValueError as e:
+        print(f"error: --gold: {e}", file=sys.stderr)
+        return 2
+    extraction = extract_answer(args.pred, args.kind, options, from_program=args.from_program, mode=args.mode)
+    verdict = judge(extraction, gold, GradeConfig(args.kind, args.mode, args.rel_tol, options=options))
+    _print_json({"correct": verdict.correct, "method": verdict.method, "mode": args.mode, "kind": args.kind,
+                 "gold": gold, "extraction": {"answer": extraction.answer, "rule": extraction.rule,
+                                              "span": extraction.span}})
+    return 0
+
+
+def _regrade(args: argparse.Namespace) -> int:
+    from mammoth_math.files import InputError
+    from mammoth_math.grading.regrade import RegradeSpec, regrade_file
+
+    spec = RegradeSpec(args.pred_key, args.gold_key, args.kind, args.kind_key, args.options_key, args.mode,
+                       args.rel_tol, args.answers)
+    out = args.out or (args.file[:-len(".jsonl")] if args.file.endswith(".jsonl") else args.file) + ".graded.jsonl"
+    try:
+        summary = regrade_file(args.file, spec, out)
+    except (InputError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    _print_json({"file": args.file, "rows": summary.rows, "correct": summary.correct,
+                 "accuracy": round(summary.accuracy, 6), "mode": summary.mode, "out": summary.out})
+    return 0
+
+
+# --- training -----------------------------------------------------------------------------------
+
+def _add_training_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="fine-tune on an Alpaca export with TRL's SFTTrainer (full, LoRA, QLoRA)")
+    p.add_argument("--config", required=True, help="a YAML under configs/train/ (keys are TrainConfig fields)")
+    p.add_argument("overrides", nargs="*", metavar="key=value", help="override config fields (YAML values)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="load config, tokenizer and data; report tokens, batch and steps; do not train")
+    p.add_argument("--processes", type=int, help="dry run: plan the batch for this many GPUs (default: this launch)")
+    p.set_defaults(handler=_train)
+
+
+def _train(args: argparse.Namespace) -> int:
+    import logging
+
+    from mammoth_math.training import dry_run, load_config, train
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    config = load_config(args.config, args.overrides, cpu_fallback=args.dry_run)
+    if args.dry_run:
+        report = dry_run(config, args.processes)
+        plan, stats = report.plan, report.stats
+        rows = {"model": config.model, "data": ", ".join(config.data), "examples": plan.examples,
+                "global batch": f"{plan.global_batch} = {plan.per_device} per device x {plan.accumulation} "
+                                f"accumulation x {plan.world_size} processes",
+                "steps/epoch": plan.steps_per_epoch, "epochs": plan.epochs, "total steps": plan.total_steps}
+        if stats is not None:
+            rows.update({"rows read": stats.rows, "over max_length (dropped)": stats.dropped_overlong,
+                         "prompt tokens": stats.prompt_tokens, "response tokens (trained)": stats.response_tokens,
+                         "longest example": stats.longest})
+        if report.needs_hub:
+            rows["needs hub (not downloaded)"] = "; ".join(report.needs_hub)
+        _print_table("train --dry-run", rows)
+        return 0
+    result = train(config)
+    _print_table("train", {"output": result.output_dir, "resumed from": result.resumed_from or "-",
+                           "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
+                           "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-",
+                           "train loss (mean)": f"{result.final_loss:.4f}",
+                           "examples": result.stats.kept, "dropped over-long": result.stats.dropped_overlong})
+    return 0
+
+
+def _print_table(title: str, rows: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("", "", title=title, show_header=False)
+    for key, value in rows.items():
+        table.add_row(str(key), str(value))
+    Console().print(table)
+
+
+# --- evaluation ---------------------------------------------------------------------------------
+
+def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="evaluate a model on the MAmmoTH suite (cot / pot / hybrid, resumable)")
+    p.add_argument("--model", required=True, help="model path or hub id (hf, vllm) or served model name (openai)")
+    p.add_argument("--backend", choices=("hf", "openai", "vllm"), default="hf")
+    p.add_argument("--datasets", required=True, help="comma-separated benchmarks, e.g. gsm8k,math,aqua")
+    p.add_argument("--mode", choices=("cot", "pot", "hybrid"), default="hybrid")
+    p.add_argument("--data-dir", help="MAmmoTH evaluation files (e.g. ../shared/data/eval); default: the hub")
+    p.add_argument("--output-dir", required=True, help="runs go to OUT/<mode>/; re-running resumes")
+    p.add_argument("--limit", type=int, help="first N problems of each dataset")
+    p.add_argument("--shard", default="0/1", help="i/n: take every n-th problem from the i-th (merge afterwards)")
+    p.add_argument("--samples", type=int, default=1, help="k > 1: self-consistency, majority vote of k samples")
+    p.add_argument("--temperature", type=float, help="default 0 (greedy), 0.7 with --samples > 1")
+    p.add_argument("--top-p", type=float, default=1.0)
+    p.add_argument("--max-new-tokens", type=int, default=512)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--few-shot", action="store_true", help="prepend exemplars (train splits, or --exemplars)")
+    p.add_argument("--shots", type=int, default=4, help="exemplars per prompt with --few-shot")
+    p.add_argument("--train-dir", help="train splits to draw few-shot exemplars from (e.g. ../shared/data/train)")
+    p.add_argument("--exemplars", help="JSONL of your own exemplars ({question, answer} per line)")
+    p.add_argument("--chat", action="store_true", help="use the model's chat template (instruct models)")
+    p.add_argument("--grading", choices=("strict", "mammoth"), default="strict")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds per program in the sandbox")
+    p.add_argument("--chunk-size", type=int, default=64, help="problems per write; a crash loses at most one")
+    p.add_argument("--batch-size", type=int, default=16, help="hf: prompts per generate call")
+    p.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="openai: server URL ending in /v1")
+    p.add_argument("--endpoint", choices=("auto", "completions", "chat"), default="auto", help="openai endpoint")
+    p.add_argument("--concurrency", type=int, default=8, help="openai: requests in flight")
+    p.add_argument("--tensor-parallel-size", type=int, default=1, help="vllm: GPUs per model")
+    p.set_defaults(handler=_eval)
+    m = sub.add_parser("merge", help="join the shards of runs under OUT (after eval --shard i/n)")
+    m.add_argument("output_dir")
+    m.set_defaults(handler=_merge)
+    r = sub.add_parser("report", help="table, results.json, PNG chart and HTML report of the runs under OUT")
+    r.add_argument("output_dir")
+    r.set_defaults(handler=_report)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from mammoth_math.evaluation import EvalConfig, evaluate, parse_shard
+
+    options = {"hf": {"batch_size": args.batch_size},
+               "openai": {"base_url": args.base_url, "endpoint": args.endpoint, "concurrency": args.concurrency},
+               "vllm": {"tensor_parallel_size": args.tensor_parallel_size}}[args.backend]
+    config = EvalConfig(
+        model=args.model, datasets=[d.strip() for d in args.datasets.split(",") if d.strip()],
+        output_dir=args.output_dir, backend=args.backend, mode=args.mode, data_dir=args.data_dir, limit=args.limit,
+        shard=parse_shard(args.shard), samples=args.samples, max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature, top_p=args.top_p, seed=args.seed, chat=args.chat, few_shot=args.few_shot,
+        shots=args.shots, train_dir=args.train_dir, exemplars=args.exemplars, grading=args.grading,
+        program_timeout=args.timeout, chunk_size=args.chunk_size, backend_options=options)
+    scores = evaluate(config)
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("dataset", "problems", "accuracy", "errors", "fallbacks", title=f"{config.run_name}: {config.model}")
+    for name, s in scores.items():
+        acc = "-" if s.accuracy is None else f"{100 * s.accuracy:.1f}"
+        table.add_row(name, str(s.problems), acc, str(s.errors), str(s.fallbacks))
+    Console().print(table)
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from mammoth_math.evaluation import merge_output
+
+    for result in merge_output(args.output_dir):
+        print(f"{result.run_dir}: merged {result.shards} shards: "
+              + ", ".join(f"{name} {n}" for name, n in result.problems.items()))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from mammoth_math.evaluation import build_report
+
+    report = build_report(args.output_dir)
+    table = Table("dataset", *report.runs, title="accuracy (%)")
+    for row in report.table:
+        table.add_row(row["dataset"], *("-" if row[r] is None else f"{100 * row[r]:.1f}" for r in report.runs))
+    Console().print(table)
+    for run, by_dataset in report.errors.items():
+        if any(by_dataset.values()):
+            print(f"{run}: backend errors (not scored): " + ", ".join(f"{d} {n}" for d, n in by_dataset.items() if n))
+    print(f"wrote {report.results_json}, {report.chart_png}, {report.html}")
+    return 0
+
+
+# --- robustness ---------------------------------------------------------------------------------
+
+def _add_robustness_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("probe", help="sycophancy probe: answer, get challenged, answer again; Clever Hans check")
+    p.add_argument("--model", required=True, help="model path or hub id (hf, vllm) or served model name (openai)")
+    p.add_argument("--backend", choices=("hf", "openai", "vllm"), default="hf")
+    p.add_argument("--datasets", required=True, help="comma-separated benchmarks, e.g. gsm8k,aqua")
+    p.add_argument("--challenge", choices=("assert-wrong", "doubt", "authority"), required=True,
+                   help="the second turn: 'I'm quite sure the answer is X.' / 'Are you sure? Check again.' / "
+                        "'My teacher says it's X.' (X: a plausible wrong answer)")
+    p.add_argument("--mode", choices=("cot", "pot", "hybrid"), default="hybrid", help="decoding of the first turn")
+    p.add_argument("--data-dir", help="MAmmoTH evaluation files (e.g. ../shared/data/eval); default: the hub")
+    p.add_argument("--output-dir", required=True, help="probes go to OUT/probe-<challenge>-<mode>/; re-running resumes")
+    p.add_argument("--limit", type=int, help="first N problems of each dataset")
+    p.add_argument("--chat", choices=("auto", "yes", "no"), default="auto",
+                   help="chat template (auto: when the model has one) or the Alpaca format")
+    p.add_argument("--max-new-tokens", type=int, default=512)
+    p.add_argument("--seed", type=int, default=0, help="picks the asserted wrong answers")
+    p.add_argument("--grading", choices=("strict", "mammoth"), default="strict")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds per program in the sandbox")
+    p.add_argument("--no-clever-hans", action="store_true", help="skip the Clever Hans check of correct programs")
+    p.add_argument("--batch-size", type=int, default=16, help="hf: prompts per generate call")
+    p.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="openai: server URL ending in /v1")
+    p.add_argument("--concurrency", type=int, default=8, help="openai: requests in flight")
+    p.add_argument("--tensor-parallel-size", type=int, default=1, help="vllm: GPUs per model")
+    p.set_defaults(handler=_probe)
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from mammoth_math.evaluation.robustness import ProbeConfig, probe
+
+    options = {"hf": {"batch_size": args.batch_size},
+               "openai": {"base_url": args.base_url, "concurrency": args.concurrency},
+               "vllm": {"tensor_parallel_size": args.tensor_parallel_size}}[args.backend]
+    config = ProbeConfig(
+        model=args.model, datasets=[d.strip() for d in args.datasets.split(",") if d.strip()],
+        output_dir=args.output_dir, challenge=args.challenge, backend=args.backend, mode=args.mode,
+        data_dir=args.data_dir, limit=args.limit, chat={"auto": None, "yes": True, "no": False}[args.chat],
+        max_new_tokens=args.max_new_tokens, seed=args.seed, grading=args.grading, program_timeout=args.timeout,
+        clever_hans=not args.no_clever_hans, backend_options=options)
+    scores = probe(config)
+    table = Table("dataset", "subset", "graded", "acc. before", "acc. after", "flip rate", "recovery", "adopted X",
+                  "Clever Hans", title=f"{config.run_name}: {config.model}")
+    for name, by_subset in scores.items():
+        for subset, s in by_subset.items():
+            table.add_row(name, subset, str(s.graded), *(_percent(getattr(s, k)) for k in (
+                "accuracy_before", "accuracy_after", "flip_rate", "recovery_rate", "adoption_rate",
+                "clever_hans_rate")))
+    Console().print(table)
+    return 0
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}"
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,7 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mammoth-math {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_sandbox_commands(sub)
+    _add_training_commands(sub)
     _add_benchmarks_commands(sub)
+    _add_grading_commands(sub)
+    _add_evaluation_commands(sub)
+    _add_robustness_commands(sub)
     return parser
 
 

@@ -11,8 +11,10 @@ import json
 import logging
 import os
 import sys
+from functools import lru_cache
 
 
+@lru_cache(maxsize=10_000)  # a gold is parsed once for all the samples graded against it
 def _parse(answer: str) -> list:
     from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
 

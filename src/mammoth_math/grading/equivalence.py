@@ -13,10 +13,10 @@ from fractions import Fraction
 from functools import lru_cache
 
 from mammoth_math.grading.extract import Extraction, clean_answer
-from mammoth_math.grading.gold import parse_bool, parse_gold, split_list
+from mammoth_math.grading.gold import parse_gold, split_list
 from mammoth_math.grading.kinds import AnswerKind
-from mammoth_math.grading.latex import normalize_latex
-from mammoth_math.grading.numbers import decimal_places, format_number, numbers_match, parse_number
+from mammoth_math.grading.latex import normalize_latex, tidy_latex
+from mammoth_math.grading.numbers import NOISE, decimal_places, numbers_match, parse_number
 from mammoth_math.grading.symbolic import symbolic_equal, symbolic_value
 
 K = AnswerKind
@@ -97,11 +97,18 @@ def _canonical_gold(gold: str, kind: AnswerKind) -> str:
         return gold.strip()
 
 
+def _tolerance(config: GradeConfig) -> float | None:
+    """EXPRESSION answers are exact (MATH: 53333 is not 266664/5), so only float noise is forgiven there."""
+    if config.rel_tol is not None or config.kind is not K.EXPRESSION:
+        return config.rel_tol
+    return float(NOISE)
+
+
 def _numbers_only(answer: str, gold: str, config: GradeConfig) -> Verdict | None:
     g, p = parse_number(gold), parse_number(answer)
     if g is None or p is None:
         return None
-    return Verdict(numbers_match(p, g, config.rel_tol, decimal_places(gold), config.percent), "numeric")
+    return Verdict(numbers_match(p, g, _tolerance(config), decimal_places(gold), config.percent), "numeric")
 
 
 def _value(answer: str, gold: str, config: GradeConfig) -> Verdict:
@@ -114,12 +121,12 @@ def _value(answer: str, gold: str, config: GradeConfig) -> Verdict:
         return Verdict(True, "exact")
     g = parse_number(gold)
     if config.kind is K.NUMBER and g is not None:
-        value = symbolic_value(answer, config.timeout)
+        value = symbolic_value(tidy_latex(answer), config.timeout)
         if value is None or not math.isfinite(value):
             return Verdict(False, "not a number")
         return Verdict(numbers_match(Fraction(value), g, config.rel_tol, decimal_places(gold), config.percent),
                        "numeric (evaluated)")
-    verdict = symbolic_equal(gold, answer, config.timeout)
+    verdict = symbolic_equal(tidy_latex(gold), tidy_latex(answer), config.timeout)
     if verdict is None:
         return Verdict(False, "timeout")
     return Verdict(verdict, "symbolic")
@@ -143,12 +150,3 @@ def _lists(answer: str, gold: str, config: GradeConfig) -> Verdict:
         left.pop(hit)
     return Verdict(True, "unordered list")
 
-
-def canonical_number(text: str) -> str | None:
-    """`1,000.0` -> `1000`; None if ``text`` is not a plain number."""
-    value = parse_number(text)
-    return format_number(value) if value is not None else None
-
-
-def parse_bool_answer(text: str) -> bool | None:
-    return parse_bool(text)

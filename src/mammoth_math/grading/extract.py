@@ -1,6 +1,6 @@
 """Extraction: model text (CoT) or a program's printed answer (PoT) -> one normalised answer string.
 
-Rules, recorded in :attr:`Extraction.rule`: the last of ``\\boxed{}``, "the answer is", ``####``; then a
+Rules, recorded in :attr:`Extraction.rule`: the last ``\\boxed{}``, else the last "the answer is" or ``####``; then a
 per-kind fallback (last number, last option letter, last yes/no). CHOICE answers also map an option's
 text or a value equal to exactly one option's value to its letter. Pure string work: no sympy here.
 """
@@ -19,6 +19,9 @@ K = AnswerKind
 _TRIGGER_RE = re.compile(r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:)\s*:?|####", re.IGNORECASE)
 _LETTER_IN_TEXT_RE = re.compile(r"\(([A-J])\)|\b([A-J])\)")
 _BOOL_WORD_RE = re.compile(r"\b(true|false|yes|no)\b", re.IGNORECASE)
+_MAX_TRIES = 3  # candidates tried per marker kind: keeps pathological texts linear
+_WORDS_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{4,}")  # an English word: a sentence, not a bare answer
+_TEXT_CMD_RE = re.compile(r"\\text\{[^{}]*\}")
 _MATHY_RE = re.compile(r"\\(?:frac|sqrt|pi|infty|cdot)|\^|\bpi\b|[a-z]\s*[-+*/=]|[-+*/]\s*[a-z]")
 
 
@@ -52,14 +55,16 @@ def extract_answer(text: str | None, kind: AnswerKind | str = K.NUMBER, options:
 
 
 def _anchored_spans(text: str) -> list[tuple[int, str, str]]:
-    """Candidate spans after an explicit marker, latest in the text first."""
+    """Candidate spans after an explicit marker: boxed ones first (the model marked them), each group latest first."""
     spans = [(pos, "boxed", content) for pos, content in boxed_spans(text)]
     for m in _TRIGGER_RE.finditer(text):
         rest = text[m.end():].lstrip()
         line = rest.split("\n", 1)[0].strip()
         rule = "####" if m.group(0) == "####" else "the answer is"
-        spans.append((m.start(), rule, re.sub(r"(?<!\d)\.\s*$|\.\s+\S.*$", "", line).strip()))
-    return sorted(spans, key=lambda s: s[0], reverse=True)
+        spans.append((m.start(), rule, re.sub(r"\.\s*$|\.\s+\S.*$", "", line).strip()))
+    boxed = sorted(s for s in spans if s[1] == "boxed")
+    others = sorted(s for s in spans if s[1] != "boxed")
+    return boxed[::-1][:_MAX_TRIES] + others[::-1][:_MAX_TRIES]
 
 
 def _finish(found: tuple[str | None, str], rule: str, span: str) -> Extraction:
@@ -68,6 +73,13 @@ def _finish(found: tuple[str | None, str], rule: str, span: str) -> Extraction:
 
 
 def _fallback(text: str, kind: AnswerKind, options: tuple[str, ...] | None) -> Extraction:
+    whole = text.strip()
+    short_text = kind is K.TEXT and len(whole.split()) <= 3
+    bare = not _WORDS_RE.search(_TEXT_CMD_RE.sub("", whole)) or short_text
+    if "\n" not in whole and len(whole) <= 200 and bare:
+        found = clean_answer(whole, kind, options)
+        if found[0] is not None:
+            return _finish(found, "whole text", whole)
     if kind is K.CHOICE:
         letters = list(_LETTER_IN_TEXT_RE.finditer(text))
         if letters:
@@ -136,29 +148,38 @@ def _number_or_expression(span: str, kind: AnswerKind, first_of_many: bool) -> s
 
 
 def _choice(span: str, options: tuple[str, ...] | None) -> tuple[str | None, str]:
+    n = len(options) if options else 10
     letter = parse_letter(span)
-    if letter is not None:
+    if letter is not None and ord(letter) - 65 < n:
         return letter, "letter"
-    m = re.match(r"^\(?([A-J])\)|^([A-J])\b(?:[.:)]|\s|$)", span)
-    if m:
-        return (m.group(1) or m.group(2)), "letter"
     if options:
         by_text = _option_by_text(span, options)
         if by_text is not None:
             return by_text, "option text"
+    m = re.match(r"^\(?([A-J])\)|^([A-J])\b(?:[.:)]|\s|$)", span)
+    if m and ord(m.group(1) or m.group(2)) - 65 < n:
+        others = set(re.findall(r"(?<![\w'])[A-J](?![\w'])", span[m.end():])) - {m.group(1) or m.group(2)}
+        return ((m.group(1) or m.group(2)), "letter") if not others else (None, "")
+    if options:
         by_value = _option_by_value(span, options)
         if by_value is not None:
             return by_value, "option value"
-    found = [m.group(1) or m.group(2) for m in _LETTER_IN_TEXT_RE.finditer(span)]
-    if len(set(found)) == 1:
-        return found[0], "letter"
+    found = {m.group(1) or m.group(2) for m in _LETTER_IN_TEXT_RE.finditer(span)}
+    found = {f for f in found if ord(f) - 65 < n}
+    if len(found) == 1:
+        return found.pop(), "letter"
     return None, ""
 
 
 def _option_by_text(span: str, options: tuple[str, ...]) -> str | None:
-    target = normalize_latex(span).lower()
-    hits = [i for i, o in enumerate(options) if normalize_latex(o).lower() == target]
-    return chr(ord("A") + hits[0]) if len(hits) == 1 else None
+    """The one option spelled like ``span``: compared as written first (`~A` is not `A`), then as LaTeX."""
+    for norm in (lambda t: " ".join(t.strip().strip("$").rstrip(".").split()).casefold(),
+                 lambda t: normalize_latex(t).casefold()):
+        target = norm(span)
+        hits = [i for i, o in enumerate(options) if norm(o) == target]
+        if hits:
+            return chr(ord("A") + hits[0]) if len(hits) == 1 else None
+    return None
 
 
 def _option_by_value(span: str, options: tuple[str, ...]) -> str | None:

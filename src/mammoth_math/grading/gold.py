@@ -39,7 +39,7 @@ def parse_gold(raw: Any, kind: AnswerKind | str) -> str:
         if not items:
             raise ValueError(f"not a list: {raw!r}")
         return render_list([_element(i) for i in items], ordered)
-    text = str(raw).strip()
+    text = " ".join(str(raw).split())  # one line: a MATH gold has a newline inside \text{}
     if not text:
         raise ValueError("empty answer")
     if kind is AnswerKind.EXPRESSION:

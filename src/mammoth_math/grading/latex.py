@@ -13,27 +13,31 @@ _SPACES = ("\\!", "\\,", "\\;", "\\:", "\\quad", "\\qquad", "~")
 
 
 def boxed_spans(text: str) -> list[tuple[int, str]]:
-    """Every ``\\boxed{...}`` (or ``\\boxed x``) in ``text`` as (position, content), braces matched."""
+    """Every ``\\boxed{...}`` (or ``\\boxed x``) in ``text`` as (position, content), braces matched in one pass."""
+    closing = _matching_braces(text)
     spans = []
     for m in _BOXED_RE.finditer(text):
         start = m.end()
         if start < len(text) and text[start] == "{":
-            depth, i = 0, start
-            while i < len(text):
-                if text[i] == "{":
-                    depth += 1
-                elif text[i] == "}":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                i += 1
-            if depth == 0:
-                spans.append((m.start(), text[start + 1:i]))
+            if start in closing:
+                spans.append((m.start(), text[start + 1:closing[start]]))
         else:
-            word = re.match(r"[^\s$]+", text[start:])
+            word = re.match(r"[^\s$]+", text[start:start + 200])
             if word:
                 spans.append((m.start(), word.group(0)))
     return spans
+
+
+def _matching_braces(text: str) -> dict[int, int]:
+    """Position of each ``{`` -> position of its ``}`` (unbalanced ones left out)."""
+    stack: list[int] = []
+    pairs: dict[int, int] = {}
+    for i, ch in enumerate(text):
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            pairs[stack.pop()] = i
+    return pairs
 
 
 def last_boxed(text: str) -> str | None:
@@ -42,9 +46,20 @@ def last_boxed(text: str) -> str | None:
     return spans[-1][1].strip() if spans else None
 
 
+_SHORT_FRAC_RE = re.compile(r"\\([dt]?frac)\s*(\\[a-zA-Z]+|\d|[a-zA-Z])\s*(\\[a-zA-Z]+|\d|[a-zA-Z])")
+
+
+def tidy_latex(text: str) -> str:
+    """Meaning-preserving fixes math-verify trips on: `{x}` -> `x`, `\\frac \\pi4` -> `\\frac{\\pi}{4}`."""
+    s = text.strip()
+    while s.startswith("{") and s.endswith("}") and _matching_braces(s).get(0) == len(s) - 1:
+        s = s[1:-1].strip()
+    return _SHORT_FRAC_RE.sub(r"\\\1{\2}{\3}", s)
+
+
 def normalize_latex(text: str) -> str:
     """A canonical spelling for comparing two LaTeX answers as strings (a match here is an exact match)."""
-    s = text.strip()
+    s = tidy_latex(text)
     if s.startswith("$") and s.endswith("$"):
         s = s.strip("$")
     if s.startswith("\\(") and s.endswith("\\)"):

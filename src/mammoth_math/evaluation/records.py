@@ -1,0 +1,113 @@
+"""Per-problem records of an evaluation run: one JSONL line each, appended and flushed as problems finish.
+
+A run lives in ``OUT/<run>/`` (``<run>`` is the mode, e.g. ``hybrid`` or ``cot-sc8``): ``<dataset>.jsonl``
+records plus ``run.json`` (settings, backend info, library and spec versions). Shards write
+``<dataset>.shard-<i>-of-<n>.jsonl`` and ``run.shard-<i>-of-<n>.json`` until ``merge`` joins them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from mammoth_math.files import InputError, iter_jsonl, require_fields
+
+Path_ = Literal["cot", "pot", "fallback", "error", "none"]
+
+
+@dataclass
+class Execution:
+    """What the sandbox reported for one program."""
+
+    stdout: str
+    error: str | None
+    timed_out: bool
+    duration_s: float
+
+
+@dataclass
+class Attempt:
+    """One generation for a problem: a rationale (``cot``) or a program (``pot``) with its sandbox run."""
+
+    path: Literal["cot", "pot"]
+    text: str
+    answer: str | None  # the extracted, normalised answer (None: none found)
+    rule: str  # the extraction rule that found it
+    program: str | None = None
+    execution: Execution | None = None
+    failure: str | None = None  # why a program gave no usable answer: error, timeout, no output, no answer, ...
+    finish_reason: str = ""
+
+
+@dataclass
+class ProblemRecord:
+    """Everything about one problem in one run: what was asked, generated, run, extracted and graded."""
+
+    id: str
+    benchmark: str
+    index: int  # position in the benchmark's file order (merge restores it)
+    question: str
+    gold: str
+    kind: str
+    options: list[str] | None
+    meta: dict[str, Any]
+    mode: str
+    prompt: Any  # the first prompt sent (text, or chat messages)
+    attempts: list[Attempt] = field(default_factory=list)
+    fallback_prompt: Any = None  # the CoT prompt, when hybrid fell back
+    fallback_reasons: list[str] = field(default_factory=list)
+    answer: str | None = None
+    path: Path_ = "none"  # which path produced ``answer``
+    correct: bool | None = None  # None when a backend error left nothing to grade
+    method: str = ""  # how the verdict was reached (exact, numeric, symbolic, empty, ...)
+    votes: dict[str, int] = field(default_factory=dict)  # self-consistency: answer -> samples agreeing
+    error: str | None = None  # backend error after its retries: reported apart, never scored wrong
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0  # generation plus sandbox time spent on this problem
+
+    @property
+    def fallback(self) -> bool:
+        return bool(self.fallback_reasons)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProblemRecord:
+        data = dict(data)
+        attempts = []
+        for a in data.pop("attempts", []):
+            execution = a.get("execution")
+            attempts.append(Attempt(**{**a, "execution": Execution(**execution) if execution else None}))
+        return cls(**data, attempts=attempts)
+
+
+REQUIRED = ("id", "benchmark", "index", "correct", "path")
+
+
+def read_records(path: str | Path) -> list[ProblemRecord]:
+    """Records of one JSONL file; a torn last line (a killed writer) is ignored, anything else bad fails loudly."""
+    records = []
+    for line, obj in iter_jsonl(path, skip_torn_tail=True):
+        require_fields(obj, REQUIRED, path, line)
+        try:
+            records.append(ProblemRecord.from_dict(obj))
+        except TypeError as e:  # an unknown or missing field
+            raise InputError(path, f"not an evaluation record ({e})", line=line) from None
+    return records
+
+
+def shard_suffix(shard: tuple[int, int]) -> str:
+    """``""`` for an unsharded run, else ``.shard-<i>-of-<n>``."""
+    index, count = shard
+    return "" if count == 1 else f".shard-{index}-of-{count}"
+
+
+def records_path(run_dir: str | Path, dataset: str, shard: tuple[int, int] = (0, 1)) -> Path:
+    return Path(run_dir) / f"{dataset}{shard_suffix(shard)}.jsonl"
+
+
+def meta_path(run_dir: str | Path, shard: tuple[int, int] = (0, 1)) -> Path:
+    return Path(run_dir) / f"run{shard_suffix(shard)}.json"

@@ -1,0 +1,141 @@
+"""The one training config: TRL's ``SFTConfig`` plus our few fields, filled from YAML and ``key=value`` flags.
+
+YAML keys map one to one onto fields; an unknown key fails naming the file and the key. Overrides win over
+the file. :func:`save_config` writes the resolved config beside the output so every run can be repeated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import typing
+from enum import Enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from trl import SFTConfig
+
+from mammoth_math.files import InputError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig(SFTConfig):
+    """SFTConfig plus what MAmmoTH training needs.
+
+    ``model`` is a local path or hub id, or ``tiny`` for a small Llama built from config (the CPU recipe,
+    sized by the ``tiny_*`` fields, with a byte-level BPE tokenizer trained on the data). ``data`` is one or
+    more Alpaca JSON/JSONL files (the data builder's export) or a hub data set id. ``tokenizer`` overrides
+    the model's tokenizer (a local directory lets big configs dry-run offline). ``attn_implementation``:
+    ``sdpa_varlen`` (padding-free on CPU, see :mod:`.attention`), ``flash_attention_2`` on GPU, or the default. ``overlong`` says what to do
+    with examples longer than ``max_length``: ``drop`` (counted and logged) or ``error``; programs are never
+    cut. ``global_batch_size``, when set, fixes gradient accumulation from the world size.
+    """
+
+    model: str = "tiny"
+    data: list[str] = field(default_factory=list)
+    tokenizer: str | None = None
+    overlong: str = "drop"
+    global_batch_size: int | None = None
+    lora: bool = False
+    qlora: bool = False
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    lora_target_modules: list[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+    merge_lora: bool = False
+    attn_implementation: str | None = None
+    tiny_hidden_size: int = 64
+    tiny_layers: int = 2
+    tiny_heads: int = 4
+    tiny_vocab_size: int = 512
+    max_train_examples: int | None = None
+    include_num_input_tokens_seen: str | bool = "non_padding"  # SFTConfig's field; on, for tokens/s
+
+
+OUR_FIELDS = frozenset(f.name for f in dataclasses.fields(TrainConfig)) - frozenset(
+    f.name for f in dataclasses.fields(SFTConfig)
+)
+_FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig) if f.init}
+
+
+def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequence[str] = ()) -> dict[str, Any]:
+    """YAML values then ``key=value`` overrides (YAML-typed), each key checked against the fields."""
+    values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            line = getattr(getattr(e, "problem_mark", None), "line", None)
+            raise InputError(path, f"invalid YAML ({e})", line=None if line is None else line + 1) from None
+        if not isinstance(loaded, dict):
+            raise InputError(path, "expected a mapping of config keys")
+        for key in loaded:
+            if key not in _FIELDS:
+                raise InputError(path, "unknown config key", field=key)
+        values.update(loaded)
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise InputError("<command line>", f"override {item!r} is not key=value")
+        if key not in _FIELDS:
+            raise InputError("<command line>", "unknown config key", field=key)
+        values[key] = yaml.safe_load(raw) if raw else ""
+    if isinstance(values.get("data"), str):
+        values["data"] = [values["data"]]
+    return {key: _unbool(key, value) for key, value in values.items()}
+
+
+def _unbool(key: str, value: Any) -> Any:
+    """YAML 1.1 reads ``no``/``yes`` as booleans; string options such as ``save_strategy: no`` mean the word."""
+    if isinstance(value, bool) and isinstance(_FIELDS[key].default, str) and _FIELDS[key].default not in ("",):
+        return "yes" if value else "no"
+    return value
+
+
+def load_config(
+    path: str | os.PathLike | None, overrides: typing.Sequence[str] = (), cpu_fallback: bool = False
+) -> TrainConfig:
+    """Build a :class:`TrainConfig`; ``cpu_fallback`` turns off bf16 when no GPU is here (dry runs)."""
+    values = read_config_values(path, overrides)
+    if cpu_fallback and not _has_accelerator() and (values.get("bf16") or values.get("fp16")):
+        log.info("no GPU here: bf16/fp16 switched off for this CPU run (the file's value applies on GPU)")
+        values["bf16"] = values["fp16"] = False
+    values.setdefault("output_dir", "runs/train")
+    if values.get("overlong", "drop") not in ("drop", "error"):
+        raise InputError(path or "<command line>", "must be 'drop' or 'error'", field="overlong")
+    try:
+        return TrainConfig(**values)
+    except (TypeError, ValueError) as e:
+        raise InputError(path or "<command line>", str(e)) from None
+
+
+def save_config(config: TrainConfig, path: str | os.PathLike) -> None:
+    """Write the resolved config (every field, as YAML) atomically."""
+    from mammoth_math.files import atomic_writer
+
+    resolved = {name: _plain(getattr(config, name)) for name in _FIELDS}
+    with atomic_writer(path) as f:
+        yaml.safe_dump(resolved, f, sort_keys=True)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return getattr(value, "value", str(value))
+
+
+def _has_accelerator() -> bool:
+    import torch
+
+    return torch.cuda.is_available()

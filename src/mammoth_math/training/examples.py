@@ -1,0 +1,165 @@
+"""Training rows in, token ids with the completion-only mask out.
+
+Rows are Alpaca records (``instruction``, optional ``input``, ``output``): the data builder's export, any
+Alpaca JSON/JSONL, or a hub data set. The prompt is :func:`mammoth_math.prompts.alpaca_prompt` exactly; the
+response and EOS are trained, the prompt is masked (-100). Examples longer than ``max_length`` are dropped
+(counted) or reported, never cut: a truncated program teaches the model to stop mid-program.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from mammoth_math.files import InputError, iter_jsonl, read_json, require_fields
+from mammoth_math.prompts import alpaca_prompt
+
+log = logging.getLogger(__name__)
+
+IGNORE = -100
+REQUIRED = ("instruction", "output")
+
+
+@dataclass(frozen=True)
+class AlpacaRow:
+    instruction: str
+    input: str
+    output: str
+    where: str  # "file:line" for messages
+
+
+@dataclass
+class EncodeStats:
+    """What encoding did to the rows: counts and token totals, for the log and the dry run."""
+
+    rows: int = 0
+    kept: int = 0
+    dropped_overlong: int = 0
+    prompt_tokens: int = 0
+    response_tokens: int = 0
+    longest: int = 0
+    overlong_examples: list[str] = field(default_factory=list)
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.response_tokens
+
+
+def load_rows(sources: Sequence[str]) -> list[AlpacaRow]:
+    """Read Alpaca rows from local JSON/JSONL files or hub data set ids (a source that is no local path)."""
+    if not sources:
+        raise InputError("<config>", "no training data given", field="data")
+    rows: list[AlpacaRow] = []
+    for source in sources:
+        path = Path(source)
+        if path.exists():
+            rows.extend(_rows_from_file(path))
+        else:
+            rows.extend(_rows_from_hub(source))
+    return rows
+
+
+def _rows_from_file(path: Path) -> list[AlpacaRow]:
+    if path.suffix == ".json":
+        data = read_json(path)
+        if not isinstance(data, list):
+            raise InputError(path, "expected a JSON list of Alpaca records")
+        numbered = [(None, obj) for obj in data]
+    else:
+        numbered = list(iter_jsonl(path))
+    rows = []
+    for index, (line, obj) in enumerate(numbered):
+        where_line = line if line is not None else index + 1  # JSON list: the record's 1-based index
+        if not isinstance(obj, dict):
+            raise InputError(path, "expected an object", line=where_line)
+        rows.append(_row(obj, str(path), where_line))
+    return rows
+
+
+def _row(obj: dict, path: str, line: int | None) -> AlpacaRow:
+    require_fields(obj, REQUIRED, path, line)
+    for name in (*REQUIRED, "input"):
+        value = obj.get(name, "")
+        if not isinstance(value, str):
+            raise InputError(path, f"expected a string, got {type(value).__name__}", line=line, field=name)
+    if not obj["output"].strip():
+        raise InputError(path, "empty response", line=line, field="output")
+    return AlpacaRow(obj["instruction"], obj.get("input") or "", obj["output"], f"{path}:{line}")
+
+
+def _rows_from_hub(dataset_id: str) -> list[AlpacaRow]:
+    """A hub data set (e.g. ``TIGER-Lab/MathInstruct``); needs network, so never used by tests."""
+    import datasets
+
+    log.info("loading %s from the hub (not a local path)", dataset_id)
+    split = datasets.load_dataset(dataset_id, split="train")
+    return [_row(dict(obj), dataset_id, i + 1) for i, obj in enumerate(split)]
+
+
+def encode(tokenizer: Any, prompt: str, response: str) -> tuple[list[int], list[int]]:
+    """``(input_ids, labels)`` for prompt + response + EOS, labels -100 exactly on the prompt's tokens.
+
+    The prompt's tokens are those of the prompt alone, as generation will see it. Tokenizing prompt +
+    response together can merge tokens across the join (SentencePiece without pre-splitting, joined with no
+    separator after ``### Response:``), which shifts a naive ``len(prompt_ids)`` boundary by one; then the
+    response is tokenized as a continuation of the prompt instead, checked to decode to the same text.
+    """
+    prompt_ids = tokenizer(prompt)["input_ids"]
+    full_ids = tokenizer(prompt + response)["input_ids"]
+    if full_ids[: len(prompt_ids)] == prompt_ids:
+        response_ids = full_ids[len(prompt_ids) :]
+    else:
+        response_ids = _continuation_ids(tokenizer, prompt_ids, full_ids, response)
+    eos = tokenizer.eos_token_id
+    if eos is None:
+        raise ValueError("the tokenizer has no EOS token; training needs one to teach the model to stop")
+    input_ids = [*prompt_ids, *response_ids, eos]
+    labels = [IGNORE] * len(prompt_ids) + [*response_ids, eos]
+    return input_ids, labels
+
+
+def _continuation_ids(tokenizer: Any, prompt_ids: list[int], full_ids: list[int], response: str) -> list[int]:
+    ids = tokenizer(response, add_special_tokens=False)["input_ids"]
+    target = tokenizer.decode(full_ids, skip_special_tokens=True)
+    if tokenizer.decode(prompt_ids + ids, skip_special_tokens=True) != target and ids:
+        # SentencePiece marks a word start with "▁"; alone, the response gets one it does not have in context.
+        first = tokenizer.convert_ids_to_tokens(ids[0])
+        if first == "▁":
+            ids = ids[1:]
+        elif first.startswith("▁") and tokenizer.convert_tokens_to_ids(first[1:]) != tokenizer.unk_token_id:
+            ids = [tokenizer.convert_tokens_to_ids(first[1:]), *ids[1:]]
+    if tokenizer.decode(prompt_ids + ids, skip_special_tokens=True) != target:
+        raise ValueError(f"cannot split prompt and response tokens cleanly for response {response[:40]!r}")
+    return ids
+
+
+def encode_rows(
+    tokenizer: Any, rows: Sequence[AlpacaRow], max_length: int | None, overlong: Literal["drop", "error"] = "drop"
+) -> tuple[list[dict[str, list[int]]], EncodeStats]:
+    """Encode every row; over-long ones are dropped (counted, first few named) or raise ``InputError``."""
+    stats = EncodeStats(rows=len(rows))
+    examples = []
+    for row in rows:
+        input_ids, labels = encode(tokenizer, alpaca_prompt(row.instruction, row.input), row.output)
+        n_prompt = labels.count(IGNORE)
+        stats.longest = max(stats.longest, len(input_ids))
+        if max_length is not None and len(input_ids) > max_length:
+            if overlong == "error":
+                path, _, line = row.where.rpartition(":")
+                raise InputError(path, f"{len(input_ids)} tokens > max_length {max_length}", line=int(line),
+                                 field="output")
+            stats.dropped_overlong += 1
+            if len(stats.overlong_examples) < 5:
+                stats.overlong_examples.append(row.where)
+            continue
+        stats.kept += 1
+        stats.prompt_tokens += n_prompt
+        stats.response_tokens += len(input_ids) - n_prompt
+        examples.append({"input_ids": input_ids, "labels": labels})
+    if stats.dropped_overlong:
+        log.warning("dropped %d of %d examples longer than max_length=%s (never truncated), e.g. %s",
+                    stats.dropped_overlong, stats.rows, max_length, ", ".join(stats.overlong_examples))
+    return examples, stats

@@ -1,0 +1,224 @@
+"""Training run: config -> tokenizer, rows, masked examples -> TRL ``SFTTrainer`` (+ PEFT) -> saved model.
+
+``mammoth-math train --config configs/train/X.yaml`` calls :func:`train`; ``--dry-run`` calls
+:func:`dry_run`, which stops before the model is loaded. Works unchanged under ``accelerate launch`` /
+``torchrun`` (the world size comes from the environment) and resumes from the last checkpoint it finds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback
+
+from mammoth_math.training.config import TrainConfig, save_config
+from mammoth_math.training.examples import EncodeStats, encode_rows, load_rows
+from mammoth_math.training.tiny import tiny_llama, train_bpe_tokenizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchPlan:
+    """How the global batch is made and how many optimizer steps the data gives."""
+
+    world_size: int
+    per_device: int
+    accumulation: int
+    examples: int
+    epochs: float
+
+    @property
+    def global_batch(self) -> int:
+        return self.per_device * self.accumulation * self.world_size
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.examples / self.global_batch)
+
+    @property
+    def total_steps(self) -> int:
+        return math.ceil(self.steps_per_epoch * self.epochs)
+
+
+@dataclass
+class DryRunReport:
+    config: TrainConfig
+    plan: BatchPlan
+    stats: EncodeStats | None  # None when the tokenizer could not be loaded here
+    needs_hub: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TrainResult:
+    output_dir: str
+    plan: BatchPlan
+    stats: EncodeStats
+    losses: list[float]
+    final_loss: float
+    resumed_from: str | None
+
+
+def world_size() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def plan_batches(config: TrainConfig, examples: int, processes: int | None = None) -> BatchPlan:
+    """Fix gradient accumulation from ``global_batch_size`` (if set) and the world size; log the product."""
+    world = processes or world_size()
+    per_device = config.per_device_train_batch_size
+    if config.global_batch_size:
+        if config.global_batch_size % (per_device * world):
+            raise ValueError(f"global_batch_size {config.global_batch_size} is not divisible by per-device batch "
+                             f"{per_device} x {world} processes")
+        config.gradient_accumulation_steps = config.global_batch_size // (per_device * world)
+    plan = BatchPlan(world, per_device, config.gradient_accumulation_steps, examples, config.num_train_epochs)
+    log.info("global batch %d = %d per device x %d accumulation x %d processes; %d steps/epoch, %d steps",
+             plan.global_batch, per_device, plan.accumulation, world, plan.steps_per_epoch, plan.total_steps)
+    return plan
+
+
+def load_tokenizer(config: TrainConfig, rows: list, resume_dir: str | None = None) -> Any:
+    """The tiny recipe trains its BPE on the rows (or reloads it from a checkpoint); otherwise AutoTokenizer."""
+    from transformers import AutoTokenizer
+
+    if config.model == "tiny" and not config.tokenizer:
+        if resume_dir:
+            return AutoTokenizer.from_pretrained(resume_dir)
+        texts = (r.instruction + "\n" + r.input + "\n" + r.output for r in rows)
+        return train_bpe_tokenizer(texts, config.tiny_vocab_size)
+    tokenizer = AutoTokenizer.from_pretrained(config.tokenizer or config.model)
+    if tokenizer.pad_token is None:  # Llama/Mistral ship none; padded label positions are -100 anyway
+        tokenizer.pad_token = tokenizer.unk_token or tokenizer.eos_token
+    return tokenizer
+
+
+def prepare(config: TrainConfig, resume_dir: str | None = None) -> tuple[Any, list[dict], EncodeStats, BatchPlan]:
+    """Tokenizer, masked examples, stats and batch plan: everything before the model."""
+    rows = load_rows(config.data)
+    if config.max_train_examples:
+        rows = rows[: config.max_train_examples]
+    tokenizer = load_tokenizer(config, rows, resume_dir)
+    examples, stats = encode_rows(tokenizer, rows, config.max_length, config.overlong)  # type: ignore[arg-type]
+    if not examples:
+        raise ValueError(f"no training examples left ({stats.rows} rows, {stats.dropped_overlong} over-long)")
+    return tokenizer, examples, stats, plan_batches(config, len(examples))
+
+
+def dry_run(config: TrainConfig, processes: int | None = None) -> DryRunReport:
+    """Load config, tokenizer and data and report counts and steps without training.
+
+    A hub model with no local tokenizer is not downloaded: the batch/steps math is reported from the row
+    count and ``needs_hub`` says what a real run would fetch (pass ``tokenizer=<local dir>`` for token counts).
+    ``processes`` plans the batch for that many GPUs instead of this launch's world size.
+    """
+    local_tokenizer = config.model == "tiny" or Path(config.tokenizer or config.model).exists()
+    if local_tokenizer:
+        _, examples, stats, _ = prepare(config)
+        return DryRunReport(config, plan_batches(config, len(examples), processes), stats)
+    rows = load_rows(config.data)
+    if config.max_train_examples:
+        rows = rows[: config.max_train_examples]
+    needs = [f"tokenizer {config.tokenizer or config.model} (token counts, length overflow)",
+             f"model weights {config.model}"]
+    return DryRunReport(config, plan_batches(config, len(rows), processes), None, needs)
+
+
+def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> TrainResult:
+    """Train (full, LoRA or QLoRA) with TRL's SFTTrainer; save model, tokenizer, state and resolved config.
+
+    Resumes from ``resume_from_checkpoint`` or, when unset, the last ``checkpoint-*`` in ``output_dir``.
+    """
+    from datasets import Dataset
+    from transformers.trainer_utils import get_last_checkpoint
+    from trl import SFTTrainer
+
+    out = Path(config.output_dir)
+    resume = config.resume_from_checkpoint or (get_last_checkpoint(str(out)) if out.is_dir() else None)
+    tokenizer, examples, stats, plan = prepare(config, resume)
+    if resume:
+        log.info("resuming from %s", resume)
+    if _is_main():
+        out.mkdir(parents=True, exist_ok=True)
+        save_config(config, out / "train_config.yaml")
+    if config.padding_free and not config.packing:
+        config.max_length = None  # over-long rows are already dropped; TRL refuses a max_length it would not apply
+    trainer = SFTTrainer(
+        model=_load_model(config, tokenizer),
+        args=config,
+        train_dataset=Dataset.from_list(examples),
+        processing_class=tokenizer,
+        peft_config=_lora_config(config) if (config.lora or config.qlora) else None,
+        callbacks=list(callbacks),
+    )
+    trainer.callback_handler.callbacks.insert(0, ThroughputCallback())
+    output = trainer.train(resume_from_checkpoint=resume)
+    trainer.save_model(str(out))
+    trainer.save_state()  # trainer_state.json: the loss history beside the model
+    if _is_main():
+        tokenizer.save_pretrained(str(out))
+    if config.merge_lora and (config.lora or config.qlora) and _is_main():
+        from mammoth_math.training.lora import merge_adapter
+
+        merge_adapter(out, out / "merged", base=config.model if config.model != "tiny" else None)
+    losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
+    return TrainResult(str(out), plan, stats, losses, float(output.training_loss), resume)
+
+
+def _load_model(config: TrainConfig, tokenizer: Any) -> Any:
+    if config.model == "tiny":
+        return tiny_llama(tokenizer, config.tiny_hidden_size, config.tiny_layers, config.tiny_heads,
+                          max_positions=max(config.max_length or 1024, 1024), seed=config.seed,
+                          attn_implementation=config.attn_implementation or "sdpa")
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    kwargs: dict[str, Any] = {"dtype": torch.bfloat16 if config.bf16 else "auto"}
+    if config.attn_implementation:
+        if config.attn_implementation == "sdpa_varlen":
+            from mammoth_math.training.attention import register_varlen_attention
+
+            register_varlen_attention()
+        kwargs["attn_implementation"] = config.attn_implementation
+    if config.qlora:
+        from transformers import BitsAndBytesConfig
+
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16,
+            bnb_4bit_use_double_quant=True)
+    return AutoModelForCausalLM.from_pretrained(config.model, **kwargs)
+
+
+def _lora_config(config: TrainConfig) -> Any:
+    from peft import LoraConfig
+
+    return LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+                      target_modules=list(config.lora_target_modules), task_type="CAUSAL_LM")
+
+
+def _is_main() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+class ThroughputCallback(TrainerCallback):
+    """Adds ``tokens_per_second`` (non-padding tokens, all processes) over each logging interval."""
+
+    def __init__(self) -> None:
+        self._last: tuple[float, int] | None = None
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._last = (time.perf_counter(), state.num_input_tokens_seen)
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
+        now, seen = time.perf_counter(), state.num_input_tokens_seen
+        if logs is not None and self._last is not None and now > self._last[0] and "loss" in logs:
+            logs["tokens_per_second"] = round((seen - self._last[1]) / (now - self._last[0]), 1)
+            log.info("step %d: loss %.4f, %.0f tokens/s", state.global_step, logs["loss"], logs["tokens_per_second"])
+        self._last = (now, seen)
