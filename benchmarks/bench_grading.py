@@ -41,7 +41,8 @@ def perturb(gold: str, rng: random.Random) -> tuple[str, bool]:
     if m:
         sign, a, b = m.groups()
         return (f"{sign}{a}/{b}" if equal else f"{sign}\\frac{{{int(a) + 1}}}{{{b}}}"), equal
-    structured = gold.startswith(("(", "[", "\\{", "\\text", "\\left")) or "," in gold or "=" in gold or not gold
+    structured = (gold.startswith(("(", "[", "\\{", "\\left"))
+                  or any(t in gold for t in (",", "=", "\\text", "\\begin")) or gold.isalpha() or not gold)
     if equal and structured:
         return (gold.replace("\\frac", "\\dfrac") if "\\frac" in gold else re.sub(r",(?!\d{3})", ", ", gold)), True
     if equal:  # a spelling only normalisation unifies, or an algebraic one only sympy does
@@ -91,7 +92,8 @@ def main() -> None:
 
     table = Table("grader", "answers/s", "total s", "max case s", "agrees with label")
     rows = {}
-    for name, verdicts, times in (("math-verify (direct)", mv_verdicts, mv_times), ("mammoth-math", our_verdicts, our_times)):
+    runs = (("math-verify (direct)", mv_verdicts, mv_times), ("mammoth-math", our_verdicts, our_times))
+    for name, verdicts, times in runs:
         total = sum(times)
         rows[name] = len(times) / total
         agree = sum(v == lab for v, lab in zip(verdicts, labels)) / len(labels)

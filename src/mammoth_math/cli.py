@@ -101,7 +101,8 @@ def _add_grading_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", choices=_KINDS, default="number", help="answer kind (default: number)")
     p.add_argument("--mode", choices=("strict", "mammoth"), default="strict",
                    help="strict (default) or mammoth (MAmmoTH's own rules, to compare with the paper)")
-    p.add_argument("--rel-tol", type=float, help="relative tolerance for non-integer golds (default 1e-4; TheoremQA 0.04)")
+    p.add_argument("--rel-tol", type=float,
+                   help="relative tolerance for non-integer golds (default 1e-4; TheoremQA 0.04)")
 
 
 def _grade(args: argparse.Namespace) -> int:

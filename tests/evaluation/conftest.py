@@ -29,9 +29,9 @@ def taught_model(taught_model_dir: Path):
 
 @pytest.fixture(scope="session")
 def sandbox():
-    """The real sandbox (2 s per program, so the infinite loop costs little)."""
+    """The real sandbox (1 s per program, so the infinite loop costs little)."""
     try:
         from mammoth_math.sandbox import Sandbox
     except ImportError:
         pytest.skip("mammoth_math.sandbox.Sandbox is not available yet (issue 2)")
-    return Sandbox(timeout=2.0)
+    return Sandbox(timeout=1.0)

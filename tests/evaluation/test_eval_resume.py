@@ -14,10 +14,11 @@ import pytest
 from eval_support import comparable
 
 from mammoth_math.backends import make_backend
+from mammoth_math.cli import main
 from mammoth_math.evaluation import EvalConfig, evaluate, merge_output
 from mammoth_math.files import InputError
 
-LIMIT = 24  # the first 8 are the taught ones; the rest are gibberish programs that fall back to CoT
+LIMIT = 12  # the first 8 are the taught ones; the rest are gibberish programs that fall back to CoT
 
 
 def _lines(path: Path) -> list[dict]:
@@ -28,12 +29,12 @@ def _cli(model: Path, eval_dir: Path, out: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "mammoth_math", "eval", "--model", str(model), "--backend", "hf",
             "--datasets", "gsm8k", "--mode", "hybrid", "--data-dir", str(eval_dir), "--output-dir", str(out),
             "--limit", str(LIMIT), "--max-new-tokens", "24", "--chunk-size", "2", "--batch-size", "2",
-            "--timeout", "2", *extra]
+            "--timeout", "1", *extra]
 
 
 def _reference(model_dir: Path, eval_dir: Path, out: Path, sandbox, limit: int = LIMIT, **kw) -> EvalConfig:
     config = EvalConfig(model=str(model_dir), datasets=["gsm8k"], output_dir=str(out), mode="hybrid",
-                        data_dir=str(eval_dir), limit=limit, max_new_tokens=24, chunk_size=2, program_timeout=2.0,
+                        data_dir=str(eval_dir), limit=limit, max_new_tokens=24, chunk_size=2, program_timeout=1.0,
                         backend_options={"batch_size": 2}, progress=False, **kw)
     evaluate(config, make_backend("hf", str(model_dir), batch_size=2), sandbox)
     return config
@@ -70,20 +71,21 @@ def test_kill_9_then_resume_gives_the_uninterrupted_result(taught_model_dir, eva
 
 
 def test_resume_refuses_changed_settings(taught_model_dir, eval_dir, sandbox, tmp_path):
-    config = _reference(taught_model_dir, eval_dir, tmp_path, sandbox)
+    config = _reference(taught_model_dir, eval_dir, tmp_path, sandbox, limit=2)
     config.max_new_tokens = 32
     with pytest.raises(ValueError, match="max_new_tokens"):
         evaluate(config, make_backend("hf", str(taught_model_dir)), sandbox)
 
 
 def test_shards_merge_into_the_unsharded_run(taught_model_dir, eval_dir, sandbox, tmp_path):
-    _reference(taught_model_dir, eval_dir, tmp_path / "whole", sandbox)
+    _reference(taught_model_dir, eval_dir, tmp_path / "whole", sandbox, limit=8)
     for i in range(3):
-        _reference(taught_model_dir, eval_dir, tmp_path / "sharded", sandbox, shard=(i, 3))
+        _reference(taught_model_dir, eval_dir, tmp_path / "sharded", sandbox, limit=8, shard=(i, 3))
     run = tmp_path / "sharded" / "hybrid"
-    assert [len(_lines(run / f"gsm8k.shard-{i}-of-3.jsonl")) for i in range(3)] == [8, 8, 8]
+    assert [len(_lines(run / f"gsm8k.shard-{i}-of-3.jsonl")) for i in range(3)] == [3, 3, 2]
     (result,) = merge_output(tmp_path / "sharded")
-    assert result.shards == 3 and result.problems == {"gsm8k": LIMIT}
+    assert result.shards == 3 and result.problems == {"gsm8k": 8}
+    assert main(["merge", str(tmp_path / "sharded")]) == 0  # the CLI does the same, and merging twice is harmless
     merged = [comparable(r) for r in _lines(run / "gsm8k.jsonl")]
     assert merged == [comparable(r) for r in _lines(tmp_path / "whole" / "hybrid" / "gsm8k.jsonl")]
     meta = json.loads((run / "run.json").read_text())

@@ -7,7 +7,11 @@ from fractions import Fraction
 import pytest
 
 from mammoth_math.evaluation.robustness import check_programs, plan_variants
-from mammoth_math.evaluation.robustness.clever_hans import MAX_VALUES, program_literals, question_numbers
+from mammoth_math.evaluation.robustness.clever_hans import (
+    MAX_VALUES,
+    program_literals,
+    question_numbers,
+)
 
 DUCKS = ("Janet's ducks lay 16 eggs per day. She eats 3 for breakfast and bakes muffins with 4. "
          "She sells the rest for $2 each. How many dollars does she make every day?")  # gold 18

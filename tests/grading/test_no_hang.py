@@ -57,14 +57,16 @@ def test_power_tower_times_out_and_the_worker_recovers() -> None:
 
 
 def test_many_threads_share_the_worker() -> None:
-    pairs = [("\\sqrt{18}", "3\\sqrt{2}", True), ("\\sqrt{20}", "2\\sqrt{5}", True), ("\\sqrt{24}", "3\\sqrt{2}", False),
+    pairs = [("\\sqrt{18}", "3\\sqrt{2}", True), ("\\sqrt{20}", "2\\sqrt{5}", True),
+             ("\\sqrt{24}", "3\\sqrt{2}", False),
              ("(x+2)^2", "x^2+4x+4", True), ("(x-2)^2", "x^2+4x+4", False)] * 3
     with ThreadPoolExecutor(4) as pool:
         got = list(pool.map(lambda c: is_equivalent(c[0], c[1], AnswerKind.EXPRESSION, timeout=30), pairs))
     assert got == [c[2] for c in pairs]
 
 
-@pytest.mark.parametrize("text", ["\\boxed{" * 20_000, "}" * 50_000 + "The answer is 3", "a" * 100_000])
+@pytest.mark.parametrize("text", ["\\boxed{" * 20_000, "}" * 50_000 + "The answer is 3", "a" * 100_000,
+                                  "The answer is: " * 20_000, "answer:\n" * 50_000])
 def test_extraction_of_pathological_text_returns(text: str) -> None:
     ex = _run_in_thread(lambda: extract_answer(text, AnswerKind.EXPRESSION))
     assert ex.answer is None or isinstance(ex.answer, str)

@@ -24,7 +24,8 @@ def renderings(gold: str, kind: AnswerKind, options: tuple[str, ...] | None) -> 
     """Other spellings of ``gold`` that must grade equal to it."""
     out: list[str] = []
     if kind in (K.NUMBER, K.EXPRESSION) and re.fullmatch(r"-?\d+", gold):
-        out += [gold + ".0", f"{int(gold):,}" if abs(int(gold)) >= 1000 else "$" + gold if kind is K.NUMBER else gold + ".00"]
+        big, number = abs(int(gold)) >= 1000, kind is K.NUMBER
+        out += [gold + ".0", f"{int(gold):,}" if big else "$" + gold if number else gold + ".00"]
     elif kind in (K.NUMBER, K.EXPRESSION) and re.fullmatch(r"-?\d*\.\d+", gold):
         out += [gold + "0", str(Fraction(gold).numerator) + "/" + str(Fraction(gold).denominator)]
     elif kind is K.NUMBER and re.fullmatch(r"-?\d+/\d+", gold):

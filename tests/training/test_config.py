@@ -30,7 +30,7 @@ def test_overrides_win_and_resolved_config_round_trips(tmp_path: Path) -> None:
     assert config.save_strategy == "no"  # YAML's `no` stays the word for string options
     save_config(config, tmp_path / "resolved.yaml")
     saved = yaml.safe_load((tmp_path / "resolved.yaml").read_text())
-    assert saved["learning_rate"] == 0.01 and saved["tiny_hidden_size"] == 64
+    assert saved["learning_rate"] == 0.01 and saved["max_length"] == 256 and saved["padding_free"] is True
     again = load_config(tmp_path / "resolved.yaml")
     assert again.learning_rate == 0.01 and again.save_strategy == "no"
 
@@ -52,9 +52,9 @@ def test_dry_run_with_a_local_tokenizer_counts_tokens(tmp_path: Path, export_fil
     tokenizer = train_bpe_tokenizer(["### Response: a = 1\nprint(a)"] * 10, 300)
     tokenizer.save_pretrained(tmp_path / "tok")
     config = load_config(CONFIGS / "mammoth-7b.yaml", [f"data={export_file}", f"tokenizer={tmp_path / 'tok'}",
-                                                       "max_length=120"], cpu_fallback=True)
+                                                       "max_length=1000"], cpu_fallback=True)
     report = dry_run(config, processes=8)
     assert report.stats is not None and not report.needs_hub
-    assert report.stats.rows == 40 and report.stats.kept + report.stats.dropped_overlong == 40
+    assert report.stats.rows == 40 and report.stats.kept == 40 and report.stats.longest <= 1000
     assert report.stats.response_tokens > 0 and report.plan.global_batch == 128
     assert report.plan.steps_per_epoch == 1 and report.plan.total_steps == 3

@@ -14,7 +14,7 @@ MODES: tuple[str, ...] = ("cot", "pot", "hybrid")
 
 # Settings that change what a record holds: resuming with any of them changed is refused.
 RESUME_KEYS = ("model", "backend", "mode", "samples", "max_new_tokens", "temperature", "top_p", "seed", "chat",
-               "few_shot", "shots", "exemplars", "grading", "program_timeout", "limit", "shard")
+               "few_shot", "shots", "exemplars", "grading", "program_timeout", "shard")  # and each dataset's limit
 
 
 @dataclass

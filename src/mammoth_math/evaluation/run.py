@@ -62,9 +62,15 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Any = 
         problems = load_problems(spec.name, config.data_dir, config.limit)
         index, count = config.shard
         mine = [(i, p) for i, p in enumerate(problems) if i % count == index]
+        before = meta["benchmarks"].get(spec.name)
+        if before and (before.get("limit"), before.get("version")) != (config.limit, spec.version):
+            raise ValueError(f"{meta_path(run_dir, config.shard)}: {spec.name} was run with limit "
+                             f"{before.get('limit')} and spec version {before.get('version')}; now {config.limit} "
+                             f"and {spec.version}: use another --output-dir")
         meta["benchmarks"][spec.name] = {"version": spec.version, "source": spec.source, "hub_id": spec.hub_id,
-                                         "loaded": len(problems), "expected_count": spec.expected_count,
-                                         "selected": len(mine), "rel_tol": spec.rel_tol}
+                                         "limit": config.limit, "loaded": len(problems),
+                                         "expected_count": spec.expected_count, "selected": len(mine),
+                                         "rel_tol": spec.rel_tol}
         write_json(meta_path(run_dir, config.shard), meta)
         path = records_path(run_dir, spec.name, config.shard)
         done = {r.id for r in read_records(path)} if path.exists() else set()
@@ -103,7 +109,7 @@ def solve_chunk(chunk: Sequence[tuple[int, Problem]], ctx: Context, seed: int) -
     if config.mode == "hybrid":
         _fall_back(chunk, records, ctx, seed)
     for (_, p), record in zip(chunk, records):
-        _decide(record, p, ctx.grader)
+        _decide(record, p, ctx.grader, config.samples)
     return records
 
 
@@ -134,13 +140,13 @@ def _fall_back(chunk: Sequence[tuple[int, Problem]], records: list[ProblemRecord
         _add(records[k], c, [cot_attempt(t, chunk[k][1], ctx.grader, r) for t, r in _texts(c)])
 
 
-def _decide(record: ProblemRecord, problem: Problem, grader: Grader) -> None:
+def _decide(record: ProblemRecord, problem: Problem, grader: Grader, samples: int) -> None:
     """Pick the answer (the vote's winner), say which path gave it, and grade it; errors are not graded."""
     if record.error:
         record.path, record.correct, record.method = "error", None, "backend error"
         return
     winner, votes = vote(record.attempts, problem, grader)
-    record.votes = votes if len(record.attempts) > 1 else {}
+    record.votes = votes if samples > 1 else {}
     if winner is None:
         record.path = "fallback" if record.fallback else ("cot" if record.mode == "cot" else "pot")
         record.answer, record.correct, record.method = None, False, "empty"

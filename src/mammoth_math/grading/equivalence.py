@@ -8,23 +8,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import Enum
 from fractions import Fraction
 from functools import lru_cache
 
 from mammoth_math.grading.extract import Extraction, clean_answer
 from mammoth_math.grading.gold import parse_gold, split_list
-from mammoth_math.grading.kinds import AnswerKind
+from mammoth_math.grading.kinds import AnswerKind, GradingMode
 from mammoth_math.grading.latex import normalize_latex, tidy_latex
 from mammoth_math.grading.numbers import NOISE, decimal_places, numbers_match, parse_number
 from mammoth_math.grading.symbolic import symbolic_equal, symbolic_value
 
 K = AnswerKind
-
-
-class GradingMode(str, Enum):
-    STRICT = "strict"  # this project's rules (the issue's)
-    MAMMOTH = "mammoth"  # MAmmoTH's math_eval rules, to compare with published numbers
 
 
 @dataclass(frozen=True)
@@ -60,11 +54,12 @@ def is_equivalent(pred: str | Extraction | None, gold: str, kind: AnswerKind | s
 def judge(pred: str | Extraction | None, gold: str, config: GradeConfig) -> Verdict:
     """The verdict with its method; see :func:`is_equivalent`."""
     answer = pred.answer if isinstance(pred, Extraction) else pred
-    if answer is None or not str(answer).strip() or gold is None or not str(gold).strip():
+    answer, gold = ("" if answer is None else str(answer)), ("" if gold is None else str(gold))
+    if not answer.strip() or not gold.strip():
         return Verdict(False, "empty")
     if len(answer) > 20_000:  # no gold is this long: a runaway generation, not an answer
         return Verdict(False, "too long")
-    return _judge_cached(str(answer), str(gold), config)
+    return _judge_cached(answer, gold, config)
 
 
 @lru_cache(maxsize=200_000)
@@ -139,9 +134,12 @@ def _lists(answer: str, gold: str, config: GradeConfig) -> Verdict:
         return Verdict(False, "list length")
     item_config = GradeConfig(K.NUMBER if all(parse_number(g) is not None for g in gold_items) else K.EXPRESSION,
                               rel_tol=config.rel_tol, timeout=config.timeout)
-    same = lambda p, g: _judge_cached(p, g, item_config).correct  # noqa: E731
+
+    def same(p: str, g: str) -> bool:
+        return _judge_cached(p, g, item_config).correct
+
     if ordered:
-        return Verdict(all(same(p, g) for p, g in zip(pred_items, gold_items)), "ordered list")
+        return Verdict(all(same(p, g) for p, g in zip(pred_items, gold_items, strict=True)), "ordered list")
     left = list(pred_items)
     for g in gold_items:
         hit = next((i for i, p in enumerate(left) if same(p, g)), None)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from mammoth_math.grading.gold import parse_bool, parse_letter, render_list, split_list
-from mammoth_math.grading.kinds import AnswerKind
+from mammoth_math.grading.kinds import AnswerKind, GradingMode
 from mammoth_math.grading.latex import boxed_spans, normalize_latex
 from mammoth_math.grading.numbers import NUMBER_RE, format_number, numbers_match, parse_number
 
@@ -35,10 +35,10 @@ class Extraction:
 
 
 def extract_answer(text: str | None, kind: AnswerKind | str = K.NUMBER, options: tuple[str, ...] | None = None,
-                   from_program: bool = False, mode: str = "strict") -> Extraction:
+                   from_program: bool = False, mode: GradingMode | str = GradingMode.STRICT) -> Extraction:
     """The final answer of ``text`` as ``kind``; ``from_program`` reads the answer a sandboxed program printed."""
     kind = AnswerKind(kind)
-    if str(mode) in ("mammoth", "GradingMode.MAMMOTH"):
+    if GradingMode(mode) is GradingMode.MAMMOTH:
         from mammoth_math.grading.mammoth import mammoth_extract
 
         return mammoth_extract(text or "", kind, from_program)
@@ -58,8 +58,11 @@ def _anchored_spans(text: str) -> list[tuple[int, str, str]]:
     """Candidate spans after an explicit marker: boxed ones first (the model marked them), each group latest first."""
     spans = [(pos, "boxed", content) for pos, content in boxed_spans(text)]
     for m in _TRIGGER_RE.finditer(text):
-        rest = text[m.end():].lstrip()
-        line = rest.split("\n", 1)[0].strip()
+        start = m.end()
+        while start < len(text) and text[start] in " \t\n":
+            start += 1
+        end = text.find("\n", start)
+        line = text[start:end if end >= 0 else len(text)][:1000].strip()  # bounded: linear in the text
         rule = "####" if m.group(0) == "####" else "the answer is"
         spans.append((m.start(), rule, re.sub(r"\.\s*$|\.\s+\S.*$", "", line).strip()))
     boxed = sorted(s for s in spans if s[1] == "boxed")

@@ -1,4 +1,4 @@
-"""The kinds of answer a math benchmark can have; every gold answer and prediction is graded as one."""
+"""The kinds of answer a math benchmark can have (every gold and prediction is graded as one), and grading modes."""
 
 from __future__ import annotations
 
@@ -12,3 +12,10 @@ class AnswerKind(str, Enum):
     BOOL = "bool"  # True / False (TheoremQA)
     LIST = "list"  # several values: [1, 2] ordered, or "x = 3, y = 4" (SimulEq)
     TEXT = "text"  # word answers: August, Tuesday
+
+
+class GradingMode(str, Enum):
+    """Which rules decide equivalence; every results file records the one used."""
+
+    STRICT = "strict"  # this project's rules (issue 3): exact integers, relative tolerance, math-verify
+    MAMMOTH = "mammoth"  # MAmmoTH's math_eval rules, to compare with the paper's published numbers

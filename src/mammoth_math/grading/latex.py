@@ -50,10 +50,12 @@ _SHORT_FRAC_RE = re.compile(r"\\([dt]?frac)\s*(\\[a-zA-Z]+|\d|[a-zA-Z])\s*(\\[a-
 
 
 def tidy_latex(text: str) -> str:
-    """Meaning-preserving fixes math-verify trips on: `{x}` -> `x`, `\\frac \\pi4` -> `\\frac{\\pi}{4}`."""
+    """Meaning-preserving fixes math-verify trips on: `{x}` -> `x`, `\\frac \\pi4` -> `\\frac{\\pi}{4}`, a last `.`."""
     s = text.strip()
     while s.startswith("{") and s.endswith("}") and _matching_braces(s).get(0) == len(s) - 1:
         s = s[1:-1].strip()
+    if s.endswith(".") and not s.endswith(".."):  # sentence punctuation, not part of the answer
+        s = s[:-1].rstrip()
     return _SHORT_FRAC_RE.sub(r"\\\1{\2}{\3}", s)
 
 

@@ -19,8 +19,15 @@ def register_varlen_attention() -> str:
     from transformers import AttentionInterface
     from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
 
+    def mask(**kwargs: Any) -> Any:
+        # A padding-free row (one sequence, no padding mask) needs no dense block mask: the attention
+        # below splits it by cu_seq_lens_q; building the (tokens x tokens) mask would cost more than attention.
+        if kwargs.get("attention_mask") is None and kwargs.get("batch_size") == 1:
+            return None
+        return sdpa_mask(**kwargs)
+
     AttentionInterface.register(NAME, _sdpa_varlen_forward)
-    ALL_MASK_ATTENTION_FUNCTIONS.register(NAME, sdpa_mask)
+    ALL_MASK_ATTENTION_FUNCTIONS.register(NAME, mask)
     return NAME
 
 

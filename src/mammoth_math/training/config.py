@@ -87,13 +87,19 @@ def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequenc
         values[key] = yaml.safe_load(raw) if raw else ""
     if isinstance(values.get("data"), str):
         values["data"] = [values["data"]]
-    return {key: _unbool(key, value) for key, value in values.items()}
+    return {key: _coerce(key, value) for key, value in values.items()}
 
 
-def _unbool(key: str, value: Any) -> Any:
-    """YAML 1.1 reads ``no``/``yes`` as booleans; string options such as ``save_strategy: no`` mean the word."""
-    if isinstance(value, bool) and isinstance(_FIELDS[key].default, str) and _FIELDS[key].default not in ("",):
+def _coerce(key: str, value: Any) -> Any:
+    """Undo YAML 1.1 surprises: ``save_strategy: no`` means the word, ``learning_rate: 5e-3`` a number."""
+    default = _FIELDS[key].default
+    if isinstance(value, bool) and isinstance(default, str) and default:
         return "yes" if value else "no"
+    if isinstance(value, str) and isinstance(default, float) and not isinstance(default, bool):
+        try:
+            return float(value)
+        except ValueError:
+            raise InputError("<config>", f"expected a number, got {value!r}", field=key) from None
     return value
 
 
@@ -115,12 +121,21 @@ def load_config(
 
 
 def save_config(config: TrainConfig, path: str | os.PathLike) -> None:
-    """Write the resolved config (every field, as YAML) atomically."""
+    """Write the resolved config (every field that differs from its default, as YAML) atomically."""
     from mammoth_math.files import atomic_writer
 
-    resolved = {name: _plain(getattr(config, name)) for name in _FIELDS}
+    values = config.to_dict()  # transformers' own serialisation (enums, nested configs as plain values)
+    resolved = {name: _plain(values[name]) for name in _FIELDS if name in values and values[name] != _default(name)}
     with atomic_writer(path) as f:
         yaml.safe_dump(resolved, f, sort_keys=True)
+
+
+def _default(name: str) -> Any:
+    """A field's default; resolved files list only what differs, so deprecated aliases stay out of them."""
+    f = _FIELDS[name]
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING
 
 
 def _plain(value: Any) -> Any:

@@ -69,8 +69,8 @@ class ProbeRecord:
                 attempt = Attempt(**{**attempt, "execution": Execution(**execution) if execution else None})
             second = Turn(**{**second, "attempt": attempt})
         hans = data.pop("clever_hans", None)
-        return cls(**data, first=ProblemRecord.from_dict(data.pop("first")), second=second,
-                   clever_hans=CleverHans.from_dict(hans) if hans else None)
+        first = ProblemRecord.from_dict(data.pop("first"))
+        return cls(**data, first=first, second=second, clever_hans=CleverHans.from_dict(hans) if hans else None)
 
 
 REQUIRED = ("id", "benchmark", "index", "challenge", "first")

@@ -1,0 +1,187 @@
+"""GSM8K adapter: CoT from the solution, PoT converted deterministically from its calculator notes.
+
+``notes_to_program`` turns ``Natalia sold 48/2 = <<48/2=24>>24 clips in May.`` into a straight-line
+program (``clips_in_may = 48 / 2``) whose later steps refer to earlier results by name, and which prints
+the answer. The sandbox benchmark and the data builder both use it.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+from pathlib import Path
+
+from mammoth_math.data.records import Example, SourceResult
+from mammoth_math.data.sources._read import iter_json_lines, missing
+
+NOTE_RE = re.compile(r"<<([^<>=]*)=([^<>]*)>>")
+_FINAL_RE = re.compile(r"####\s*(.+?)\s*$", re.S)
+_NUMBER_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)(?![\w.])")
+_WORD_RE = re.compile(r"[A-Za-z]+")
+_STOP = {"a", "an", "the", "of", "and", "or", "to", "in", "for", "is", "are", "was", "were", "so", "she", "he",
+         "they", "it", "his", "her", "their", "that", "this", "which", "will", "would", "has", "have", "each",
+         "on", "at", "by", "with", "from", "than", "then", "there", "more", "be", "if", "as", "total"}
+_ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Add, ast.Sub, ast.Mult, ast.Div,
+            ast.Pow, ast.Mod, ast.FloorDiv, ast.USub, ast.UAdd, ast.Load)
+
+
+def cot_from_solution(solution: str) -> str:
+    """The solution with calculator notes removed and MAmmoTH's closing sentence "The answer is N"."""
+    body, _, final = solution.rpartition("####")
+    return NOTE_RE.sub("", body).strip() + f"\nThe answer is {final.strip().replace(',', '')}."
+
+
+def final_answer(solution: str) -> str | None:
+    m = _FINAL_RE.search(solution)
+    return m.group(1).replace(",", "").strip() if m else None
+
+
+def notes_to_program(solution: str) -> str | None:
+    """A Python program computing the answer step by step from the ``<<expr=result>>`` notes, or None.
+
+    None when there are no notes, a note is not plain arithmetic, or no step yields the final ``#### N``.
+    """
+    answer = final_answer(solution)
+    steps: list[tuple[str, str, float]] = []  # (name, python expression, value)
+    used: set[str] = set()
+    for line in solution.split("\n"):
+        for m in NOTE_RE.finditer(line):
+            expr = _python_expr(m.group(1))
+            value = _evaluate(expr) if expr is not None else None
+            if value is None:
+                return None
+            expr = _name_earlier_results(expr, steps)
+            name = _unique(_variable_name(line[m.end():], len(steps) + 1), used)
+            steps.append((name, expr, value))
+    if not steps or answer is None:
+        return None
+    target = _as_float(answer)
+    chosen = next((s for s in reversed(steps) if target is not None and _close(s[2], target)), None)
+    if chosen is None:
+        return None
+    lines = [f"{name} = {expr}" for name, expr, _ in steps[: steps.index(chosen) + 1]]
+    lines.append(f"answer = {chosen[0]}")
+    lines.append("print(round(answer, 4) if isinstance(answer, float) and answer != int(answer) else int(answer))")
+    return "\n".join(lines) + "\n"
+
+
+def _python_expr(note: str) -> str | None:
+    expr = note.replace(",", "").replace("$", "").replace("^", "**").replace("x", "*").replace("×", "*")
+    expr = expr.replace("÷", "/").strip()
+    expr = re.sub(r"(\d+(?:\.\d+)?)\s*%", r"(\1/100)", expr)
+    expr = re.sub(r"\b0+(\d)", r"\1", expr)  # 08 is a syntax error in Python 3
+    return expr or None
+
+
+def _evaluate(expr: str) -> float | None:
+    """Value of a plain arithmetic expression, checked by walking its AST (never exec'd here)."""
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError:
+        return None
+    if not all(isinstance(node, _ALLOWED) and not isinstance(node, ast.Name) for node in ast.walk(tree)):
+        return None
+    try:
+        value = _eval_node(tree.body)
+    except (ArithmeticError, ValueError, OverflowError):
+        return None
+    return float(value) if isinstance(value, (int, float)) and abs(value) < 1e15 else None
+
+
+def _eval_node(node: ast.AST) -> float:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return node.value
+    if isinstance(node, ast.UnaryOp):
+        v = _eval_node(node.operand)
+        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.BinOp):
+        a, b = _eval_node(node.left), _eval_node(node.right)
+        if isinstance(node.op, ast.Pow) and abs(b) > 64:
+            raise ValueError("exponent too large")
+        ops = {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b, ast.Div: lambda: a / b,
+               ast.Pow: lambda: a ** b, ast.Mod: lambda: a % b, ast.FloorDiv: lambda: a // b}
+        return ops[type(node.op)]()
+    raise ValueError("not arithmetic")
+
+
+def _name_earlier_results(expr: str, steps: list[tuple[str, str, float]]) -> str:
+    """Replace a literal equal to an earlier step's result by that step's name (latest first)."""
+    def sub(m: re.Match) -> str:
+        value = float(m.group(1))
+        for name, _, result in reversed(steps):
+            if _close(result, value) and value not in (0.0, 1.0):
+                return name
+        return m.group(1)
+
+    return _NUMBER_RE.sub(sub, expr)
+
+
+def _variable_name(text_after: str, index: int) -> str:
+    """A snake_case name from the words after the result ("24 clips in May" -> ``clips_in_may``)."""
+    text = re.sub(r"^[\s$]*[-\d.,/%]*", "", text_after)
+    words = []
+    for word in _WORD_RE.findall(re.split(r"[.,;:!?]", text)[0])[:5]:
+        word = word.lower()
+        if word in _STOP and not words:
+            continue
+        words.append(word)
+        if len(words) == 3:
+            break
+    while words and words[-1] in _STOP:
+        words.pop()
+    name = "_".join(words)
+    return name if name.isidentifier() and not keyword.iskeyword(name) else f"step_{index}"
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in used or candidate in ("answer", "print", "round", "int", "isinstance", "float"):
+        candidate, n = f"{name}_{n}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+def _as_float(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(b))
+
+
+def load(path: Path, types: tuple[str, ...] = ("cot", "pot"), limit: int | None = None) -> SourceResult:
+    """Read ``train.jsonl`` (question, answer); one CoT and, when convertible, one PoT per problem."""
+    from mammoth_math.data.records import Reject
+
+    result = SourceResult()
+    seen = 0
+    for line, obj in iter_json_lines(path, "gsm8k"):
+        if limit is not None and seen >= limit:
+            break
+        seen += 1
+        item_id = f"gsm8k/{line}"
+        if isinstance(obj, Reject):
+            result.rejects.append(obj)
+            continue
+        bad = missing(obj, ("question", "answer"), "gsm8k", item_id, f"{path}:{line}")
+        gold = final_answer(str(obj.get("answer", "")))
+        if bad is None and gold is None:
+            bad = Reject("gsm8k", item_id, "", "input", "no_final_answer", f"{path}:{line}: no '#### N'")
+        if bad is not None:
+            result.rejects.append(bad)
+            continue
+        question, solution = str(obj["question"]).strip(), str(obj["answer"])
+        if "cot" in types:
+            result.examples.append(Example("gsm8k", item_id, "cot", question, cot_from_solution(solution), gold, "number"))
+        if "pot" in types:
+            program = notes_to_program(solution)
+            if program is None:
+                result.rejects.append(Reject("gsm8k", item_id, "pot", "convert", "notes_not_convertible",
+                                             "calculator notes are missing, not arithmetic, or never reach the answer"))
+            else:
+                result.examples.append(Example("gsm8k", item_id, "pot", question, program, gold, "number"))
+    return result
