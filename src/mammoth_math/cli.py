@@ -171,10 +171,10 @@ def _train(args: argparse.Namespace) -> int:
                          "longest example": stats.longest})
         if report.needs_hub:
             rows["needs hub (not downloaded)"] = "; ".join(report.needs_hub)
-        _print_table("train --dry-run", rows)
+        _print_train_table("train --dry-run", rows)
         return 0
     result = train(config)
-    _print_table("train", {"output": result.output_dir, "resumed from": result.resumed_from or "-",
+    _print_train_table("train", {"output": result.output_dir, "resumed from": result.resumed_from or "-",
                            "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
                            "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-",
                            "train loss (mean)": f"{result.final_loss:.4f}",
@@ -182,7 +182,7 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_table(title: str, rows: dict) -> None:
+def _print_train_table(title: str, rows: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 

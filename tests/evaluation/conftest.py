@@ -34,4 +34,5 @@ def sandbox():
         from mammoth_math.sandbox import Sandbox
     except ImportError:
         pytest.skip("mammoth_math.sandbox.Sandbox is not available yet (issue 2)")
-    return Sandbox(timeout=1.0)
+    with Sandbox(timeout=1.0) as sb:
+        yield sb

@@ -33,10 +33,10 @@ def test_hybrid_against_transformers_serve(served_tiny_model, sandbox, eval_dir,
     assert meta["grading"] == "strict" and meta["finished"]
 
 
-def test_backend_errors_are_recorded_not_scored(sandbox, eval_dir, tmp_path):
+def test_backend_errors_are_recorded_not_scored(eval_dir, tmp_path):
     dead = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there: every request fails
     backend = make_backend("openai", "nobody", base_url=dead, max_retries=1, backoff_s=0.01)
-    scores = evaluate(_config(tmp_path, eval_dir, "nobody", mode="cot", limit=3), backend, sandbox)
+    scores = evaluate(_config(tmp_path, eval_dir, "nobody", mode="cot", limit=3), backend)
     assert scores["gsm8k"].errors == 3 and scores["gsm8k"].graded == 0 and scores["gsm8k"].accuracy is None
     for r in read_records(tmp_path / "cot" / "gsm8k.jsonl"):
         assert r.correct is None and r.path == "error" and "connection error" in r.error

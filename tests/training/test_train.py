@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -33,6 +34,12 @@ def weights(directory: Path) -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
 
     return load_file(str(directory / "model.safetensors"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def env() -> dict[str, str]:
@@ -101,7 +108,7 @@ def test_two_gloo_processes_match_one(trained, tmp_path: Path) -> None:
     common = [f"data={data}", *FAST, "max_steps=3", "global_batch_size=8", "per_device_train_batch_size=4",
               "save_strategy=no", "learning_rate=5e-3"]
     train(load_config(TINY, [*common, f"output_dir={tmp_path / 'one'}"]))  # 4 per device x 2 accumulation
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29517", "-m",
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={free_port()}", "-m",
            "mammoth_math", "train", "--config", str(TINY), *common, f"output_dir={tmp_path / 'two'}"]
     run = subprocess.run(cmd, env=env(), capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]

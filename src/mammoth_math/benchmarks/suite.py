@@ -32,6 +32,8 @@ def _problem(rec: Record, name: str, pid: str, question: str, raw_gold: Any, kin
     except ValueError as e:
         raise rec.fail("answer", f"gold answer {raw_gold!r} is not a valid {kind.value}: {e}") from None
     meta = {k: v for k, v in meta.items() if v is not None}
+    if str(raw_gold) != gold:  # kept for `mammoth` grading mode, which compares the raw strings as the paper did
+        meta["raw_gold"] = str(raw_gold)
     return Problem(name, f"{name}/{pid}", question, gold, kind, options, meta)
 
 

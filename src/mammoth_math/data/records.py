@@ -46,9 +46,22 @@ class Reject:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class SeedProblem:
+    """A problem with a gold but no rationale of the wanted type: input to synthesis."""
+
+    source: str
+    id: str
+    question: str
+    gold: str
+    kind: str
+    options: tuple[str, ...] | None = None
+
+
 @dataclass
 class SourceResult:
-    """What a source adapter read: examples to verify and rows it could not read."""
+    """What a source adapter read: examples to verify, problems to synthesise for, rows it could not read."""
 
     examples: list[Example] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    problems: list[SeedProblem] = field(default_factory=list)

@@ -51,12 +51,13 @@ def cot_attempt(text: str, problem: Problem, grader: Grader, finish_reason: str 
 def pot_attempt(text: str, program: str, execution: Execution, problem: Problem, grader: Grader,
                 finish_reason: str = "") -> Attempt:
     """A program's attempt; ``failure`` says why it gave no usable answer (None when it did)."""
-    found = grader.extract(execution.stdout, problem, from_program=True)
+    printed = execution.answer if execution.answer is not None else execution.stdout
+    found = grader.extract(printed, problem, from_program=True)
     if execution.timed_out:
         failure = "timeout"
     elif execution.error:
         failure = "error"
-    elif not execution.stdout.strip():
+    elif not printed.strip():
         failure = "no output"
     elif found.answer is None:
         failure = "not an option" if problem.kind is AnswerKind.CHOICE else "no answer"

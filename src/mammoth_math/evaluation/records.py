@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from mammoth_math.files import InputError, iter_jsonl, require_fields
 
-Path_ = Literal["cot", "pot", "fallback", "error", "none"]
+AnswerPath = Literal["cot", "pot", "fallback", "error", "none"]
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Execution:
     error: str | None
     timed_out: bool
     duration_s: float
+    answer: str | None = None  # the sandbox's own reading of the program's answer (its last printed line)
 
 
 @dataclass
@@ -58,7 +59,7 @@ class ProblemRecord:
     fallback_prompt: Any = None  # the CoT prompt, when hybrid fell back
     fallback_reasons: list[str] = field(default_factory=list)
     answer: str | None = None
-    path: Path_ = "none"  # which path produced ``answer``
+    path: AnswerPath = "none"  # which path produced ``answer``
     correct: bool | None = None  # None when a backend error left nothing to grade
     method: str = ""  # how the verdict was reached (exact, numeric, symbolic, empty, ...)
     votes: dict[str, int] = field(default_factory=dict)  # self-consistency: answer -> samples agreeing

@@ -44,7 +44,7 @@ def build_report(output_dir: str | Path) -> Report:
         raise FileNotFoundError(f"{output_dir}: no finished run (OUT/<mode>/run.json); "
                                 "sharded runs need `mammoth-math merge` first")
     scores = {run.name: run.scores() for run in runs}
-    datasets = [d for d in _dataset_order(runs)]
+    datasets = _dataset_order(runs)
     table = [{"dataset": d, **{r: _accuracy(scores[r].get(d)) for r in scores}} for d in datasets]
     average = {r: _mean([row[r] for row in table]) for r in scores}
     table.append({"dataset": "average", **average})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import platform
+from contextlib import ExitStack
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -48,12 +49,24 @@ class Context:
 
 
 def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Any = None) -> dict[str, DatasetScore]:
-    """Run (or resume) ``config``; returns the score of each dataset over all of this shard's records."""
-    backend = backend or make_backend(config.backend, config.model, **config.backend_options)
-    if sandbox is None and config.mode != "cot":
-        from mammoth_math.sandbox import Sandbox
+    """Run (or resume) ``config``; returns the score of each dataset over all of this shard's records.
 
-        sandbox = Sandbox(timeout=config.program_timeout)
+    ``backend`` and ``sandbox`` default to ones built from the config; pass your own to share them across runs.
+    """
+    owned = backend is None
+    backend = backend or make_backend(config.backend, config.model, **config.backend_options)
+    with ExitStack() as stack:
+        if sandbox is None and config.mode != "cot":
+            from mammoth_math.sandbox import Sandbox
+
+            sandbox = stack.enter_context(Sandbox(timeout=config.program_timeout))
+        scores = _evaluate(config, backend, sandbox)
+    if owned and hasattr(backend, "close"):
+        backend.close()
+    return scores
+
+
+def _evaluate(config: EvalConfig, backend: Backend, sandbox: Any) -> dict[str, DatasetScore]:
     run_dir = Path(config.output_dir) / config.run_name
     meta = _start(config, run_dir)
     scores: dict[str, DatasetScore] = {}
@@ -121,7 +134,7 @@ def _run_programs(chunk: Sequence[tuple[int, Problem]], records: list[ProblemRec
     attempts: dict[int, list] = {k: [] for k in range(len(chunk))}
     for (k, code, text, reason), result in zip(programs, results):
         execution = Execution(result.stdout or "", str(result.error) if result.error else None,
-                              bool(result.timed_out), float(result.duration_s))
+                              bool(result.timed_out), float(result.duration_s), getattr(result, "answer", None))
         attempts[k].append(pot_attempt(text, code, execution, chunk[k][1], ctx.grader, reason))
     for k, (record, c) in enumerate(zip(records, completions)):
         _add(record, c, attempts[k])

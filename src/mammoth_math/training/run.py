@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class BatchPlan:
-    """How the global batch is made and how many optimizer steps the data gives."""
+    """How the global batch is made and how many optimizer steps the data gives (before any ``packing``,
+    which changes the number of rows; padding-free batches keep it)."""
 
     world_size: int
     per_device: int
@@ -100,16 +101,20 @@ def load_tokenizer(config: TrainConfig, rows: list, resume_dir: str | None = Non
     return tokenizer
 
 
-def prepare(config: TrainConfig, resume_dir: str | None = None) -> tuple[Any, list[dict], EncodeStats, BatchPlan]:
-    """Tokenizer, masked examples, stats and batch plan: everything before the model."""
+def _rows(config: TrainConfig) -> list:
     rows = load_rows(config.data)
-    if config.max_train_examples:
-        rows = rows[: config.max_train_examples]
+    return rows[: config.max_train_examples] if config.max_train_examples else rows
+
+
+def prepare(config: TrainConfig, resume_dir: str | None = None, processes: int | None = None
+            ) -> tuple[Any, list[dict], EncodeStats, BatchPlan]:
+    """Tokenizer, masked examples, stats and batch plan: everything before the model."""
+    rows = _rows(config)
     tokenizer = load_tokenizer(config, rows, resume_dir)
     examples, stats = encode_rows(tokenizer, rows, config.max_length, config.overlong)  # type: ignore[arg-type]
     if not examples:
         raise ValueError(f"no training examples left ({stats.rows} rows, {stats.dropped_overlong} over-long)")
-    return tokenizer, examples, stats, plan_batches(config, len(examples))
+    return tokenizer, examples, stats, plan_batches(config, len(examples), processes)
 
 
 def dry_run(config: TrainConfig, processes: int | None = None) -> DryRunReport:
@@ -121,11 +126,9 @@ def dry_run(config: TrainConfig, processes: int | None = None) -> DryRunReport:
     """
     local_tokenizer = config.model == "tiny" or Path(config.tokenizer or config.model).exists()
     if local_tokenizer:
-        _, examples, stats, _ = prepare(config)
-        return DryRunReport(config, plan_batches(config, len(examples), processes), stats)
-    rows = load_rows(config.data)
-    if config.max_train_examples:
-        rows = rows[: config.max_train_examples]
+        _, _, stats, plan = prepare(config, processes=processes)
+        return DryRunReport(config, plan, stats)
+    rows = _rows(config)
     needs = [f"tokenizer {config.tokenizer or config.model} (token counts, length overflow)",
              f"model weights {config.model}"]
     return DryRunReport(config, plan_batches(config, len(rows), processes), None, needs)
@@ -140,6 +143,8 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
     from transformers.trainer_utils import get_last_checkpoint
     from trl import SFTTrainer
 
+    if (config.lora or config.qlora) and config.model == "tiny":
+        raise ValueError("LoRA adapts a trained base: set model=<local dir or hub id>, not 'tiny'")
     out = Path(config.output_dir)
     resume = config.resume_from_checkpoint or (get_last_checkpoint(str(out)) if out.is_dir() else None)
     tokenizer, examples, stats, plan = prepare(config, resume)
@@ -167,7 +172,7 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
     if config.merge_lora and (config.lora or config.qlora) and _is_main():
         from mammoth_math.training.lora import merge_adapter
 
-        merge_adapter(out, out / "merged", base=config.model if config.model != "tiny" else None)
+        merge_adapter(out, out / "merged", base=config.model)
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     return TrainResult(str(out), plan, stats, losses, float(output.training_loss), resume)
 

@@ -17,6 +17,7 @@ from mammoth_math.data.sources._read import iter_json_lines, missing
 
 NOTE_RE = re.compile(r"<<([^<>=]*)=([^<>]*)>>")
 _FINAL_RE = re.compile(r"####\s*(.+?)\s*$", re.S)
+_PLAIN_RE = re.compile(r"([\d$(.][\d$,.%()\s+\-*/×−x]*[\d)%])\s*=\s*\$?-?\d[\d,]*(?:\.\d+)?")
 _NUMBER_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)(?![\w.])")
 _WORD_RE = re.compile(r"[A-Za-z]+")
 _STOP = {"a", "an", "the", "of", "and", "or", "to", "in", "for", "is", "are", "was", "were", "so", "she", "he",
@@ -45,14 +46,19 @@ def notes_to_program(solution: str) -> str | None:
     answer = final_answer(solution)
     steps: list[tuple[str, str, float]] = []  # (name, python expression, value)
     used: set[str] = set()
-    for line in solution.split("\n"):
-        for m in NOTE_RE.finditer(line):
-            expr = _python_expr(m.group(1))
+    for line in solution.split("####")[0].split("\n"):
+        found = [(m.group(1), m.end(), True) for m in NOTE_RE.finditer(line)]
+        # Some steps are written out without a note ("20/4 = $5"): read those too, skipping what is not arithmetic.
+        found = found or [(m.group(1), m.end(), False) for m in _PLAIN_RE.finditer(line)]
+        for note, end, is_note in found:
+            expr = _python_expr(note)
             value = _evaluate(expr) if expr is not None else None
-            if value is None:
+            if value is None and is_note:
                 return None
+            if value is None or (not is_note and not re.search(r"\d\s*[-+*/]", expr)):
+                continue
             expr = _name_earlier_results(expr, steps)
-            name = _unique(_variable_name(line[m.end():], len(steps) + 1), used)
+            name = _unique(_variable_name(line[end:], len(steps) + 1), used)
             steps.append((name, expr, value))
     if not steps or answer is None:
         return None
@@ -67,10 +73,10 @@ def notes_to_program(solution: str) -> str | None:
 
 
 def _python_expr(note: str) -> str | None:
-    expr = note.replace(",", "").replace("$", "").replace("^", "**").replace("x", "*").replace("×", "*")
+    expr = note.replace(",", "").replace("$", "").replace("^", "**").replace("x", "*").replace("×", "*").replace("−", "-")
     expr = expr.replace("÷", "/").strip()
     expr = re.sub(r"(\d+(?:\.\d+)?)\s*%", r"(\1/100)", expr)
-    expr = re.sub(r"\b0+(\d)", r"\1", expr)  # 08 is a syntax error in Python 3
+    expr = re.sub(r"(?<![\d.])0+(?=\d)", "", expr)  # 08 is a syntax error in Python 3
     return expr or None
 
 

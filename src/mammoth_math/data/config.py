@@ -1,0 +1,91 @@
+"""The build config: one dataclass, filled from a YAML file whose keys map one to one onto its fields.
+
+Paths are relative to the working directory (the repository root for the shipped ``configs/data/``).
+An unknown key fails naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mammoth_math.files import InputError
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str  # a key of ``mammoth_math.data.sources.SOURCES``
+    path: str | None = None  # file or folder; default: the source's usual place under ``train_dir``
+    types: tuple[str, ...] = ("cot", "pot")  # which rationale types to take from it
+    limit: int | None = None  # read only the first N records (tests, quick looks)
+    cap: int | None = None  # keep at most N verified rows per rationale type
+    weight: float = 1.0  # 0.5 keeps a random half; 2.0 repeats each row twice
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    sources: tuple[SourceSpec, ...]
+    name: str = "mathinstruct"
+    train_dir: str = "../shared/data/train"
+    eval_dir: str | None = "../shared/data/eval"  # None: no decontamination
+    seed: int = 0
+    pot_ratio: float | None = None  # PoT share of the final rows; None keeps what verification leaves
+    dedup: bool = True
+    near_dup_threshold: float | None = 0.9  # MinHash Jaccard of questions; None: exact duplicates only
+    ngram: int = 13  # decontamination n-gram length in words
+    contamination_min_overlaps: int = 1  # shared n-grams with one eval item that remove a row
+    formats: tuple[str, ...] = ("alpaca", "jsonl", "parquet", "hf")
+    timeout: float = 5.0  # seconds per program in the sandbox
+    memory_mb: int = 1024
+    workers: int | None = None
+    tokenizer: str | None = None  # for the length report; None counts words and symbols
+    synthesis_cache: str | None = None  # a synthesis output folder whose accepted rows join the build
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> BuildConfig:
+    """Read a YAML build config; ``overrides`` (from command-line flags) win over the file."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise InputError(path, f"invalid YAML ({e})") from None
+    if not isinstance(raw, dict):
+        raise InputError(path, "expected a mapping of config keys")
+    raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return config_from_dict(raw, path)
+
+
+def config_from_dict(raw: dict[str, Any], path: str | Path = "<config>") -> BuildConfig:
+    known = {f.name for f in dataclasses.fields(BuildConfig)}
+    for key in raw:
+        if key not in known:
+            raise InputError(path, f"unknown key (known: {', '.join(sorted(known))})", field=key)
+    if not raw.get("sources"):
+        raise InputError(path, "at least one source is required", field="sources")
+    sources = tuple(_source(s, path) for s in raw["sources"])
+    values = {k: tuple(v) if k == "formats" else v for k, v in raw.items() if k != "sources"}
+    return BuildConfig(sources=sources, **values)
+
+
+def _source(raw: Any, path: str | Path) -> SourceSpec:
+    from mammoth_math.data.sources import SOURCES
+
+    raw = {"name": raw} if isinstance(raw, str) else raw
+    known = {f.name for f in dataclasses.fields(SourceSpec)}
+    if not isinstance(raw, dict) or "name" not in raw:
+        raise InputError(path, "each source needs a name", field="sources")
+    for key in raw:
+        if key not in known:
+            raise InputError(path, f"unknown source key (known: {', '.join(sorted(known))})", field=f"sources.{key}")
+    if raw["name"] not in SOURCES:
+        raise InputError(path, f"unknown source {raw['name']!r}; choose from {', '.join(SOURCES)}", field="sources.name")
+    return SourceSpec(**{k: tuple(v) if k == "types" else v for k, v in raw.items()})
+
+
+__all__ = ["BuildConfig", "SourceSpec", "config_from_dict", "load_config"]

@@ -1,0 +1,58 @@
+"""Deduplication: exact duplicates (normalised text) and near duplicates (MinHash LSH over word shingles).
+
+Within one rationale type, the first row in build order is kept; later copies are removed and reported
+with the row they duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+from mammoth_math.data.records import Example, Reject
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def normalize(text: str) -> list[str]:
+    return _WORD_RE.findall(text.lower())
+
+
+def dedup(examples: Sequence[Example], near_threshold: float | None = 0.9, num_perm: int = 64,
+          shingle: int = 5) -> tuple[list[Example], list[Reject]]:
+    """Drop exact copies of (question, output), then near copies of the question at Jaccard >= threshold."""
+    kept: list[Example] = []
+    removed: list[Reject] = []
+    seen: dict[tuple[str, str], str] = {}
+    for e in examples:
+        key = (e.rationale_type, hashlib.sha1(" ".join(normalize(e.question + "\n" + e.output)).encode()).hexdigest())
+        if key in seen:
+            removed.append(Reject(e.source, e.id, e.rationale_type, "dedup", "exact_duplicate", seen[key]))
+        else:
+            seen[key] = e.id
+            kept.append(e)
+    if near_threshold is None:
+        return kept, removed
+    return _near_dedup(kept, removed, near_threshold, num_perm, shingle)
+
+
+def _near_dedup(examples: list[Example], removed: list[Reject], threshold: float, num_perm: int,
+                shingle: int) -> tuple[list[Example], list[Reject]]:
+    from datasketch import MinHash, MinHashLSH
+
+    indexes: dict[str, MinHashLSH] = {}
+    kept: list[Example] = []
+    for e in examples:
+        words = normalize(e.question)
+        grams = {" ".join(words[i:i + shingle]).encode() for i in range(max(1, len(words) - shingle + 1))}
+        m = MinHash(num_perm=num_perm, seed=1)
+        m.update_batch(sorted(grams))
+        lsh = indexes.setdefault(e.rationale_type, MinHashLSH(threshold=threshold, num_perm=num_perm))
+        match = lsh.query(m)
+        if match:
+            removed.append(Reject(e.source, e.id, e.rationale_type, "dedup", "near_duplicate", min(match)))
+            continue
+        lsh.insert(e.id, m)
+        kept.append(e)
+    return kept, removed

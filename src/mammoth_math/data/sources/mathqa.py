@@ -1,0 +1,213 @@
+"""MathQA adapter: PoT converted deterministically from ``annotated_formula``, CoT from the rationale.
+
+The formula is a nested call over MathQA's operation list (``operation_list.txt``: add, divide, power,
+circle_area, ...), its constants (``const_pi``, ``const_100``) and the problem's numbers in order
+(``n0``, ``n1``). The program defines the numbers and the operations it uses, then prints the value;
+the verified answer is the option whose value is closest to that output.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from mammoth_math.data.records import Example, Reject, SourceResult
+from mammoth_math.data.sources._read import iter_json_array, missing
+from mammoth_math.prompts import LETTERS
+
+# Semantics of MathQA's operations as Python source, one definition each (argument names say the units).
+OPERATIONS: dict[str, str] = {
+    "add": "def add(a, b):\n    return a + b",
+    "subtract": "def subtract(a, b):\n    return a - b",
+    "multiply": "def multiply(a, b):\n    return a * b",
+    "divide": "def divide(a, b):\n    return a / b",
+    "power": "def power(a, b):\n    return a ** b",
+    "log": "def log(a):\n    return math.log(a)",
+    "sqrt": "def sqrt(a):\n    return math.sqrt(a)",
+    "factorial": "def factorial(n):\n    return math.factorial(int(n))",
+    "gcd": "def gcd(a, b):\n    return math.gcd(int(a), int(b))",
+    "lcm": "def lcm(a, b):\n    return int(a) * int(b) // math.gcd(int(a), int(b))",
+    "max": "def max(a, b):\n    return a if a > b else b",
+    "min": "def min(a, b):\n    return a if a < b else b",
+    "reminder": "def reminder(a, b):\n    return a % b",
+    "negate": "def negate(a):\n    return -a",
+    "inverse": "def inverse(a):\n    return 1 / a",
+    "round": "def round(a):\n    return int(a + 0.5)",
+    "floor": "def floor(a):\n    return math.floor(a)",
+    "sine": "def sine(a):\n    return math.sin(a)",
+    "cosine": "def cosine(a):\n    return math.cos(a)",
+    "tangent": "def tangent(a):\n    return math.tan(a)",
+    "radians_to_degree": "def radians_to_degree(a):\n    return a * 180 / math.pi",
+    "degree_to_radians": "def degree_to_radians(a):\n    return a * math.pi / 180",
+    "sum_consecutive_number": "def sum_consecutive_number(a, b):\n    return sum(range(int(a), int(b) + 1))",
+    "circle_area": "def circle_area(radius):\n    return math.pi * radius ** 2",
+    "circumface": "def circumface(radius):\n    return 2 * math.pi * radius",
+    "circle_arc": "def circle_arc(radius, degrees):\n    return 2 * math.pi * radius * degrees / 360",
+    "semi_circle_perimiter": "def semi_circle_perimiter(radius):\n    return math.pi * radius + 2 * radius",
+    "circle_sector_area": "def circle_sector_area(radius, degrees):\n    return math.pi * radius ** 2 * degrees / 360",
+    "rectangle_perimeter": "def rectangle_perimeter(a, b):\n    return 2 * (a + b)",
+    "rectangle_area": "def rectangle_area(a, b):\n    return a * b",
+    "square_perimeter": "def square_perimeter(side):\n    return 4 * side",
+    "square_area": "def square_area(side):\n    return side ** 2",
+    "trapezium_area": "def trapezium_area(a, b, height):\n    return (a + b) * height / 2",
+    "rhombus_perimeter": "def rhombus_perimeter(side):\n    return 4 * side",
+    "rhombus_area": "def rhombus_area(d1, d2):\n    return d1 * d2 / 2",
+    "quadrilateral_area": "def quadrilateral_area(diagonal, h1, h2):\n    return diagonal * (h1 + h2) / 2",
+    "volume_cone": "def volume_cone(radius, height):\n    return math.pi * radius ** 2 * height / 3",
+    "volume_rectangular_prism": "def volume_rectangular_prism(a, b, c):\n    return a * b * c",
+    "volume_cube": "def volume_cube(side):\n    return side ** 3",
+    "volume_sphere": "def volume_sphere(radius):\n    return 4 / 3 * math.pi * radius ** 3",
+    "volume_cylinder": "def volume_cylinder(radius, height):\n    return math.pi * radius ** 2 * height",
+    "surface_cone": "def surface_cone(radius, slant):\n    return math.pi * radius * (radius + slant)",
+    "surface_cylinder": "def surface_cylinder(radius, height):\n    return 2 * math.pi * radius * (radius + height)",
+    "surface_cube": "def surface_cube(side):\n    return 6 * side ** 2",
+    "surface_rectangular_prism":
+        "def surface_rectangular_prism(a, b, c):\n    return 2 * (a * b + b * c + a * c)",
+    "surface_sphere": "def surface_sphere(radius):\n    return 4 * math.pi * radius ** 2",
+    "side_by_diagonal": "def side_by_diagonal(diagonal):\n    return diagonal / math.sqrt(2)",
+    "cube_edge_by_volume": "def cube_edge_by_volume(volume):\n    return volume ** (1 / 3)",
+    "diagonal": "def diagonal(a, b):\n    return math.sqrt(a ** 2 + b ** 2)",
+    "square_edge_by_perimeter": "def square_edge_by_perimeter(perimeter):\n    return perimeter / 4",
+    "square_edge_by_area": "def square_edge_by_area(area):\n    return math.sqrt(area)",
+    "triangle_perimeter": "def triangle_perimeter(a, b, c):\n    return a + b + c",
+    "triangle_area": "def triangle_area(base, height):\n    return base * height / 2",
+    "triangle_area_three_edges": ("def triangle_area_three_edges(a, b, c):\n    s = (a + b + c) / 2\n"
+                                  "    return math.sqrt(s * (s - a) * (s - b) * (s - c))"),
+    "union_prob": "def union_prob(a, b, both):\n    return a + b - both",
+    "negate_prob": "def negate_prob(p):\n    return 1 - p",
+    "combination": "def combination(n, k):\n    return math.comb(int(n), int(k))",
+    "permutation": "def permutation(n, k):\n    return math.perm(int(n), int(k))",
+    "count_interval": "def count_interval(a, b):\n    return b - a + 1",
+    "percent": "def percent(a, b):\n    return a * b / 100",
+    "p_after_gain": "def p_after_gain(percent, price):\n    return price * (1 + percent / 100)",
+    "p_after_loss": "def p_after_loss(percent, price):\n    return price * (1 - percent / 100)",
+    "price_after_gain": "def price_after_gain(percent, price):\n    return price * (1 + percent / 100)",
+    "price_after_loss": "def price_after_loss(percent, price):\n    return price * (1 - percent / 100)",
+    "from_percent": "def from_percent(a):\n    return a / 100",
+    "gain_percent": "def gain_percent(cost, price):\n    return (price - cost) / cost * 100",
+    "loss_percent": "def loss_percent(cost, price):\n    return (cost - price) / cost * 100",
+    "negate_percent": "def negate_percent(a):\n    return 100 - a",
+    "original_price_before_gain": "def original_price_before_gain(percent, price):\n    return price / (1 + percent / 100)",
+    "original_price_before_loss": "def original_price_before_loss(percent, price):\n    return price / (1 - percent / 100)",
+    "to_percent": "def to_percent(a):\n    return a * 100",
+    "speed": "def speed(distance, time):\n    return distance / time",
+    "combined_work": "def combined_work(a, b):\n    return 1 / (1 / a + 1 / b)",
+    "find_work": "def find_work(a, b):\n    return 1 / abs(1 / a - 1 / b)",
+    "speed_ratio_steel_to_stream": "def speed_ratio_steel_to_stream(a, b):\n    return (a + b) / (a - b)",
+    "speed_in_still_water": "def speed_in_still_water(down, up):\n    return (down + up) / 2",
+    "stream_speed": "def stream_speed(down, up):\n    return (down - up) / 2",
+    "choose": "def choose(n, k):\n    return math.comb(int(n), int(k))",
+}
+CONSTANTS: dict[str, str] = {"const_pi": "math.pi", "const_deg_to_rad": "math.pi / 180", "const_0_2778": "0.2778",
+                             "const_0_3937": "0.3937", "const_0_4535": "0.4535"}
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+_OPTION_RE = re.compile(r"(?:^|,)\s*([a-e])\s*\)\s*")
+
+
+def problem_numbers(problem: str) -> list[str]:
+    """The numbers of the problem text in order: ``n0``, ``n1``, ... of the formula."""
+    return _NUMBER_RE.findall(problem)
+
+
+def formula_to_program(formula: str, problem: str) -> str | None:
+    """A program that prints the value of ``formula`` for ``problem``; None if it uses unknown names."""
+    formula = formula.strip().rstrip("|")
+    try:
+        tree = ast.parse(re.sub(r"const_(\d+)\.(\d+)", r"const_\1_\2", formula), mode="eval")
+    except SyntaxError:
+        return None
+    numbers = problem_numbers(problem)
+    ops: list[str] = []
+    names: dict[str, str] = {}
+    callees = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for node in ast.walk(tree):
+        if id(node) in callees:
+            continue
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in OPERATIONS:
+                return None
+            if node.func.id not in ops:
+                ops.append(node.func.id)
+        elif isinstance(node, ast.Name):
+            value = _name_value(node.id, numbers)
+            if value is None:
+                return None
+            names[node.id] = value
+        elif not isinstance(node, (ast.Expression, ast.Constant, ast.Load, ast.USub, ast.UnaryOp)):
+            return None
+    lines = ["import math", ""]
+    lines += [OPERATIONS[op] + "\n" for op in sorted(ops)]
+    lines += [f"{name} = {value}" for name, value in sorted(names.items(), key=lambda kv: _name_order(kv[0]))]
+    lines += [f"answer = {ast.unparse(tree)}", "print(answer)"]
+    return "\n".join(lines) + "\n"
+
+
+def _name_value(name: str, numbers: list[str]) -> str | None:
+    if re.fullmatch(r"n\d+", name):
+        index = int(name[1:])
+        return str(float(numbers[index])) if index < len(numbers) else None
+    if name in CONSTANTS:
+        return CONSTANTS[name]
+    m = re.fullmatch(r"const_(\d+)(?:_(\d+))?", name)
+    if m:
+        return f"{m.group(1)}.{m.group(2)}" if m.group(2) else m.group(1)
+    return None
+
+
+def _name_order(name: str) -> tuple[int, int, str]:
+    return (0, int(name[1:]), "") if re.fullmatch(r"n\d+", name) else (1, 0, name)
+
+
+def parse_options(text: str) -> list[tuple[str, str]]:
+    """``"a ) 24 , b ) 120"`` -> ``[("A", "24"), ("B", "120")]``."""
+    if text.lstrip().startswith("["):  # some records hold a list repr: "['a ) 4', 'b ) 4 π']"
+        text = " , ".join(re.findall(r"'([^']*)'", text))
+    parts = _OPTION_RE.split(text)
+    return [(parts[i].upper(), parts[i + 1].strip().rstrip(",").strip()) for i in range(1, len(parts) - 1, 2)]
+
+
+def option_value(text: str) -> float | None:
+    """The number an option states (``31 / 36`` -> 0.861, ``rs . 1 , 200`` -> 1200), else None."""
+    text = re.sub(r"(\d)\s*,\s*(\d{3})\b", r"\1\2", text).replace(" . ", ".").replace(" .", ".")
+    m = re.search(r"(-?\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)", text)
+    if m and float(m.group(2)) != 0:
+        return float(m.group(1)) / float(m.group(2))
+    m = re.search(r"-?\d+(?:\.\d+)?", text)
+    return float(m.group(0)) if m else None
+
+
+def load(path: Path, types: tuple[str, ...] = ("cot", "pot"), limit: int | None = None) -> SourceResult:
+    """Read MathQA ``dev.json`` (Problem, Rationale, options, correct, annotated_formula)."""
+    result = SourceResult()
+    for index, obj in iter_json_array(path, "mathqa"):
+        if limit is not None and index >= limit:
+            break
+        item_id = f"mathqa/{index}"
+        if isinstance(obj, Reject):
+            result.rejects.append(obj)
+            continue
+        bad = missing(obj, ("Problem", "options", "correct"), "mathqa", item_id, f"{path}[{index}]")
+        options = parse_options(str(obj.get("options", "")))
+        if bad is None and len(options) < 2:
+            bad = Reject("mathqa", item_id, "", "input", "bad_options", f"{path}[{index}]: {obj.get('options')!r}")
+        if bad is not None:
+            result.rejects.append(bad)
+            continue
+        texts = tuple(t for _, t in options)
+        letter = str(obj["correct"]).strip().upper()
+        problem = str(obj["Problem"]).strip()
+        meta = {"category": obj.get("category", "")}
+        if "pot" in types:
+            program = formula_to_program(str(obj.get("annotated_formula", "")), problem)
+            if program is None:
+                result.rejects.append(Reject("mathqa", item_id, "pot", "convert", "formula_not_convertible",
+                                             repr(obj.get("annotated_formula"))))
+            else:
+                result.examples.append(Example("mathqa", item_id, "pot", problem, program, letter, "choice", texts, meta))
+        if "cot" in types and obj.get("Rationale"):
+            rationale = str(obj["Rationale"]).strip().strip('"')
+            question = f"{problem}\nAnswer Choices: " + " ".join(f"({LETTERS[i]}) {t}" for i, t in enumerate(texts))
+            result.examples.append(Example("mathqa", item_id, "cot", question,
+                                           f"{rationale}\nThe answer is {letter}.", letter, "choice", texts, meta))
+    return result
