@@ -31,11 +31,34 @@ def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _sandbox_run(args: argparse.Namespace) -> int:
-    raise NotImplementedError("sandbox run: issue 2")
+    from dataclasses import asdict
+
+    from mammoth_math.sandbox import Sandbox
+
+    try:
+        with open(args.file, "rb") as f:
+            code = f.read()
+    except OSError as e:
+        print(f"error: {args.file}: {e.strerror}", file=sys.stderr)
+        return 2
+    with Sandbox(timeout=args.timeout, workers=1) as sb:
+        result = sb.run(code)
+    _print_json({**asdict(result), "ok": result.ok})
+    return 0 if result.ok else 1
 
 
 def _sandbox_check(args: argparse.Namespace) -> int:
-    raise NotImplementedError("sandbox check: issue 2")
+    from rich.console import Console
+    from rich.table import Table
+
+    from mammoth_math.sandbox import isolation_report
+
+    report = isolation_report()
+    table = Table("feature", "active", "detail", title=f"sandbox isolation: {report.mode}")
+    for f in report.features:
+        table.add_row(f.name, "[green]yes[/]" if f.active else "[red]NO[/]", f.detail)
+    Console().print(table)
+    return 0 if not report.missing else 1
 
 
 # --- benchmarks ---------------------------------------------------------------------------------
@@ -342,6 +365,85 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}"
 
 
+# --- data ---------------------------------------------------------------------------------------
+
+def _add_data_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("data", help="build a MathInstruct-style set: verify, dedup, decontaminate, mix, export")
+    dsub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    b = dsub.add_parser("build", help="build from the sources of a config (exit 1 when rows were rejected)")
+    b.add_argument("--config", required=True, help="a YAML under configs/data/ (keys are BuildConfig fields)")
+    b.add_argument("--out", required=True, help="output folder")
+    b.add_argument("--seed", type=int, help="override the config's seed")
+    b.add_argument("--train-dir", help="override the config's train_dir")
+    b.add_argument("--eval-dir", help="override the config's eval_dir (decontamination)")
+    b.set_defaults(handler=_data_build)
+    s = dsub.add_parser("synthesize", help="CoT/PoT rationales for seed problems from an OpenAI-compatible API")
+    s.add_argument("--config", required=True, help="build config naming the sources whose problems to use")
+    s.add_argument("--out", required=True, help="synthesis folder (cache, accepted, rejects, usage); resumable")
+    s.add_argument("--model", required=True, help="model name served at --base-url")
+    s.add_argument("--base-url", default="http://127.0.0.1:8000/v1")
+    s.add_argument("--types", default="cot,pot", help="comma-separated rationale types")
+    s.add_argument("--n", type=int, default=1, help="samples per problem and type")
+    s.add_argument("--temperature", type=float, default=0.7)
+    s.add_argument("--max-new-tokens", type=int, default=512)
+    s.add_argument("--concurrency", type=int, default=8)
+    s.add_argument("--usd-per-1k-prompt", type=float, default=0.0)
+    s.add_argument("--usd-per-1k-completion", type=float, default=0.0)
+    s.set_defaults(handler=_data_synthesize)
+    t = dsub.add_parser("stats", help="print the report of a built folder")
+    t.add_argument("dir", help="a folder written by `data build`")
+    t.set_defaults(handler=_data_stats)
+
+
+def _data_build(args: argparse.Namespace) -> int:
+    from mammoth_math.data import build, load_config
+
+    config = load_config(args.config, {"seed": args.seed, "train_dir": args.train_dir, "eval_dir": args.eval_dir})
+    result = build(config, args.out)
+    _print_data_report(result.report)
+    print(f"stages (s): {result.stage_seconds}")
+    print(f"{result.rows} rows -> {result.out_dir}; {result.rejects} rejected (rejects.jsonl), "
+          f"{result.removed} removed (removed.jsonl)")
+    return 1 if result.rejects else 0
+
+
+def _data_synthesize(args: argparse.Namespace) -> int:
+    from mammoth_math.data import SynthesisConfig, load_config, synthesize
+    from mammoth_math.data.build import read_problems
+
+    config = load_config(args.config)
+    problems = read_problems(config)
+    synth = SynthesisConfig(args.model, args.base_url, tuple(args.types.split(",")), args.n, args.temperature,
+                            args.max_new_tokens, args.concurrency, args.usd_per_1k_prompt, args.usd_per_1k_completion)
+    usage = synthesize(problems, synth, args.out)
+    _print_json({"problems": len(problems), **usage.__dict__})
+    return 1 if usage.rejected else 0
+
+
+def _data_stats(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mammoth_math.files import read_json
+
+    _print_data_report(read_json(Path(args.dir) / "report.json"))
+    return 0
+
+
+def _print_data_report(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("source/type", "rows", "checked", "passed", "pass rate", title=f"{report['rows']} rows")
+    for key, v in report["verification"].items():
+        table.add_row(key, str(report["counts"].get(key, 0)), str(v["checked"]), str(v["passed"]), _percent(v["pass_rate"]))
+    console = Console()
+    console.print(table)
+    for title in ("rejects_by_reason", "removed_by_reason"):
+        if report[title]:
+            console.print(f"{title}: " + ", ".join(f"{k}={n}" for k, n in report[title].items()))
+    console.print(f"contamination hits: {len(report['contamination_hits'])}; lengths: {report['lengths']}")
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -357,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_grading_commands(sub)
     _add_evaluation_commands(sub)
     _add_robustness_commands(sub)
+    _add_data_commands(sub)
     return parser
 
 

@@ -108,11 +108,6 @@ def test_vote_ignores_empty_answers_and_failed_programs():
     assert vote([_cot(None), _cot(None)], PROBLEM, Grader()) == (None, {})
 
 
-def test_program_of_unwraps_a_fence():
-    assert program_of("Here:\n```python\nprint(1)\n```\nDone") == "print(1)"
-    assert program_of("x = 2\nprint(x)") == "x = 2\nprint(x)"
-
-
 def test_few_shot_prompts_draw_exemplars_from_the_train_split(backend, eval_dir, train_dir, tmp_path):
     evaluate(_config(tmp_path, eval_dir, "cot", "gsm8k", 2, few_shot=True, shots=2, train_dir=str(train_dir)), backend)
     tests = {p.question for p in load_problems("gsm8k", eval_dir)}
@@ -122,3 +117,8 @@ def test_few_shot_prompts_draw_exemplars_from_the_train_split(backend, eval_dir,
         assert not any(shot.split("\n\n### Response:")[0] in tests for shot in shots)
     with pytest.raises(ValueError, match="--train-dir"):
         evaluate(_config(tmp_path / "x", eval_dir, "cot", "gsm8k", 2, few_shot=True), backend)
+
+
+def test_program_of_runs_what_the_sandbox_runs():
+    assert program_of("Here:\n```python\nprint(1)\n```\nDone") == "print(1)\n"
+    assert program_of("x = 2\nprint(x)") == "x = 2\nprint(x)"

@@ -1,9 +1,15 @@
-"""The MathInstruct builder (issue 5): source adapters, deterministic CoT/PoT converters, records.
+"""The MathInstruct builder (issue 5): source adapters, deterministic PoT converters, verification in the
+sandbox, dedup, decontamination, mixing, export and report; synthesis through an OpenAI-compatible API.
 
-Work in progress: verification, dedup, decontamination, mixing and export are not built yet.
+``build(load_config("configs/data/mathinstruct.yaml"), "out/")`` is the whole pipeline.
 """
 
-from mammoth_math.data.records import Example, Reject, SourceResult
-from mammoth_math.data.sources import formula_to_program, notes_to_program
+from mammoth_math.data.build import BuildResult, build, read_sources
+from mammoth_math.data.config import BuildConfig, SourceSpec, config_from_dict, load_config
+from mammoth_math.data.records import Example, Reject, SeedProblem, SourceResult
+from mammoth_math.data.sources import SOURCES, formula_to_program, notes_to_program
+from mammoth_math.data.synthesize import SynthesisConfig, SynthesisUsage, synthesize
 
-__all__ = ["Example", "Reject", "SourceResult", "formula_to_program", "notes_to_program"]
+__all__ = ["SOURCES", "BuildConfig", "BuildResult", "Example", "Reject", "SeedProblem", "SourceResult", "SourceSpec",
+           "SynthesisConfig", "SynthesisUsage", "build", "config_from_dict", "formula_to_program", "load_config",
+           "notes_to_program", "read_sources", "synthesize"]

@@ -37,7 +37,7 @@ class BuildConfig:
     dedup: bool = True
     near_dup_threshold: float | None = 0.9  # MinHash Jaccard of questions; None: exact duplicates only
     ngram: int = 13  # decontamination n-gram length in words
-    contamination_min_overlaps: int = 1  # shared n-grams with one eval item that remove a row
+    contamination_threshold: float = 0.0  # share of a question's n-grams found in one eval item that removes it; 0: any
     formats: tuple[str, ...] = ("alpaca", "jsonl", "parquet", "hf")
     timeout: float = 5.0  # seconds per program in the sandbox
     memory_mb: int = 1024

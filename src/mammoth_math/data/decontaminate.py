@@ -48,19 +48,21 @@ def build_index(eval_dir: str | Path, n: int = 13, benchmarks: Sequence[str] | N
 
 
 def decontaminate(examples: Sequence[Example], index: EvalIndex,
-                  min_overlaps: int = 1) -> tuple[list[Example], list[Reject]]:
-    """Remove examples whose question shares at least ``min_overlaps`` n-grams with one eval item."""
+                  threshold: float = 0.0) -> tuple[list[Example], list[Reject]]:
+    """Remove examples sharing n-grams with one eval item: any (``threshold`` 0, GPT-3's rule) or at least
+    that fraction of the question's n-grams (MATH train and test share templates: 0.5 keeps those apart)."""
     kept, removed = [], []
     for e in examples:
         hits: dict[str, int] = {}
-        for g in _grams(e.question, index.n):
+        grams = _grams(e.question, index.n)
+        for g in grams:
             item = index.grams.get(g)
             if item is not None:
                 hits[item] = hits.get(item, 0) + 1
         best = max(sorted(hits), key=lambda k: hits[k]) if hits else None
-        if best is not None and hits[best] >= min_overlaps:
+        if best is not None and hits[best] / len(grams) >= threshold:
             removed.append(Reject(e.source, e.id, e.rationale_type, "decontaminate", "eval_overlap",
-                                  f"{best} ({hits[best]} shared {index.n}-grams)"))
+                                  f"{best} ({hits[best]} of {len(grams)} {index.n}-grams shared)"))
         else:
             kept.append(e)
     return kept, removed

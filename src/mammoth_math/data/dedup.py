@@ -41,13 +41,15 @@ def _near_dedup(examples: list[Example], removed: list[Reject], threshold: float
                 shingle: int) -> tuple[list[Example], list[Reject]]:
     from datasketch import MinHash, MinHashLSH
 
-    indexes: dict[str, MinHashLSH] = {}
-    kept: list[Example] = []
+    shingles = []
     for e in examples:
         words = normalize(e.question)
-        grams = {" ".join(words[i:i + shingle]).encode() for i in range(max(1, len(words) - shingle + 1))}
-        m = MinHash(num_perm=num_perm, seed=1)
-        m.update_batch(sorted(grams))
+        shingles.append(sorted({" ".join(words[i:i + shingle]).encode() for i in range(max(1, len(words) - shingle + 1))}))
+    # One shared permutation set for all rows: building it per MinHash dominates the cost.
+    signatures = MinHash.bulk(shingles, num_perm=num_perm, seed=1)
+    indexes: dict[str, MinHashLSH] = {}
+    kept: list[Example] = []
+    for e, m in zip(examples, signatures):
         lsh = indexes.setdefault(e.rationale_type, MinHashLSH(threshold=threshold, num_perm=num_perm))
         match = lsh.query(m)
         if match:

@@ -7,15 +7,13 @@ votes over answers that grade as equal; a sample with no answer casts no vote.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.records import Attempt, Execution
 from mammoth_math.grading import AnswerKind, GradeConfig, GradingMode, Verdict, extract_answer, is_equivalent, judge
-
-_FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)(?:```|$)", re.DOTALL)
+from mammoth_math.sandbox.program import unwrap_fences
 
 
 @dataclass(frozen=True)
@@ -38,9 +36,8 @@ class Grader:
 
 
 def program_of(text: str) -> str:
-    """The program in a PoT generation: the first fenced block if the model wrote one, else the whole text."""
-    m = _FENCE.search(text)
-    return (m.group(1) if m else text).strip("\n")
+    """The program in a PoT generation, exactly as the sandbox will run it (Markdown fences unwrapped)."""
+    return unwrap_fences(text)
 
 
 def cot_attempt(text: str, problem: Problem, grader: Grader, finish_reason: str = "") -> Attempt:

@@ -1,0 +1,122 @@
+"""The build, top to bottom: read sources -> verify -> dedup -> decontaminate -> mix -> export -> report.
+
+``build(config, out_dir)`` writes the exports, ``rejects.jsonl`` (bad input, failed conversion or
+verification, with reasons), ``removed.jsonl`` (duplicates and contamination, with what they matched),
+the report and the resolved ``config.yaml``. Run: ``mammoth-math data build --config configs/data/X.yaml``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from mammoth_math.data.config import BuildConfig
+from mammoth_math.data.decontaminate import build_index, decontaminate
+from mammoth_math.data.dedup import dedup
+from mammoth_math.data.export import export, to_row
+from mammoth_math.data.mix import SourceMix, mix
+from mammoth_math.data.records import Example, Reject, SeedProblem, SourceResult
+from mammoth_math.data.report import build_report, token_counter, write_report
+from mammoth_math.data.sources import DEFAULT_PATHS, SOURCES
+from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner, verify
+from mammoth_math.files import atomic_writer, write_jsonl
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildResult:
+    out_dir: str
+    rows: int
+    rejects: int  # input, conversion and verification failures
+    removed: int  # duplicates and contamination
+    report: dict
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _timed(times: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    times[stage] = round(time.perf_counter() - start, 3)
+    log.info("stage %s: %.2fs", stage, times[stage])
+
+
+def _read_all(config: BuildConfig) -> SourceResult:
+    merged = SourceResult()
+    for spec in config.sources:
+        path = Path(spec.path) if spec.path else Path(config.train_dir) / DEFAULT_PATHS[spec.name]
+        if not path.exists():
+            merged.rejects.append(Reject(spec.name, f"{spec.name}/*", "", "input", "missing_source", str(path)))
+            continue
+        got = SOURCES[spec.name](path, tuple(spec.types), spec.limit)
+        merged.examples += got.examples
+        merged.rejects += got.rejects
+        merged.problems += got.problems
+    return merged
+
+
+def read_sources(config: BuildConfig) -> tuple[list[Example], list[Reject]]:
+    """Every example the configured sources yield (plus accepted synthesis), in config order, and the rejects."""
+    from mammoth_math.data.synthesize import load_accepted
+
+    got = _read_all(config)
+    extra = load_accepted(config.synthesis_cache) if config.synthesis_cache else []
+    return got.examples + extra, got.rejects
+
+
+def read_problems(config: BuildConfig) -> list[SeedProblem]:
+    """The seed problems (gold, no rationale of the wanted type) of the configured sources, for synthesis."""
+    return _read_all(config).problems
+
+
+def build(config: BuildConfig, out_dir: str | Path, run_programs: ProgramRunner | None = None,
+          progress: bool = True) -> BuildResult:
+    """Build the data set described by ``config`` into ``out_dir``; see the module docstring."""
+    out = Path(out_dir)
+    times: dict[str, float] = {}
+    with _timed(times, "read"):
+        examples, rejects = read_sources(config)
+    with _timed(times, "verify"):
+        vconfig = VerifyConfig(config.timeout, config.memory_mb, config.workers)
+        verified, failed = verify(examples, run_programs or sandbox_runner(vconfig, progress), vconfig, progress)
+        rejects += failed
+    removed: list[Reject] = []
+    with _timed(times, "dedup"):
+        kept = verified
+        if config.dedup:
+            kept, dups = dedup(verified, config.near_dup_threshold)
+            removed += dups
+    with _timed(times, "decontaminate"):
+        if config.eval_dir:
+            kept, hits = decontaminate(kept, build_index(config.eval_dir, config.ngram), config.contamination_threshold)
+            removed += hits
+    with _timed(times, "mix"):
+        rules = {s.name: SourceMix(s.cap, s.weight) for s in config.sources}
+        final = mix(kept, rules, config.seed, config.pot_ratio)
+    with _timed(times, "export"):
+        export(final, out, config.formats)
+        write_jsonl(out / "rejects.jsonl", (r.to_dict() for r in rejects))
+        write_jsonl(out / "removed.jsonl", (r.to_dict() for r in removed))
+        with atomic_writer(out / "config.yaml") as f:
+            yaml.safe_dump(_plain(config.to_dict()), f, sort_keys=False)
+    with _timed(times, "report"):
+        count = token_counter(config.tokenizer)
+        lengths = [count(r["instruction"] + "\n" + r["output"]) for r in map(to_row, final)]
+        report = build_report(examples, verified, final, rejects, removed, lengths, config.tokenizer)
+        write_report(report, lengths, out)
+    return BuildResult(str(out), len(final), len(rejects), len(removed), report, times)
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

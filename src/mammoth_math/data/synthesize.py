@@ -1,0 +1,148 @@
+"""Synthesis through any OpenAI-compatible API (GPT-4's role in the paper): CoT and PoT rationales for seed
+problems, n samples each, kept only when their answer equals the gold (PoT: run in the sandbox).
+
+Requests go through the ``openai`` backend (concurrency, retries). Each response is cached on disk keyed by a
+hash of the request (``cache.jsonl``), so a rerun sends only what is missing. ``usage.json`` accounts tokens
+and cost; ``accepted.jsonl`` joins a build through ``synthesis_cache``; ``rejects.jsonl`` says why the rest failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mammoth_math.data.records import Example, Reject, SeedProblem
+from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner, verify
+from mammoth_math.files import JsonlAppender, iter_jsonl, write_json, write_jsonl
+
+log = logging.getLogger(__name__)
+
+PROMPTS = {
+    "cot": "Solve the following math problem step by step. End with \"The answer is X.\"\n\n{question}",
+    "pot": "Write a Python program that solves the following math problem and prints the final answer. "
+           "Reply with the program only.\n\n{question}",
+}
+_CODE_RE = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.S)
+
+
+@dataclass(frozen=True)
+class SynthesisConfig:
+    model: str
+    base_url: str = "http://127.0.0.1:8000/v1"
+    types: tuple[str, ...] = ("cot", "pot")
+    n: int = 1  # samples per problem and type
+    temperature: float = 0.7
+    max_new_tokens: int = 512
+    concurrency: int = 8
+    usd_per_1k_prompt_tokens: float = 0.0
+    usd_per_1k_completion_tokens: float = 0.0
+
+
+@dataclass
+class SynthesisUsage:
+    requests: int = 0  # sent to the API in this run
+    cached: int = 0  # answered from the cache
+    api_errors: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    usd: float = 0.0
+    accepted: int = 0
+    rejected: int = 0
+
+
+def request_key(config: SynthesisConfig, prompt: str) -> str:
+    """The cache key: a hash of everything that changes the response."""
+    body = {"model": config.model, "prompt": prompt, "n": config.n, "temperature": config.temperature,
+            "max_new_tokens": config.max_new_tokens}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def extract_program(text: str) -> str | None:
+    """The first fenced Python block, else the whole reply if it parses as Python with a print; else None."""
+    import ast
+
+    m = _CODE_RE.search(text)
+    code = m.group(1) if m else text
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return None
+    return code.strip() + "\n" if "print(" in code else None
+
+
+def synthesize(problems: Sequence[SeedProblem], config: SynthesisConfig, out_dir: str | Path,
+               run_programs: ProgramRunner | None = None, progress: bool = True) -> SynthesisUsage:
+    """Generate, cache, verify; write ``accepted.jsonl``, ``rejects.jsonl`` and ``usage.json`` under ``out_dir``."""
+    from mammoth_math.backends import GenerationRequest, make_backend
+
+    out = Path(out_dir)
+    cache = _read_cache(out / "cache.jsonl")
+    usage = SynthesisUsage()
+    jobs = [(p, kind, PROMPTS[kind].format(question=p.question)) for p in problems for kind in config.types]
+    missing = [(p, kind, prompt) for p, kind, prompt in jobs if request_key(config, prompt) not in cache]
+    usage.cached = len(jobs) - len(missing)
+    if missing:
+        backend = make_backend("openai", config.model, base_url=config.base_url, concurrency=config.concurrency,
+                               endpoint="chat")
+        requests = [GenerationRequest(prompt=({"role": "user", "content": prompt},), n=config.n,
+                                      temperature=config.temperature, max_new_tokens=config.max_new_tokens)
+                    for _, _, prompt in missing]
+        with JsonlAppender(out / "cache.jsonl") as appender:
+            for (_, _, prompt), done in zip(missing, backend.generate(requests, progress=progress)):
+                usage.requests += 1
+                usage.prompt_tokens += done.prompt_tokens
+                usage.completion_tokens += done.completion_tokens
+                entry = {"key": request_key(config, prompt), "texts": done.texts, "error": done.error,
+                         "prompt_tokens": done.prompt_tokens, "completion_tokens": done.completion_tokens}
+                if done.error is None:  # a failed request is retried on the next run, not cached
+                    appender.write(entry)
+                cache[entry["key"]] = entry
+    usage.usd = round(usage.prompt_tokens / 1000 * config.usd_per_1k_prompt_tokens
+                      + usage.completion_tokens / 1000 * config.usd_per_1k_completion_tokens, 6)
+    candidates, rejects = _candidates(jobs, cache, config)
+    usage.api_errors = sum(1 for r in rejects if r.reason == "api_error")
+    vconfig = VerifyConfig()
+    accepted, failed = verify(candidates, run_programs or sandbox_runner(vconfig, progress), vconfig, progress)
+    rejects += [Reject(r.source, r.id, r.rationale_type, "synthesize", r.reason, r.detail) for r in failed]
+    usage.accepted, usage.rejected = len(accepted), len(rejects)
+    write_jsonl(out / "accepted.jsonl", (e.to_dict() for e in accepted))
+    write_jsonl(out / "rejects.jsonl", (r.to_dict() for r in rejects))
+    write_json(out / "usage.json", asdict(usage))
+    return usage
+
+
+def _candidates(jobs, cache: dict[str, dict], config: SynthesisConfig) -> tuple[list[Example], list[Reject]]:
+    candidates: list[Example] = []
+    rejects: list[Reject] = []
+    for problem, kind, prompt in jobs:
+        entry = cache[request_key(config, prompt)]
+        if entry.get("error"):
+            rejects.append(Reject(problem.source, problem.id, kind, "synthesize", "api_error", str(entry["error"])[:200]))
+            continue
+        for i, text in enumerate(entry["texts"]):
+            sample_id = f"{problem.id}#synth-{kind}-{i}"
+            output = extract_program(text) if kind == "pot" else text.strip()
+            if not output:
+                rejects.append(Reject(problem.source, sample_id, kind, "synthesize",
+                                      "no_program" if kind == "pot" else "empty", text[:200]))
+                continue
+            candidates.append(Example(problem.source, sample_id, kind, problem.question, output, problem.gold,
+                                      problem.kind, problem.options, {"synthesized": True}))
+    return candidates, rejects
+
+
+def _read_cache(path: Path) -> dict[str, dict]:
+    if not path.exists():
+        return {}
+    return {obj["key"]: obj for _, obj in iter_jsonl(path, skip_torn_tail=True)}
+
+
+def load_accepted(folder: str | Path) -> list[Example]:
+    """The verified synthesized rows of a synthesis folder, as examples for a build."""
+    rows = [obj for _, obj in iter_jsonl(Path(folder) / "accepted.jsonl")]
+    return [Example(**{**r, "options": tuple(r["options"]) if r.get("options") else None}) for r in rows]

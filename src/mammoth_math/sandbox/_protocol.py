@@ -1,0 +1,56 @@
+"""Length-prefixed JSON frames over pipes: how the host and a sandbox worker talk.
+
+Standard library only: the worker imports this file inside the sandbox, where the package is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import struct
+import time
+from typing import Any
+
+_HEADER = struct.Struct(">I")
+MAX_FRAME = (1 << 31) - 1
+
+
+def encode(obj: Any) -> bytes:
+    # surrogatepass: a program decoded with surrogateescape still travels (and fails to compile, visibly)
+    body = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    if len(body) > MAX_FRAME:
+        raise ValueError(f"frame of {len(body)} bytes is too large")
+    return _HEADER.pack(len(body)) + body
+
+
+def write_frame(fd: int, obj: Any) -> None:
+    data = memoryview(encode(obj))
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def read_frame(fd: int, deadline: float | None = None) -> Any:
+    """The next frame's object; None at end of file. ``deadline`` (time.monotonic) raises TimeoutError."""
+    header = _read_exact(fd, _HEADER.size, deadline, eof_ok=True)
+    if header is None:
+        return None
+    (size,) = _HEADER.unpack(header)
+    body = _read_exact(fd, size, deadline, eof_ok=False)
+    return json.loads(bytes(body).decode("utf-8", "surrogatepass"))
+
+
+def _read_exact(fd: int, n: int, deadline: float | None, eof_ok: bool) -> bytearray | None:
+    buf = bytearray()
+    while len(buf) < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError("no answer from the sandbox worker in time")
+        chunk = os.read(fd, min(n - len(buf), 1 << 20))
+        if not chunk:
+            if eof_ok and not buf:
+                return None
+            raise EOFError("the sandbox worker closed its pipe mid-frame")
+        buf += chunk
+    return buf

@@ -1,0 +1,247 @@
+"""The host side of the sandbox: a pool of pre-warmed fork-server workers, safe to call from many threads.
+
+``Sandbox.run`` takes an idle worker, sends it one program and reads back the result; a worker that
+dies or stops answering is replaced, and the program gets an error result. See ``isolation`` for the
+threat model and ``_worker`` for what happens inside.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any, Literal
+
+from mammoth_math.progress import bar
+from mammoth_math.sandbox import _protocol
+from mammoth_math.sandbox.isolation import Mode, bwrap_command, fallback_command, find_bwrap, warn_fallback
+from mammoth_math.sandbox.program import prepare
+from mammoth_math.sandbox.result import ExecResult
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PREAMBLE = """\
+import math, cmath, fractions, decimal, itertools, functools, collections, statistics, random, datetime, re, string
+import numpy, numpy as np
+import sympy, sympy as sp
+from fractions import Fraction
+"""
+_GRACE_S = 30.0  # past the program's own limit, how long the host waits for a worker before replacing it
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself cannot work (worker cannot start, bad preamble): not a program's failure."""
+
+
+class _Worker:
+    """One worker process and its pipes; used by one thread at a time (it sits in the idle queue)."""
+
+    def __init__(self, argv: list[str], config: dict[str, Any], tmp: str | None):
+        self.tmp = tmp
+        self.log = tempfile.TemporaryFile()
+        # bubblewrap's own process (pid 1 inside) keeps the environment it starts with, and a program can
+        # read /proc/1/environ: it gets none. The fallback worker gets only the sandbox's variables.
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+                                     env={} if tmp is None else _fallback_env(tmp), start_new_session=True)
+        _protocol.write_frame(self.proc.stdin.fileno(), config)
+        self.info: dict[str, Any] = {}
+
+    def handshake(self, deadline: float) -> None:
+        try:
+            info = _protocol.read_frame(self.proc.stdout.fileno(), deadline)
+        except (OSError, EOFError, TimeoutError) as e:
+            info = {"ready": False, "error": f"{type(e).__name__}: {e}"}
+        if not info or not info.get("ready"):
+            self.log.seek(0)
+            stderr = self.log.read().decode("utf-8", "replace")[-2000:]
+            self.kill()
+            raise SandboxError(f"sandbox worker failed to start: {(info or {}).get('error', 'no answer')}\n{stderr}")
+        self.info = info
+
+    def call(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+        _protocol.write_frame(self.proc.stdin.fileno(), request)
+        response = _protocol.read_frame(self.proc.stdout.fileno(), deadline)
+        if not isinstance(response, dict):
+            raise EOFError("the sandbox worker exited")
+        return response
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, 9)
+        except OSError:
+            pass
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        self.log.close()
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _fallback_env(tmp: str) -> dict[str, str]:
+    from mammoth_math.sandbox.isolation import ENV
+
+    return {**ENV, "HOME": tmp, "TMPDIR": tmp}
+
+
+class Sandbox:
+    """Run untrusted Python programs in isolated, pre-warmed workers (one per core by default).
+
+    >>> with Sandbox(timeout=5.0, workers=1) as sb:
+    ...     sb.run("print(6 * 7)").answer
+    '42'
+
+    ``memory_mb`` is the address space a program may add on top of the preloaded preamble.
+    ``isolation``: "auto" (bubblewrap when it works, else rlimits with one warning), "bubblewrap"
+    (raise when unavailable) or "rlimits". Workers start on first use or on ``start()``/``with``.
+    """
+
+    def __init__(self, timeout: float = 5.0, memory_mb: int = 1024, workers: int | None = None, *,
+                 preamble: str = DEFAULT_PREAMBLE, isolation: Literal["auto", "bubblewrap", "rlimits"] = "auto",
+                 output_limit: int = 64 * 1024, tmp_mb: int = 64, seccomp: bool = True):
+        if timeout <= 0 or memory_mb <= 0:
+            raise ValueError("timeout and memory_mb must be positive")
+        self.timeout, self.memory_mb = float(timeout), int(memory_mb)
+        self.workers = workers or len(os.sched_getaffinity(0))
+        self.preamble, self.output_limit, self.tmp_mb, self.seccomp = preamble, output_limit, tmp_mb, seccomp
+        self._requested = isolation
+        self.mode: Mode | None = None
+        self.fallback_reason: str | None = None
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        # Workers die with the thread that started them (PR_SET_PDEATHSIG): start them all from one
+        # thread that lives as long as the sandbox.
+        self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spawn")
+        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._spawner)
+
+    # --- lifecycle
+
+    def start(self) -> Sandbox:
+        with self._lock:
+            if self._closed:
+                raise SandboxError("this Sandbox is closed")
+            if self._all:
+                return self
+            self._resolve_mode()
+            workers = [self._spawner.submit(self._new_worker).result() for _ in range(self.workers)]
+            deadline = time.monotonic() + 120
+            for w in workers:
+                self._all.append(w)
+            for w in workers:
+                w.handshake(deadline)
+                self._idle.put(w)
+        return self
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._finalizer()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _resolve_mode(self) -> None:
+        if self._requested == "rlimits":
+            self.mode, self.fallback_reason = "rlimits", "isolation='rlimits' was requested"
+            return
+        bwrap, detail = find_bwrap()
+        if bwrap is not None:
+            self.mode = "bubblewrap"
+            return
+        if self._requested == "bubblewrap":
+            raise SandboxError(detail)
+        self.mode, self.fallback_reason = "rlimits", detail
+        warn_fallback(detail)
+
+    def _new_worker(self) -> _Worker:
+        bwrap = self.mode == "bubblewrap"
+        tmp = None if bwrap else tempfile.mkdtemp(prefix="mammoth-sandbox-")
+        config = {"preamble": self.preamble, "tmp": "/tmp" if bwrap else tmp, "output_limit": self.output_limit,
+                  "file_size": self.tmp_mb << 20, "seccomp": self.seccomp, "drop_uid": not bwrap,
+                  # RLIMIT_NPROC counts per user namespace inside bubblewrap (Linux >= 5.14), host-wide outside
+                  "max_tasks": 64 if bwrap else None}
+        argv = bwrap_command(find_bwrap()[0], self.tmp_mb) if bwrap else fallback_command()
+        return _Worker(argv, config, tmp)
+
+    def _replace(self, dead: _Worker) -> _Worker:
+        dead.kill()
+        fresh = self._spawner.submit(self._new_worker).result()
+        with self._lock:
+            self._all[self._all.index(dead)] = fresh
+        fresh.handshake(time.monotonic() + 120)
+        return fresh
+
+    @property
+    def worker_info(self) -> dict[str, Any]:
+        """What the first worker reported at start (pid, uid, seccomp, python, base_vm_mb)."""
+        self.start()
+        return dict(self._all[0].info)
+
+    # --- running programs
+
+    def run(self, code: str | bytes, *, timeout: float | None = None, memory_mb: int | None = None) -> ExecResult:
+        """Run one program (thread-safe); never raises for anything the program does."""
+        source, error = prepare(code)
+        if error is not None:
+            return ExecResult("", error, False, None, 0.0)
+        self.start()
+        limit = self.timeout if timeout is None else float(timeout)
+        request = {"code": source, "timeout": limit, "memory_mb": memory_mb or self.memory_mb}
+        worker = self._idle.get()
+        try:
+            response = worker.call(request, time.monotonic() + limit + _GRACE_S)
+        except (OSError, EOFError, TimeoutError, ValueError) as e:
+            log.warning("sandbox worker %s failed (%s); replacing it", worker.proc.pid, e)
+            worker = self._replace(worker)
+            return ExecResult("", f"SandboxError: the worker running this program died ({type(e).__name__})",
+                              False, None, 0.0)
+        finally:
+            self._idle.put(worker)
+        return _to_result(response)
+
+    def run_many(self, codes: Iterable[str | bytes], progress: bool = False, *,
+                 timeout: float | None = None) -> list[ExecResult]:
+        """Run many programs in parallel on all workers; results in input order."""
+        codes = list(codes)
+        results: list[ExecResult | None] = [None] * len(codes)
+        if not codes:
+            return []
+        self.start()
+        with bar("sandbox", len(codes), progress) as b, ThreadPoolExecutor(self.workers) as pool:
+            futures = {pool.submit(self.run, code, timeout=timeout): i for i, code in enumerate(codes)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                b.advance()
+        return results  # type: ignore[return-value]
+
+
+def _to_result(r: dict[str, Any]) -> ExecResult:
+    source = r.get("answer_source")
+    return ExecResult(stdout=str(r.get("stdout", "")), error=r.get("error"), timed_out=bool(r.get("timed_out")),
+                      answer=r.get("answer"), duration_s=float(r.get("duration_s", 0.0)),
+                      stderr=str(r.get("stderr", "")),
+                      answer_source=source if source in ("print", "variable", "solution") else None,
+                      memory_exceeded=bool(r.get("memory_exceeded")),
+                      stdout_truncated=bool(r.get("stdout_truncated")))
+
+
+def _shutdown(workers: Sequence[_Worker], spawner: ThreadPoolExecutor) -> None:
+    for w in list(workers):
+        w.kill()
+    spawner.shutdown(wait=False)

@@ -1,0 +1,124 @@
+"""Which isolation features are really active here: found by running probe programs, not by assuming.
+
+``isolation_report()`` backs ``mammoth-math sandbox check`` and lets hostile tests skip (with the reason)
+what this machine cannot contain.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mammoth_math.sandbox.isolation import ENV
+from mammoth_math.sandbox.pool import Sandbox
+
+_PROBE = """
+import json, os, resource
+out = {}
+def attempt(name, fn):
+    try:
+        out[name] = "allowed: " + repr(fn())[:80]
+    except BaseException as e:
+        out[name] = "refused: " + type(e).__name__ + ": " + str(e)[:80]
+def connect():
+    import socket
+    s = socket.socket(); s.settimeout(1); s.connect(("127.0.0.1", PORT)); return "connected"
+attempt("network", connect)
+attempt("write", lambda: open(os.path.join(HOST_DIR, "written"), "w").write("x"))
+attempt("read", lambda: open(os.path.join(HOST_DIR, "canary")).read())
+attempt("home", lambda: sorted(os.listdir(HOME))[:5])
+attempt("root_write", lambda: open("/mammoth-probe", "w").write("x"))
+def fork():
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return pid
+attempt("fork", fork)
+attempt("signal", lambda: os.kill(os.getppid(), 0))
+out["env"] = sorted(os.environ)
+out["processes"] = len([p for p in os.listdir("/proc") if p.isdigit()])
+out["limits"] = {n: resource.getrlimit(getattr(resource, n))[0] for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE")}
+out["uid"] = os.getuid()
+print(json.dumps(out))
+"""
+_ENV_OK = set(ENV) | {"PWD", "LC_CTYPE", "TMPDIR"}
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    active: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class IsolationReport:
+    mode: str  # "bubblewrap" or "rlimits"
+    reason: str | None  # why not bubblewrap
+    features: tuple[Feature, ...]
+
+    def active(self, name: str) -> bool:
+        return any(f.name == name and f.active for f in self.features)
+
+    def detail(self, name: str) -> str:
+        return next((f.detail for f in self.features if f.name == name), "unknown feature")
+
+    @property
+    def missing(self) -> list[str]:
+        return [f.name for f in self.features if not f.active]
+
+
+def isolation_report(sandbox: Sandbox | None = None) -> IsolationReport:
+    """Probe ``sandbox`` (or a fresh one-worker sandbox) from inside and outside."""
+    own = sandbox is None
+    sb = Sandbox(timeout=10.0, workers=1) if sandbox is None else sandbox
+    try:
+        return _probe(sb.start())
+    finally:
+        if own:
+            sb.close()
+
+
+def _probe(sb: Sandbox) -> IsolationReport:
+    home = os.path.expanduser("~")
+    with tempfile.TemporaryDirectory(prefix="mammoth-probe-") as host_dir, socket.socket() as listener:
+        Path(host_dir, "canary").write_text("secret", encoding="utf-8")
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.setblocking(False)
+        code = (_PROBE.replace("PORT", str(listener.getsockname()[1])).replace("HOST_DIR", repr(host_dir))
+                .replace("HOME", repr(home)))
+        result = sb.run(code, timeout=10.0)
+        try:
+            listener.accept()[0].close()
+            reached = True
+        except BlockingIOError:
+            reached = False
+        written = Path(host_dir, "written").exists()
+    if result.error or not result.answer:
+        raise RuntimeError(f"isolation probe failed: {result.error}\n{result.stderr}")
+    p: dict[str, Any] = json.loads(result.answer)
+    info = sb.worker_info
+    limits = p["limits"]
+    home_seen = p["home"].startswith("allowed") and any(
+        n for n in os.listdir(home) if n in p["home"] and not n.startswith(".pyenv")) if os.path.isdir(home) else False
+    features = (
+        Feature("bubblewrap", sb.mode == "bubblewrap", sb.fallback_reason or "namespaces: user, pid, net, ipc, uts, mount"),
+        Feature("network", not reached and p["network"].startswith("refused"), p["network"]),
+        Feature("filesystem", sb.mode == "bubblewrap" and not written and p["read"].startswith("refused") and p["root_write"].startswith("refused"),
+                f"host file read: {p['read']}; host dir write: {p['write']}; / write: {p['root_write']}"),
+        Feature("home", not home_seen, f"listing {home}: {p['home']}"),
+        Feature("environment", set(p["env"]) <= _ENV_OK, "visible: " + ", ".join(p["env"])),
+        Feature("processes", p["fork"].startswith("refused"), f"fork: {p['fork']} (seccomp: {info.get('seccomp')})"),
+        Feature("signals", p["signal"].startswith("refused"), f"signal to the worker: {p['signal']}"),
+        Feature("pid_namespace", p["processes"] <= 8, f"{p['processes']} processes visible in /proc"),
+        Feature("limits", all(v not in (-1, None) for v in (limits["RLIMIT_AS"], limits["RLIMIT_CPU"])),
+                json.dumps(limits)),
+    )
+    return IsolationReport(sb.mode or "rlimits", sb.fallback_reason, features)

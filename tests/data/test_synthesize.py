@@ -1,0 +1,64 @@
+"""Synthesis against real OpenAI-compatible servers: a tiny model served by ``transformers serve`` (garbage
+answers, rejected with reasons) and a scripted server (a right answer is accepted; an API error is not cached)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from helpers.servers import fault_server
+from mammoth_math.data.records import SeedProblem
+from mammoth_math.data.synthesize import SynthesisConfig, extract_program, request_key, synthesize
+
+PROBLEMS = [SeedProblem("numglue", "numglue/t/0", "Tom has 40 apples and buys 2 more. How many apples?", "42", "number"),
+            SeedProblem("numglue", "numglue/t/1", "What is 6 times 7?", "42", "number")]
+
+
+def _lines(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.mark.slow
+def test_tiny_model_garbage_is_rejected_cached_and_resumed(served_tiny_model, tmp_path, runner):
+    config = SynthesisConfig(served_tiny_model.model, served_tiny_model.base_url, n=2, max_new_tokens=12,
+                             temperature=0.0, concurrency=2, usd_per_1k_prompt_tokens=1.0)
+    usage = synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False)
+    assert usage.requests == 4 and usage.cached == 0
+    assert usage.prompt_tokens > 0 and usage.completion_tokens > 0 and usage.usd > 0
+    cache = _lines(tmp_path / "cache.jsonl")
+    assert len(cache) == 4 and all(len(entry["texts"]) == 2 for entry in cache)
+    assert {e["key"] for e in cache} == {request_key(config, p) for p in _prompts(config)}
+    rejects = _lines(tmp_path / "rejects.jsonl")
+    assert usage.accepted + usage.rejected == 8 and len(rejects) == usage.rejected
+    assert all(r["reason"] in {"no_program", "empty", "no_answer", "wrong_answer", "program_error", "no_output",
+                               "timeout"} for r in rejects)
+    again = synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False)
+    assert again.requests == 0 and again.cached == 4 and again.rejected == usage.rejected
+
+
+def _prompts(config: SynthesisConfig) -> list[str]:
+    from mammoth_math.data.synthesize import PROMPTS
+
+    return [PROMPTS[kind].format(question=p.question) for p in PROBLEMS for kind in config.types]
+
+
+def test_right_answers_accepted_and_api_errors_retried_on_resume(tmp_path, runner):
+    text = "```python\nprint(6 * 7)\n```\nThe answer is 42."
+    with fault_server(["400"], text=text) as server:
+        config = SynthesisConfig("fault", server.base_url, types=("cot", "pot"), temperature=0.0, concurrency=1)
+        usage = synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False)
+        assert usage.api_errors == 1 and usage.accepted == 3
+        assert len(_lines(tmp_path / "cache.jsonl")) == 3  # the failed request is not cached
+        again = synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False)
+    assert again.requests == 1 and again.cached == 3 and again.accepted == 4 and again.rejected == 0
+    accepted = _lines(tmp_path / "accepted.jsonl")
+    assert {a["rationale_type"] for a in accepted} == {"cot", "pot"}
+    assert all(a["output"] == "print(6 * 7)\n" for a in accepted if a["rationale_type"] == "pot")
+
+
+def test_extract_program():
+    assert extract_program("Here:\n```python\nx = 2\nprint(x)\n```") == "x = 2\nprint(x)\n"
+    assert extract_program("print(3)") == "print(3)\n"
+    assert extract_program("the the the (((") is None
+    assert extract_program("x = 3") is None  # prints nothing

@@ -1,0 +1,35 @@
+"""The capped output capture keeps the head and the tail (where the printed answer is)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src" / "mammoth_math" / "sandbox"))
+_capture = pytest.importorskip("_capture")
+
+
+@pytest.mark.parametrize("chunks", [["abc"], ["0123456789"] * 7, ["x" * 1000, "end\n"], ["a", "b" * 37, "ccc"]])
+def test_head_and_tail_survive(chunks):
+    cap = _capture.SharedCapture(16)
+    cap.reset()
+    w = cap.writer(0)
+    for c in chunks:
+        w.write(c)
+    text, total = cap.read(0)
+    whole = "".join(chunks)
+    assert total == len(whole)
+    if len(whole) <= 16:
+        assert text == whole
+    else:
+        assert text.startswith(whole[:8]) and text.endswith(whole[-8:]) and "dropped" in text
+
+
+def test_result_slot_round_trip():
+    cap = _capture.SharedCapture(16)
+    cap.reset()
+    assert cap.read_result() is None
+    cap.write_result({"answer": "1/2"})
+    assert cap.read_result() == {"answer": "1/2"}
