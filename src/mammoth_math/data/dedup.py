@@ -50,7 +50,9 @@ def _near_dedup(examples: list[Example], removed: list[Reject], threshold: float
     indexes: dict[str, MinHashLSH] = {}
     kept: list[Example] = []
     for e, m in zip(examples, signatures):
-        lsh = indexes.setdefault(e.rationale_type, MinHashLSH(threshold=threshold, num_perm=num_perm))
+        if e.rationale_type not in indexes:  # built once per type: choosing its bands is costly
+            indexes[e.rationale_type] = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        lsh = indexes[e.rationale_type]
         match = lsh.query(m)
         if match:
             removed.append(Reject(e.source, e.id, e.rationale_type, "dedup", "near_duplicate", min(match)))

@@ -30,8 +30,13 @@ class Grader:
         return is_equivalent(answer, gold, problem.kind, self.mode, self.rel_tol, problem.options)
 
     def verdict(self, answer: str | None, problem: Problem) -> Verdict:
-        """``answer`` against the problem's gold, with the method that decided it."""
-        return judge(answer, problem.gold, GradeConfig(problem.kind, GradingMode(self.mode), self.rel_tol,
+        """``answer`` against the problem's gold, with the method that decided it.
+
+        ``mammoth`` mode compares with the raw gold string as the paper's grader did (DeepMind's
+        ``1363.0`` stays ``1363.0``), so its published misses are reproduced.
+        """
+        gold = problem.meta.get("raw_gold", problem.gold) if self.mode == GradingMode.MAMMOTH.value else problem.gold
+        return judge(answer, gold, GradeConfig(problem.kind, GradingMode(self.mode), self.rel_tol,
                                                        options=problem.options))
 
 

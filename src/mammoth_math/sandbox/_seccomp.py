@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import platform
 import struct
 
@@ -55,6 +56,20 @@ def _op(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
 
 def build_filter(pid: int) -> bytes:
     """The BPF program for the process ``pid`` (it may still signal itself)."""
+    nr = _ARCHES[platform.machine()][1]
+    eperm = _ERRNO | errno.EPERM
+    prog = []
+    # kill(pid, sig) and tgkill(tgid, tid, sig): only towards this process.
+    for name in ("kill", "tgkill"):
+        prog += [_op(_JEQ, nr[name], 0, 4), _op(_LD_ABS, _ARG0), _op(_JEQ, pid, 1, 0),
+                 _op(_RET, eperm), _op(_RET, _ALLOW)]
+    prog.append(_op(_RET, _ALLOW))
+    return _common() + b"".join(prog)
+
+
+@functools.cache
+def _common() -> bytes:
+    """The part that is the same for every process (built once in the worker, before forking)."""
     audit, nr = _ARCHES[platform.machine()]
     eperm = _ERRNO | errno.EPERM
     prog = [_op(_LD_ABS, _ARCH_OFFSET), _op(_JEQ, audit, 1, 0), _op(_RET, _KILL), _op(_LD_ABS, _NR)]
@@ -67,11 +82,6 @@ def build_filter(pid: int) -> bytes:
     # clone: threads (CLONE_THREAD in the flags, argument 0) are allowed, processes are not.
     prog += [_op(_JEQ, nr["clone"], 0, 4), _op(_LD_ABS, _ARG0), _op(_JSET, _CLONE_THREAD, 0, 1),
              _op(_RET, _ALLOW), _op(_RET, eperm)]
-    # kill(pid, sig) and tgkill(tgid, tid, sig): only towards this process.
-    for name in ("kill", "tgkill"):
-        prog += [_op(_JEQ, nr[name], 0, 4), _op(_LD_ABS, _ARG0), _op(_JEQ, pid, 1, 0),
-                 _op(_RET, eperm), _op(_RET, _ALLOW)]
-    prog.append(_op(_RET, _ALLOW))
     return b"".join(prog)
 
 

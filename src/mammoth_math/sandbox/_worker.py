@@ -66,7 +66,7 @@ def main() -> None:
     drop_uid = bool(config["drop_uid"]) and os.geteuid() == 0
     if drop_uid:
         os.chown(config["tmp"], 65534, 65534)
-    seccomp = bool(config["seccomp"]) and _seccomp.supported() and _seccomp_works()
+    seccomp = bool(config["seccomp"]) and _seccomp.supported() and _seccomp_works()  # also caches the filter
     setup = _child.ChildSetup(namespace, _capture.SharedCapture(int(config["output_limit"])), config["tmp"],
                               _address_space(), int(config["file_size"]), seccomp, drop_uid, config["max_tasks"],
                               dict(vars(builtins)))

@@ -17,7 +17,8 @@ from mammoth_math.data.sources._read import iter_json_lines, missing
 
 NOTE_RE = re.compile(r"<<([^<>=]*)=([^<>]*)>>")
 _FINAL_RE = re.compile(r"####\s*(.+?)\s*$", re.S)
-_PLAIN_RE = re.compile(r"([\d$(.][\d$,.%()\s+\-*/×−x]*[\d)%])\s*=\s*\$?-?\d[\d,]*(?:\.\d+)?")
+_PLAIN_RE = re.compile(r"([\d$(.][\d$,.%()\s+\-*/×−x]*[\d)%])\s*=\s*\$?-?\d[\d,]*(?:\.\d+)?(%?)")
+_UNIT_RE = re.compile(r"(\d%?)\s+(?!x\b)[A-Za-z]+(?:/[A-Za-z]+)?\s*(?=[-+*/×−=])")  # "42 minutes + 10" -> "42 + 10"
 _NUMBER_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)(?![\w.])")
 _WORD_RE = re.compile(r"[A-Za-z]+")
 _STOP = {"a", "an", "the", "of", "and", "or", "to", "in", "for", "is", "are", "was", "were", "so", "she", "he",
@@ -47,10 +48,14 @@ def notes_to_program(solution: str) -> str | None:
     steps: list[tuple[str, str, float]] = []  # (name, python expression, value)
     used: set[str] = set()
     for line in solution.split("####")[0].split("\n"):
-        found = [(m.group(1), m.end(), True) for m in NOTE_RE.finditer(line)]
-        # Some steps are written out without a note ("20/4 = $5"): read those too, skipping what is not arithmetic.
-        found = found or [(m.group(1), m.end(), False) for m in _PLAIN_RE.finditer(line)]
-        for note, end, is_note in found:
+        found = [(m.group(1), line[m.end():], True) for m in NOTE_RE.finditer(line)]
+        if not found:
+            # Some steps are written out without a note ("20/4 = $5", "42 minutes + 10 minutes = 52"): read those
+            # too, skipping what is not arithmetic. A percent result ("40% + 20% = 60%") stays in percent units.
+            plain = _UNIT_RE.sub(r"\1 ", line)
+            found = [(f"({m.group(1)}) * 100" if m.group(2) else m.group(1), plain[m.end():], False)
+                     for m in _PLAIN_RE.finditer(plain)]
+        for note, after, is_note in found:
             expr = _python_expr(note)
             value = _evaluate(expr) if expr is not None else None
             if value is None and is_note:
@@ -58,7 +63,7 @@ def notes_to_program(solution: str) -> str | None:
             if value is None or (not is_note and not re.search(r"\d\s*[-+*/]", expr)):
                 continue
             expr = _name_earlier_results(expr, steps)
-            name = _unique(_variable_name(line[end:], len(steps) + 1), used)
+            name = _unique(_variable_name(after, len(steps) + 1), used)
             steps.append((name, expr, value))
     if not steps or answer is None:
         return None
