@@ -16,4 +16,4 @@ def runner():
     return sandbox_runner(VerifyConfig(timeout=2.0, workers=2), progress=False)
 
 
-from helpers.fixtures import served_tiny_model, tiny_model_dir  # noqa: E402,F401  (fixtures)
+from helpers.fixtures import served_tiny_model, tiny_model_dir  # noqa: F401  (fixtures)

@@ -20,7 +20,7 @@ NATALIA = ("Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"
 
 
 def _small_config(train_dir: Path, **extra) -> dict:
-    return {"train_dir": str(train_dir), "eval_dir": None, "formats": ["alpaca", "jsonl", "parquet"],
+    return {"train_dir": str(train_dir), "eval_dir": None, "formats": ["alpaca", "jsonl", "parquet", "hf"],
             "sources": [{"name": "gsm8k", "limit": 20}, {"name": "math", "limit": 10, "types": ["cot"]},
                         {"name": "aqua", "limit": 10, "types": ["cot"]}, {"name": "mathqa", "limit": 20}], **extra}
 
@@ -43,8 +43,10 @@ def test_build_exports_rows_with_provenance_and_is_deterministic(train_dir, tmp_
     config = config_from_dict(_small_config(train_dir))
     first = build(config, tmp_path / "a", run_programs=runner, progress=False)
     build(config, tmp_path / "b", run_programs=runner, progress=False)
-    for name in ("alpaca.json", "data.jsonl", "data.parquet", "rejects.jsonl", "removed.jsonl", "report.json",
-                 "lengths.png", "config.yaml"):
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert {"alpaca.json", "data.jsonl", "data.parquet", "hf/state.json", "rejects.jsonl", "removed.jsonl",
+            "report.json", "report.md", "lengths.png", "config.yaml"} <= {str(f) for f in files}
+    for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     alpaca = json.loads((tmp_path / "a" / "alpaca.json").read_text())
     assert len(alpaca) == first.rows > 0
@@ -122,3 +124,29 @@ def test_dedup_exact_and_near():
     assert [e.id for e in kept] == ["s/1", "s/4", "s/5"]
     assert {(r.id, r.reason, r.detail) for r in removed} == {("s/2", "exact_duplicate", "s/1"),
                                                              ("s/3", "near_duplicate", "s/1")}
+
+
+def test_published_mathinstruct_rows_are_reverified(tmp_path, runner):
+    path = tmp_path / "mi.jsonl"
+    rows = [{"source": "data/PoT/gsm_gpt4.json", "instruction": "Add 2 and 3. Let's write a program.",
+             "output": "a = 2\nb = 3\nprint(a + b)"},
+            {"source": "data/PoT/gsm_gpt4.json", "instruction": "Divide. Let's write a program.", "output": "print(1/0)"},
+            {"source": "data/CoT/camel.json", "instruction": "What is 2+3?", "output": "2 + 3 = 5. The answer is 5."},
+            {"source": "data/CoT/camel.json", "instruction": "Say hi"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config = config_from_dict({"eval_dir": None, "formats": ["jsonl"], "sources": [{"name": "mathinstruct", "path": str(path)}]})
+    result = build(config, tmp_path / "out", run_programs=runner, progress=False)
+    out = [json.loads(line) for line in (tmp_path / "out" / "data.jsonl").read_text().splitlines()]
+    assert sorted((r["rationale_type"], r["source"]) for r in out) == [("cot", "mathinstruct:data/CoT/camel.json"),
+                                                                       ("pot", "mathinstruct:data/PoT/gsm_gpt4.json")]
+    assert result.report["rejects_by_reason"] == {"input:missing_field": 1, "verify:program_error": 1}
+
+
+@pytest.mark.slow
+def test_acceptance_gsm8k_full(train_dir, tmp_path, runner):
+    """Acceptance: all 7,473 GSM8K problems as CoT, >= 97% with a verified PoT from the calculator notes."""
+    config = config_from_dict({"train_dir": str(train_dir), "eval_dir": None, "formats": ["jsonl"], "dedup": False,
+                               "sources": [{"name": "gsm8k"}]})
+    report = build(config, tmp_path, run_programs=runner, progress=False).report
+    assert report["counts"]["gsm8k/cot"] == 7473
+    assert report["verification"]["gsm8k/pot"]["passed"] >= 0.97 * 7473

@@ -9,14 +9,19 @@ from pathlib import Path
 
 from mammoth_math.data.sources import gsm8k, mathqa
 from mammoth_math.data.sources.gsm8k import notes_to_program
-from mammoth_math.data.sources.mathqa import formula_to_program, option_value, parse_options
+from mammoth_math.data.sources.mathqa import (
+    formula_to_program,
+    option_value,
+    parse_options,
+)
 
 NATALIA = ("Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"
            "Natalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72")
 
 
 def _run(program: str) -> str:
-    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=10).stdout.strip()
+    done = subprocess.run([sys.executable, "-c", program], check=False, capture_output=True, text=True, timeout=10)
+    return done.stdout.strip()
 
 
 def test_notes_become_named_straight_line_program():
@@ -70,7 +75,7 @@ def test_mathqa_formula_program_and_options():
 def test_real_gsm8k_conversion_rate(train_dir):
     rows = [json.loads(line) for line in (train_dir / "gsm8k" / "train.jsonl").read_text().splitlines()]
     converted = sum(notes_to_program(r["answer"]) is not None for r in rows)
-    assert converted / len(rows) >= 0.96
+    assert converted / len(rows) >= 0.97  # acceptance: >= 97% with a verified PoT
 
 
 def test_real_mathqa_adapter_reads_every_record(train_dir):

@@ -6,10 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from helpers.servers import fault_server
+
 from mammoth_math.data.records import SeedProblem
-from mammoth_math.data.synthesize import SynthesisConfig, extract_program, request_key, synthesize
+from mammoth_math.data.synthesize import (
+    SynthesisConfig,
+    extract_program,
+    request_key,
+    synthesize,
+)
 
 PROBLEMS = [SeedProblem("numglue", "numglue/t/0", "Tom has 40 apples and buys 2 more. How many apples?", "42", "number"),
             SeedProblem("numglue", "numglue/t/1", "What is 6 times 7?", "42", "number")]

@@ -5,7 +5,12 @@ sandbox, dedup, decontamination, mixing, export and report; synthesis through an
 """
 
 from mammoth_math.data.build import BuildResult, build, read_sources
-from mammoth_math.data.config import BuildConfig, SourceSpec, config_from_dict, load_config
+from mammoth_math.data.config import (
+           BuildConfig,
+           SourceSpec,
+           config_from_dict,
+           load_config,
+)
 from mammoth_math.data.records import Example, Reject, SeedProblem, SourceResult
 from mammoth_math.data.sources import SOURCES, formula_to_program, notes_to_program
 from mammoth_math.data.synthesize import SynthesisConfig, SynthesisUsage, synthesize

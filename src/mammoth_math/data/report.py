@@ -50,7 +50,7 @@ def _length_summary(lengths: Sequence[int]) -> dict[str, Any]:
     if not lengths:
         return {"count": 0}
     ordered = sorted(lengths)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
     return {"count": len(ordered), "mean": round(sum(ordered) / len(ordered), 1), "p50": pick(0.5),
             "p90": pick(0.9), "p99": pick(0.99), "max": ordered[-1]}
 

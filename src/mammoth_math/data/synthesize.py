@@ -27,7 +27,7 @@ PROMPTS = {
     "pot": "Write a Python program that solves the following math problem and prints the final answer. "
            "Reply with the program only.\n\n{question}",
 }
-_CODE_RE = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.S)
+_CODE_RE = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mammoth_math.evaluation.records import ProblemRecord
+from mammoth_math.evaluation.robustness import robustness_section, summary_rows
 from mammoth_math.evaluation.scores import Run, find_runs
 from mammoth_math.files import atomic_writer, write_json
 
@@ -51,12 +52,13 @@ def build_report(output_dir: str | Path) -> Report:
     results = {"datasets": datasets, "table": table,
                "runs": {run.name: {"meta": run.meta, "average": average[run.name],
                                    "datasets": {d: s.to_dict() for d, s in scores[run.name].items()}}
-                        for run in runs}}
+                        for run in runs},
+               "robustness": summary_rows(output_dir)}
     write_json(output_dir / "results.json", results)
     chart = output_dir / "report.png"
     _bar_chart(table, list(scores), chart)
     html = output_dir / "report.html"
-    _html_page(results, runs, chart, html)
+    _html_page(results, runs, chart, html, robustness_section(output_dir))
     errors = {r: {d: s.errors for d, s in by_dataset.items()} for r, by_dataset in scores.items()}
     return Report(datasets, list(scores), table, errors, str(output_dir / "results.json"), str(chart), str(html))
 
@@ -115,13 +117,13 @@ def _problem_view(run: str, r: ProblemRecord) -> dict[str, Any]:
                          for a in r.attempts]}
 
 
-def _html_page(results: dict[str, Any], runs: list[Run], chart: Path, path: Path) -> None:
+def _html_page(results: dict[str, Any], runs: list[Run], chart: Path, path: Path, robustness: str) -> None:
     problems = [_problem_view(run.name, r) for run in runs for records in run.records.values() for r in records]
     data = {"datasets": results["datasets"], "table": results["table"], "runs": [run.name for run in runs],
             "scores": {name: run["datasets"] for name, run in results["runs"].items()}, "problems": problems}
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")  # never close the <script> early
     template = files("mammoth_math.evaluation").joinpath("report_template.html").read_text(encoding="utf-8")
     page = (template.replace("__CHART__", base64.b64encode(chart.read_bytes()).decode("ascii"))
-            .replace("__DATA__", payload))
+            .replace("__ROBUSTNESS__", robustness).replace("__DATA__", payload))
     with atomic_writer(path) as f:
         f.write(page)

@@ -6,7 +6,15 @@ path of each under a training-data folder laid out like ``../shared/data/train``
 
 from collections.abc import Callable
 
-from mammoth_math.data.sources import aqua, gsm8k, math, mathinstruct, mathqa, numglue, theoremqa
+from mammoth_math.data.sources import (
+                                aqua,
+                                gsm8k,
+                                math,
+                                mathinstruct,
+                                mathqa,
+                                numglue,
+                                theoremqa,
+)
 from mammoth_math.data.sources.gsm8k import notes_to_program
 from mammoth_math.data.sources.mathqa import formula_to_program
 

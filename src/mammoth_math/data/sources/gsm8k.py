@@ -16,7 +16,7 @@ from mammoth_math.data.records import Example, SourceResult
 from mammoth_math.data.sources._read import iter_json_lines, missing
 
 NOTE_RE = re.compile(r"<<([^<>=]*)=([^<>]*)>>")
-_FINAL_RE = re.compile(r"####\s*(.+?)\s*$", re.S)
+_FINAL_RE = re.compile(r"####\s*(.+?)\s*$", re.DOTALL)
 _PLAIN_RE = re.compile(r"([\d$(.][\d$,.%()\s+\-*/×−x]*[\d)%])\s*=\s*\$?-?\d[\d,]*(?:\.\d+)?(%?)")
 _UNIT_RE = re.compile(r"(\d%?)\s+(?!x\b)[A-Za-z]+(?:/[A-Za-z]+)?\s*(?=[-+*/×−=])")  # "42 minutes + 10" -> "42 + 10"
 _NUMBER_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)(?![\w.])")

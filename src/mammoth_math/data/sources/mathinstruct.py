@@ -14,7 +14,7 @@ from mammoth_math.data.records import Example, Reject, SourceResult
 from mammoth_math.data.sources._read import iter_json_array, iter_json_lines, missing
 from mammoth_math.prompts import POT_TRIGGER
 
-_PROGRAM_RE = re.compile(r"^\s*(?:import |from |def |print\(|[a-z_]\w* = )", re.M)
+_PROGRAM_RE = re.compile(r"^\s*(?:import |from |def |print\(|[a-z_]\w* = )", re.MULTILINE)
 
 
 def is_program(instruction: str, output: str) -> bool:
