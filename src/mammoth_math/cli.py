@@ -444,6 +444,41 @@ def _print_data_report(report: dict) -> None:
     console.print(f"contamination hits: {len(report['contamination_hits'])}; lengths: {report['lengths']}")
 
 
+# --- quickstart ---------------------------------------------------------------------------------
+
+def _add_quickstart_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("quickstart", help="the embedded CPU demo: synthetic data -> build -> tiny model -> "
+                                          "CoT/PoT/hybrid evaluation and report (resumes)")
+    p.add_argument("--minutes", type=float, default=10.0, help="training budget on 2 cores (scales the steps)")
+    p.add_argument("--out", default="runs/quickstart", help="everything is written under this folder")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=_quickstart)
+
+
+def _quickstart(args: argparse.Namespace) -> int:
+    import logging
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from mammoth_math.synthetic import QuickstartConfig, run_quickstart
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    result = run_quickstart(QuickstartConfig.for_minutes(args.minutes, out_dir=args.out, seed=args.seed))
+    modes = [m for m in ("cot", "pot", "hybrid") if m in result.table[0]]
+    table = Table("test set", *modes, title="quickstart: accuracy (%) of the tiny model")
+    for family, scores in result.families.items():
+        table.add_row(family, *(f"{100 * scores.get(m, 0.0):.1f}" for m in modes))
+    row = result.table[0]
+    table.add_row("[bold]all[/]", *(f"[bold]{100 * row[m]:.1f}[/]" for m in modes))
+    console = Console()
+    console.print(table)
+    if result.skipped:
+        console.print(f"resumed: skipped {', '.join(result.skipped)} (already complete)")
+    console.print(f"report: {result.report_html} and {result.report_png}")
+    return 0
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -460,6 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluation_commands(sub)
     _add_robustness_commands(sub)
     _add_data_commands(sub)
+    _add_quickstart_commands(sub)
     return parser
 
 

@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem
-from mammoth_math.benchmarks.suite import SPECS
+from mammoth_math.benchmarks.suite import CUSTOM, SPECS
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +21,10 @@ ALIASES = {"mmlu": "mmlu_math", "mmlu_mathematics": "mmlu_math", "AQuA": "aqua",
 def get_benchmark(name: str) -> BenchmarkSpec:
     """The spec for ``name`` (a few of MAmmoTH's folder names are accepted as aliases)."""
     key = ALIASES.get(name, name)
+    if key == CUSTOM.name:
+        return CUSTOM
     if key not in BENCHMARKS:
-        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}, {CUSTOM.name}")
     return BENCHMARKS[key]
 
 
@@ -36,6 +38,6 @@ def load_problems(name: str, data_dir: str | Path | None = None, limit: int | No
     else:
         raise ValueError(f"{spec.name} has no public hub copy of MAmmoTH's file ({spec.source}); "
                          "pass a data directory holding the MAmmoTH evaluation files")
-    if len(problems) != spec.expected_count:
+    if spec.expected_count and len(problems) != spec.expected_count:  # 0: no paper count (custom)
         log.warning("%s: loaded %d problems, the paper used %d", spec.name, len(problems), spec.expected_count)
     return problems[:limit] if limit is not None else problems

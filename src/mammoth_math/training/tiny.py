@@ -11,13 +11,20 @@ from typing import Any
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")
 
 
-def train_bpe_tokenizer(texts: Iterable[str], vocab_size: int = 512) -> Any:
-    """A byte-level BPE (GPT-2 style) trained on ``texts``, wrapped as a transformers fast tokenizer."""
+def train_bpe_tokenizer(texts: Iterable[str], vocab_size: int = 512, split_digits: bool = False) -> Any:
+    """A byte-level BPE (GPT-2 style) trained on ``texts``, wrapped as a transformers fast tokenizer.
+
+    ``split_digits`` makes every digit its own token (as Llama's tokenizer does), so a small model copies
+    numbers digit by digit instead of learning an embedding per multi-digit chunk.
+    """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
     core = Tokenizer(models.BPE())
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    if split_digits:
+        digits = pre_tokenizers.Digits(individual_digits=True)
+        core.pre_tokenizer = pre_tokenizers.Sequence([digits, core.pre_tokenizer])
     core.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size, special_tokens=list(SPECIALS), initial_alphabet=pre_tokenizers.ByteLevel.alphabet()

@@ -1,0 +1,181 @@
+"""The embedded demo: synthetic problems -> data builder -> tiny CPU model -> CoT / PoT / hybrid evaluation.
+
+Every stage is the real one (sandbox-verified build, TRL training, the evaluation harness and its report),
+at a size that fits a laptop CPU. Everything goes under ``out_dir``; a stage whose output is complete is
+skipped, so a re-run resumes. Run: ``mammoth-math quickstart [--minutes M] [--out DIR] [--seed S]``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mammoth_math.files import read_json, write_json
+from mammoth_math.progress import progress_enabled
+from mammoth_math.synthetic.generate import generate, write_problems, write_rationales
+
+log = logging.getLogger(__name__)
+
+MODES = ("cot", "pot", "hybrid")
+# Measured on 2 free cores: ~5.5 training steps/s for the default model; the rest is data, eval and slack.
+STEPS_PER_MINUTE = 240
+
+
+@dataclass(frozen=True)
+class QuickstartConfig:
+    """Sizes of one quickstart run. ``for_minutes`` scales the training steps to a wall-clock budget."""
+
+    out_dir: str = "runs/quickstart"
+    seed: int = 0
+    train_problems: int = 2000  # problems; each gives a CoT and a PoT example
+    test_problems: int = 300
+    hidden_size: int = 128
+    layers: int = 4
+    heads: int = 4
+    vocab_size: int = 600
+    max_steps: int = 2400
+    batch_size: int = 16
+    learning_rate: float = 3e-3
+    max_new_tokens: int = 160
+    eval_batch_size: int = 100
+    threads: int = 2  # torch threads: results depend on them, so they are fixed for "same seed, same table"
+    progress: bool = True
+
+    @classmethod
+    def for_minutes(cls, minutes: float, **overrides: Any) -> QuickstartConfig:
+        """Training steps for about ``minutes`` of wall clock on 2 free cores (10 gives the default)."""
+        return cls(max_steps=max(20, round(STEPS_PER_MINUTE * minutes)), **overrides)
+
+
+@dataclass
+class QuickstartResult:
+    out_dir: str
+    table: list[dict[str, Any]]  # the evaluation report's rows: dataset, then mode -> accuracy (0-1)
+    families: dict[str, dict[str, float]]  # family -> mode -> accuracy
+    report_html: str
+    report_png: str
+    skipped: list[str] = field(default_factory=list)  # stages found complete and not run again
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
+    """Run (or resume) every stage; see the module docstring."""
+    import torch
+
+    torch.set_num_threads(config.threads)
+    out = Path(config.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _check_same_settings(config, out / "quickstart.json")
+    skipped: list[str] = []
+    seconds: dict[str, float] = {}
+    for stage, fn in (("generate", _generate), ("data", _data), ("train", _train), ("eval", _eval)):
+        start = time.perf_counter()
+        if fn(config, out):
+            skipped.append(stage)
+        seconds[stage] = round(time.perf_counter() - start, 2)
+        log.info("quickstart %s: %s in %.1fs", stage, "skipped" if stage in skipped else "done", seconds[stage])
+    from mammoth_math.evaluation import build_report
+
+    report = build_report(out / "eval")
+    return QuickstartResult(str(out), report.table, _family_scores(out / "eval"), report.html, report.chart_png,
+                            skipped, seconds)
+
+
+def _check_same_settings(config: QuickstartConfig, path: Path) -> None:
+    """Resume only what the same settings made; the first run records them (``progress`` does not count)."""
+    settings = {k: v for k, v in asdict(config).items() if k not in ("out_dir", "progress")}
+    if path.exists():
+        saved = read_json(path)
+        changed = sorted(k for k in settings if saved.get(k) != settings[k])
+        if changed:
+            raise ValueError(f"{path.parent} was made with other settings ({', '.join(changed)}); "
+                             "use another output folder or delete this one")
+    write_json(path, settings)
+
+
+def _generate(config: QuickstartConfig, out: Path) -> bool:
+    train_file, test_file = out / "synthetic" / "train.jsonl", out / "synthetic" / "test" / "custom.jsonl"
+    if train_file.exists() and test_file.exists():
+        return True
+    test = generate(config.test_problems, config.seed + 1, prefix="test")
+    train = generate(config.train_problems, config.seed, prefix="train", exclude=frozenset(p.question for p in test))
+    write_problems(test, test_file)
+    write_rationales(train, train_file)  # written last: its presence marks the stage complete
+    return False
+
+
+def _data(config: QuickstartConfig, out: Path) -> bool:
+    from mammoth_math.data import build, config_from_dict
+
+    if (out / "data" / "report.json").exists():
+        return True
+    # Templated questions share most n-grams, so near-duplicate removal and decontamination would remove
+    # everything; the test set is kept out at generation instead (``exclude``).
+    build_config = config_from_dict({
+        "name": "quickstart", "sources": [{"name": "rationales", "path": str(out / "synthetic" / "train.jsonl")}],
+        "eval_dir": None, "near_dup_threshold": None, "seed": config.seed, "formats": ["alpaca", "jsonl"],
+        "workers": config.threads})
+    build(build_config, out / "data", progress=config.progress)
+    return False
+
+
+def _train(config: QuickstartConfig, out: Path) -> bool:
+    from mammoth_math.training import load_config, load_rows, train, train_bpe_tokenizer
+
+    model_dir, tokenizer_dir = out / "model", out / "tokenizer"
+    if (model_dir / "model.safetensors").exists() and (model_dir / "tokenizer.json").exists():
+        return True
+    data = [str(out / "data" / "data.jsonl")]
+    if not (tokenizer_dir / "tokenizer.json").exists():
+        # One token per digit: the program then copies a number digit by digit, which a tiny model learns
+        # fast; the prose still has to multiply multi-digit numbers, which it cannot learn at this size.
+        texts = [r.instruction + "\n" + r.input + "\n" + r.output for r in load_rows(data)]
+        train_bpe_tokenizer(texts, config.vocab_size, split_digits=True).save_pretrained(str(tokenizer_dir))
+    values = {
+        "model": "tiny", "tokenizer": str(tokenizer_dir), "data": data, "output_dir": str(model_dir),
+        "tiny_hidden_size": config.hidden_size, "tiny_layers": config.layers, "tiny_heads": config.heads,
+        "tiny_vocab_size": config.vocab_size, "max_length": 512, "use_cpu": True, "bf16": False,
+        "activation_checkpointing": False, "gradient_checkpointing": False, "padding_free": True,
+        "attn_implementation": "sdpa_varlen", "learning_rate": config.learning_rate, "max_steps": config.max_steps,
+        "per_device_train_batch_size": config.batch_size, "lr_scheduler_type": "cosine", "warmup_steps": 0.05,
+        "weight_decay": 0.0, "logging_steps": 10, "save_strategy": "steps",
+        "save_steps": max(10, config.max_steps // 4), "save_total_limit": 1, "report_to": "none",
+        "seed": config.seed, "data_seed": config.seed, "dataloader_num_workers": 0,
+        "disable_tqdm": not progress_enabled(config.progress),
+    }
+    train(load_config(None, [f"{k}={json.dumps(v)}" for k, v in values.items()]))
+    return False
+
+
+def _eval(config: QuickstartConfig, out: Path) -> bool:
+    from mammoth_math.backends import make_backend
+    from mammoth_math.evaluation import EvalConfig, evaluate, read_records
+    from mammoth_math.sandbox import Sandbox
+
+    records = [out / "eval" / mode / "custom.jsonl" for mode in MODES]
+    if all(path.exists() and len(read_records(path)) == config.test_problems for path in records):
+        return True
+    backend = make_backend("hf", str(out / "model"), batch_size=config.eval_batch_size, device="cpu")
+    with Sandbox(timeout=5.0, workers=config.threads) as sandbox:
+        for mode in MODES:  # finished modes resume instantly from their records
+            evaluate(EvalConfig(model=str(out / "model"), datasets=["custom"], output_dir=str(out / "eval"),
+                                mode=mode, data_dir=str(out / "synthetic" / "test"), seed=config.seed,
+                                max_new_tokens=config.max_new_tokens, progress=config.progress,
+                                backend_options={"batch_size": config.eval_batch_size, "device": "cpu"}),
+                     backend=backend, sandbox=sandbox)
+    return False
+
+
+def _family_scores(eval_dir: Path) -> dict[str, dict[str, float]]:
+    """Accuracy per problem family and mode, from the evaluation records."""
+    from mammoth_math.evaluation import read_records
+
+    hits: dict[str, dict[str, list[bool]]] = {}
+    for mode in MODES:
+        for record in read_records(eval_dir / mode / "custom.jsonl"):
+            hits.setdefault(record.meta.get("family", "?"), {}).setdefault(mode, []).append(bool(record.correct))
+    return {fam: {m: sum(v) / len(v) for m, v in by_mode.items()} for fam, by_mode in sorted(hits.items())}
