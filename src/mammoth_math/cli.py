@@ -488,14 +488,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mammoth-math {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # In the order a newcomer meets them: the demo, then the pipeline from sandbox to report.
+    _add_quickstart_commands(sub)
     _add_sandbox_commands(sub)
-    _add_training_commands(sub)
-    _add_benchmarks_commands(sub)
     _add_grading_commands(sub)
+    _add_benchmarks_commands(sub)
+    _add_data_commands(sub)
+    _add_training_commands(sub)
     _add_evaluation_commands(sub)
     _add_robustness_commands(sub)
-    _add_data_commands(sub)
-    _add_quickstart_commands(sub)
     return parser
 
 
