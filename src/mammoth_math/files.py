@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
+
+T = TypeVar("T")
 
 
 class InputError(ValueError):
@@ -58,6 +60,19 @@ def iter_jsonl(path: str | os.PathLike, skip_torn_tail: bool = False) -> Iterato
         if not isinstance(obj, dict):
             raise InputError(path, f"expected a JSON object, got {type(obj).__name__}", line=number)
         yield number, obj
+
+
+def read_records(path: str | os.PathLike, required: Sequence[str], build: Callable[[dict], T], what: str) -> list[T]:
+    """Records of a JSONL file a resumable run appends to: a torn last line (a killed writer) is ignored,
+    anything else bad fails naming the line; ``build`` turns one object into a record."""
+    records = []
+    for line, obj in iter_jsonl(path, skip_torn_tail=True):
+        require_fields(obj, required, path, line)
+        try:
+            records.append(build(obj))
+        except (TypeError, KeyError) as e:  # an unknown or missing field
+            raise InputError(path, f"not {what} ({e})", line=line) from None
+    return records
 
 
 def require_fields(obj: Mapping, fields: Sequence[str], path: str | os.PathLike, line: int | None = None) -> None:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mammoth_math.files import InputError, iter_jsonl, require_fields
+from mammoth_math import files
 
 AnswerPath = Literal["cot", "pot", "fallback", "error", "none"]
 
@@ -90,14 +90,7 @@ REQUIRED = ("id", "benchmark", "index", "correct", "path")
 
 def read_records(path: str | Path) -> list[ProblemRecord]:
     """Records of one JSONL file; a torn last line (a killed writer) is ignored, anything else bad fails loudly."""
-    records = []
-    for line, obj in iter_jsonl(path, skip_torn_tail=True):
-        require_fields(obj, REQUIRED, path, line)
-        try:
-            records.append(ProblemRecord.from_dict(obj))
-        except TypeError as e:  # an unknown or missing field
-            raise InputError(path, f"not an evaluation record ({e})", line=line) from None
-    return records
+    return files.read_records(path, REQUIRED, ProblemRecord.from_dict, "an evaluation record")
 
 
 def shard_suffix(shard: tuple[int, int]) -> str:

@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from mammoth_math.evaluation.records import Attempt, Execution, ProblemRecord
 from mammoth_math.evaluation.robustness.clever_hans import CleverHans
-from mammoth_math.files import InputError, iter_jsonl, read_json, require_fields
+from mammoth_math import files
+from mammoth_math.files import read_json
 
 META_FILE = "probe.json"
 
@@ -78,14 +79,7 @@ REQUIRED = ("id", "benchmark", "index", "challenge", "first")
 
 def read_probe_records(path: str | Path) -> list[ProbeRecord]:
     """Records of one probe JSONL; a torn last line is ignored, anything else bad fails naming the line."""
-    records = []
-    for line, obj in iter_jsonl(path, skip_torn_tail=True):
-        require_fields(obj, REQUIRED, path, line)
-        try:
-            records.append(ProbeRecord.from_dict(obj))
-        except (TypeError, KeyError) as e:
-            raise InputError(path, f"not a probe record ({e})", line=line) from None
-    return records
+    return files.read_records(path, REQUIRED, ProbeRecord.from_dict, "a probe record")
 
 
 @dataclass
