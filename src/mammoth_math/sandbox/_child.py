@@ -39,6 +39,7 @@ class ChildSetup:
     drop_uid: bool  # fallback as root: become nobody
     max_tasks: int | None  # RLIMIT_NPROC where the kernel counts it per sandbox (None: leave as is)
     builtins: dict[str, Any]  # the builtins as the worker had them, restored after the program
+    keep: tuple[str, ...] = ()  # read-only binds inside ``tmp`` (a virtualenv under /tmp), never wiped
 
 
 def serve(setup: ChildSetup, request_fd: int, notify_fd: int) -> NoReturn:

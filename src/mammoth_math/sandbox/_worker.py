@@ -69,7 +69,7 @@ def main() -> None:
     seccomp = bool(config["seccomp"]) and _seccomp.supported() and _seccomp_works()  # also caches the filter
     setup = _child.ChildSetup(namespace, _capture.SharedCapture(int(config["output_limit"])), config["tmp"],
                               _address_space(), int(config["file_size"]), seccomp, drop_uid, config["max_tasks"],
-                              dict(vars(builtins)))
+                              dict(vars(builtins)), tuple(config["keep"]))
     # Not dumpable: a program (same uid) cannot open /proc/<worker>/fd or ptrace its worker.
     libc.prctl(_PR_SET_DUMPABLE, ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
     gc.collect()
@@ -212,7 +212,7 @@ def _clean_up(run: _Running, setup: _child.ChildSetup) -> None:
             pass
     if run.pidfd is not None:
         os.close(run.pidfd)
-    _wipe(setup.tmp)
+    _wipe(setup.tmp, setup.keep)
 
 
 def _reap_strays() -> None:
@@ -241,14 +241,22 @@ def _reap_strays() -> None:
             return
 
 
-def _wipe(tmp: str) -> None:
-    """Empty the private temporary directory, even where the program removed its own permissions."""
+def _wipe(tmp: str, keep: tuple[str, ...] = ()) -> None:
+    """Empty the private temporary directory, even where the program removed its own permissions.
+
+    ``keep`` are read-only binds inside it (the interpreter's virtualenv): skipped, their parents emptied.
+    """
     try:
         names = os.listdir(tmp)
     except OSError:
         return
     for name in names:
         path = os.path.join(tmp, name)
+        if path in keep:
+            continue
+        if any(k.startswith(path + os.sep) for k in keep):
+            _wipe(path, keep)
+            continue
         for _ in range(3):
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)

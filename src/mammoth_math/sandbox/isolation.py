@@ -53,6 +53,11 @@ def python_roots() -> list[str]:
     return kept
 
 
+def binds_under_tmp() -> tuple[str, ...]:
+    """Interpreter directories that sit inside the private /tmp (a virtualenv under /tmp): never wiped."""
+    return tuple(root for root in python_roots() if root.startswith("/tmp/"))
+
+
 def bwrap_command(bwrap: str, tmp_mb: int) -> list[str]:
     argv = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv",
             "--uid", "65534", "--gid", "65534", "--disable-userns", "--cap-drop", "ALL", "--hostname", "sandbox"]
@@ -61,10 +66,12 @@ def bwrap_command(bwrap: str, tmp_mb: int) -> list[str]:
             argv += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             argv += ["--ro-bind", path, path]
+    # The private /tmp first, then the interpreter: a virtualenv made under /tmp is bound on top of it.
+    argv += ["--size", str(tmp_mb << 20), "--tmpfs", "/tmp"]
     for root in python_roots():
         argv += ["--ro-bind", root, root]
     argv += ["--ro-bind", str(WORKER_DIR), INSIDE_DIR, "--proc", "/proc", "--dev", "/dev",
-             "--size", str(tmp_mb << 20), "--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", "/tmp"]
+             "--remount-ro", "/", "--chdir", "/tmp"]
     for key, value in ENV.items():
         argv += ["--setenv", key, value]
     return argv + ["--", sys.executable, *PYTHON_FLAGS, f"{INSIDE_DIR}/_worker.py"]

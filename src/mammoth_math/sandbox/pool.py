@@ -22,7 +22,14 @@ from typing import Any, Literal
 
 from mammoth_math.progress import bar
 from mammoth_math.sandbox import _protocol
-from mammoth_math.sandbox.isolation import Mode, bwrap_command, fallback_command, find_bwrap, warn_fallback
+from mammoth_math.sandbox.isolation import (
+    Mode,
+    binds_under_tmp,
+    bwrap_command,
+    fallback_command,
+    find_bwrap,
+    warn_fallback,
+)
 from mammoth_math.sandbox.program import prepare
 from mammoth_math.sandbox.result import ExecResult
 
@@ -175,7 +182,7 @@ class Sandbox:
         config = {"preamble": self.preamble, "tmp": "/tmp" if bwrap else tmp, "output_limit": self.output_limit,
                   "file_size": self.tmp_mb << 20, "seccomp": self.seccomp, "drop_uid": not bwrap,
                   # RLIMIT_NPROC counts per user namespace inside bubblewrap (Linux >= 5.14), host-wide outside
-                  "max_tasks": 64 if bwrap else None}
+                  "max_tasks": 64 if bwrap else None, "keep": binds_under_tmp() if bwrap else ()}
         argv = bwrap_command(find_bwrap()[0], self.tmp_mb) if bwrap else fallback_command()
         return _Worker(argv, config, tmp)
 
