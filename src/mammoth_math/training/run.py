@@ -35,6 +35,7 @@ class BatchPlan:
     accumulation: int
     examples: int
     epochs: float
+    max_steps: int = -1  # TrainingArguments' max_steps: when > 0 it wins over epochs
 
     @property
     def global_batch(self) -> int:
@@ -46,7 +47,7 @@ class BatchPlan:
 
     @property
     def total_steps(self) -> int:
-        return math.ceil(self.steps_per_epoch * self.epochs)
+        return self.max_steps if self.max_steps > 0 else math.ceil(self.steps_per_epoch * self.epochs)
 
 
 @dataclass
@@ -80,7 +81,8 @@ def plan_batches(config: TrainConfig, examples: int, processes: int | None = Non
             raise ValueError(f"global_batch_size {config.global_batch_size} is not divisible by per-device batch "
                              f"{per_device} x {world} processes")
         config.gradient_accumulation_steps = config.global_batch_size // (per_device * world)
-    plan = BatchPlan(world, per_device, config.gradient_accumulation_steps, examples, config.num_train_epochs)
+    plan = BatchPlan(world, per_device, config.gradient_accumulation_steps, examples, config.num_train_epochs,
+                     config.max_steps)
     log.info("global batch %d = %d per device x %d accumulation x %d processes; %d steps/epoch, %d steps",
              plan.global_batch, per_device, plan.accumulation, world, plan.steps_per_epoch, plan.total_steps)
     return plan
