@@ -11,7 +11,6 @@ import io
 import math
 import os
 import resource
-import signal
 import sys
 import traceback
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any, NoReturn
 
 import _capture
 import _protocol
+import _pure
 import _seccomp
 
 ANSWER_MAX = 4096
@@ -35,37 +35,47 @@ class ChildSetup:
     tmp: str  # the private temporary directory, the program's cwd
     base_vm: int  # bytes of address space the worker already maps (the preamble)
     file_size: int  # RLIMIT_FSIZE, bytes
-    seccomp: bool
+    seccomp: _seccomp.Loader | None
     drop_uid: bool  # fallback as root: become nobody
     max_tasks: int | None  # RLIMIT_NPROC where the kernel counts it per sandbox (None: leave as is)
     builtins: dict[str, Any]  # the builtins as the worker had them, restored after the program
-    keep: tuple[str, ...] = ()  # read-only binds inside ``tmp`` (a virtualenv under /tmp), never wiped
+    keep: tuple[str, ...]  # read-only binds inside ``tmp`` (a virtualenv under /tmp), never wiped
+    streams: tuple[Any, Any, io.StringIO]  # the program's stdout, stderr (into ``capture``) and empty stdin
 
 
 def serve(setup: ChildSetup, request_fd: int, notify_fd: int) -> NoReturn:
-    """Lock down, wait for the request (this child is forked ahead of it), run it, report, exit."""
+    """Lock down, wait for a request (this child is forked ahead of it), run it, report; exit unless it
+    was pure (``_pure``), in which case wait for the next one: a pure program leaves the process as it was."""
     status = 70
     try:
         _lock_down(setup, request_fd, notify_fd)
-        request = _protocol.read_frame(4)
-        if request is not None:
-            _limit(request, setup)
-            setup.capture.write_result(_execute(request, setup))
+        first = True
+        while (request := _protocol.read_frame(4)) is not None:
+            if not first:
+                sys.stdout, sys.stderr = setup.capture.writer(0), setup.capture.writer(1)
+            first = False
+            tree = _pure.parse_pure(request["code"], setup.namespace)
+            _limit(request, setup, pure=tree is not None)
+            result = _execute(request, setup) if tree is None else _execute_pure(tree, request)
+            setup.capture.write_result(result)
             _write(3, b"1")  # tell the worker the result is ready, before the (slow) exit
+            if not result["reusable"]:
+                break
         status = 0
     finally:
         _exit(status)
 
 
 def _lock_down(setup: ChildSetup, request_fd: int, notify_fd: int) -> None:
-    """Everything that does not depend on the program: done before it arrives, off the critical path."""
-    os.setpgid(0, 0)  # the worker kills this group on timeout
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the file size limit fails instead of killing
-    null = os.open(os.devnull, os.O_RDWR)
+    """Everything that does not depend on the program: done before it arrives, off the critical path.
+
+    Lean on purpose: every page a forked child writes is copied, so what can be prepared once in the
+    worker is (the filter, the streams, SIGXFSZ ignored, fd 0 on /dev/null, the process group).
+    """
     os.dup2(notify_fd, 3)
     os.dup2(request_fd, 4)
-    for fd in (0, 1, 2):  # the worker's protocol pipes to the host must be out of the program's reach
-        os.dup2(null, fd)
+    for fd in (1, 2):  # the worker's protocol pipes to the host must be out of the program's reach
+        os.dup2(0, fd)
     os.closerange(5, 1 << 16)
     os.chdir(setup.tmp)
     limits = [(resource.RLIMIT_FSIZE, setup.file_size), (resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_CORE, 0)]
@@ -77,17 +87,22 @@ def _lock_down(setup: ChildSetup, request_fd: int, notify_fd: int) -> None:
         os.setgroups([])
         os.setgid(65534)
         os.setuid(65534)
-    if setup.seccomp:
-        _seccomp.install(_seccomp.build_filter(os.getpid()))
-    sys.stdout, sys.stderr = setup.capture.writer(0), setup.capture.writer(1)
-    sys.stdin = io.StringIO()  # input() raises EOFError
+    if setup.seccomp is not None:
+        setup.seccomp.load(os.getpid())
+    sys.stdout, sys.stderr, sys.stdin = setup.streams  # input() raises EOFError
 
 
-def _limit(request: dict[str, Any], setup: ChildSetup) -> None:
+def _limit(request: dict[str, Any], setup: ChildSetup, pure: bool) -> None:
+    """Memory and CPU for this program. CPU time counts from what the process has used so far; a pure
+    program may be followed by another, so it keeps the hard limit open (it cannot catch SIGXCPU)."""
     memory = setup.base_vm + int(request["memory_mb"]) * (1 << 20)
-    cpu = math.ceil(float(request["timeout"])) + 1
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = int(usage.ru_utime + usage.ru_stime) + math.ceil(float(request["timeout"])) + 1
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    if not pure:
+        hard = cpu + 1 if hard == resource.RLIM_INFINITY else min(hard, cpu + 1)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
 
 
 def _execute(request: dict[str, Any], setup: ChildSetup) -> dict[str, Any]:
@@ -98,9 +113,9 @@ def _execute(request: dict[str, Any], setup: ChildSetup) -> dict[str, Any]:
     error = _run_code(lambda: exec(compile(request["code"], "<program>", "exec"), env), request)
     vars(builtins).update(setup.builtins)  # a program that replaced len or str must not break the report
     if error is not None:
-        return {"error": error, "answer": None, "answer_source": None, "memory_exceeded": error.startswith("MemoryError")}
+        return _failed(error)
     if stdout.has_text:
-        return {"error": None, "answer": None, "answer_source": "print", "memory_exceeded": False}
+        return _printed()
     source, value = None, None
     if env.get("ans") is not None:
         source, value = "variable", env["ans"]
@@ -109,14 +124,39 @@ def _execute(request: dict[str, Any], setup: ChildSetup) -> dict[str, Any]:
         error = _run_code(lambda: box.append(env["solution"]()), request)
         vars(builtins).update(setup.builtins)
         if error is not None:
-            return {"error": error, "answer": None, "answer_source": None,
-                    "memory_exceeded": error.startswith("MemoryError")}
+            return _failed(error)
         if box[0] is None and stdout.has_text:
-            return {"error": None, "answer": None, "answer_source": "print", "memory_exceeded": False}
+            return _printed()
         source, value = "solution", box[0]
+    return _answered(source, value)
+
+
+def _execute_pure(tree: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """Run a pure program in fresh globals, without the preamble; the child may take another after it."""
+    env: dict[str, Any] = {"__builtins__": builtins, "__name__": "__main__"}
+    error = _run_code(lambda: exec(compile(tree, "<program>", "exec"), env), request)
+    if error is not None:
+        result = _failed(error)
+        result["reusable"] = not result["memory_exceeded"]  # after a MemoryError, trust a fresh process only
+        return result
+    result = _printed() if sys.stdout.has_text else _answered("variable", env.get("ans"))
+    result["reusable"] = True
+    return result
+
+
+def _failed(error: str) -> dict[str, Any]:
+    return {"error": error, "answer": None, "answer_source": None, "memory_exceeded": error.startswith("MemoryError"),
+            "reusable": False}
+
+
+def _printed() -> dict[str, Any]:
+    return {"error": None, "answer": None, "answer_source": "print", "memory_exceeded": False, "reusable": False}
+
+
+def _answered(source: str | None, value: Any) -> dict[str, Any]:
     answer, error = (None, None) if value is None else _to_text(value)
     return {"error": error, "answer": answer, "answer_source": source if answer is not None else None,
-            "memory_exceeded": False}
+            "memory_exceeded": False, "reusable": False}
 
 
 def _run_code(call: Any, request: dict[str, Any]) -> str | None:

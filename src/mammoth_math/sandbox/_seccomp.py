@@ -56,15 +56,19 @@ def _op(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
 
 def build_filter(pid: int) -> bytes:
     """The BPF program for the process ``pid`` (it may still signal itself)."""
+    return _common() + _own_signals(pid)
+
+
+def _own_signals(pid: int) -> bytes:
+    """kill(pid, sig) and tgkill(tgid, tid, sig): only towards this process; everything else allowed."""
     nr = _ARCHES[platform.machine()][1]
     eperm = _ERRNO | errno.EPERM
     prog = []
-    # kill(pid, sig) and tgkill(tgid, tid, sig): only towards this process.
     for name in ("kill", "tgkill"):
         prog += [_op(_JEQ, nr[name], 0, 4), _op(_LD_ABS, _ARG0), _op(_JEQ, pid, 1, 0),
                  _op(_RET, eperm), _op(_RET, _ALLOW)]
     prog.append(_op(_RET, _ALLOW))
-    return _common() + b"".join(prog)
+    return b"".join(prog)
 
 
 @functools.cache
@@ -85,13 +89,30 @@ def _common() -> bytes:
     return b"".join(prog)
 
 
-def install(program: bytes) -> None:
-    """Load ``program`` for the calling thread (call it while the process has one thread)."""
-    libc = _LIBC
-    buf = ctypes.create_string_buffer(program, len(program))
-    fprog = _Fprog(len(program) // 8, ctypes.addressof(buf))
-    zero = ctypes.c_ulong(0)
-    if libc.prctl(_PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), zero, zero, zero) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
-    if libc.prctl(_PR_SET_SECCOMP, ctypes.c_ulong(_SECCOMP_MODE_FILTER), ctypes.byref(fprog), zero, zero) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
+class Loader:
+    """A filter made ready to load: built in the worker, so that a forked child only patches and loads it.
+
+    Running Python in a freshly forked child is costly (every page it writes is copied), so the child's
+    share is two small writes and two ``prctl`` calls on objects that already exist.
+    """
+
+    def __init__(self) -> None:
+        program = build_filter(0)
+        self._buf = ctypes.create_string_buffer(program, len(program))
+        self._fprog = _Fprog(len(program) // 8, ctypes.addressof(self._buf))
+        # where _own_signals put the pid: the k field (offset 4) of the third op of each of its two blocks
+        base = len(_common())
+        self._pid_at = (base + 2 * 8 + 4, base + 7 * 8 + 4)
+        self._prctl = _LIBC.prctl  # looked up here: a lookup in the child would build a new function object
+        self._args = (ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(_SECCOMP_MODE_FILTER),
+                      ctypes.byref(self._fprog))
+
+    def load(self, pid: int) -> None:
+        """Load the filter into the calling thread (while it is the only one), allowing signals to ``pid``."""
+        for at in self._pid_at:
+            struct.pack_into("<I", self._buf, at, pid)
+        one, zero, mode, fprog = self._args
+        if self._prctl(_PR_SET_NO_NEW_PRIVS, one, zero, zero, zero) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+        if self._prctl(_PR_SET_SECCOMP, mode, fprog, zero, zero) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")

@@ -3,22 +3,33 @@
 The host starts it (inside bubblewrap when available) as ``python -I -B -X utf8 _worker.py`` and talks
 length-prefixed JSON on its stdin/stdout (see ``_protocol``): a config frame, then one request and one
 response per program. Standard library only: the package is not visible inside the sandbox.
+
+Forking costs in proportion to the parent's memory: a worker holding sympy and numpy (about 130 MB)
+takes four times as long per program as one holding the standard library. So when the preamble has
+heavy imports the worker splits in two: it keeps the preamble's standard-library imports and forks a
+*heavy* worker that loads the whole preamble; a program goes to the heavy one only when it names
+something only the whole preamble binds (``np``, ``sympy``, ``K``...), which every program it could
+change the meaning of does. The heavy worker answers the same protocol over a pair of pipes.
 """
 
 from __future__ import annotations
 
+import ast
 import builtins
 import ctypes
 import gc
+import io
 import math
 import os
 import platform
+import re
 import select
 import shutil
 import signal
 import sys
 import time
 import traceback
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +42,9 @@ import _seccomp  # noqa: E402
 
 sys.path.remove(_HERE)
 
-_PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
+_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
+_NAME = re.compile(r"\w+")
+_MISSING = object()
 _CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT}
 
 
@@ -45,42 +58,166 @@ class _Running:
     status: int | None = None  # wait status, once reaped
 
 
+@dataclass
+class _Heavy:
+    """The heavy worker, seen from the light one: a child process speaking the host's protocol on pipes."""
+
+    pid: int
+    requests: int  # write end
+    responses: int  # read end
+    names: frozenset[str] = frozenset()  # bound only by the whole preamble, or modules only it loaded
+
+    def wants(self, code: str) -> bool:
+        if not code.isascii():  # identifiers are NFKC-normalized: a full-width "ｎｐ" is np
+            code = unicodedata.normalize("NFKC", code)
+        return not self.names.isdisjoint(_NAME.findall(code))
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        _protocol.write_frame(self.requests, request)
+        response = _protocol.read_frame(self.responses)
+        if response is None:
+            raise EOFError("the heavy worker exited")
+        return response
+
+
 def main() -> None:
-    # fds 0/1 carry the protocol; the preamble and anything else printing must not corrupt it
+    # fds 0/1 carry the protocol; the preamble and anything else printing must not corrupt it.
+    # fd 0 becomes /dev/null, read-write: a child's stdin, stdout and stderr are copies of it.
     proto_in, proto_out = os.dup(0), os.dup(1)
-    null = os.open(os.devnull, os.O_RDONLY)
+    null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(2, 1)
     os.close(null)
     config = _protocol.read_frame(proto_in)
     if config is None:
         return
-    namespace: dict[str, Any] = {"__builtins__": builtins}
+    light = _light_part(config["preamble"])
+    heavy = None if light is None else _start_heavy(config, light, (proto_in, proto_out))
     try:
-        exec(compile(config["preamble"], "<preamble>", "exec"), namespace)
+        namespace = _load(light) if light is not None else _load(config["preamble"], config["warmup"])
     except BaseException:  # noqa: BLE001 - reported to the host, which raises
         _protocol.write_frame(proto_out, {"ready": False, "error": traceback.format_exc(limit=-4)})
         return
+    setup = _prepare(config, namespace)
+    info = {"ready": True, "pid": os.getpid(), "uid": os.getuid(), "seccomp": setup.seccomp is not None,
+            "python": platform.python_version(), "base_vm_mb": setup.base_vm >> 20, "heavy_worker": False}
+    if heavy is not None:
+        heavy_info = _protocol.read_frame(heavy.responses) or {"ready": False, "error": "the heavy worker exited"}
+        if not heavy_info.get("ready"):
+            _protocol.write_frame(proto_out, heavy_info)
+            return
+        loaded = {name.split(".")[0] for name in sys.modules}
+        heavy.names = frozenset(heavy_info["names"]) | (frozenset(heavy_info["modules"]) - loaded)
+        info.update(heavy_worker=True, heavy_base_vm_mb=heavy_info["base_vm_mb"])
+    _protocol.write_frame(proto_out, info)
+    _serve(proto_in, proto_out, setup, heavy)
+
+
+def _light_part(preamble: str) -> str | None:
+    """The preamble's imports of standard-library modules, in order; None when that is all of it."""
+    try:
+        statements = ast.parse(preamble).body
+    except SyntaxError:
+        return None  # raised, with its line, when the worker runs it
+    stdlib = sys.stdlib_module_names
+
+    def light(node: ast.stmt) -> bool:
+        if isinstance(node, ast.Import):
+            return all(alias.name.split(".")[0] in stdlib for alias in node.names)
+        return isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] in stdlib
+
+    if all(light(node) for node in statements):
+        return None
+    return "\n".join(ast.get_source_segment(preamble, node) or "" for node in statements if light(node))
+
+
+def _start_heavy(config: dict[str, Any], light: str, host_fds: tuple[int, int]) -> _Heavy:
+    """Fork the heavy worker before anything is loaded here; it reports its names once it is ready."""
+    request_read, request_write = os.pipe()
+    response_read, response_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0),
+                                    ctypes.c_ulong(0), ctypes.c_ulong(0))
+            # Its pipes take the host's fd numbers (3 and 4), as in the light worker: a child's own
+            # pipes, moved to 3 and 4 when it locks down, must not be among them.
+            requests, responses = host_fds
+            os.dup2(request_read, requests)
+            os.dup2(response_write, responses)
+            for fd in (request_read, response_write, request_write, response_read):
+                os.close(fd)
+            _run_heavy(config, light, requests, responses)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(request_read)
+    os.close(response_write)
+    return _Heavy(pid, request_write, response_read)
+
+
+def _run_heavy(config: dict[str, Any], light: str, requests: int, responses: int) -> None:
+    try:
+        light_names = _load(light)
+        namespace = _load(config["preamble"], config["warmup"])
+    except BaseException:  # noqa: BLE001 - reported to the host, which raises
+        _protocol.write_frame(responses, {"ready": False, "error": traceback.format_exc(limit=-4)})
+        return
+    setup = _prepare(config, namespace)
+    names = sorted(k for k, v in namespace.items() if light_names.get(k, _MISSING) is not v)
+    modules = sorted({name.split(".")[0] for name in sys.modules})
+    _protocol.write_frame(responses, {"ready": True, "names": names, "modules": modules,
+                                      "base_vm_mb": setup.base_vm >> 20})
+    _serve(requests, responses, setup, None)
+
+
+def _load(preamble: str, warmup: str = "") -> dict[str, Any]:
+    """The preamble's namespace, after the warm-up ran in a copy of it (first calls load lazy submodules
+    and fill caches once, here, instead of in every child)."""
+    namespace: dict[str, Any] = {"__builtins__": builtins}
+    exec(compile(preamble, "<preamble>", "exec"), namespace)
+    exec(compile(warmup, "<warmup>", "exec"), dict(namespace))
+    return namespace
+
+
+def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildSetup:
+    """Everything every child of this worker shares, built once before the first fork."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_CHILD_SUBREAPER, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
     drop_uid = bool(config["drop_uid"]) and os.geteuid() == 0
     if drop_uid:
         os.chown(config["tmp"], 65534, 65534)
-    seccomp = bool(config["seccomp"]) and _seccomp.supported() and _seccomp_works()  # also caches the filter
-    setup = _child.ChildSetup(namespace, _capture.SharedCapture(int(config["output_limit"])), config["tmp"],
-                              _address_space(), int(config["file_size"]), seccomp, drop_uid, config["max_tasks"],
-                              dict(vars(builtins)), tuple(config["keep"]))
+    seccomp = bool(config["seccomp"]) and _seccomp.supported() and _seccomp_works()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # inherited: a write past the file size limit fails instead
+    capture = _capture.SharedCapture(int(config["output_limit"]))
+    setup = _child.ChildSetup(namespace, capture, config["tmp"], _address_space(), int(config["file_size"]),
+                              _seccomp.Loader() if seccomp else None, drop_uid, config["max_tasks"],
+                              dict(vars(builtins)), tuple(config["keep"]),
+                              (capture.writer(0), capture.writer(1), io.StringIO()))
     # Not dumpable: a program (same uid) cannot open /proc/<worker>/fd or ptrace its worker.
     libc.prctl(_PR_SET_DUMPABLE, ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
     gc.collect()
     gc.freeze()  # children share the preamble's pages instead of copying them on the first collection
-    _protocol.write_frame(proto_out, {"ready": True, "pid": os.getpid(), "uid": os.getuid(), "seccomp": seccomp,
-                                      "python": platform.python_version(), "base_vm_mb": setup.base_vm >> 20})
+    return setup
+
+
+def _serve(requests: int, responses: int, setup: _child.ChildSetup, heavy: _Heavy | None) -> None:
+    """Answer requests until the pipe closes: one child per program, forked before its program comes."""
+    spared = () if heavy is None else (heavy.pid,)  # children that are not programs' leftovers
     spare = _spawn(setup)
-    while (request := _protocol.read_frame(proto_in)) is not None:
-        run = _hand_over(spare, request, setup)
-        _protocol.write_frame(proto_out, _finish(run, request, setup))
-        _clean_up(run, setup)  # after answering: the exit, wipe and next fork overlap the host's work
+    while (request := _protocol.read_frame(requests)) is not None:
+        if heavy is not None and heavy.wants(request["code"]):
+            _protocol.write_frame(responses, heavy.call(request))
+            continue
+        run = _hand_over(spare, request, setup, spared)
+        response, reusable = _finish(run, request, setup)
+        _protocol.write_frame(responses, response)
+        if reusable:  # it ran a pure program (see _pure): the same child takes the next one
+            setup.capture.reset()
+            spare = run
+            continue
+        _clean_up(run, setup, spared)  # after answering: the exit, wipe and next fork overlap the host's work
         spare = _spawn(setup)
 
 
@@ -95,7 +232,7 @@ def _spawn(setup: _child.ChildSetup) -> _Running:
     os.close(request_read)
     os.close(notify_write)
     try:
-        os.setpgid(pid, pid)  # also done by the child; whichever runs first wins the race
+        os.setpgid(pid, pid)  # its own group (killed whole on timeout), before its program can arrive
     except OSError:
         pass
     try:
@@ -105,20 +242,21 @@ def _spawn(setup: _child.ChildSetup) -> _Running:
     return _Running(pid, notify_read, request_write, pidfd, 0.0)
 
 
-def _hand_over(spare: _Running, request: dict[str, Any], setup: _child.ChildSetup) -> _Running:
+def _hand_over(spare: _Running, request: dict[str, Any], setup: _child.ChildSetup,
+               spared: tuple[int, ...]) -> _Running:
     for _ in range(3):
         spare.started = time.monotonic()
         try:
             _protocol.write_frame(spare.request, request)
-            os.close(spare.request)
             return spare
         except OSError:  # the spare died before its program came: replace it
-            _clean_up(spare, setup)
+            _clean_up(spare, setup, spared)
             spare = _spawn(setup)
     raise RuntimeError("cannot start a child for the program")
 
 
-def _finish(run: _Running, request: dict[str, Any], setup: _child.ChildSetup) -> dict[str, Any]:
+def _finish(run: _Running, request: dict[str, Any], setup: _child.ChildSetup) -> tuple[dict[str, Any], bool]:
+    """The response for the host, and whether the child is waiting for another program."""
     timeout = float(request["timeout"])
     done = _wait(run, run.started + timeout)
     if not done:
@@ -138,7 +276,7 @@ def _finish(run: _Running, request: dict[str, Any], setup: _child.ChildSetup) ->
         response.update({k: result.get(k) for k in ("error", "answer", "answer_source", "memory_exceeded")})
         if result.get("answer_source") == "print":
             response["answer"] = _last_line(stdout)
-    return response
+    return response, bool(result and result.get("reusable"))
 
 
 def _wait(run: _Running, deadline: float) -> bool:
@@ -201,10 +339,10 @@ def _describe_exit(run: _Running, request: dict[str, Any]) -> str:
     return f"Exit: the process ended with status {os.WEXITSTATUS(status)} before the program finished (os._exit?)"
 
 
-def _clean_up(run: _Running, setup: _child.ChildSetup) -> None:
+def _clean_up(run: _Running, setup: _child.ChildSetup, spared: tuple[int, ...]) -> None:
     _kill(run.pid)  # the group may still hold processes a program started (only possible without seccomp)
     _reap(run)
-    _reap_strays()
+    _reap_strays(spared)
     for fd in (run.notify, run.request):
         try:
             os.close(fd)
@@ -215,13 +353,16 @@ def _clean_up(run: _Running, setup: _child.ChildSetup) -> None:
     _wipe(setup.tmp, setup.keep)
 
 
-def _reap_strays() -> None:
-    """Kill and reap processes that left the group: as subreaper, orphans become this worker's children."""
+def _reap_strays(spared: tuple[int, ...]) -> None:
+    """Kill and reap processes that left the group: as subreaper, orphans become this worker's children.
+
+    ``spared``: children that are part of the sandbox (the heavy worker).
+    """
     path = f"/proc/self/task/{os.getpid()}/children"
     for _ in range(100):
         try:
             with open(path) as f:
-                pids = [int(p) for p in f.read().split()]
+                pids = [int(p) for p in f.read().split() if int(p) not in spared]
         except OSError:
             pids = []
         for pid in pids:
@@ -285,7 +426,7 @@ def _seccomp_works() -> bool:
     if pid == 0:
         code = 2
         try:
-            _seccomp.install(_seccomp.build_filter(os.getpid()))
+            _seccomp.Loader().load(os.getpid())
             code = 1
             if os.fork() == 0:
                 os._exit(0)

@@ -5,7 +5,8 @@ and the virtualenv; no home, project directory or /etc; a private tmpfs /tmp (si
 every program); no network (own net namespace, and socket() refused by seccomp); an empty environment;
 own pid/ipc/uts/user namespaces; no new processes (seccomp: threads only), no signals or ptrace to other
 processes; rlimits on address space, CPU time, file size and open files; wall-clock kill of the whole
-process group; capped stdout/stderr; a fresh fork per program, so no state leaks between programs.
+process group; capped stdout/stderr; a fresh fork per program, so no state leaks between programs (a
+*pure* program, see ``_pure``, cannot change its process, so the same fork may run several in turn).
 NOT protected: kernel exploits, CPU side channels, denial of service by memory pressure below the limits,
 a program killing its own worker through a kernel bug (the host then restarts the worker). Fallback
 (no bubblewrap): only rlimits, seccomp and a cleared environment; the file system is visible and, when
