@@ -33,7 +33,8 @@ def load(path: Path, types: tuple[str, ...] = ("cot", "pot"), limit: int | None 
             Reject("math", item_id, "", "input", "corrupt_file", f"{file}: not an object")
         gold = last_boxed(str(obj.get("solution", ""))) if bad is None else None
         if bad is None and not gold:
-            bad = Reject("math", item_id, "", "input", "no_boxed_answer", f"{file}: no \\boxed{{}} in solution")
+            why = "its \\boxed{} is empty" if gold == "" else "no \\boxed{} in solution"
+            bad = Reject("math", item_id, "", "input", "no_boxed_answer", f"{file}: {why}")
         if bad is not None:
             result.rejects.append(bad)
             continue

@@ -1,14 +1,16 @@
-"""MathQA adapter: PoT converted deterministically from ``annotated_formula``, CoT from the rationale.
+"""MathQA adapter: PoT converted deterministically from ``linear_formula``, CoT from the rationale.
 
-The formula is a nested call over MathQA's operation list (``operation_list.txt``: add, divide, power,
-circle_area, ...), its constants (``const_pi``, ``const_100``) and the problem's numbers in order
-(``n0``, ``n1``). The program defines the numbers and the operations it uses, then prints the value;
-the verified answer is the option whose value is closest to that output.
+The formula is a chain of calls over MathQA's operation list (``operation_list.txt``: add, divide, power,
+circle_area, ...), its constants (``const_pi``, ``const_100``), the problem's numbers in order (``n0``, ``n1``)
+and earlier results (``#0``, ``#1``). The program defines the operations and numbers it uses, computes the steps
+and prints the value; verification keeps it when the option closest in value is the gold one.
+(``annotated_formula`` renders the same chain with the numbers pasted in, and mangles ``1,000`` and ``3.50``.)
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import re
 from pathlib import Path
 
@@ -17,13 +19,18 @@ from mammoth_math.data.sources._read import iter_json_array, missing
 from mammoth_math.prompts import LETTERS
 
 # Semantics of MathQA's operations as Python source, one definition each (argument names say the units).
+# Where the meaning is not evident it follows the dataset authors' executor (new_DataStructure.py, as ported to
+# trax/data/tf_inputs.py): ``log`` is base 2 (the formulas count doublings), ``gain_percent(p)`` is 100 + p,
+# ``count_interval(a, b)`` is a - b + 1, ``trapezium_area`` takes the height first, a work argument is a time
+# or a rate (the smaller of x and 1/x is the rate), ``permutation`` ignores argument order. The executor's
+# guards (power capped at exponent 5, factorial at 15, x/0 = 0) hide bad formulas and are left out.
 OPERATIONS: dict[str, str] = {
     "add": "def add(a, b):\n    return a + b",
     "subtract": "def subtract(a, b):\n    return a - b",
     "multiply": "def multiply(a, b):\n    return a * b",
     "divide": "def divide(a, b):\n    return a / b",
     "power": "def power(a, b):\n    return a ** b",
-    "log": "def log(a):\n    return math.log(a)",
+    "log": "def log(a):\n    return math.log(a, 2)",
     "sqrt": "def sqrt(a):\n    return math.sqrt(a)",
     "factorial": "def factorial(n):\n    return math.factorial(int(n))",
     "gcd": "def gcd(a, b):\n    return math.gcd(int(a), int(b))",
@@ -50,7 +57,7 @@ OPERATIONS: dict[str, str] = {
     "rectangle_area": "def rectangle_area(a, b):\n    return a * b",
     "square_perimeter": "def square_perimeter(side):\n    return 4 * side",
     "square_area": "def square_area(side):\n    return side ** 2",
-    "trapezium_area": "def trapezium_area(a, b, height):\n    return (a + b) * height / 2",
+    "trapezium_area": "def trapezium_area(height, a, b):\n    return height * (a + b) / 2",
     "rhombus_perimeter": "def rhombus_perimeter(side):\n    return 4 * side",
     "rhombus_area": "def rhombus_area(d1, d2):\n    return d1 * d2 / 2",
     "quadrilateral_area": "def quadrilateral_area(diagonal, h1, h2):\n    return diagonal * (h1 + h2) / 2",
@@ -77,23 +84,25 @@ OPERATIONS: dict[str, str] = {
     "union_prob": "def union_prob(a, b, both):\n    return a + b - both",
     "negate_prob": "def negate_prob(p):\n    return 1 - p",
     "combination": "def combination(n, k):\n    return math.comb(int(n), int(k))",
-    "permutation": "def permutation(n, k):\n    return math.perm(int(n), int(k))",
-    "count_interval": "def count_interval(a, b):\n    return b - a + 1",
+    "permutation": "def permutation(a, b):\n    return math.perm(int(max(a, b)), int(min(a, b)))",
+    "count_interval": "def count_interval(last, first):\n    return last - first + 1",
     "percent": "def percent(a, b):\n    return a * b / 100",
     "p_after_gain": "def p_after_gain(percent, price):\n    return price * (1 + percent / 100)",
     "p_after_loss": "def p_after_loss(percent, price):\n    return price * (1 - percent / 100)",
     "price_after_gain": "def price_after_gain(percent, price):\n    return price * (1 + percent / 100)",
     "price_after_loss": "def price_after_loss(percent, price):\n    return price * (1 - percent / 100)",
     "from_percent": "def from_percent(a):\n    return a / 100",
-    "gain_percent": "def gain_percent(cost, price):\n    return (price - cost) / cost * 100",
-    "loss_percent": "def loss_percent(cost, price):\n    return (cost - price) / cost * 100",
+    "gain_percent": "def gain_percent(percent):\n    return 100 + percent",
+    "loss_percent": "def loss_percent(percent):\n    return 100 - percent",
     "negate_percent": "def negate_percent(a):\n    return 100 - a",
     "original_price_before_gain": "def original_price_before_gain(percent, price):\n    return price / (1 + percent / 100)",
     "original_price_before_loss": "def original_price_before_loss(percent, price):\n    return price / (1 - percent / 100)",
     "to_percent": "def to_percent(a):\n    return a * 100",
     "speed": "def speed(distance, time):\n    return distance / time",
-    "combined_work": "def combined_work(a, b):\n    return 1 / (1 / a + 1 / b)",
-    "find_work": "def find_work(a, b):\n    return 1 / abs(1 / a - 1 / b)",
+    "combined_work": ("def combined_work(a, b):\n    rate_a, rate_b = min(a, 1 / a), min(b, 1 / b)\n"
+                      "    return 1 / (rate_a + rate_b)"),
+    "find_work": ("def find_work(a, b):\n    rate_a, rate_b = min(a, 1 / a), min(b, 1 / b)\n"
+                  "    return 1 / (max(rate_a, rate_b) - min(rate_a, rate_b))"),
     "speed_ratio_steel_to_stream": "def speed_ratio_steel_to_stream(a, b):\n    return (a + b) / (a - b)",
     "speed_in_still_water": "def speed_in_still_water(down, up):\n    return (down + up) / 2",
     "stream_speed": "def stream_speed(down, up):\n    return (down - up) / 2",
@@ -101,52 +110,79 @@ OPERATIONS: dict[str, str] = {
 }
 CONSTANTS: dict[str, str] = {"const_pi": "math.pi", "const_deg_to_rad": "math.pi / 180", "const_0_2778": "0.2778",
                              "const_0_3937": "0.3937", "const_0_4535": "0.4535"}
-_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER_RE = re.compile(r"\d+(?:,\d+)*(?:\.\d+)?")
 _OPTION_RE = re.compile(r"(?:^|,)\s*([a-e])\s*\)\s*")
 
 
 def problem_numbers(problem: str) -> list[str]:
-    """The numbers of the problem text in order: ``n0``, ``n1``, ... of the formula."""
-    return _NUMBER_RE.findall(problem)
+    """The numbers of the problem text in order, as MathQA counts them (``n0``, ``n1``, ...), as Python literals.
+
+    A number is a run of digits with commas and one decimal point: ``4,900`` is 4900, and ``21,36 and 66`` holds
+    two numbers (``2136``, ``66``), so later indices stay where MathQA's formulas expect them. ``. 04`` yields
+    ``04`` (4), as MathQA's tokenizer did: the formulas scale it back themselves (``. 005`` is ``n0 / const_1000``).
+    """
+    return [str(float(t)) if "." in t else str(int(t)) for t in
+            (token.replace(",", "") for token in _NUMBER_RE.findall(problem))]
 
 
 def formula_to_program(formula: str, problem: str) -> str | None:
-    """A program that prints the value of ``formula`` for ``problem``; None if it uses unknown names."""
-    formula = formula.strip().rstrip("|")
-    try:
-        tree = ast.parse(re.sub(r"const_(\d+)\.(\d+)", r"const_\1_\2", formula), mode="eval")
-    except SyntaxError:
-        return None
+    """A program that prints the value of ``formula`` for ``problem``; None if it uses unknown names.
+
+    ``formula`` is MathQA's ``linear_formula`` (steps ``op(args)`` joined by ``|``, ``#k`` the result of step k)
+    or a single nested call; step k becomes ``tk = op(...)`` and the last step ``answer``.
+    """
+    steps = [step.strip() for step in formula.split("|") if step.strip()]
     numbers = problem_numbers(problem)
-    ops: list[str] = []
+    ops: set[str] = set()
     names: dict[str, str] = {}
+    exprs: list[str] = []
+    for k, step in enumerate(steps):
+        source = re.sub(r"#(\d+)", r"t\1", re.sub(r"const_(\d+)\.(\d+)", r"const_\1_\2", step))
+        try:
+            tree = ast.parse(source, mode="eval")
+        except SyntaxError:
+            return None
+        if not _collect(tree, k, numbers, ops, names):
+            return None
+        exprs.append(ast.unparse(tree))
+    if not exprs:
+        return None
+    lines = ["import math", ""]
+    lines += [OPERATIONS[op] + "\n" for op in sorted(ops)]
+    lines += [f"{name} = {value}" for name, value in sorted(names.items(), key=lambda kv: _name_order(kv[0]))]
+    lines += [f"t{k} = {expr}" for k, expr in enumerate(exprs[:-1])]
+    lines += [f"answer = {exprs[-1]}", "print(answer)"]
+    return "\n".join(lines) + "\n"
+
+
+def _collect(tree: ast.Expression, step: int, numbers: list[str], ops: set[str], names: dict[str, str]) -> bool:
+    """Note the operations and names of one step; False if any is unknown or refers to a later step."""
     callees = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree):
         if id(node) in callees:
             continue
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in OPERATIONS:
-                return None
-            if node.func.id not in ops:
-                ops.append(node.func.id)
+                return False
+            ops.add(node.func.id)
         elif isinstance(node, ast.Name):
+            if re.fullmatch(r"t\d+", node.id):
+                if int(node.id[1:]) >= step:
+                    return False
+                continue
             value = _name_value(node.id, numbers)
             if value is None:
-                return None
+                return False
             names[node.id] = value
         elif not isinstance(node, (ast.Expression, ast.Constant, ast.Load, ast.USub, ast.UnaryOp)):
-            return None
-    lines = ["import math", ""]
-    lines += [OPERATIONS[op] + "\n" for op in sorted(ops)]
-    lines += [f"{name} = {value}" for name, value in sorted(names.items(), key=lambda kv: _name_order(kv[0]))]
-    lines += [f"answer = {ast.unparse(tree)}", "print(answer)"]
-    return "\n".join(lines) + "\n"
+            return False
+    return True
 
 
 def _name_value(name: str, numbers: list[str]) -> str | None:
     if re.fullmatch(r"n\d+", name):
         index = int(name[1:])
-        return str(float(numbers[index])) if index < len(numbers) else None
+        return numbers[index] if index < len(numbers) else None
     if name in CONSTANTS:
         return CONSTANTS[name]
     m = re.fullmatch(r"const_(\d+)(?:_(\d+))?", name)
@@ -168,13 +204,60 @@ def parse_options(text: str) -> list[tuple[str, str]]:
 
 
 def option_value(text: str) -> float | None:
-    """The number an option states (``31 / 36`` -> 0.861, ``rs . 1 , 200`` -> 1200), else None."""
-    text = re.sub(r"(\d)\s*,\s*(\d{3})\b", r"\1\2", text).replace(" . ", ".").replace(" .", ".")
-    m = re.search(r"(-?\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)", text)
-    if m and float(m.group(2)) != 0:
-        return float(m.group(1)) / float(m.group(2))
-    m = re.search(r"-?\d+(?:\.\d+)?", text)
-    return float(m.group(0)) if m else None
+    """The number an option states, else None.
+
+    Read as a person reads it: ``31 / 36`` -> 0.861, ``rs . 1 , 200`` -> 1200, ``- 25`` -> -25,
+    ``16 2 / 3 %`` -> 16.667, ``4 : 25`` -> 0.16 (a ratio is the quotient the formula computes),
+    ``10 ^ 20`` -> 1e20, ``8 π`` -> 25.13, ``225 √ 3`` -> 389.7, ``1 hr 6 min`` -> 1.1 (hours).
+    """
+    text = _normalize_option(text)
+    m = _VALUE_RE.search(text)
+    if m is None:
+        return None
+    try:
+        value = _magnitude(m)
+    except (OverflowError, ZeroDivisionError):
+        return None
+    before = text[:m.start()].rstrip()
+    if m.group("sign") and (not before or not (before[-1].isalnum() or before[-1] == ")")):
+        value = -value
+    return value
+
+
+_DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u2044": "/", "\u2236": ":",
+                         "\u220f": "\u03c0"})  # minus, dashes, fraction slash, ratio colon; "∏" is written for π
+_NUM = r"\d+(?:\.\d+)?"
+_VALUE_RE = re.compile(
+    rf"(?P<sign>-\s*)?(?:(?P<whole>\d+)\s+(?=\d+\s*/))?(?:(?P<a>{_NUM})(?:\s*(?P<op>[/:^])\s*(?P<b>{_NUM}))?"
+    rf"(?P<pi>\s*(?:\u03c0|pi\b))?(?:\s*\u221a\s*(?P<root>{_NUM}))?|\u221a\s*(?P<bare_root>{_NUM}))")
+_HOURS_MINUTES_RE = re.compile(r"(\d+)\s*(?:hours?|hrs?)\s*(?:and\s*)?(\d+)\s*(?:minutes?|mins?)\b")
+
+
+def _normalize_option(text: str) -> str:
+    """Unicode signs to ASCII, abbreviation dots dropped, ``1 . 5`` and ``. 5`` joined, thousands joined."""
+    text = text.translate(_DASHES).lower()
+    text = re.sub(r"\b([a-z]+)\s*\.", r"\1 ", text)  # "rs . 45", "sec .", a repeated label "a . 5"
+    text = re.sub(r"(\d)\s*\.\s*(\d)", r"\1.\2", text)
+    text = re.sub(r"(^|[^\d\s])\s*\.\s*(\d)", r"\1 0.\2", text)
+    while (joined := re.sub(r"(\d)\s*,\s*(\d{3})(?!\d)", r"\1\2", text)) != text:
+        text = joined
+    return _HOURS_MINUTES_RE.sub(lambda m: str(int(m.group(1)) + int(m.group(2)) / 60), text)
+
+
+def _magnitude(m: re.Match[str]) -> float:
+    if m.group("bare_root"):
+        return math.sqrt(float(m.group("bare_root")))
+    a = float(m.group("a"))
+    if m.group("op"):
+        b = float(m.group("b"))
+        a = a ** b if m.group("op") == "^" else a / b
+    if m.group("whole"):
+        a += float(m.group("whole"))
+    if m.group("pi"):
+        a *= math.pi
+    if m.group("root"):
+        a *= math.sqrt(float(m.group("root")))
+    return a
 
 
 def load(path: Path, types: tuple[str, ...] = ("cot", "pot"), limit: int | None = None) -> SourceResult:
@@ -199,10 +282,11 @@ def load(path: Path, types: tuple[str, ...] = ("cot", "pot"), limit: int | None 
         problem = str(obj["Problem"]).strip()
         meta = {"category": obj.get("category", "")}
         if "pot" in types:
-            program = formula_to_program(str(obj.get("annotated_formula", "")), problem)
+            formula = str(obj.get("linear_formula") or obj.get("annotated_formula") or "")
+            program = formula_to_program(formula, problem)
             if program is None:
                 result.rejects.append(Reject("mathqa", item_id, "pot", "convert", "formula_not_convertible",
-                                             repr(obj.get("annotated_formula"))))
+                                             repr(formula)))
             else:
                 result.examples.append(Example("mathqa", item_id, "pot", problem, program, letter, "choice", texts, meta))
         if "cot" in types and obj.get("Rationale"):
