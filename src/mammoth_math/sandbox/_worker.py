@@ -7,9 +7,9 @@ response per program. Standard library only: the package is not visible inside t
 Forking costs in proportion to the parent's memory: a worker holding sympy and numpy (about 130 MB)
 takes four times as long per program as one holding the standard library. So when the preamble has
 heavy imports the worker splits in two: it keeps the preamble's standard-library imports and forks a
-*heavy* worker that loads the whole preamble; a program goes to the heavy one only when it names
-something only the whole preamble binds (``np``, ``sympy``, ``K``...), which every program it could
-change the meaning of does. The heavy worker answers the same protocol over a pair of pipes.
+*heavy* worker that loads the whole preamble (and the warm-up). A program goes to the heavy one when its
+text names something only the whole preamble binds (``np``, ``sympy``, ``K``...) or a module only it
+loaded; any other program means the same in both. The heavy worker answers the same protocol over pipes.
 """
 
 from __future__ import annotations

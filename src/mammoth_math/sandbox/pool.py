@@ -209,7 +209,7 @@ class Sandbox:
 
     @property
     def worker_info(self) -> dict[str, Any]:
-        """What the first worker reported at start (pid, uid, seccomp, python, base_vm_mb)."""
+        """What the first worker reported at start (pid, uid, seccomp, python, base_vm_mb, heavy_worker)."""
         self.start()
         return dict(self._all[0].info)
 
