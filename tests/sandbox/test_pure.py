@@ -93,3 +93,12 @@ def test_a_standard_library_preamble_needs_no_heavy_worker():
     with Sandbox(timeout=2.0, workers=1, preamble="import math\nfrom fractions import Fraction\n") as sb:
         assert not sb.worker_info["heavy_worker"]
         assert sb.run("print(Fraction(1, 2) + math.floor(1.5))").answer == "3/2"
+
+
+@pytest.mark.parametrize("share", [True, False])
+def test_pure_programs_share_a_fork_unless_asked_not_to(share):
+    """Observable through CPU time: a program run in the fork of a pure one sees the time that one used."""
+    cpu = "import resource\nu = resource.getrusage(resource.RUSAGE_SELF)\nprint(u.ru_utime + u.ru_stime)"
+    with Sandbox(timeout=5.0, workers=1, share_pure_forks=share) as sb:
+        assert sb.run("print(pow(7, 10 ** 6) % 1000)").answer == "1"  # pure, ~0.1 s of CPU
+        assert (float(sb.run(cpu).answer) > 0.05) == share

@@ -41,6 +41,7 @@ class ChildSetup:
     builtins: dict[str, Any]  # the builtins as the worker had them, restored after the program
     keep: tuple[str, ...]  # read-only binds inside ``tmp`` (a virtualenv under /tmp), never wiped
     streams: tuple[Any, Any, io.StringIO]  # the program's stdout, stderr (into ``capture``) and empty stdin
+    share_pure_forks: bool  # run pure programs one after another in this child
 
 
 def serve(setup: ChildSetup, request_fd: int, notify_fd: int) -> NoReturn:
@@ -54,7 +55,7 @@ def serve(setup: ChildSetup, request_fd: int, notify_fd: int) -> NoReturn:
             if not first:
                 sys.stdout, sys.stderr = setup.capture.writer(0), setup.capture.writer(1)
             first = False
-            tree = _pure.parse_pure(request["code"], setup.namespace)
+            tree = _pure.parse_pure(request["code"], setup.namespace) if setup.share_pure_forks else None
             _limit(request, setup, pure=tree is not None)
             result = _execute(request, setup) if tree is None else _execute_pure(tree, request)
             setup.capture.write_result(result)

@@ -194,7 +194,8 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
     setup = _child.ChildSetup(namespace, capture, config["tmp"], _address_space(), int(config["file_size"]),
                               _seccomp.Loader() if seccomp else None, drop_uid, config["max_tasks"],
                               dict(vars(builtins)), tuple(config["keep"]),
-                              (capture.writer(0), capture.writer(1), io.StringIO()))
+                              (capture.writer(0), capture.writer(1), io.StringIO()),
+                              bool(config["share_pure_forks"]))
     # Not dumpable: a program (same uid) cannot open /proc/<worker>/fd or ptrace its worker.
     libc.prctl(_PR_SET_DUMPABLE, ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
     gc.collect()

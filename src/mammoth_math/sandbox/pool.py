@@ -122,19 +122,23 @@ class Sandbox:
     ``warmup`` runs once per worker after the preamble (in a copy of its namespace) to pay first-call
     costs there; a preamble with non-standard-library imports makes each worker two (see ``_worker``).
     ``isolation``: "auto" (bubblewrap when it works, else rlimits with one warning), "bubblewrap"
-    (raise when unavailable) or "rlimits". Workers start on first use or on ``start()``/``with``.
+    (raise when unavailable) or "rlimits". ``share_pure_forks``: a pure program (straight-line code that
+    cannot change its process, see ``_pure``) may run in the fork of the one before; False forks every
+    program. Workers start on first use or on ``start()``/``with``.
     """
 
     def __init__(self, timeout: float = 5.0, memory_mb: int = 1024, workers: int | None = None, *,
                  preamble: str = DEFAULT_PREAMBLE, warmup: str = DEFAULT_WARMUP,
                  isolation: Literal["auto", "bubblewrap", "rlimits"] = "auto",
-                 output_limit: int = 64 * 1024, tmp_mb: int = 64, seccomp: bool = True):
+                 output_limit: int = 64 * 1024, tmp_mb: int = 64, seccomp: bool = True,
+                 share_pure_forks: bool = True):
         if timeout <= 0 or memory_mb <= 0:
             raise ValueError("timeout and memory_mb must be positive")
         self.timeout, self.memory_mb = float(timeout), int(memory_mb)
         self.workers = workers or len(os.sched_getaffinity(0))
         self.preamble, self.warmup = preamble, warmup
         self.output_limit, self.tmp_mb, self.seccomp = output_limit, tmp_mb, seccomp
+        self.share_pure_forks = share_pure_forks
         self._requested = isolation
         self.mode: Mode | None = None
         self.fallback_reason: str | None = None
@@ -193,7 +197,8 @@ class Sandbox:
         bwrap = self.mode == "bubblewrap"
         tmp = None if bwrap else tempfile.mkdtemp(prefix="mammoth-sandbox-")
         config = {"preamble": self.preamble, "warmup": self.warmup, "tmp": "/tmp" if bwrap else tmp,
-                  "output_limit": self.output_limit, "file_size": self.tmp_mb << 20, "seccomp": self.seccomp, "drop_uid": not bwrap,
+                  "output_limit": self.output_limit, "file_size": self.tmp_mb << 20, "seccomp": self.seccomp,
+                  "share_pure_forks": self.share_pure_forks, "drop_uid": not bwrap,
                   # RLIMIT_NPROC counts per user namespace inside bubblewrap (Linux >= 5.14), host-wide outside
                   "max_tasks": 64 if bwrap else None, "keep": binds_under_tmp() if bwrap else ()}
         argv = bwrap_command(find_bwrap()[0], self.tmp_mb) if bwrap else fallback_command()
