@@ -50,18 +50,16 @@ def serve(setup: ChildSetup, request_fd: int, notify_fd: int) -> NoReturn:
     status = 70
     try:
         _lock_down(setup, request_fd, notify_fd)
-        first = True
         while (request := _protocol.read_frame(4)) is not None:
-            if not first:
-                sys.stdout, sys.stderr = setup.capture.writer(0), setup.capture.writer(1)
-            first = False
-            tree = _pure.parse_pure(request["code"], setup.namespace) if setup.share_pure_forks else None
-            _limit(request, setup, pure=tree is not None)
-            result = _execute(request, setup) if tree is None else _execute_pure(tree, request)
+            tree = _pure.parse(request["code"])  # parsed once: either path compiles this tree
+            pure = setup.share_pure_forks and tree is not None and _pure.is_pure(tree, setup.namespace)
+            _limit(request, setup, pure)
+            result = _execute_pure(tree, request) if pure else _execute(request, setup, tree)
             setup.capture.write_result(result)
             _write(3, b"1")  # tell the worker the result is ready, before the (slow) exit
             if not result["reusable"]:
                 break
+            sys.stdout, sys.stderr = setup.capture.writer(0), setup.capture.writer(1)  # fresh for the next one
         status = 0
     finally:
         _exit(status)
@@ -106,12 +104,13 @@ def _limit(request: dict[str, Any], setup: ChildSetup, pure: bool) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
 
 
-def _execute(request: dict[str, Any], setup: ChildSetup) -> dict[str, Any]:
+def _execute(request: dict[str, Any], setup: ChildSetup, tree: Any) -> dict[str, Any]:
     """Run the program; the answer by convention: printed line, then ``ans``, then ``solution()``."""
     stdout = sys.stdout
     env = dict(setup.namespace)
     env["__name__"] = "__main__"
-    error = _run_code(lambda: exec(compile(request["code"], "<program>", "exec"), env), request)
+    program = request["code"] if tree is None else tree  # None: too long to parse twice, or a syntax error
+    error = _run_code(lambda: exec(compile(program, "<program>", "exec"), env), request)
     vars(builtins).update(setup.builtins)  # a program that replaced len or str must not break the report
     if error is not None:
         return _failed(error)

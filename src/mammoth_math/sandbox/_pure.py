@@ -24,27 +24,38 @@ _NODES = (ast.Module, ast.Assign, ast.AugAssign, ast.Expr, ast.Pass, ast.Name, a
 _PRINT_KEYWORDS = frozenset({"sep", "end"})
 
 
-def parse_pure(source: str, taken: Container[str]) -> ast.Module | None:
-    """The program's tree when it is pure, else None. ``taken``: names the preamble binds, which a pure
-    program must not use (it runs without the preamble, so such a name would mean something else)."""
+def parse(source: str) -> ast.Module | None:
+    """The program's tree, or None when it is too long to check or does not parse (the ordinary path then
+    compiles the source and reports the error, the same way as always)."""
     if len(source) > MAX_SOURCE:
         return None
     try:
-        tree = ast.parse(source, "<program>")
+        return ast.parse(source, "<program>")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None  # the ordinary path reports it, the same way as always
+        return None
+
+
+def is_pure(tree: ast.Module, taken: Container[str]) -> bool:
+    """Whether the program is pure. ``taken``: names the preamble binds, which a pure program must not use
+    (it runs without the preamble, so such a name would mean something else)."""
     assigned: set[str] = set()
     loaded: set[str] = set()
     for node in ast.walk(tree):
         if not isinstance(node, _NODES):
-            return None
+            return False
         if isinstance(node, ast.Name):
             if node.id.startswith("__") or node.id in taken:
-                return None
+                return False
             (assigned if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
         elif isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or node.func.id not in BUILTINS:
-                return None
+                return False
             if any(k.arg not in _PRINT_KEYWORDS or node.func.id != "print" for k in node.keywords):
-                return None
-    return tree if loaded <= assigned | BUILTINS else None
+                return False
+    return loaded <= assigned | BUILTINS
+
+
+def parse_pure(source: str, taken: Container[str]) -> ast.Module | None:
+    """The program's tree when it is pure, else None."""
+    tree = parse(source)
+    return tree if tree is not None and is_pure(tree, taken) else None

@@ -139,8 +139,7 @@ def _start_heavy(config: dict[str, Any], light: str, host_fds: tuple[int, int]) 
     if pid == 0:
         status = 1
         try:
-            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0),
-                                    ctypes.c_ulong(0), ctypes.c_ulong(0))
+            _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
             # Its pipes take the host's fd numbers (3 and 4), as in the light worker: a child's own
             # pipes, moved to 3 and 4 when it locks down, must not be among them.
             requests, responses = host_fds
@@ -183,8 +182,7 @@ def _load(preamble: str, warmup: str = "") -> dict[str, Any]:
 
 def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildSetup:
     """Everything every child of this worker shares, built once before the first fork."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_CHILD_SUBREAPER, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     drop_uid = bool(config["drop_uid"]) and os.geteuid() == 0
     if drop_uid:
         os.chown(config["tmp"], 65534, 65534)
@@ -197,7 +195,7 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
                               (capture.writer(0), capture.writer(1), io.StringIO()),
                               bool(config["share_pure_forks"]))
     # Not dumpable: a program (same uid) cannot open /proc/<worker>/fd or ptrace its worker.
-    libc.prctl(_PR_SET_DUMPABLE, ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    _prctl(_PR_SET_DUMPABLE, 0)
     gc.collect()
     gc.freeze()  # children share the preamble's pages instead of copying them on the first collection
     return setup
@@ -437,6 +435,10 @@ def _seccomp_works() -> bool:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _prctl(option: int, value: int) -> None:
+    ctypes.CDLL(None).prctl(option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 def _address_space() -> int:
