@@ -1,6 +1,6 @@
 """Batched ``hf`` backend vs a one-problem-at-a-time ``generate`` loop, on the tiny model, CPU.
 
-Run: ``python benchmarks/bench_hf_backend.py [--problems 64] [--batch-size 16] [--max-new-tokens 64]``.
+Run: ``python bench/bench_hf_backend.py [--problems 64] [--batch-size 16] [--max-new-tokens 64]``.
 Prints problems/s for both and the ratio (the issue's target: >= 4x at batch 16). Uses real GSM8K
 questions from ``../shared/data/eval`` in MAmmoTH's prompt, and the tiny Llama the tests build.
 """

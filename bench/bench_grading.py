@@ -5,7 +5,7 @@ Each gold is graded against a perturbed copy (seeded): half an equal answer in a
 fraction, `+1`). Prints answers/s for both, the ratio (target >= 1x), the slowest single case,
 and how often each grader agrees with the intended label.
 
-    python benchmarks/bench_grading.py [--data-dir ../shared/data/eval] [--limit N]
+    python bench/bench_grading.py [--data-dir ../shared/data/eval] [--limit N]
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Benchmark: the whole MathInstruct build from ../shared/data/train, timed stage by stage, and the
 verification stage against the naive way (one ``multiprocessing.Process`` per program).
 
-Run: ``python benchmarks/bench_build.py [--config configs/data/mathinstruct.yaml] [--naive-sample 2000]``.
+Run: ``python bench/bench_build.py [--config configs/data/mathinstruct.yaml] [--naive-sample 2000]``.
 Target: the whole build under 2 minutes on 2 cores. Prints the acceptance numbers and the speed ratio.
 """
 

@@ -3,7 +3,7 @@
 The tiny recipe (configs/train/tiny-cpu.yaml) trains on MathInstruct-shaped rows: real GSM8K and MATH
 solutions from ../shared/data/train when present (CoT lengths), plus PoT-length programs; a byte-level BPE
 of 2,000 tokens gives realistic token counts. Prints non-padding tokens/s for each mode and the ratio
-(target >= 1.5x), best of alternating repeats. Run: python benchmarks/bench_train.py [--steps 10] [--batch 16]
+(target >= 1.5x), best of alternating repeats. Run: python bench/bench_train.py [--steps 10] [--batch 16]
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ one at a time (run on a subset and reported per program); (b) Qwen2.5-Math's ``P
 Prints programs/s, ratios (targets: >= (b), >= 3x (a)) and the median per-program overhead (< 2 ms) of
 both of our paths: a pure program (straight-line arithmetic, several per fork) and a forked one.
 
-    python benchmarks/bench_sandbox.py [--programs 1000] [--timeout 1.0] [--a-programs 100]
+    python bench/bench_sandbox.py [--programs 1000] [--timeout 1.0] [--a-programs 100]
 """
 
 from __future__ import annotations

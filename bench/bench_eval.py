@@ -1,6 +1,6 @@
 """The harness's speed: batched evaluation vs a one-problem-at-a-time ``generate`` loop, and hybrid's cost vs PoT.
 
-Run: ``python benchmarks/bench_eval.py [--problems 64] [--batch-size 16] [--max-new-tokens 64]``.
+Run: ``python bench/bench_eval.py [--problems 64] [--batch-size 16] [--max-new-tokens 64]``.
 Part 1 runs the whole CoT harness (prompts, batched ``hf`` backend, grading, JSONL writes) against a
 plain loop that only calls ``generate`` per problem; target >= 4x at batch 16. Part 2 runs PoT and
 hybrid on the same problems with the real sandbox; target: hybrid / PoT <= 1 + fallback fraction + 10%.
