@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Literal
 
 Mode = Literal["bubblewrap", "none"]
+UNSAFE_ENV = "MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION"  # "1": Sandbox() without an isolation argument means "none"
 WORKER_DIR = Path(__file__).resolve().parent
 INSIDE_DIR = "/opt/mammoth-sandbox"  # where WORKER_DIR appears inside the sandbox
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",

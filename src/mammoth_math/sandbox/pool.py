@@ -23,6 +23,7 @@ from typing import Any, Literal
 from mammoth_math.progress import bar
 from mammoth_math.sandbox import _protocol
 from mammoth_math.sandbox.isolation import (
+    UNSAFE_ENV,
     Mode,
     binds_under_tmp,
     bwrap_command,
@@ -123,16 +124,20 @@ class Sandbox:
     costs there; a preamble with non-standard-library imports makes each worker two (see ``_worker``).
     ``isolation``: "bubblewrap" (raise ``SandboxError`` saying why when it cannot work here) or "none":
     only rlimits, seccomp and a cleared environment, which lets programs read host files and plant
-    files for later ones (see ``isolation``); never chosen silently. Every program runs in a fresh
-    process of its own. Workers start on first use or on ``start()``/``with``.
+    files for later ones (see ``isolation``); never chosen silently. None (the default) means
+    "bubblewrap" unless the environment sets ``MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION=1`` (what the
+    command line's ``--unsafe-no-isolation`` does). Every program runs in a fresh process of its own.
+    Workers start on first use or on ``start()``/``with``.
     """
 
     def __init__(self, timeout: float = 5.0, memory_mb: int = 1024, workers: int | None = None, *,
                  preamble: str = DEFAULT_PREAMBLE, warmup: str = DEFAULT_WARMUP,
-                 isolation: Literal["bubblewrap", "none"] = "bubblewrap",
+                 isolation: Literal["bubblewrap", "none"] | None = None,
                  output_limit: int = 64 * 1024, tmp_mb: int = 64, seccomp: bool = True):
         if timeout <= 0 or memory_mb <= 0:
             raise ValueError("timeout and memory_mb must be positive")
+        if isolation is None:
+            isolation = "none" if os.environ.get(UNSAFE_ENV) == "1" else "bubblewrap"
         if isolation not in ("bubblewrap", "none"):
             raise ValueError(f"isolation must be 'bubblewrap' or 'none', not {isolation!r}")
         self.timeout, self.memory_mb = float(timeout), int(memory_mb)
