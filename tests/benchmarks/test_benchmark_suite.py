@@ -100,7 +100,7 @@ def test_cli_lists_and_counts_the_benchmarks(eval_dir: Path, capsys: pytest.Capt
 
     from mammoth_math.cli import main
 
-    assert main(["benchmarks", "--data-dir", str(eval_dir), "--json"]) == 0
+    assert main(["benchmarks", "--data-dir", str(eval_dir), "--datasets", "mammoth", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     assert {name: r["loaded"] for name, r in rows.items()} == PAPER_COUNTS
     assert rows["aqua"]["multiple_choice"] and rows["gsm8k"]["hub_id"] == "openai/gsm8k"
