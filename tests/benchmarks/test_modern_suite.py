@@ -82,8 +82,20 @@ def test_olympiadbench_answers_kinds_and_units(modern_dir: Path) -> None:
 
 def test_minerva_gold_is_the_last_boxed(modern_dir: Path) -> None:
     problems = load_problems("minerva_math", modern_dir)
-    assert [p.gold for p in problems[:2]] == ["1.6", "4.5e33"]
-    assert problems[0].kind is K.NUMBER and problems[0].meta["type"].startswith("Introduction to Astronomy")
+    assert [p.gold for p in problems[:2]] == ["1.6", str(45 * 10**32)]  # "4.5e33": a number, graded as one
+    assert problems[1].kind is K.NUMBER and problems[1].meta["raw_gold"] == "4.5e33"
+    assert problems[0].meta["type"].startswith("Introduction to Astronomy")
+    assert Counter(p.kind for p in problems) == {K.NUMBER: 187, K.EXPRESSION: 84, K.LIST: 1}
+
+
+def test_free_form_golds_lose_dollars_units_and_joined_answers(modern_dir: Path) -> None:
+    gaokao = {p.meta.get("raw_gold"): p for p in load_problems("gaokao2023en", modern_dir)}
+    assert gaokao["$36\\sqrt{7}cm^{3}$"].gold == "36\\sqrt{7}"
+    assert gaokao["$145$solution:"].gold == "145" and gaokao["$145$solution:"].kind is K.NUMBER
+    several = gaokao["$2$ or $-2$ or $\\frac{1}{2}$ or $-\\frac{1}{2}$"]
+    assert several.kind is K.LIST and several.gold == "{2, -2, 0.5, -0.5}"
+    comp = {p.meta.get("raw_gold"): p for p in load_problems("comp_math_24_25", modern_dir)}
+    assert comp["$3 \\sqrt{6}$."].gold == "3 \\sqrt{6}"
 
 
 def test_gaokao_choice_rows_and_leaked_answers(modern_dir: Path) -> None:

@@ -9,13 +9,14 @@ set's own answer types. Competition sets carry the sampling their published numb
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from mammoth_math.benchmarks.records import Record, read_jsonl
 from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem, Sampling
 from mammoth_math.benchmarks.suite import _letter, _problem, _spec, inline_options
-from mammoth_math.grading.gold import free_form_kind
+from mammoth_math.grading.gold import clean_free_form, free_form_kind
 from mammoth_math.grading.kinds import AnswerKind
 from mammoth_math.prompts import LETTERS, with_choices
 
@@ -38,6 +39,20 @@ def _aime_gold(rec: Record, field: str) -> str:
     if not raw.isdigit() or not 0 <= int(raw) <= 999:
         raise rec.fail(field, f"an AIME answer is an integer from 0 to 999, got {raw!r}")
     return raw
+
+
+def _free_form(rec: Record, name: str, pid: str, question: str, raw: str, thousands: bool = True,
+               **meta: Any) -> Problem:
+    """A problem whose gold is an answer-key entry in LaTeX: cleaned, then a number, several answers or one
+    expression (``thousands``: whether the set writes `2,900` for 2900)."""
+    gold = clean_free_form(raw)
+    kind = free_form_kind(gold, thousands)
+    if kind is K.LIST:
+        gold = "{" + gold + "}"  # answers side by side are a set: any order is right
+    problem = _problem(rec, name, pid, question, gold, kind, **meta)
+    if raw == problem.gold:
+        return problem
+    return replace(problem, meta={**problem.meta, "raw_gold": raw})  # the file's text, for `mammoth` grading
 
 
 # --- converters: one record -> one Problem -------------------------------------------------------
@@ -72,8 +87,8 @@ def minerva_math(rec: Record) -> Problem:
     boxed = last_boxed(rec.get("solution", str))
     if boxed is None:
         raise rec.fail("solution", "no \\boxed{...} answer")
-    return _problem(rec, "minerva_math", str(rec.data.get("idx", rec.index)), rec.get("problem", str), boxed,
-                    free_form_kind(boxed, thousands=False), type=rec.data.get("type"))
+    return _free_form(rec, "minerva_math", str(rec.data.get("idx", rec.index)), rec.get("problem", str), boxed,
+                      thousands=False, type=rec.data.get("type"))
 
 
 _LEAKED_ANSWER = re.compile(r"\s*answers?\s*:\s*(\S.*?)\s*$", re.IGNORECASE | re.DOTALL)
@@ -93,8 +108,7 @@ def gaokao2023en(rec: Record) -> Problem:
         return _problem(rec, "gaokao2023en", str(rec.index), question,
                         _letter(rec, "answer", letter.group(1), len(options)), K.CHOICE, options,
                         source=rec.data.get("source"))
-    return _problem(rec, "gaokao2023en", str(rec.index), question, answer, free_form_kind(answer),
-                    source=rec.data.get("source"))
+    return _free_form(rec, "gaokao2023en", str(rec.index), question, answer, source=rec.data.get("source"))
 
 
 _SENTENCE_BREAK = re.compile(r"\.\s+\S")
@@ -104,9 +118,9 @@ def college_math(rec: Record) -> Problem:
     """College Math's golds are textbook answer-key entries; some are explanations of several sentences, which
     no rule-based grader can match (``multi_sentence`` marks them so reports can count them apart)."""
     answer = rec.get("answer", str)
-    return _problem(rec, "college_math", str(rec.index), rec.get("question", str), answer, free_form_kind(answer),
-                    topic=rec.data.get("data_topic"), source=rec.data.get("data_source"),
-                    multi_sentence=True if _SENTENCE_BREAK.search(answer.strip()) else None)
+    return _free_form(rec, "college_math", str(rec.index), rec.get("question", str), answer,
+                      topic=rec.data.get("data_topic"), source=rec.data.get("data_source"),
+                      multi_sentence=True if _SENTENCE_BREAK.search(answer.strip()) else None)
 
 
 def mmlu_stem(rec: Record) -> Problem:
@@ -127,9 +141,9 @@ def gsm_hard(rec: Record) -> Problem:
 
 
 def comp_math_24_25(rec: Record) -> Problem:
-    answer = rec.get("expected_answer", str)
-    return _problem(rec, "comp_math_24_25", rec.get("id", str), rec.get("problem", str), answer,
-                    free_form_kind(answer, thousands=False), subset_for_metrics=rec.get("subset_for_metrics", str))
+    return _free_form(rec, "comp_math_24_25", rec.get("id", str), rec.get("problem", str),
+                      rec.get("expected_answer", str), thousands=False,
+                      subset_for_metrics=rec.get("subset_for_metrics", str))
 
 
 _OLYMPIAD_TYPES = ("Numerical", "Expression", "Equation", "Interval", "Tuple")

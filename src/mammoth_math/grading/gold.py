@@ -17,7 +17,10 @@ from mammoth_math.grading.numbers import format_number, parse_number
 _TRUE = {"true", "yes", "correct", "t", "y"}
 _FALSE = {"false", "no", "incorrect", "f", "n"}
 _THOUSANDS_OR_PLAIN = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
-_PLAIN_RE = re.compile(r"-?\d+(?:\.\d+)?")
+_PLAIN_RE = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")  # 4.5e33: Minerva writes its golds so
+_JOINED_ANSWERS_RE = re.compile(r"\$\s*(?:or|and|,)\s*\$")
+_STRAY_RE = re.compile(r"\s*solution:?\s*$", re.IGNORECASE)
+_UNIT_RE = re.compile(r"(?:\\[;,!]|~|\s|\$)*(?:(?:cm|mm|km|m)\^\{?[23]\}?|cm|mm|km)\s*$")
 _WORD_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")  # an English word, not a LaTeX command
 _TEXT_CMD_RE = re.compile(r"\\(?:text|mathrm|operatorname)\{[^{}]*\}")
 _LETTER_RE = re.compile(r"^\(?\s*([A-Ja-j])\s*\)?[.:]?$")
@@ -127,12 +130,22 @@ def render_list(items: Sequence[str], ordered: bool) -> str:
 
 
 
+def clean_free_form(raw: str) -> str:
+    """The answer in a free-form answer-key entry: `$3 \\sqrt{6}$.` -> `3 \\sqrt{6}`; `$2$ or $-2$` -> `2, -2`
+    (several answers); a trailing length/area/volume unit (`22.1cm^{2}`, `576\\pi\\;m^{2}`) and a stray
+    `solution:` dropped, since the question fixes the unit and a model's unit-less answer is right."""
+    text = " ".join(raw.split()).strip().rstrip(".").strip()
+    text = _JOINED_ANSWERS_RE.sub(", ", text)
+    text = _STRAY_RE.sub("", text).strip().strip("$").strip()
+    return _UNIT_RE.sub("", text).strip().strip("$").strip() or text
+
+
 def free_form_kind(text: str, thousands: bool = True) -> AnswerKind:
     """The kind of a free-form gold (GaoKao, College Math, HMMT): one plain number, several answers side by
     side (`(45,2),(-10,-9)`: an unordered LIST), else one EXPRESSION. ``thousands``: the set writes `2,900`
     for 2900; where it does not (HMMT), `98,118,122,142` is four answers."""
     core = text.strip().strip("$").strip().rstrip(".").strip()
-    if (_THOUSANDS_OR_PLAIN if thousands else _PLAIN_RE).fullmatch(core):
+    if _PLAIN_RE.fullmatch(core) or (thousands and _THOUSANDS_OR_PLAIN.fullmatch(core)):
         return AnswerKind.NUMBER
     if len(_top_level_split(core)) > 1 and not _WORD_RE.search(_TEXT_CMD_RE.sub("", core)):  # not a sentence
         return AnswerKind.LIST
