@@ -100,7 +100,8 @@ def test_free_form_golds_lose_dollars_units_and_joined_answers(modern_dir: Path)
 
 def test_gaokao_choice_rows_and_leaked_answers(modern_dir: Path) -> None:
     problems = load_problems("gaokao2023en", modern_dir)
-    assert Counter(p.kind for p in problems)[K.CHOICE] == 38
+    assert Counter(p.kind for p in problems) == {K.NUMBER: 215, K.EXPRESSION: 122, K.CHOICE: 38, K.LIST: 6,
+                                                 K.TEXT: 4}
     leaked = problems[167]  # line 168: empty answer, "answers: $\frac{3}{10}$" at the end of the question
     assert leaked.gold == "\\frac{3}{10}" and not leaked.question.rstrip().endswith("$")
     sat = problems[192]  # line 193: "...Answer: A" with options inline
@@ -111,6 +112,7 @@ def test_gaokao_choice_rows_and_leaked_answers(modern_dir: Path) -> None:
 def test_college_math_marks_its_explanation_golds(modern_dir: Path) -> None:
     problems = load_problems("college_math", modern_dir)
     assert sum(bool(p.meta.get("multi_sentence")) for p in problems) == 113
+    assert Counter(p.kind for p in problems) == {K.EXPRESSION: 2017, K.LIST: 353, K.NUMBER: 306, K.TEXT: 142}
     assert problems[0].gold == "10-4 n" and problems[0].meta["topic"] == "college_math.algebra"
     assert problems[3].kind is K.LIST  # "$35,36,37$": three answers
 

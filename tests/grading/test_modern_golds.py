@@ -11,15 +11,17 @@ from test_real_golds import renderings
 
 from mammoth_math.benchmarks import SUITES, Problem, load_problems
 from mammoth_math.grading import AnswerKind, extract_answer, is_equivalent, parse_gold
-from mammoth_math.grading.gold import free_form_kind, olympiad_gold
+from mammoth_math.grading.gold import clean_free_form, free_form_kind, olympiad_gold
 
 K = AnswerKind
 
 
 def _renderings(p: Problem) -> list[str]:
-    """The MAmmoTH sets' renderings, less an option text that is itself a letter or spans lines (MMLU-STEM has
+    """The MAmmoTH sets' renderings (upper case for a lower-case word answer), less an option text that is itself a letter or spans lines (MMLU-STEM has
     options "B" and "c", and code): a model writing those means a letter, so they cannot stand for the text."""
     alts = renderings(p.gold, p.kind, p.options)
+    if p.kind is K.TEXT and alts[0] == p.gold:  # already lower case
+        alts[0] = p.gold.upper()
     if p.kind is K.CHOICE:
         alts = alts[:2] + [a for a in alts[2:] if "\n" not in a and not re.fullmatch(r"[A-Ja-j]", a.strip())]
     return alts
@@ -78,6 +80,28 @@ def test_olympiad_gold(answers: list[str], answer_type: str, multiple: bool, gol
 ])
 def test_free_form_kind(text: str, thousands: bool, kind: AnswerKind) -> None:
     assert free_form_kind(text, thousands) is kind
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("$3 \\sqrt{6}$.", "3 \\sqrt{6}"),
+    ("2$ or $-2$ or $\\frac{1}{2}$", "2, -2, \\frac{1}{2}"),
+    ("0.05$ and $0.6", "0.05, 0.6"),
+    ("$145$solution:", "145"),
+    ("$36\\sqrt{7}cm^{3}$", "36\\sqrt{7}"),
+    ("$576\\pi\\;m^{2}$", "576\\pi"),
+    ("20 $cm^{2}", "20"),
+    ("6m", "6m"),  # a variable, not metres
+    ("np.arcsin(10/13)", "\\arcsin(10/13)"),
+    ("\\text{a necessary but not a sufficient condition}", "a necessary but not a sufficient condition"),
+])
+def test_clean_free_form(raw: str, clean: str) -> None:
+    assert clean_free_form(raw) == clean
+
+
+def test_word_answers_compare_as_words() -> None:
+    assert free_form_kind("Quadrant I") is K.TEXT and free_form_kind("1:58 am") is K.TEXT
+    assert is_equivalent("1:58 AM", "1:58 am", K.TEXT)
+    assert free_form_kind("10 \\mathrm{ft} x 18 \\mathrm{ft}") is K.EXPRESSION
 
 
 def test_lists_split_at_top_level_commas_only() -> None:

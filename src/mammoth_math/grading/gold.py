@@ -19,10 +19,12 @@ _FALSE = {"false", "no", "incorrect", "f", "n"}
 _THOUSANDS_OR_PLAIN = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _PLAIN_RE = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")  # 4.5e33: Minerva writes its golds so
 _JOINED_ANSWERS_RE = re.compile(r"\$\s*(?:or|and|,)\s*\$")
+_NUMPY_RE = re.compile(r"\bnp\.([a-z]+)")
 _STRAY_RE = re.compile(r"\s*solution:?\s*$", re.IGNORECASE)
 _UNIT_RE = re.compile(r"(?:\\[;,!]|~|\s|\$)*(?:(?:cm|mm|km|m)\^\{?[23]\}?|cm|mm|km)\s*$")
 _WORD_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")  # an English word, not a LaTeX command
-_TEXT_CMD_RE = re.compile(r"\\(?:text|mathrm|operatorname)\{[^{}]*\}")
+_TEXT_CMD_RE = re.compile(r"\\(?:text|mathrm|operatorname)\{([^{}]*)\}")
+_WORDS_ONLY_RE = re.compile(r"(?=.*[a-zA-Z]{2})[a-zA-Z0-9:'\s-]+")
 _LETTER_RE = re.compile(r"^\(?\s*([A-Ja-j])\s*\)?[.:]?$")
 
 
@@ -132,12 +134,14 @@ def render_list(items: Sequence[str], ordered: bool) -> str:
 
 def clean_free_form(raw: str) -> str:
     """The answer in a free-form answer-key entry: `$3 \\sqrt{6}$.` -> `3 \\sqrt{6}`; `$2$ or $-2$` -> `2, -2`
-    (several answers); a trailing length/area/volume unit (`22.1cm^{2}`, `576\\pi\\;m^{2}`) and a stray
+    (several answers); `np.arcsin` -> `\\arcsin` (Minerva's Python spelling); a trailing length/area/volume unit (`22.1cm^{2}`, `576\\pi\\;m^{2}`) and a stray
     `solution:` dropped, since the question fixes the unit and a model's unit-less answer is right."""
     text = " ".join(raw.split()).strip().rstrip(".").strip()
-    text = _JOINED_ANSWERS_RE.sub(", ", text)
+    text = _NUMPY_RE.sub(r"\\\1", _JOINED_ANSWERS_RE.sub(", ", text))
     text = _STRAY_RE.sub("", text).strip().strip("$").strip()
-    return _UNIT_RE.sub("", text).strip().strip("$").strip() or text
+    text = _UNIT_RE.sub("", text).strip().strip("$").strip() or text
+    whole_text = _TEXT_CMD_RE.fullmatch(text)
+    return whole_text.group(1).strip() if whole_text else text
 
 
 def free_form_kind(text: str, thousands: bool = True) -> AnswerKind:
@@ -149,6 +153,8 @@ def free_form_kind(text: str, thousands: bool = True) -> AnswerKind:
         return AnswerKind.NUMBER
     if len(_top_level_split(core)) > 1 and not _WORD_RE.search(_TEXT_CMD_RE.sub("", core)):  # not a sentence
         return AnswerKind.LIST
+    if _WORDS_ONLY_RE.fullmatch(core):  # `Quadrant I`, `1:58 am`: compared as words
+        return AnswerKind.TEXT
     return AnswerKind.EXPRESSION
 
 
