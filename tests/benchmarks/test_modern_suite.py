@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers.benchmark_checks import check_loads
 
 from mammoth_math.benchmarks import (
     BENCHMARKS,
@@ -36,12 +37,7 @@ def test_registry_holds_the_eleven_with_the_readme_counts() -> None:
 
 @pytest.mark.parametrize("name", sorted(README_COUNTS))
 def test_each_set_loads_with_its_count(modern_dir: Path, name: str) -> None:
-    problems = load_problems(name, modern_dir)
-    assert len(problems) == README_COUNTS[name]
-    assert len({p.id for p in problems}) == len(problems), "ids must be unique"
-    assert all(p.id.startswith(f"{name}/") and p.benchmark == name for p in problems)
-    assert all(p.question.strip() and p.gold.strip() for p in problems)
-    assert [p.id for p in load_problems(name, modern_dir, limit=2)] == [p.id for p in problems[:2]]
+    check_loads(name, modern_dir, README_COUNTS[name])
 
 
 def test_the_mammoth_eval_dir_finds_the_modern_sets_beside_it(eval_dir: Path, modern_dir: Path) -> None:

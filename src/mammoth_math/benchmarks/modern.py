@@ -64,12 +64,12 @@ def aime24(rec: Record) -> Problem:
 
 
 def aime25(rec: Record) -> Problem:
-    return _problem(rec, "aime25", str(rec.get("id", (int, str))), rec.get("problem", str),
+    return _problem(rec, "aime25", str(rec.data.get("id", rec.index)), rec.get("problem", str),
                     _aime_gold(rec, "expected_answer"), K.NUMBER)
 
 
 def amc23(rec: Record) -> Problem:
-    return _problem(rec, "amc23", str(rec.get("id", (int, str))), rec.get("problem", str),
+    return _problem(rec, "amc23", str(rec.data.get("id", rec.index)), rec.get("problem", str),
                     rec.get("answer", (int, float, str)), K.NUMBER, url=rec.data.get("url"))
 
 
