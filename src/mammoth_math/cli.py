@@ -85,17 +85,20 @@ def _sandbox_check(args: argparse.Namespace) -> int:
 # --- benchmarks ---------------------------------------------------------------------------------
 
 def _add_benchmarks_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("benchmarks", help="list the ten evaluation benchmarks; with --data-dir, load and count them")
-    p.add_argument("--data-dir", help="MAmmoTH evaluation files (e.g. ../shared/data/eval); checks each loads")
+    p = sub.add_parser("benchmarks", help="list the evaluation benchmarks; with --data-dir, load and count them")
+    p.add_argument("--data-dir", help="evaluation files (e.g. ../shared/data/eval; the modern sets are also "
+                                      "found in its sibling eval-modern); checks each loads")
+    p.add_argument("--datasets", default="all", help="benchmarks or suites to list: mammoth, modern, all (default)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=_benchmarks_list)
 
 
 def _benchmarks_list(args: argparse.Namespace) -> int:
-    from mammoth_math.benchmarks import BENCHMARKS, load_problems
+    from mammoth_math.benchmarks import get_benchmark, load_problems, resolve_datasets
 
     rows = []
-    for name, spec in BENCHMARKS.items():
+    for name in resolve_datasets(args.datasets):
+        spec = get_benchmark(name)
         loaded = len(load_problems(name, args.data_dir)) if args.data_dir else None
         rows.append({"name": name, "kind": spec.kind.value, "multiple_choice": spec.multiple_choice,
                      "paper_count": spec.expected_count, "loaded": loaded, "source": spec.source,
@@ -106,7 +109,7 @@ def _benchmarks_list(args: argparse.Namespace) -> int:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table("benchmark", "kind", "MC", "paper", "loaded", "source", "hub id")
+        table = Table("benchmark", "kind", "MC", "expected", "loaded", "source", "hub id")
         for r in rows:
             ok = r["loaded"] is None or r["loaded"] == r["paper_count"]
             loaded = "-" if r["loaded"] is None else f"[{'green' if ok else 'red'}]{r['loaded']}[/]"
