@@ -135,7 +135,7 @@ def _theoremqa(rec: Record) -> TrainItem | BadRecord:
         return rec.bad("needs_picture", rec.fail("Picture", "the problem needs its picture"))
     kind = THEOREMQA_KINDS.get(str(rec.data["Answer_type"]))
     if kind is None:
-        return rec.bad("unknown_answer_type", rec.fail("Answer_type", f"unknown answer type {rec.data['Answer_type']!r}"))
+        return rec.bad("unknown_answer_type", rec.fail("Answer_type", f"unknown: {rec.data['Answer_type']!r}"))
     try:
         gold = parse_gold(rec.data["Answer"], kind)
     except ValueError as e:

@@ -12,7 +12,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.benchmarks.records import BadRecord, Scanned, open_records, rows_to_records, scan_json_array, scan_jsonl
+from mammoth_math.benchmarks.records import (
+    BadRecord,
+    Scanned,
+    open_records,
+    rows_to_records,
+    scan_json_array,
+    scan_jsonl,
+)
 from mammoth_math.data.records import Example, SourceResult
 from mammoth_math.data.sources.train_set import input_reject
 from mammoth_math.prompts import POT_TRIGGER

@@ -44,7 +44,8 @@ def load_train_set(name: str, converter: Converter | None, path: Path, types: tu
             elif kind == "pot" and converter is not None:
                 program = converter.program(item)
                 if program is None:
-                    result.rejects.append(Reject(name, item_id, "pot", "convert", converter.reason, converter.detail(item)))
+                    result.rejects.append(Reject(name, item_id, "pot", "convert", converter.reason,
+                                                 converter.detail(item)))
                 else:
                     result.examples.append(Example(name, item_id, "pot", item.problem, program, item.gold,
                                                    item.kind.value, item.options, item.meta))
