@@ -15,6 +15,7 @@ from mammoth_math.data.synthesize import (
     request_key,
     synthesize,
 )
+from mammoth_math.sandbox.program import unwrap_fences
 
 PROBLEMS = [SeedProblem("numglue", "numglue/t/0", "Tom has 40 apples and buys 2 more. How many apples?", "42", "number"),
             SeedProblem("numglue", "numglue/t/1", "What is 6 times 7?", "42", "number")]
@@ -67,3 +68,6 @@ def test_extract_program():
     assert extract_program("print(3)") == "print(3)\n"
     assert extract_program("the the the (((") is None
     assert extract_program("x = 3") is None  # prints nothing
+    # one fence reader with the sandbox: every python block in order, other languages left out
+    reply = "First:\n```python\nx = 2\n```\nRun it:\n```bash\npython a.py\n```\n```py\nprint(x)\n```"
+    assert extract_program(reply) == "x = 2\n\nprint(x)\n" == unwrap_fences(reply).strip() + "\n"
