@@ -241,10 +241,8 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=5.0, help="seconds per program in the sandbox")
     p.add_argument("--chunk-size", type=int, default=64, help="problems per write; a crash loses at most one")
     p.add_argument("--batch-size", type=int, default=16, help="hf: prompts per generate call")
-    p.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="openai: server URL ending in /v1")
     p.add_argument("--endpoint", choices=("auto", "completions", "chat"), default="auto", help="openai endpoint")
-    p.add_argument("--concurrency", type=int, default=8, help="openai: requests in flight")
-    p.add_argument("--tensor-parallel-size", type=int, default=1, help="vllm: GPUs per model")
+    _add_scale_flags(p)
     p.set_defaults(handler=_eval)
     m = sub.add_parser("merge", help="join the shards of runs under OUT (after eval --shard i/n)")
     m.add_argument("output_dir")
@@ -257,9 +255,7 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
 def _eval(args: argparse.Namespace) -> int:
     from mammoth_math.evaluation import EvalConfig, evaluate, parse_shard
 
-    options = {"hf": {"batch_size": args.batch_size},
-               "openai": {"base_url": args.base_url, "endpoint": args.endpoint, "concurrency": args.concurrency},
-               "vllm": {"tensor_parallel_size": args.tensor_parallel_size}}[args.backend]
+    options = _backend_options(args) | ({"endpoint": args.endpoint} if args.backend == "openai" else {})
     config = EvalConfig(
         model=args.model, datasets=[d.strip() for d in args.datasets.split(",") if d.strip()],
         output_dir=args.output_dir, backend=args.backend, mode=args.mode, data_dir=args.data_dir, limit=args.limit,
@@ -277,6 +273,35 @@ def _eval(args: argparse.Namespace) -> int:
         table.add_row(name, str(s.problems), acc, str(s.errors), str(s.fallbacks))
     Console().print(table)
     return 0
+
+
+def _add_scale_flags(p: argparse.ArgumentParser) -> None:
+    """Flags that spread generation over servers or GPUs, and the response cache, for eval and probe."""
+    p.add_argument("--base-url", nargs="+", default=["http://127.0.0.1:8000/v1"],
+                   help="openai: server URL(s) ending in /v1; several: requests are spread over them")
+    p.add_argument("--concurrency", type=int, default=8, help="openai: requests in flight")
+    p.add_argument("--tensor-parallel-size", type=int, default=1, help="vllm: GPUs per model replica")
+    p.add_argument("--data-parallel-size", type=int, default=1, help="vllm: model replicas (GPUs = dp x tp)")
+    _add_cache_flags(p)
+
+
+def _add_cache_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache-dir", help="response cache folder (default: OUT/cache); share it between runs")
+    p.add_argument("--no-cache", action="store_true", help="always ask the backend; store nothing")
+
+
+def _cache_dir(args: argparse.Namespace, output_dir: str) -> str | None:
+    from pathlib import Path
+
+    return None if args.no_cache else (args.cache_dir or str(Path(output_dir) / "cache"))
+
+
+def _backend_options(args: argparse.Namespace) -> dict:
+    options = {"hf": {"batch_size": args.batch_size},
+               "openai": {"base_url": args.base_url, "concurrency": args.concurrency},
+               "vllm": {"tensor_parallel_size": args.tensor_parallel_size,
+                        "data_parallel_size": args.data_parallel_size}}[args.backend]
+    return options | {"cache_dir": _cache_dir(args, args.output_dir)}
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -328,9 +353,7 @@ def _add_robustness_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=5.0, help="seconds per program in the sandbox")
     p.add_argument("--no-clever-hans", action="store_true", help="skip the Clever Hans check of correct programs")
     p.add_argument("--batch-size", type=int, default=16, help="hf: prompts per generate call")
-    p.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="openai: server URL ending in /v1")
-    p.add_argument("--concurrency", type=int, default=8, help="openai: requests in flight")
-    p.add_argument("--tensor-parallel-size", type=int, default=1, help="vllm: GPUs per model")
+    _add_scale_flags(p)
     p.set_defaults(handler=_probe)
 
 
@@ -340,9 +363,7 @@ def _probe(args: argparse.Namespace) -> int:
 
     from mammoth_math.evaluation.robustness import ProbeConfig, probe
 
-    options = {"hf": {"batch_size": args.batch_size},
-               "openai": {"base_url": args.base_url, "concurrency": args.concurrency},
-               "vllm": {"tensor_parallel_size": args.tensor_parallel_size}}[args.backend]
+    options = _backend_options(args)
     config = ProbeConfig(
         model=args.model, datasets=[d.strip() for d in args.datasets.split(",") if d.strip()],
         output_dir=args.output_dir, challenge=args.challenge, backend=args.backend, mode=args.mode,
@@ -381,7 +402,8 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--config", required=True, help="build config naming the sources whose problems to use")
     s.add_argument("--out", required=True, help="synthesis folder (cache, accepted, rejects, usage); resumable")
     s.add_argument("--model", required=True, help="model name served at --base-url")
-    s.add_argument("--base-url", default="http://127.0.0.1:8000/v1")
+    s.add_argument("--base-url", nargs="+", default=["http://127.0.0.1:8000/v1"],
+                   help="server URL(s) ending in /v1; several: requests are spread over them")
     s.add_argument("--types", default="cot,pot", help="comma-separated rationale types")
     s.add_argument("--n", type=int, default=1, help="samples per problem and type")
     s.add_argument("--temperature", type=float, default=0.7)
@@ -389,6 +411,7 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--concurrency", type=int, default=8)
     s.add_argument("--usd-per-1k-prompt", type=float, default=0.0)
     s.add_argument("--usd-per-1k-completion", type=float, default=0.0)
+    _add_cache_flags(s)
     s.set_defaults(handler=_data_synthesize)
     t = dsub.add_parser("stats", help="print the report of a built folder")
     t.add_argument("dir", help="a folder written by `data build`")
@@ -413,8 +436,9 @@ def _data_synthesize(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     problems = read_problems(config)
-    synth = SynthesisConfig(args.model, args.base_url, tuple(args.types.split(",")), args.n, args.temperature,
-                            args.max_new_tokens, args.concurrency, args.usd_per_1k_prompt, args.usd_per_1k_completion)
+    synth = SynthesisConfig(args.model, tuple(args.base_url), tuple(args.types.split(",")), args.n, args.temperature,
+                            args.max_new_tokens, args.concurrency, args.usd_per_1k_prompt, args.usd_per_1k_completion,
+                            args.cache_dir, not args.no_cache)
     usage = synthesize(problems, synth, args.out)
     _print_json({"problems": len(problems), **usage.__dict__})
     return 1 if usage.rejected else 0
