@@ -503,6 +503,106 @@ def _quickstart(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- launch -------------------------------------------------------------------------------------
+
+_LAUNCHABLE = ("eval", "probe", "data synthesize", "train")
+
+
+def _add_launch_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("launch", help="run eval, probe, data synthesize or train as Slurm jobs (shards, merge, resume)")
+    lsub = p.add_subparsers(dest="launch_command", required=True, metavar="ACTION")
+    s = lsub.add_parser("slurm", help="write and submit sbatch scripts for `-- <mammoth-math command>`")
+    s.add_argument("--shards", type=int, default=1, help="eval: array tasks, each running --shard i/n")
+    s.add_argument("--partition")
+    s.add_argument("--account")
+    s.add_argument("--time", help="Slurm time limit per task (e.g. 4:00:00)")
+    s.add_argument("--gpus-per-task", type=int, default=0)
+    s.add_argument("--cpus-per-task", type=int)
+    s.add_argument("--nodes", type=int, default=1, help="train: nodes of the one job")
+    s.add_argument("--tasks-per-node", type=int, default=1, help="train: accelerate launchers per node")
+    s.add_argument("--accelerate-config", help="train: accelerate YAML (configs/accelerate/fsdp2-8gpu.yaml, ...)")
+    s.add_argument("--container-image", help="run inside this image (pyxis: srun --container-image)")
+    s.add_argument("--setup", help="shell line run first in every job, e.g. 'source .venv/bin/activate'")
+    s.add_argument("--python", help="interpreter on the compute nodes (default: this one; 'python' in a container)")
+    s.add_argument("--sbatch", action="append", default=[], metavar="OPTION", help="extra #SBATCH option (repeatable)")
+    s.add_argument("--folder", help="scripts, launch.json and logs/ (default: the command's output folder/launch)")
+    s.add_argument("--dry-run", action="store_true", help="print the scripts; submit nothing")
+    s.add_argument("command", nargs=argparse.REMAINDER, help="-- then a mammoth-math command (eval, probe, ...)")
+    s.set_defaults(handler=_launch_slurm)
+    for name, handler, text in (("status", _launch_status, "each shard's progress and Slurm state"),
+                                ("resume", _launch_resume, "resubmit unfinished shards and the merge job")):
+        a = lsub.add_parser(name, help=text)
+        a.add_argument("folder", help="a launch folder (holds launch.json)")
+        a.set_defaults(handler=handler)
+
+
+def _launch_slurm(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from mammoth_math.launch import LaunchPlan, SlurmOptions, render, submit
+
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    inner = build_parser().parse_args(command)
+    what = " ".join(command[:2]) if inner.command == "data" else inner.command
+    if what not in _LAUNCHABLE:
+        print(f"error: launch runs {', '.join(_LAUNCHABLE)}; got {what!r}", file=sys.stderr)
+        return 2
+    if args.shards > 1 and what != "eval" or "--shard" in command:
+        print("error: only eval is sharded, and by launch (--shards N), not by --shard", file=sys.stderr)
+        return 2
+    out = inner.output_dir if what in ("eval", "probe") else getattr(inner, "out", None)
+    kind, run_dir, after, accelerate = "array", None, (), None
+    if what == "eval":
+        from mammoth_math.evaluation import EvalConfig
+
+        run_name = EvalConfig(inner.model, ["-"], out, mode=inner.mode, samples=inner.samples,
+                              temperature=inner.temperature).run_name
+        run_dir = str(Path(out) / run_name)
+        after = (("merge", out), ("report", out)) if args.shards > 1 else (("report", out),)
+    elif what == "probe":
+        after = (("report", out),)
+    elif what == "train":
+        from mammoth_math.training import load_config
+
+        kind, accelerate = "train", args.accelerate_config
+        out = load_config(inner.config, inner.overrides, cpu_fallback=True).output_dir
+    folder = Path(args.folder or Path(out) / "launch").resolve()
+    plan = LaunchPlan(kind, tuple(command), str(folder), os.getcwd(), args.shards, run_dir, after, accelerate,
+                      name=f"mm-{what.replace(' ', '-')}", env={"MAMMOTH_NO_PROGRESS": "1"})
+    options = SlurmOptions(args.partition, args.account, args.time, args.gpus_per_task, args.cpus_per_task, args.nodes,
+                           args.tasks_per_node, args.container_image, args.setup,
+                           args.python or ("python" if args.container_image else sys.executable), tuple(args.sbatch))
+    if args.dry_run:
+        for name, text in render(plan, options).items():
+            print(f"# --- {folder / name}\n{text}")
+        return 0
+    submission = submit(plan, options)
+    print(f"submitted job {submission.main}" + (f", then job {submission.after}" if submission.after else "")
+          + f"; logs: {folder / 'logs'}; follow with `mammoth-math launch status {folder}`")
+    return 0
+
+
+def _launch_status(args: argparse.Namespace) -> int:
+    from mammoth_math.launch import summary
+
+    report = summary(args.folder)
+    _print_json(report)
+    return 0 if all(s["finished"] for s in report["states"]) else 1
+
+
+def _launch_resume(args: argparse.Namespace) -> int:
+    from mammoth_math.launch import resume
+
+    submission = resume(args.folder)
+    if submission is None:
+        print("nothing to resubmit: every shard is finished or still queued")
+        return 0
+    print(f"resubmitted tasks {list(submission.tasks)} as job {submission.main or '-'}"
+          + (f", then job {submission.after}" if submission.after else ""))
+    return 0
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -521,6 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_commands(sub)
     _add_evaluation_commands(sub)
     _add_robustness_commands(sub)
+    _add_launch_commands(sub)
     return parser
 
 
