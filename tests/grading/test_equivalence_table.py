@@ -221,7 +221,8 @@ MORE_CASES = [
     # --- more traps that must NOT match ------------------------------------------------------------
     ("1,0000", "10000", N, False, "malformed separator is not a number"),
     ("18.5%", "18", N, False, "percent does not round"),
-    ("1800%", "18", N, False, "percent sign does not scale"),
+    ("1800%", "18", N, True, "a percent sign means a hundredth: 1800% is 18 (issue 17)"),
+    ("1800", "18", N, False, "no x100 rule for a bare number"),
     ("180", "18", N, False, "an extra digit"),
     ("1.8", "18", N, False, "a misplaced decimal point"),
     ("18/1000", "18", N, False, "a fraction that is not the integer"),
