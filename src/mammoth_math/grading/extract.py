@@ -108,15 +108,21 @@ def _top_level(boxes: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 
 def _box_groups(text: str, boxes: list[tuple[int, int, str]], joined: bool) -> list[tuple[str, str]]:
     """The last boxes as answers, latest first; with ``joined``, a run of boxes that make one answer is one span."""
-    groups = []
-    i = len(boxes) - 1
-    while i >= 0 and len(groups) < _MAX_TRIES:
+    return [("boxed", content) for _, content in _runs(text, boxes, joined)]
+
+
+def _runs(text: str, spans: list[tuple[int, int, str]], joined: bool) -> list[tuple[int, str]]:
+    """(end, content) of the last runs of ``spans`` (boxes or math spans), latest first; with ``joined``, spans
+    separated only by "and", commas or spacing are one run, their contents joined by commas."""
+    runs = []
+    i = len(spans) - 1
+    while i >= 0 and len(runs) < _MAX_TRIES:
         j = i
-        while joined and j > 0 and _one_answer_gap(text[boxes[j - 1][1]:boxes[j][0]]):
+        while joined and j > 0 and _one_answer_gap(text[spans[j - 1][1]:spans[j][0]]):
             j -= 1
-        groups.append(("boxed", ", ".join(box[2].strip() for box in boxes[j:i + 1])))
+        runs.append((spans[i][1], ", ".join(span[2].strip() for span in spans[j:i + 1])))
         i = j - 1
-    return groups
+    return runs
 
 
 def _one_answer_gap(gap: str) -> bool:
@@ -126,8 +132,8 @@ def _one_answer_gap(gap: str) -> bool:
 
 def final_boxed(text: str) -> str | None:
     """The last run of boxes that make one answer (`$\\boxed{-2}$ and $\\boxed{1}$` -> `-2, 1`): a solution's gold."""
-    groups = _box_groups(text, _top_level(boxed_spans(text)), joined=True)
-    return groups[0][1].strip() if groups else None
+    runs = _runs(text, _top_level(boxed_spans(text)), joined=True)
+    return runs[0][1].strip() if runs else None
 
 
 def _value_of_sentence(span: str) -> str:
@@ -184,10 +190,12 @@ def _fallback(text: str, kind: AnswerKind, options: tuple[str, ...] | None) -> E
     if kind is K.TEXT:
         return Extraction(None, "none")
     text = _ERROR_RE.sub(" ", text)
-    numbers = list(_LONE_NUMBER_RE.finditer(text))
-    maths = list(_MATH_SPAN_RE.finditer(text)) if kind is not K.NUMBER else []
-    if maths and (not numbers or maths[-1].end() >= numbers[-1].end()):
-        span = _math_content(maths[-1])
+    numbers = [m for m in _LONE_NUMBER_RE.finditer(text)  # `r > 17` bounds r: 17 is no answer
+               if not _RELATION_RE.search(text[max(0, m.start() - 6):m.start()].rstrip()[-5:])]
+    maths = [(m.start(), m.end(), _math_content(m)) for m in _MATH_SPAN_RE.finditer(text)] if kind is not K.NUMBER else []
+    last_math = _runs(text, maths[-20:], joined=True)[:1]  # `$1$ and $2$` is one answer
+    if last_math and (not numbers or last_math[0][0] >= numbers[-1].end()):
+        span = last_math[0][1]
         found = clean_answer(span, kind, options, first_of_many=True)
         if found[0] is not None:
             return _finish(found, "last math span", span)
