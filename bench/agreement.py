@@ -6,7 +6,7 @@ from copies you fetched (never vendored here), grades each as an EXPRESSION answ
 disagreement. Options a suite sets per case (math-verify's ``precision``, ``strict``, ``allow_set_relation_comp``)
 are shown with the disagreement: our grader has one rule set, so they are not applied.
 
-    python bench/agreement.py --math-verify PATH/Math-Verify/tests --hendrycks PATH/math/modeling/math_equivalence_test.py
+    python bench/agreement.py --math-verify Math-Verify/tests --hendrycks math/modeling/math_equivalence_test.py
 """
 
 from __future__ import annotations

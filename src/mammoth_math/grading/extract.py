@@ -192,8 +192,8 @@ def _fallback(text: str, kind: AnswerKind, options: tuple[str, ...] | None) -> E
     text = _ERROR_RE.sub(" ", text)
     numbers = [m for m in _LONE_NUMBER_RE.finditer(text)  # `r > 17` bounds r: 17 is no answer
                if not _RELATION_RE.search(text[max(0, m.start() - 6):m.start()].rstrip()[-5:])]
-    maths = [(m.start(), m.end(), _math_content(m)) for m in _MATH_SPAN_RE.finditer(text)] if kind is not K.NUMBER else []
-    last_math = _runs(text, maths[-20:], joined=True)[:1]  # `$1$ and $2$` is one answer
+    maths = [] if kind is K.NUMBER else [(m.start(), m.end(), _math_content(m)) for m in _MATH_SPAN_RE.finditer(text)]
+    last_math = _runs(text, maths, joined=True)[:1]  # `$1$ and $2$` is one answer
     if last_math and (not numbers or last_math[0][0] >= numbers[-1].end()):
         span = last_math[0][1]
         found = clean_answer(span, kind, options, first_of_many=True)
