@@ -35,7 +35,7 @@ _MATH_SPAN_RE = re.compile(r"\$\$(.{1,2000}?)\$\$|\\\[(.{1,2000}?)\\\]|\\\((.{1,
 # A number standing alone: not inside a word (AZYUK2A), not a coefficient (3z), a fraction 2/3 kept whole.
 _LONE_NUMBER_RE = re.compile(r"(?<![A-Za-z_\d.])-?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?"
                              r"(?:\s*/\s*\d+(?:\.\d+)?)?|\.\d+)(?!\d|\.\d|[A-Za-z](?![A-Za-z²³]))")
-_RELATION_RE = re.compile(r"[<>≤≥≠]|\\(?:[lg]eq?|[lg]t|neq?|ne)\b")
+_RELATION_RE = re.compile(r"(?<![-=])[<>]|[≤≥≠]|\\(?:[lg]eq?|[lg]t|neq?|ne)\b")
 _ERROR_RE = re.compile(r"Traceback \(most recent call last\):\n(?:[ \t][^\n]*\n)*[^\n]*"
                        r"|^\w*(?:Error|Exception)\b[^\n]*", re.MULTILINE)  # numbers in there are no answer
 # What may stand between two boxes that make one answer: spacing, punctuation, "and"/"or" after a few words,
