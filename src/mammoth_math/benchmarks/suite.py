@@ -82,10 +82,10 @@ def gsm8k(rec: Record) -> Problem:
 
 
 def math(rec: Record) -> Problem:
-    from mammoth_math.grading import last_boxed
+    from mammoth_math.grading.extract import final_boxed
 
     solution = rec.get("solution", str)
-    boxed = last_boxed(solution)
+    boxed = final_boxed(solution)  # all of `$\boxed{-2}$ and $\boxed{1}$`, not only the last box
     if boxed is None:
         raise rec.fail("solution", "no \\boxed{...} answer")
     subject = rec.data.get("_subject") or rec.get("type", str)
