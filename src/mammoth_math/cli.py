@@ -488,7 +488,7 @@ def _quickstart(args: argparse.Namespace) -> int:
         args.minutes, out_dir=args.out, seed=args.seed, train_problems=args.problems[0],
         test_problems=args.problems[1], threads=args.threads))
     modes = [m for m in ("cot", "pot", "hybrid") if m in result.table[0]]
-    table = Table("test set", *modes, title="quickstart: accuracy (%) of the tiny model")
+    table = Table("test set", *modes, title="quickstart accuracy (%)")
     for family, scores in result.families.items():
         table.add_row(family, *(f"{100 * scores.get(m, 0.0):.1f}" for m in modes))
     row = result.table[0]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -45,6 +47,12 @@ def test_every_stage_writes_its_artefacts(run) -> None:
     assert [row["dataset"] for row in result.table] == ["custom"]  # no "average" of one data set
     assert all(0.0 <= row[m] <= 1.0 for row in result.table for m in ("cot", "pot", "hybrid"))
     assert set(result.families) == {"arithmetic", "rates", "linear", "choice"}
+    results = json.loads((out / "eval" / "results.json").read_text())
+    assert results["breakdown"]["custom"]["field"] == "family"
+    assert {row["value"] for row in results["breakdown"]["custom"]["rows"]} == set(result.families)
+    assert {run["model"] for run in results["runs"].values()} == {str(out / "model")}
+    page = Path(result.report_html).read_text()
+    assert "custom: accuracy (%) by family" in page and "<td>8 of 8</td>" in page
 
 
 def test_rerun_resumes_and_prints_the_same_table(run, capsys: pytest.CaptureFixture,
@@ -63,7 +71,7 @@ def test_rerun_resumes_and_prints_the_same_table(run, capsys: pytest.CaptureFixt
     monkeypatch.setattr(QuickstartConfig, "for_minutes", classmethod(lambda cls, minutes, **kw: cls(**{**kw, **TOY})))
     assert main(["quickstart", "--out", str(out), "--seed", "3"]) == 0
     printed = capsys.readouterr().out
-    assert "quickstart: accuracy" in printed and "hybrid" in printed
+    assert "quickstart accuracy" in printed and "hybrid" in printed
     assert "skipped generate, data, train, eval" in printed
 
 
@@ -95,3 +103,22 @@ def test_a_new_training_budget_reuses_the_data_and_equals_a_fresh_run(run, tmp_p
     # Without --threads a resumed folder keeps the count it recorded (float sums depend on it).
     assert run_quickstart(QuickstartConfig(out_dir=str(extended), seed=3, **{**longer, "threads": None})).skipped \
         == ["generate", "data", "train", "eval"]
+
+
+def _readme_quickstart() -> tuple[list[str], list[str]]:
+    """The quickstart command README.md shows (``$ mammoth-math quickstart ...``) and the table under it."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"^```\n(\$ mammoth-math quickstart .*?)^```", readme, flags=re.S | re.M).group(1)
+    command, *table = block.rstrip("\n").split("\n")
+    return shlex.split(command)[2:], table
+
+
+def test_readme_table_is_what_the_documented_command_prints(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    argv, table = _readme_quickstart()
+    argv[argv.index("--out") + 1] = str(tmp_path / "run")
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(argv) == 0
+    printed = [line.rstrip() for line in capsys.readouterr().out.splitlines()]
+    start = printed.index(table[0].rstrip())
+    assert printed[start:start + len(table)] == [line.rstrip() for line in table]
