@@ -587,9 +587,13 @@ def _one_line(e: BaseException) -> str:
 
 
 def _log_progress() -> None:
-    """Our own INFO lines, plain (no level, no logger name), above any progress bar; libraries only warn."""
+    """Our own INFO lines, plain (no level, no logger name), above our progress bars; libraries only warn,
+    and their bars for loading or saving a file (a blink each, hundreds of lines in a log) stay off."""
+    import os
+
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("mammoth_math").setLevel(logging.INFO)
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read by transformers and datasets at import
 
 
 def _console() -> Any:
