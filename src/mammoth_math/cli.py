@@ -194,10 +194,10 @@ def _add_threads_flag(p: argparse.ArgumentParser) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    _log_progress()  # first: library imports read its settings
     from mammoth_math.cpu import set_threads
     from mammoth_math.training import dry_run, load_config, train
 
-    _log_progress()
     config = load_config(args.config, args.overrides, cpu_fallback=args.dry_run)
     set_threads(args.threads)
     if args.dry_run:
@@ -218,7 +218,10 @@ def _train(args: argparse.Namespace) -> int:
             rows["needs hub (not downloaded)"] = "; ".join(report.needs_hub)
         _print_train_table("train --dry-run", rows)
         return 0
-    result = train(config)
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    with logging_redirect_tqdm():  # log lines above transformers' training bar, not glued to it
+        result = train(config)
     _print_train_table("train", {"output": result.output_dir,
                                  "resumed from": "finished already: nothing to do" if result.finished_before
                                  else result.resumed_from or "-",
@@ -278,9 +281,9 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    _log_progress()  # first: library imports read its settings
     from mammoth_math.evaluation import EvalConfig, evaluate, parse_shard
 
-    _log_progress()
     options = _backend_options(args) | ({"endpoint": args.endpoint} if args.backend == "openai" else {})
     config = EvalConfig(
         model=args.model, datasets=[d.strip() for d in args.datasets.split(",") if d.strip()],
@@ -457,9 +460,9 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _data_build(args: argparse.Namespace) -> int:
+    _log_progress()  # first: library imports read its settings
     from mammoth_math.data import build, load_config
 
-    _log_progress()
     config = load_config(args.config, {"seed": args.seed, "train_dir": args.train_dir, "eval_dir": args.eval_dir})
     result = build(config, args.out)
     _print_data_report(result.report)
@@ -532,14 +535,17 @@ def _add_quickstart_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _quickstart(args: argparse.Namespace) -> int:
+    _log_progress()  # first: library imports read its settings
     from rich.table import Table
 
     from mammoth_math.synthetic import QuickstartConfig, run_quickstart
 
-    _log_progress()
-    result = run_quickstart(QuickstartConfig.for_minutes(
-        args.minutes, out_dir=args.out, seed=args.seed, train_problems=args.problems[0],
-        test_problems=args.problems[1], threads=args.threads))
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    with logging_redirect_tqdm():  # log lines above the training bar, not glued to it
+        result = run_quickstart(QuickstartConfig.for_minutes(
+            args.minutes, out_dir=args.out, seed=args.seed, train_problems=args.problems[0],
+            test_problems=args.problems[1], threads=args.threads))
     modes = [m for m in ("cot", "pot", "hybrid") if m in result.table[0]]
     table = Table("test set", *modes, title="quickstart accuracy (%)")
     for family, scores in result.families.items():
