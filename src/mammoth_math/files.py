@@ -144,6 +144,10 @@ class JsonlAppender:
         self._f.write(json.dumps(row, ensure_ascii=False) + "\n")
         self._f.flush()
 
+    def sync(self) -> None:
+        """fsync what was written: it then survives a crash of the machine, not only of the process."""
+        os.fsync(self._f.fileno())
+
     def close(self) -> None:
         self._f.close()
 
