@@ -17,8 +17,9 @@ K = AnswerKind
 
 
 def _renderings(p: Problem) -> list[str]:
-    """The MAmmoTH sets' renderings (upper case for a lower-case word answer), less an option text that is itself a letter or spans lines (MMLU-STEM has
-    options "B" and "c", and code): a model writing those means a letter, so they cannot stand for the text."""
+    """The MAmmoTH sets' renderings (upper case for a lower-case word answer), less an option text that is itself
+    a letter or spans lines (MMLU-STEM has options "B" and "c", and code): a model writing those means a letter,
+    so they cannot stand for the option's text."""
     alts = renderings(p.gold, p.kind, p.options)
     if p.kind is K.TEXT and alts[0] == p.gold:  # already lower case
         alts[0] = p.gold.upper()

@@ -131,11 +131,11 @@ def render_list(items: Sequence[str], ordered: bool) -> str:
     return f"[{inner}]" if ordered else f"{{{inner}}}"
 
 
-
 def clean_free_form(raw: str) -> str:
     """The answer in a free-form answer-key entry: `$3 \\sqrt{6}$.` -> `3 \\sqrt{6}`; `$2$ or $-2$` -> `2, -2`
-    (several answers); `np.arcsin` -> `\\arcsin` (Minerva's Python spelling); a trailing length/area/volume unit (`22.1cm^{2}`, `576\\pi\\;m^{2}`) and a stray
-    `solution:` dropped, since the question fixes the unit and a model's unit-less answer is right."""
+    (several answers); `np.arcsin` -> `\\arcsin` (Minerva's Python spelling); a whole `\\text{...}` unwrapped;
+    a trailing length, area or volume unit (`22.1cm^{2}`, `576\\pi\\;m^{2}`) and a stray `solution:` dropped,
+    since the question fixes the unit and a model's unit-less answer is right."""
     text = " ".join(raw.split()).strip().rstrip(".").strip()
     text = _NUMPY_RE.sub(r"\\\1", _JOINED_ANSWERS_RE.sub(", ", text))
     text = _STRAY_RE.sub("", text).strip().strip("$").strip()
