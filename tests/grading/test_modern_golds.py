@@ -63,6 +63,7 @@ def test_only_college_maths_explanations_are_too_long_for_the_answer_line(modern
     (["$(1,8,19), (2,7,13)$"], "Tuple", True, "{(1,8,19), (2,7,13)}", K.LIST),
     (["$(2,4)$"], "Tuple", False, "(2,4)", K.EXPRESSION),
     (["$(-\\infty, 0) \\cup\\{1\\}$."], "Interval", False, "(-\\infty, 0) \\cup\\{1\\}", K.EXPRESSION),
+    (["$t(0,4]$"], "Interval", False, "(0,4]", K.EXPRESSION),
     (["$f(n)=n$, $g(n)=1$"], "Expression", True, "{f(n)=n, g(n)=1}", K.LIST),
 ])
 def test_olympiad_gold(answers: list[str], answer_type: str, multiple: bool, gold: str, kind: AnswerKind) -> None:

@@ -169,6 +169,8 @@ def olympiad_gold(answers: Sequence[str], answer_type: str, multiple: bool) -> t
     if multiple and len(pieces) > 1:
         return render_list([_element(p) for p in pieces], ordered=False), AnswerKind.LIST
     text = ", ".join(pieces) if len(pieces) > 1 else pieces[0]
+    if answer_type == "Interval":  # `t(0,4]`: the variable written before its interval
+        text = re.sub(r"^[a-zA-Z]\s*(?:\\in\s*)?(?=[(\[])", "", text)
     if answer_type == "Numerical" and parse_number(text, allow_units=False) is not None and _plain(text):
         return format_number(parse_number(text, allow_units=False)), AnswerKind.NUMBER
     return text, AnswerKind.EXPRESSION
