@@ -111,3 +111,4 @@ def test_lists_split_at_top_level_commas_only() -> None:
     assert is_equivalent("(2, 7, 13), (1, 8, 19)", gold, K.LIST)
     assert not is_equivalent("(2, 7, 13), (1, 8, 20)", gold, K.LIST)
     assert parse_gold("(1,2), (3,4)", K.LIST) == "[(1,2), (3,4)]"
+    assert is_equivalent("(1, 2) \\text{ and } (3, 4)", "{(3,4), (1,2)}", K.LIST)

@@ -25,6 +25,7 @@ _UNIT_RE = re.compile(r"(?:\\[;,!]|~|\s|\$)*(?:(?:cm|mm|km|m)\^\{?[23]\}?|cm|mm|
 _WORD_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")  # an English word, not a LaTeX command
 _TEXT_CMD_RE = re.compile(r"\\(?:text|mathrm|operatorname)\{([^{}]*)\}")
 _WORDS_ONLY_RE = re.compile(r"(?=.*[a-zA-Z]{2})[a-zA-Z0-9:'\s-]+")
+_AND_RE = re.compile(r"\s*\\text\{\s*and\s*\}\s*|\s+and\s+")  # `a and b`, `a \\text{ and } b`
 _LETTER_RE = re.compile(r"^\(?\s*([A-Ja-j])\s*\)?[.:]?$")
 
 
@@ -123,7 +124,7 @@ def _top_level_split(text: str) -> list[str]:
             parts.append(text[start:i])
             start = i + 1
     parts.append(text[start:])
-    return [p.strip() for part in parts for p in re.split(r"\s+and\s+", part)]
+    return [p.strip() for part in parts for p in _AND_RE.split(part)]
 
 
 def render_list(items: Sequence[str], ordered: bool) -> str:
