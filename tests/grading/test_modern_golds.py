@@ -112,3 +112,10 @@ def test_lists_split_at_top_level_commas_only() -> None:
     assert not is_equivalent("(2, 7, 13), (1, 8, 20)", gold, K.LIST)
     assert parse_gold("(1,2), (3,4)", K.LIST) == "[(1,2), (3,4)]"
     assert is_equivalent("(1, 2) \\text{ and } (3, 4)", "{(3,4), (1,2)}", K.LIST)
+
+
+def test_plus_minus_is_two_answers_in_a_list() -> None:
+    assert is_equivalent("\\pm 2, \\pm \\frac{1}{2}", "{2, -2, 0.5, -0.5}", K.LIST)
+    assert is_equivalent("x = 2 \\pm \\sqrt{3}", "{2-\\sqrt{3}, 2+\\sqrt{3}}", K.LIST)
+    assert not is_equivalent("\\pm 2", "{2, 3}", K.LIST)
+    assert parse_gold("a \\pmod{5}, 3", K.LIST) == "[a\\pmod{5}, 3]"  # \\pmod is not a sign

@@ -26,6 +26,7 @@ _WORD_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")  # an English word, not a 
 _TEXT_CMD_RE = re.compile(r"\\(?:text|mathrm|operatorname)\{([^{}]*)\}")
 _WORDS_ONLY_RE = re.compile(r"(?=.*[a-zA-Z]{2})[a-zA-Z0-9:'\s-]+")
 _AND_RE = re.compile(r"\s*\\text\{\s*and\s*\}\s*|\s+and\s+")  # `a and b`, `a \\text{ and } b`
+_PM_RE = re.compile(r"\\pm(?![a-zA-Z])|\u00b1")
 _LETTER_RE = re.compile(r"^\(?\s*([A-Ja-j])\s*\)?[.:]?$")
 
 
@@ -98,11 +99,20 @@ def split_list(raw: Any) -> tuple[list[Any], bool]:
     ordered = not (text.startswith("{") and text.endswith("}"))
     if text[:1] in "[({" and text[-1:] in "])}" and _encloses(text):
         text = text[1:-1]
-    parts = _top_level_split(text)
+    parts = [p for part in _top_level_split(text) for p in _plus_minus(part)]
     if len(parts) == 1:
         parts = text.split()
     parts = [re.sub(r"^[a-zA-Z]\w*\s*=\s*", "", p).strip() for p in parts]
     return [p for p in parts if p], ordered
+
+
+def _plus_minus(item: str) -> list[str]:
+    """`\\pm a` is two answers, `a` and `-a`; `b \\pm a` is `b+a` and `b-a` (one sign per item, else as written)."""
+    signs = _PM_RE.findall(item)
+    if len(signs) != 1:
+        return [item]
+    head, tail = (part.strip() for part in _PM_RE.split(item))
+    return [f"{head}+{tail}" if head else tail, f"{head}-{tail}"]
 
 
 def _encloses(text: str) -> bool:
