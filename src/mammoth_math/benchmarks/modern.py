@@ -16,8 +16,9 @@ from typing import Any
 from mammoth_math.benchmarks.records import Record, read_jsonl
 from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem, Sampling
 from mammoth_math.benchmarks.suite import _letter, _problem, _spec, inline_options
-from mammoth_math.grading.gold import clean_free_form, free_form_kind
+from mammoth_math.grading.gold import clean_free_form, free_form_kind, olympiad_gold
 from mammoth_math.grading.kinds import AnswerKind
+from mammoth_math.grading.latex import last_boxed
 from mammoth_math.prompts import LETTERS, with_choices
 
 K = AnswerKind
@@ -82,8 +83,6 @@ def math500(rec: Record) -> Problem:
 
 
 def minerva_math(rec: Record) -> Problem:
-    from mammoth_math.grading import last_boxed
-
     boxed = last_boxed(rec.get("solution", str))
     if boxed is None:
         raise rec.fail("solution", "no \\boxed{...} answer")
@@ -151,8 +150,6 @@ _OLYMPIAD_TYPES = ("Numerical", "Expression", "Equation", "Interval", "Tuple")
 
 def olympiadbench(rec: Record) -> Problem:
     """OlympiadBench (OE_TO_maths_en_COMP): ``final_answer`` is a list; units are not part of the answer."""
-    from mammoth_math.grading.gold import olympiad_gold
-
     answers = rec.get("final_answer", list)
     if not answers or not all(isinstance(a, str) and a.strip() for a in answers):
         raise rec.fail("final_answer", "expected a non-empty list of answer strings")
