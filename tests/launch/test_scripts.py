@@ -38,6 +38,7 @@ def test_training_is_one_job_meeting_at_the_first_host(capsys):
     assert ("python -m accelerate.commands.launch --config_file configs/accelerate/fsdp2-8gpu.yaml --num_machines "
             "$SLURM_NTASKS --machine_rank $SLURM_PROCID --num_processes $((SLURM_NTASKS * 8))") in out
     assert "-m mammoth_math train --config configs/train/mammoth-7b.yaml'" in out
+    assert "export RANK=$SLURM_PROCID WORLD_SIZE=$SLURM_NTASKS LOCAL_RANK=$SLURM_LOCALID; exec" in out
 
 
 def test_training_needs_an_accelerate_config():

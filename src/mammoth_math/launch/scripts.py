@@ -86,11 +86,14 @@ def train_script(plan: LaunchPlan, options: SlurmOptions) -> str:
                 "--num_processes", f"$((SLURM_NTASKS * {per_task}))",
                 "--main_process_ip", "$MASTER_ADDR", "--main_process_port", "$MASTER_PORT",
                 "-m", "mammoth_math", *plan.command]
-    # single quotes: each task expands SLURM_PROCID itself, inside srun
-    task = " ".join(a if a.startswith("$") else shlex.quote(a) for a in launcher)
+    # single quotes: each task expands SLURM_PROCID itself, inside srun. The torch ranks are exported too:
+    # accelerate's CPU launcher starts one process and leaves its rank to the environment (on GPUs its torchrun
+    # overrides them per child).
+    task = "export RANK=$SLURM_PROCID WORLD_SIZE=$SLURM_NTASKS LOCAL_RANK=$SLURM_LOCALID; exec " + " ".join(
+        a if a.startswith("$") else shlex.quote(a) for a in launcher)
     lines = ['export MASTER_ADDR="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)"',
              "export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))",
-             f"srun --kill-on-bad-exit=1 {_container(options)}bash -c {shlex.quote('exec ' + task)}"]
+             f"srun --kill-on-bad-exit=1 {_container(options)}bash -c {shlex.quote(task)}"]
     return head + _body(plan, options, lines)
 
 
