@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -28,6 +29,22 @@ def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:
     run.set_defaults(handler=_sandbox_run)
     check = ssub.add_parser("check", help="report which isolation features are active here")
     check.set_defaults(handler=_sandbox_check)
+    for parser in (run, check):
+        _add_isolation_flag(parser)
+
+
+def _add_isolation_flag(parser: argparse.ArgumentParser) -> None:
+    """``--unsafe-no-isolation`` for every command that runs programs (read once, in ``main``)."""
+    parser.add_argument("--unsafe-no-isolation", action="store_true",
+                        help="run programs WITHOUT bubblewrap (only rlimits, seccomp and a cleared environment): "
+                             "they can read this machine's files; for machines where bubblewrap cannot work")
+
+
+def _apply_isolation_flag(args: argparse.Namespace) -> None:
+    if getattr(args, "unsafe_no_isolation", False):
+        from mammoth_math.sandbox.isolation import UNSAFE_ENV
+
+        os.environ[UNSAFE_ENV] = "1"  # every Sandbox() this command builds, however deep, runs unisolated
 
 
 def _sandbox_run(args: argparse.Namespace) -> int:
@@ -51,9 +68,13 @@ def _sandbox_check(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from mammoth_math.sandbox import isolation_report
+    from mammoth_math.sandbox import SandboxError, isolation_report
 
-    report = isolation_report()
+    try:
+        report = isolation_report()
+    except SandboxError as e:  # no bubblewrap, and --unsafe-no-isolation not given
+        print(e, file=sys.stderr)
+        return 1
     table = Table("feature", "active", "detail", title=f"sandbox isolation: {report.mode}")
     for f in report.features:
         table.add_row(f.name, "[green]yes[/]" if f.active else "[red]NO[/]", f.detail)
@@ -64,17 +85,20 @@ def _sandbox_check(args: argparse.Namespace) -> int:
 # --- benchmarks ---------------------------------------------------------------------------------
 
 def _add_benchmarks_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("benchmarks", help="list the ten evaluation benchmarks; with --data-dir, load and count them")
-    p.add_argument("--data-dir", help="MAmmoTH evaluation files (e.g. ../shared/data/eval); checks each loads")
+    p = sub.add_parser("benchmarks", help="list the evaluation benchmarks; with --data-dir, load and count them")
+    p.add_argument("--data-dir", help="evaluation files (e.g. ../shared/data/eval; the modern sets are also "
+                                      "found in its sibling eval-modern); checks each loads")
+    p.add_argument("--datasets", default="all", help="benchmarks or suites to list: mammoth, modern, all (default)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=_benchmarks_list)
 
 
 def _benchmarks_list(args: argparse.Namespace) -> int:
-    from mammoth_math.benchmarks import BENCHMARKS, load_problems
+    from mammoth_math.benchmarks import get_benchmark, load_problems, resolve_datasets
 
     rows = []
-    for name, spec in BENCHMARKS.items():
+    for name in resolve_datasets(args.datasets):
+        spec = get_benchmark(name)
         loaded = len(load_problems(name, args.data_dir)) if args.data_dir else None
         rows.append({"name": name, "kind": spec.kind.value, "multiple_choice": spec.multiple_choice,
                      "paper_count": spec.expected_count, "loaded": loaded, "source": spec.source,
@@ -85,7 +109,7 @@ def _benchmarks_list(args: argparse.Namespace) -> int:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table("benchmark", "kind", "MC", "paper", "loaded", "source", "hub id")
+        table = Table("benchmark", "kind", "MC", "expected", "loaded", "source", "hub id")
         for r in rows:
             ok = r["loaded"] is None or r["loaded"] == r["paper_count"]
             loaded = "-" if r["loaded"] is None else f"[{'green' if ok else 'red'}]{r['loaded']}[/]"
@@ -244,6 +268,7 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--endpoint", choices=("auto", "completions", "chat"), default="auto", help="openai endpoint")
     _add_scale_flags(p)
     p.set_defaults(handler=_eval)
+    _add_isolation_flag(p)
     m = sub.add_parser("merge", help="join the shards of runs under OUT (after eval --shard i/n)")
     m.add_argument("output_dir")
     m.set_defaults(handler=_merge)
@@ -355,6 +380,7 @@ def _add_robustness_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=16, help="hf: prompts per generate call")
     _add_scale_flags(p)
     p.set_defaults(handler=_probe)
+    _add_isolation_flag(p)
 
 
 def _probe(args: argparse.Namespace) -> int:
@@ -398,6 +424,7 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--train-dir", help="override the config's train_dir")
     b.add_argument("--eval-dir", help="override the config's eval_dir (decontamination)")
     b.set_defaults(handler=_data_build)
+    _add_isolation_flag(b)
     s = dsub.add_parser("synthesize", help="CoT/PoT rationales for seed problems from an OpenAI-compatible API")
     s.add_argument("--config", required=True, help="build config naming the sources whose problems to use")
     s.add_argument("--out", required=True, help="synthesis folder (cache, accepted, rejects, usage); resumable")
@@ -413,6 +440,7 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--usd-per-1k-completion", type=float, default=0.0)
     _add_cache_flags(s)
     s.set_defaults(handler=_data_synthesize)
+    _add_isolation_flag(s)
     t = dsub.add_parser("stats", help="print the report of a built folder")
     t.add_argument("dir", help="a folder written by `data build`")
     t.set_defaults(handler=_data_stats)
@@ -477,6 +505,7 @@ def _add_quickstart_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="runs/quickstart", help="everything is written under this folder")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=_quickstart)
+    _add_isolation_flag(p)
 
 
 def _quickstart(args: argparse.Namespace) -> int:
@@ -627,6 +656,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _apply_isolation_flag(args)
     handler: Handler = args.handler
     return handler(args)
 

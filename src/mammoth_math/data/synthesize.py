@@ -9,7 +9,6 @@ and cost; ``accepted.jsonl`` joins a build through ``synthesis_cache``; ``reject
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 from mammoth_math.data.records import Example, Reject, SeedProblem
 from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner, verify
 from mammoth_math.files import iter_jsonl, write_json, write_jsonl
+from mammoth_math.sandbox.program import unwrap_fences
 
 if TYPE_CHECKING:
     from mammoth_math.backends import Completion
@@ -29,7 +29,6 @@ PROMPTS = {
     "pot": "Write a Python program that solves the following math problem and prints the final answer. "
            "Reply with the program only.\n\n{question}",
 }
-_CODE_RE = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -60,11 +59,11 @@ class SynthesisUsage:
 
 
 def extract_program(text: str) -> str | None:
-    """The first fenced Python block, else the whole reply if it parses as Python with a print; else None."""
+    """The reply's program as the sandbox reads one (its fenced Python blocks, else the reply), if it parses
+    and prints; else None."""
     import ast
 
-    m = _CODE_RE.search(text)
-    code = m.group(1) if m else text
+    code = unwrap_fences(text)
     try:
         ast.parse(code)
     except SyntaxError:
