@@ -54,13 +54,22 @@ def logs_dir(plan: LaunchPlan) -> Path:
     return Path(plan.folder) / "logs"
 
 
+def done_marker(plan: LaunchPlan, task: int) -> Path:
+    """Touched by task ``task`` once its command succeeded: how ``launch status`` knows any command finished."""
+    return Path(plan.folder) / "done" / f"task-{task}"
+
+
+def _touch_done(plan: LaunchPlan, task: str) -> str:
+    return f"touch {shlex.quote(str(done_marker(plan, 0).parent))}/task-{task}"
+
+
 def array_script(plan: LaunchPlan, options: SlurmOptions) -> str:
     """Task ``$SLURM_ARRAY_TASK_ID`` runs shard i of n; the task list is given at submission (``--array``)."""
     shard = ["--shard", f"${{SLURM_ARRAY_TASK_ID}}/{plan.shards}"] if plan.shards > 1 else []
     logs = logs_dir(plan) / "shard-%a.job-%A.out"
     head = _header(f"{plan.name}-shards", logs, options, ["--ntasks=1", "--requeue", "--open-mode=append"]
                    + ([f"--gpus-per-task={options.gpus_per_task}"] if options.gpus_per_task else []))
-    return head + _body(plan, options, [_run(options, plan.command, shard)])
+    return head + _body(plan, options, [_run(options, plan.command, shard), _touch_done(plan, "$SLURM_ARRAY_TASK_ID")])
 
 
 def after_script(plan: LaunchPlan, options: SlurmOptions) -> str:
@@ -93,7 +102,8 @@ def train_script(plan: LaunchPlan, options: SlurmOptions) -> str:
         a if a.startswith("$") else shlex.quote(a) for a in launcher)
     lines = ['export MASTER_ADDR="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)"',
              "export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))",
-             f"srun --kill-on-bad-exit=1 {_container(options)}bash -c {shlex.quote(task)}"]
+             f"srun --kill-on-bad-exit=1 {_container(options)}bash -c {shlex.quote(task)}",
+             _touch_done(plan, "0")]
     return head + _body(plan, options, lines)
 
 
