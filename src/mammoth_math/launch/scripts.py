@@ -10,7 +10,7 @@ come from Slurm's environment (first host of the allocation, a port derived from
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +28,8 @@ class SlurmOptions:
     cpus_per_task: int | None = None
     nodes: int = 1  # train only: inference tasks take one node each
     tasks_per_node: int = 1  # train only: accelerate "machines" per node (1 on GPU nodes; more to test on CPU)
-    container_image: str | None = None  # run the command in this image (pyxis/enroot: srun --container-image)
+    container_image: str | None = None  # run the command in this image (pyxis: srun --container-image); it
+    # mounts the working directory only, so keep data and outputs under it
     setup: str | None = None  # a shell line run first in every job (module load ..., source venv/bin/activate)
     python: str = "python"  # the interpreter that has mammoth-math installed, on the compute nodes
     extra: tuple[str, ...] = ()  # further raw #SBATCH options, e.g. "--qos=high"
@@ -43,7 +44,7 @@ class LaunchPlan:
     folder: str  # scripts, launch.json and logs/ go here (under the command's output folder)
     workdir: str  # jobs start here, so relative paths in ``command`` mean what they meant at submission
     shards: int = 1
-    run_dir: str | None = None  # eval: where shard i records run.shard-i-of-n.json (its completeness)
+    run_dir: str | None = None  # eval: the run folder whose shard records `launch status` counts
     after: tuple[tuple[str, ...], ...] = ()  # commands of the dependent job (merge, report), in order
     accelerate_config: str | None = None  # train: the accelerate YAML (FSDP2, ZeRO-3, CPU)
     name: str = "mammoth"
@@ -75,7 +76,7 @@ def array_script(plan: LaunchPlan, options: SlurmOptions) -> str:
 def after_script(plan: LaunchPlan, options: SlurmOptions) -> str:
     """The job that runs once every shard succeeded: merge the shards, write the report."""
     logs = logs_dir(plan) / "after.job-%j.out"
-    no_gpu = SlurmOptions(**{**options.__dict__, "gpus_per_task": 0})
+    no_gpu = replace(options, gpus_per_task=0)
     return _header(f"{plan.name}-merge", logs, no_gpu, ["--ntasks=1"]) + _body(
         plan, no_gpu, [_run(no_gpu, cmd) for cmd in plan.after])
 
@@ -117,8 +118,9 @@ def _header(name: str, log: Path, options: SlurmOptions, more: list[str]) -> str
 
 
 def _body(plan: LaunchPlan, options: SlurmOptions, lines: list[str]) -> str:
-    head = [options.setup] if options.setup else []  # before `set -u`: many module/activate scripts break under it
-    head += ["set -euo pipefail", f"cd {shlex.quote(plan.workdir)}"]
+    head = [f"cd {shlex.quote(plan.workdir)} || exit 1"]
+    head += [options.setup] if options.setup else []  # before `set -u`: many module/activate scripts break under it
+    head += ["set -euo pipefail"]
     head += [f"export {key}={shlex.quote(value)}" for key, value in plan.env.items()]
     return "\n".join(head + lines) + "\n"
 
