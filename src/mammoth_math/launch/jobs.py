@@ -89,7 +89,7 @@ def status(folder: str | Path) -> list[ShardState]:
     """Each shard's progress on disk and, while queued or running, its Slurm state (training: one entry)."""
     plan, _, subs = load(folder)
     queued = _queue([s.main for s in subs])
-    latest = {task: sub.main for sub in subs for task in sub.tasks}  # a resubmission supersedes the first
+    latest = _latest(subs)
     if plan.kind == "train":
         return [ShardState(0, done_marker(plan, 0).exists(), 0, queued.get(subs[-1].main) if subs else None)]
     return [ShardState(i, *_shard_progress(plan, i), queued.get(f"{latest.get(i)}_{i}")) for i in range(plan.shards)]
@@ -100,17 +100,24 @@ def resume(folder: str | Path) -> Submission | None:
 
     When every shard is finished only the dependent job (merge, report: both idempotent) is submitted again.
     """
-    plan, _, _ = load(folder)
+    plan, _, subs = load(folder)
     states = status(folder)
     if plan.kind == "train":  # training resumes from its last checkpoint by itself
         return None if states[0].slurm or states[0].finished else _submit(Path(folder), plan, [])
     todo = [s.index for s in states if not s.finished and s.slurm is None]
     if todo or (plan.after and all(s.finished for s in states)):
-        return _submit(Path(folder), plan, todo)
+        # the new dependent job also waits for the tasks of earlier submissions that are still queued or running
+        latest = _latest(subs)
+        return _submit(Path(folder), plan, todo, [f"{latest[s.index]}_{s.index}" for s in states if s.slurm])
     return None  # the rest is still queued or running, and its dependent job with it
 
 
-def _submit(folder: Path, plan: LaunchPlan, tasks: list[int]) -> Submission:
+def _latest(subs: list[Submission]) -> dict[int, str]:
+    """Task -> the job that last submitted it (a resubmission supersedes the first)."""
+    return {task: sub.main for sub in subs for task in sub.tasks}
+
+
+def _submit(folder: Path, plan: LaunchPlan, tasks: list[int], waiting: list[str] = ()) -> Submission:
     if plan.kind == "train":
         main = _sbatch(["sbatch", "--parsable", str(folder / "train.sbatch")])
         after = None
@@ -119,7 +126,9 @@ def _submit(folder: Path, plan: LaunchPlan, tasks: list[int]) -> Submission:
             if tasks else None
         after = None
         if plan.after:
-            depend = [f"--dependency=afterok:{main}", "--kill-on-invalid-dep=yes"] if main else []
+            jobs = [main] if main else []
+            jobs += waiting
+            depend = [f"--dependency=afterok:{':'.join(jobs)}", "--kill-on-invalid-dep=yes"] if jobs else []
             after = _sbatch(["sbatch", "--parsable", *depend, str(folder / "after.sbatch")])
     sub = Submission(main or "", tuple(tasks), after, datetime.now(timezone.utc).isoformat(timespec="seconds"))
     data = read_json(folder / "launch.json")
