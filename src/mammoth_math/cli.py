@@ -451,6 +451,7 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--concurrency", type=int, default=8)
     s.add_argument("--usd-per-1k-prompt", type=float, default=0.0)
     s.add_argument("--usd-per-1k-completion", type=float, default=0.0)
+    s.add_argument("--shard", default="0/1", help="i/n: every n-th problem from the i-th, into OUT/shard-i-of-n/")
     _add_cache_flags(s)
     s.set_defaults(handler=_data_synthesize)
     _add_isolation_flag(s)
@@ -480,12 +481,13 @@ def _data_build(args: argparse.Namespace) -> int:
 def _data_synthesize(args: argparse.Namespace) -> int:
     from mammoth_math.data import SynthesisConfig, load_config, synthesize
     from mammoth_math.data.build import read_problems
+    from mammoth_math.evaluation import parse_shard
 
     config = load_config(args.config)
     problems = read_problems(config)
     synth = SynthesisConfig(args.model, tuple(args.base_url), tuple(args.types.split(",")), args.n, args.temperature,
                             args.max_new_tokens, args.concurrency, args.usd_per_1k_prompt, args.usd_per_1k_completion,
-                            args.cache_dir, not args.no_cache)
+                            args.cache_dir, not args.no_cache, parse_shard(args.shard))
     usage = synthesize(problems, synth, args.out)
     _print_json({"problems": len(problems), **usage.__dict__})
     return 1 if usage.rejected else 0
@@ -597,7 +599,8 @@ def _launch_slurm(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
-    from mammoth_math.launch import LaunchPlan, SlurmOptions, render, submit
+    from mammoth_math.files import InputError
+    from mammoth_math.launch import LaunchPlan, SlurmError, SlurmOptions, render, submit
 
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     inner = build_parser().parse_args(command)
@@ -605,8 +608,8 @@ def _launch_slurm(args: argparse.Namespace) -> int:
     if what not in _LAUNCHABLE:
         print(f"error: launch runs {', '.join(_LAUNCHABLE)}; got {what!r}", file=sys.stderr)
         return 2
-    if args.shards > 1 and what != "eval" or "--shard" in command:
-        print("error: only eval is sharded, and by launch (--shards N), not by --shard", file=sys.stderr)
+    if args.shards > 1 and what not in ("eval", "data synthesize") or "--shard" in command:
+        print("error: eval and data synthesize are sharded, by launch (--shards N), not by --shard", file=sys.stderr)
         return 2
     out = inner.output_dir if what in ("eval", "probe") else getattr(inner, "out", None)
     kind, run_dir, after, accelerate = "array", None, (), None
@@ -619,6 +622,11 @@ def _launch_slurm(args: argparse.Namespace) -> int:
         after = (("merge", out), ("report", out)) if args.shards > 1 else (("report", out),)
     elif what == "probe":
         after = (("report", out),)
+    elif args.shards > 1:  # synthesis: the unsharded run finds every response in the shared cache
+        if "--no-cache" in command:
+            print("error: sharded synthesis joins its shards through the cache: drop --no-cache", file=sys.stderr)
+            return 2
+        after = (tuple(command),)
     elif what == "train":
         from mammoth_math.training import load_config
 
@@ -634,24 +642,38 @@ def _launch_slurm(args: argparse.Namespace) -> int:
         for name, text in render(plan, options).items():
             print(f"# --- {folder / name}\n{text}")
         return 0
-    submission = submit(plan, options)
+    try:
+        submission = submit(plan, options)
+    except (InputError, SlurmError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(f"submitted job {submission.main}" + (f", then job {submission.after}" if submission.after else "")
           + f"; logs: {folder / 'logs'}; follow with `mammoth-math launch status {folder}`")
     return 0
 
 
 def _launch_status(args: argparse.Namespace) -> int:
-    from mammoth_math.launch import summary
+    from mammoth_math.files import InputError
+    from mammoth_math.launch import SlurmError, summary
 
-    report = summary(args.folder)
+    try:
+        report = summary(args.folder)
+    except (InputError, SlurmError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     _print_json(report)
     return 0 if all(s["finished"] for s in report["states"]) else 1
 
 
 def _launch_resume(args: argparse.Namespace) -> int:
-    from mammoth_math.launch import resume
+    from mammoth_math.files import InputError
+    from mammoth_math.launch import SlurmError, resume
 
-    submission = resume(args.folder)
+    try:
+        submission = resume(args.folder)
+    except (InputError, SlurmError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if submission is None:
         print("nothing to resubmit: every shard is finished or still queued")
         return 0
