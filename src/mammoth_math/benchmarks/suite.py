@@ -25,13 +25,13 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def _problem(rec: Record, name: str, pid: str, question: str, raw_gold: Any, kind: AnswerKind,
-             options: tuple[str, ...] | None = None, **meta: Any) -> Problem:
+             options: tuple[str, ...] | None = None, gold_field: str = "answer", **meta: Any) -> Problem:
     from mammoth_math.grading import parse_gold  # lazily: grading pulls in sympy and math-verify
 
     try:
         gold = parse_gold(raw_gold, kind)
     except ValueError as e:
-        raise rec.fail("answer", f"gold answer {raw_gold!r} is not a valid {kind.value}: {e}") from None
+        raise rec.fail(gold_field, f"gold answer {raw_gold!r} is not a valid {kind.value}: {e}") from None
     meta = {k: v for k, v in meta.items() if v is not None}
     if str(raw_gold) != gold:  # kept for `mammoth` grading mode, which compares the raw strings as the paper did
         meta["raw_gold"] = str(raw_gold)
