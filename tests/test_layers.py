@@ -21,7 +21,8 @@ ALLOWED: dict[str, set[str]] = {
     "data": BOTTOM | {"benchmarks", "backends"},
     "training": BASE | {"prompts", "data"},
     "evaluation": BOTTOM | {"benchmarks", "backends"},
-    "synthetic": BOTTOM | {"benchmarks", "backends", "data", "training", "evaluation"},
+    "probe": BOTTOM | {"benchmarks", "backends", "evaluation"},
+    "synthetic": BOTTOM | {"benchmarks", "backends", "data", "training", "evaluation", "probe"},
 }
 
 

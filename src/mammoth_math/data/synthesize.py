@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 from mammoth_math.data.records import Example, Reject, SeedProblem
 from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner, verify
 from mammoth_math.files import JsonlAppender, iter_jsonl, write_json, write_jsonl
+from mammoth_math.sandbox.program import unwrap_fences
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,6 @@ PROMPTS = {
     "pot": "Write a Python program that solves the following math problem and prints the final answer. "
            "Reply with the program only.\n\n{question}",
 }
-_CODE_RE = re.compile(r"```(?:python|py)?\s*\n(.*?)```", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -63,11 +62,10 @@ def request_key(config: SynthesisConfig, prompt: str) -> str:
 
 
 def extract_program(text: str) -> str | None:
-    """The first fenced Python block, else the whole reply if it parses as Python with a print; else None."""
+    """The reply's code as the sandbox will run it (fences unwrapped), if it parses and prints; else None."""
     import ast
 
-    m = _CODE_RE.search(text)
-    code = m.group(1) if m else text
+    code = unwrap_fences(text)
     try:
         ast.parse(code)
     except SyntaxError:
@@ -102,6 +100,7 @@ def synthesize(problems: Sequence[SeedProblem], config: SynthesisConfig, out_dir
                 if done.error is None:  # a failed request is retried on the next run, not cached
                     appender.write(entry)
                 cache[entry["key"]] = entry
+        backend.close()
     usage.usd = round(usage.prompt_tokens / 1000 * config.usd_per_1k_prompt_tokens
                       + usage.completion_tokens / 1000 * config.usd_per_1k_completion_tokens, 6)
     candidates, rejects = _candidates(jobs, cache, config)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from mammoth_math.grading.extract import Extraction, clean_answer
+from mammoth_math.grading.extract import clean_answer
 from mammoth_math.grading.gold import parse_gold, split_list
-from mammoth_math.grading.kinds import AnswerKind, GradingMode
+from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
 from mammoth_math.grading.latex import normalize_latex, tidy_latex
 from mammoth_math.grading.numbers import NOISE, decimal_places, numbers_match, parse_number
 from mammoth_math.grading.symbolic import symbolic_equal, symbolic_value

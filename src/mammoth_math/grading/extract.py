@@ -8,10 +8,8 @@ text or a value equal to exactly one option's value to its letter. Pure string w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
 from mammoth_math.grading.gold import parse_bool, parse_letter, render_list, split_list
-from mammoth_math.grading.kinds import AnswerKind, GradingMode
+from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
 from mammoth_math.grading.latex import boxed_spans, normalize_latex
 from mammoth_math.grading.numbers import NUMBER_RE, format_number, numbers_match, parse_number
 
@@ -23,15 +21,6 @@ _MAX_TRIES = 3  # candidates tried per marker kind: keeps pathological texts lin
 _WORDS_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{4,}")  # an English word: a sentence, not a bare answer
 _TEXT_CMD_RE = re.compile(r"\\text\{[^{}]*\}")
 _MATHY_RE = re.compile(r"\\(?:frac|sqrt|pi|infty|cdot)|\^|\bpi\b|[a-z]\s*[-+*/=]|[-+*/]\s*[a-z]")
-
-
-@dataclass(frozen=True)
-class Extraction:
-    """The answer found in a model output (None if none), the rule that found it, and the raw span."""
-
-    answer: str | None
-    rule: str
-    span: str | None = None
 
 
 def extract_answer(text: str | None, kind: AnswerKind | str = K.NUMBER, options: tuple[str, ...] | None = None,
