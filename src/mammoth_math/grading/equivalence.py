@@ -1,6 +1,6 @@
 """Equivalence: is a predicted answer the gold answer? Fast exact paths first, math-verify (guarded) last.
 
-``strict`` (default) follows the issue's rules; ``mammoth`` reproduces the MAmmoTH paper's grader
+``strict`` (default) follows this project's rules; ``mammoth`` reproduces the MAmmoTH paper's grader
 (:mod:`.mammoth`). Verdicts are cached per (prediction, gold, settings).
 """
 

@@ -183,10 +183,9 @@ def second_prompt(problem: Problem, first: ProblemRecord, text: str, chat: bool)
     """
     last = first.attempts[-1]
     strategy = STRATEGIES[last.path]
-    if not hasattr(strategy, "read"):
+    if not isinstance(strategy, SinglePass):
         raise ValueError(f"strategy {last.path!r} answers in several passes: the probe cannot re-ask it")
-    style = strategy.style  # type: ignore[attr-defined]
-    return strategy, build_prompt(replace(problem, question=text), style,  # type: ignore[return-value]
+    return strategy, build_prompt(replace(problem, question=text), strategy.style,
                                   [Exemplar(problem.question, last.text.strip())], chat)
 
 

@@ -2,10 +2,11 @@
 
 ``STRATEGIES`` maps a name to a strategy; the CLI's ``--mode`` choices, ``EvalConfig`` and the harness read it,
 and records, scores and report know a strategy only by the name its attempts carry. A new strategy is a
-module with a class following :class:`Strategy`, plus one line here. ``SelfConsistency`` wraps any of them.
+module with a class following :class:`Strategy` (or a :class:`SinglePass` subclass), plus one line here.
+``SelfConsistency`` wraps any of them.
 """
 
-from mammoth_math.evaluation.strategies.base import Generator, SinglePass, Solution, Strategy, single_pass
+from mammoth_math.evaluation.strategies.base import Generator, SinglePass, Solution, Strategy
 from mammoth_math.evaluation.strategies.cot import CoT
 from mammoth_math.evaluation.strategies.hybrid import Hybrid
 from mammoth_math.evaluation.strategies.pot import PoT
@@ -23,4 +24,4 @@ def get_strategy(name: str, samples: int = 1) -> Strategy:
 
 
 __all__ = ["STRATEGIES", "CoT", "Generator", "Hybrid", "PoT", "SelfConsistency", "SinglePass", "Solution",
-           "Strategy", "get_strategy", "single_pass"]
+           "Strategy", "get_strategy"]

@@ -55,10 +55,14 @@ class Generator:
     def with_samples(self, samples: int) -> Generator:
         return replace(self, samples=samples)
 
-    def generate(self, prompts: Sequence[Prompt], counts: Sequence[int]) -> list[Completion]:
-        """One batched backend call: ``counts[i]`` completions of ``prompts[i]``, in order."""
+    def generate(self, prompts: Sequence[Prompt], counts: Sequence[int], stop: Sequence[str] = ()
+                 ) -> list[Completion]:
+        """One batched backend call: ``counts[i]`` completions of ``prompts[i]``, in order.
+
+        ``stop`` adds stop strings to the prompt format's (a strategy that pauses generation, e.g. to run code).
+        """
         requests = [GenerationRequest(prompt, self.max_new_tokens, self.temperature, self.top_p, n,
-                                      stop_strings(self.chat), self.seed if self.temperature else None)
+                                      (*stop_strings(self.chat), *stop), self.seed if self.temperature else None)
                     for prompt, n in zip(prompts, counts)]
         return self.backend.generate(requests, progress=False)
 
@@ -101,31 +105,32 @@ class Strategy(Protocol):
               grader: Grader) -> list[Solution]: ...
 
 
-class SinglePass(Strategy, Protocol):
-    """A strategy that sends one prompt per problem and reads each completion on its own.
+class SinglePass:
+    """Base of the strategies that send one prompt per problem and read each completion on its own.
 
-    ``read`` is the attempt-building step alone: the probe sends its own second-turn prompts and reads the
-    answers with it, exactly as a first turn is read.
+    A subclass names its prompt ``style`` and implements ``read``, the attempt-building step alone: the probe
+    sends its own second-turn prompts and reads the answers with it, exactly as a first turn is read.
     """
 
+    name: str
     style: PromptStyle
 
+    def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
+              grader: Grader) -> list[Solution]:
+        prompts = [generator.prompt(p, self.style) for p in problems]
+        completions = generator.generate(prompts, [generator.samples_for(p) for p in problems])
+        solutions = [Solution(prompt) for prompt in prompts]
+        for solution, completion, attempts in zip(solutions, completions,
+                                                  self.read(completions, problems, sandbox, grader)):
+            for sample, attempt in enumerate(attempts):
+                attempt.sample = sample
+            solution.add(completion, attempts)
+        return solutions
+
     def read(self, completions: Sequence[Completion], problems: Sequence[Problem], sandbox: Sandbox | None,
-             grader: Grader) -> list[list[Attempt]]: ...
-
-
-def single_pass(strategy: SinglePass, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
-                grader: Grader) -> list[Solution]:
-    """``solve`` for a :class:`SinglePass` strategy: one batched call, then ``read``."""
-    prompts = [generator.prompt(p, strategy.style) for p in problems]
-    completions = generator.generate(prompts, [generator.samples_for(p) for p in problems])
-    solutions = [Solution(prompt) for prompt in prompts]
-    for solution, completion, attempts in zip(solutions, completions,
-                                              strategy.read(completions, problems, sandbox, grader)):
-        for sample, attempt in enumerate(attempts):
-            attempt.sample = sample
-        solution.add(completion, attempts)
-    return solutions
+             grader: Grader) -> list[list[Attempt]]:
+        """The attempts of each completion (one per sample), in order."""
+        raise NotImplementedError
 
 
 def texts(completion: Completion) -> list[tuple[str, str]]:

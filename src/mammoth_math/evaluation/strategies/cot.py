@@ -10,7 +10,7 @@ from mammoth_math.backends import Completion
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.records import Attempt
-from mammoth_math.evaluation.strategies.base import Generator, Solution, single_pass, texts
+from mammoth_math.evaluation.strategies.base import SinglePass, texts
 from mammoth_math.prompts import PromptStyle
 
 if TYPE_CHECKING:
@@ -18,15 +18,11 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class CoT:
+class CoT(SinglePass):
     name: str = "cot"
     style: PromptStyle = "cot"
     prompts: tuple[PromptStyle, ...] = ("cot",)
     needs_sandbox: bool = False
-
-    def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
-              grader: Grader) -> list[Solution]:
-        return single_pass(self, problems, generator, sandbox, grader)
 
     def read(self, completions: Sequence[Completion], problems: Sequence[Problem], sandbox: Sandbox | None,
              grader: Grader) -> list[list[Attempt]]:

@@ -14,7 +14,7 @@ from mammoth_math.backends import Completion
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.records import Attempt, Execution
-from mammoth_math.evaluation.strategies.base import Generator, Solution, single_pass, texts
+from mammoth_math.evaluation.strategies.base import SinglePass, texts
 from mammoth_math.grading import program_failure, program_output
 from mammoth_math.prompts import PromptStyle
 from mammoth_math.sandbox.program import unwrap_fences
@@ -24,15 +24,11 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class PoT:
+class PoT(SinglePass):
     name: str = "pot"
     style: PromptStyle = "pot"
     prompts: tuple[PromptStyle, ...] = ("pot",)
     needs_sandbox: bool = True
-
-    def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
-              grader: Grader) -> list[Solution]:
-        return single_pass(self, problems, generator, sandbox, grader)
 
     def read(self, completions: Sequence[Completion], problems: Sequence[Problem], sandbox: Sandbox | None,
              grader: Grader) -> list[list[Attempt]]:
