@@ -29,3 +29,11 @@ def eval_dir(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def train_dir(shared_data: Path) -> Path:
     return shared_data / "train"
+
+
+@pytest.fixture(scope="session")
+def modern_dir(shared_data: Path) -> Path:
+    """``../shared/data/eval-modern``: the eleven sets current math models report."""
+    if not (shared_data / "eval-modern").is_dir():
+        pytest.skip(f"eval-modern not found under {shared_data}")
+    return shared_data / "eval-modern"

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "mammoth_math"
-BASE = {"files", "progress", "__init__", "__main__"}
+BASE = {"files", "progress", "cpu", "__init__", "__main__"}
 BOTTOM = BASE | {"sandbox", "grading", "prompts"}
 ALLOWED: dict[str, set[str]] = {
     "files": set(),
     "progress": set(),
+    "cpu": set(),
     "sandbox": BASE,
     "grading": BASE | {"sandbox"},
     "prompts": BASE,
@@ -22,6 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "training": BASE | {"prompts", "data"},
     "evaluation": BOTTOM | {"benchmarks", "backends"},
     "probe": BOTTOM | {"benchmarks", "backends", "evaluation"},
+    "launch": BASE | {"evaluation"},
     "synthetic": BOTTOM | {"benchmarks", "backends", "data", "training", "evaluation", "probe"},
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -28,6 +29,22 @@ def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:
     run.set_defaults(handler=_sandbox_run)
     check = ssub.add_parser("check", help="report which isolation features are active here")
     check.set_defaults(handler=_sandbox_check)
+    for parser in (run, check):
+        _add_isolation_flag(parser)
+
+
+def _add_isolation_flag(parser: argparse.ArgumentParser) -> None:
+    """``--unsafe-no-isolation`` for every command that runs programs (read once, in ``main``)."""
+    parser.add_argument("--unsafe-no-isolation", action="store_true",
+                        help="run programs WITHOUT bubblewrap (only rlimits, seccomp and a cleared environment): "
+                             "they can read this machine's files; for machines where bubblewrap cannot work")
+
+
+def _apply_isolation_flag(args: argparse.Namespace) -> None:
+    if getattr(args, "unsafe_no_isolation", False):
+        from mammoth_math.sandbox.isolation import UNSAFE_ENV
+
+        os.environ[UNSAFE_ENV] = "1"  # every Sandbox() this command builds, however deep, runs unisolated
 
 
 def _sandbox_run(args: argparse.Namespace) -> int:
@@ -51,9 +68,13 @@ def _sandbox_check(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from mammoth_math.sandbox import isolation_report
+    from mammoth_math.sandbox import SandboxError, isolation_report
 
-    report = isolation_report()
+    try:
+        report = isolation_report()
+    except SandboxError as e:  # no bubblewrap, and --unsafe-no-isolation not given
+        print(e, file=sys.stderr)
+        return 1
     table = Table("feature", "active", "detail", title=f"sandbox isolation: {report.mode}")
     for f in report.features:
         table.add_row(f.name, "[green]yes[/]" if f.active else "[red]NO[/]", f.detail)
@@ -64,17 +85,20 @@ def _sandbox_check(args: argparse.Namespace) -> int:
 # --- benchmarks ---------------------------------------------------------------------------------
 
 def _add_benchmarks_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("benchmarks", help="list the ten evaluation benchmarks; with --data-dir, load and count them")
-    p.add_argument("--data-dir", help="MAmmoTH evaluation files (e.g. ../shared/data/eval); checks each loads")
+    p = sub.add_parser("benchmarks", help="list the evaluation benchmarks; with --data-dir, load and count them")
+    p.add_argument("--data-dir", help="evaluation files (e.g. ../shared/data/eval; the modern sets are also "
+                                      "found in its sibling eval-modern); checks each loads")
+    p.add_argument("--datasets", default="all", help="benchmarks or suites to list: mammoth, modern, all (default)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(handler=_benchmarks_list)
 
 
 def _benchmarks_list(args: argparse.Namespace) -> int:
-    from mammoth_math.benchmarks import BENCHMARKS, load_problems
+    from mammoth_math.benchmarks import get_benchmark, load_problems, resolve_datasets
 
     rows = []
-    for name, spec in BENCHMARKS.items():
+    for name in resolve_datasets(args.datasets):
+        spec = get_benchmark(name)
         loaded = len(load_problems(name, args.data_dir)) if args.data_dir else None
         rows.append({"name": name, "kind": spec.kind.value, "multiple_choice": spec.multiple_choice,
                      "paper_count": spec.expected_count, "loaded": loaded, "source": spec.source,
@@ -85,7 +109,7 @@ def _benchmarks_list(args: argparse.Namespace) -> int:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table("benchmark", "kind", "MC", "paper", "loaded", "source", "hub id")
+        table = Table("benchmark", "kind", "MC", "expected", "loaded", "source", "hub id")
         for r in rows:
             ok = r["loaded"] is None or r["loaded"] == r["paper_count"]
             loaded = "-" if r["loaded"] is None else f"[{'green' if ok else 'red'}]{r['loaded']}[/]"
@@ -224,8 +248,9 @@ def _print_train_table(title: str, rows: dict) -> None:
 
 # Flags of the backend each run uses, with their defaults: only the chosen backend's go to it.
 _BACKEND_FLAGS: dict[str, dict[str, object]] = {
-    "hf": {"batch_size": 16}, "openai": {"base_url": "http://127.0.0.1:8000/v1", "endpoint": "auto", "concurrency": 8},
-    "vllm": {"tensor_parallel_size": 1}}
+    "hf": {"batch_size": 16},
+    "openai": {"base_url": ["http://127.0.0.1:8000/v1"], "endpoint": "auto", "concurrency": 8},
+    "vllm": {"tensor_parallel_size": 1, "data_parallel_size": 1}}
 
 
 def _add_run_flags(p: argparse.ArgumentParser, default_dir: str) -> None:
@@ -247,10 +272,14 @@ def _add_run_flags(p: argparse.ArgumentParser, default_dir: str) -> None:
     p.add_argument("--timeout", type=float, dest="program_timeout", help="seconds per program in the sandbox (default 5)")
     p.add_argument("--chunk-size", type=int, help="problems per write; a crash loses at most one (default 64)")
     p.add_argument("--batch-size", type=int, help="hf: prompts per generate call (default 16)")
-    p.add_argument("--base-url", help="openai: server URL ending in /v1 (default http://127.0.0.1:8000/v1)")
+    p.add_argument("--base-url", nargs="+", help="openai: server URL(s) ending in /v1; several: requests are "
+                                                 "spread over them (default http://127.0.0.1:8000/v1)")
     p.add_argument("--endpoint", choices=("auto", "completions", "chat"), help="openai endpoint (default auto)")
     p.add_argument("--concurrency", type=int, help="openai: requests in flight (default 8)")
-    p.add_argument("--tensor-parallel-size", type=int, help="vllm: GPUs per model (default 1)")
+    p.add_argument("--tensor-parallel-size", type=int, help="vllm: GPUs per model replica (default 1)")
+    p.add_argument("--data-parallel-size", type=int, help="vllm: model replicas, GPUs = dp x tp (default 1)")
+    _add_cache_flags(p)
+    _add_isolation_flag(p)
 
 
 _RUN_FIELDS = ("model", "backend", "datasets", "mode", "data_dir", "output_dir", "limit", "max_new_tokens", "seed",
@@ -258,16 +287,17 @@ _RUN_FIELDS = ("model", "backend", "datasets", "mode", "data_dir", "output_dir",
 
 
 def _run_values(args: argparse.Namespace, fields: Sequence[str]) -> dict:
-    """The given flags among ``fields``, plus ``backend_options`` for the chosen backend."""
+    """The flags given among ``fields`` (a flag not given is None, so a config file's value stays)."""
     values = {k: getattr(args, k) for k in fields if getattr(args, k, None) is not None}
     if isinstance(values.get("datasets"), str):
         values["datasets"] = [d.strip() for d in values["datasets"].split(",") if d.strip()]
-    given = {k: getattr(args, k) for k in _BACKEND_FLAGS[values.get("backend", "hf")] if getattr(args, k) is not None}
-    return values | ({"backend_options": given} if given else {})
+    return values
 
 
-def _backend_options(backend: str, options: dict) -> dict:
-    return {**_BACKEND_FLAGS[backend], **options}
+def _backend_options(args: argparse.Namespace, backend: str, options: dict, output_dir: str) -> dict:
+    """The chosen backend's defaults, then a config file's options, then the given flags; and the cache."""
+    given = {k: getattr(args, k) for k in _BACKEND_FLAGS[backend] if getattr(args, k) is not None}
+    return {**_BACKEND_FLAGS[backend], **options, **given, "cache_dir": _cache_dir(args, output_dir)}
 
 
 def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
@@ -298,7 +328,7 @@ def _eval(args: argparse.Namespace) -> int:
     values = _run_values(args, (*_RUN_FIELDS, "shard", "samples", "temperature", "top_p", "few_shot", "shots",
                                 "train_dir", "exemplars", "chat"))
     config = load_config(args.config, values)
-    config.backend_options = _backend_options(config.backend, config.backend_options)
+    config.backend_options = _backend_options(args, config.backend, config.backend_options, config.output_dir)
     scores = evaluate(config)
     from rich.console import Console
     from rich.table import Table
@@ -309,6 +339,17 @@ def _eval(args: argparse.Namespace) -> int:
         table.add_row(name, str(s.problems), acc, str(s.errors), str(s.fallbacks))
     Console().print(table)
     return 0
+
+
+def _add_cache_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache-dir", help="response cache folder (default: OUT/cache); share it between runs")
+    p.add_argument("--no-cache", action="store_true", help="always ask the backend; store nothing")
+
+
+def _cache_dir(args: argparse.Namespace, output_dir: str) -> str | None:
+    from pathlib import Path
+
+    return None if args.no_cache else (args.cache_dir or str(Path(output_dir) / "cache"))
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -366,7 +407,7 @@ def _probe(args: argparse.Namespace) -> int:
         if flag not in values:
             print(f"error: probe needs --{flag.replace('_', '-')}", file=sys.stderr)
             return 2
-    values["backend_options"] = _backend_options(values.get("backend", "hf"), values.get("backend_options", {}))
+    values["backend_options"] = _backend_options(args, values.get("backend", "hf"), {}, values["output_dir"])
     config = ProbeConfig(**values, challenge=args.challenge, chat={"auto": None, "yes": True, "no": False}[args.chat],
                          clever_hans=not args.no_clever_hans)
     scores = probe(config)
@@ -397,11 +438,13 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--train-dir", help="override the config's train_dir")
     b.add_argument("--eval-dir", help="override the config's eval_dir (decontamination)")
     b.set_defaults(handler=_data_build)
+    _add_isolation_flag(b)
     s = dsub.add_parser("synthesize", help="CoT/PoT rationales for seed problems from an OpenAI-compatible API")
     s.add_argument("--config", required=True, help="build config naming the sources whose problems to use")
     s.add_argument("--out", required=True, help="synthesis folder (cache, accepted, rejects, usage); resumable")
     s.add_argument("--model", required=True, help="model name served at --base-url")
-    s.add_argument("--base-url", default="http://127.0.0.1:8000/v1")
+    s.add_argument("--base-url", nargs="+", default=["http://127.0.0.1:8000/v1"],
+                   help="server URL(s) ending in /v1; several: requests are spread over them")
     s.add_argument("--types", default="cot,pot", help="comma-separated rationale types")
     s.add_argument("--n", type=int, default=1, help="samples per problem and type")
     s.add_argument("--temperature", type=float, default=0.7)
@@ -409,7 +452,9 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--concurrency", type=int, default=8)
     s.add_argument("--usd-per-1k-prompt", type=float, default=0.0)
     s.add_argument("--usd-per-1k-completion", type=float, default=0.0)
+    _add_cache_flags(s)
     s.set_defaults(handler=_data_synthesize)
+    _add_isolation_flag(s)
     t = dsub.add_parser("stats", help="print the report of a built folder")
     t.add_argument("dir", help="a folder written by `data build`")
     t.set_defaults(handler=_data_stats)
@@ -433,8 +478,9 @@ def _data_synthesize(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     problems = read_problems(config)
-    synth = SynthesisConfig(args.model, args.base_url, tuple(args.types.split(",")), args.n, args.temperature,
-                            args.max_new_tokens, args.concurrency, args.usd_per_1k_prompt, args.usd_per_1k_completion)
+    synth = SynthesisConfig(args.model, tuple(args.base_url), tuple(args.types.split(",")), args.n, args.temperature,
+                            args.max_new_tokens, args.concurrency, args.usd_per_1k_prompt, args.usd_per_1k_completion,
+                            args.cache_dir, not args.no_cache)
     usage = synthesize(problems, synth, args.out)
     _print_json({"problems": len(problems), **usage.__dict__})
     return 1 if usage.rejected else 0
@@ -473,6 +519,7 @@ def _add_quickstart_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default="runs/quickstart", help="everything is written under this folder")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=_quickstart)
+    _add_isolation_flag(p)
 
 
 def _quickstart(args: argparse.Namespace) -> int:
@@ -499,6 +546,106 @@ def _quickstart(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- launch -------------------------------------------------------------------------------------
+
+_LAUNCHABLE = ("eval", "probe", "data synthesize", "train")
+
+
+def _add_launch_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("launch", help="run eval, probe, data synthesize or train as Slurm jobs (shards, merge, resume)")
+    lsub = p.add_subparsers(dest="launch_command", required=True, metavar="ACTION")
+    s = lsub.add_parser("slurm", help="write and submit sbatch scripts for `-- <mammoth-math command>`")
+    s.add_argument("--shards", type=int, default=1, help="eval: array tasks, each running --shard i/n")
+    s.add_argument("--partition")
+    s.add_argument("--account")
+    s.add_argument("--time", help="Slurm time limit per task (e.g. 4:00:00)")
+    s.add_argument("--gpus-per-task", type=int, default=0)
+    s.add_argument("--cpus-per-task", type=int)
+    s.add_argument("--nodes", type=int, default=1, help="train: nodes of the one job")
+    s.add_argument("--tasks-per-node", type=int, default=1, help="train: accelerate launchers per node")
+    s.add_argument("--accelerate-config", help="train: accelerate YAML (configs/accelerate/fsdp2-8gpu.yaml, ...)")
+    s.add_argument("--container-image", help="run inside this image (pyxis: srun --container-image)")
+    s.add_argument("--setup", help="shell line run first in every job, e.g. 'source .venv/bin/activate'")
+    s.add_argument("--python", help="interpreter on the compute nodes (default: this one; 'python' in a container)")
+    s.add_argument("--sbatch", action="append", default=[], metavar="OPTION", help="extra #SBATCH option (repeatable)")
+    s.add_argument("--folder", help="scripts, launch.json and logs/ (default: the command's output folder/launch)")
+    s.add_argument("--dry-run", action="store_true", help="print the scripts; submit nothing")
+    s.add_argument("command", nargs=argparse.REMAINDER, help="-- then a mammoth-math command (eval, probe, ...)")
+    s.set_defaults(handler=_launch_slurm)
+    for name, handler, text in (("status", _launch_status, "each shard's progress and Slurm state"),
+                                ("resume", _launch_resume, "resubmit unfinished shards and the merge job")):
+        a = lsub.add_parser(name, help=text)
+        a.add_argument("folder", help="a launch folder (holds launch.json)")
+        a.set_defaults(handler=handler)
+
+
+def _launch_slurm(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from mammoth_math.launch import LaunchPlan, SlurmOptions, render, submit
+
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    inner = build_parser().parse_args(command)
+    what = " ".join(command[:2]) if inner.command == "data" else inner.command
+    if what not in _LAUNCHABLE:
+        print(f"error: launch runs {', '.join(_LAUNCHABLE)}; got {what!r}", file=sys.stderr)
+        return 2
+    if args.shards > 1 and what != "eval" or "--shard" in command:
+        print("error: only eval is sharded, and by launch (--shards N), not by --shard", file=sys.stderr)
+        return 2
+    out = inner.output_dir if what in ("eval", "probe") else getattr(inner, "out", None)
+    kind, run_dir, after, accelerate = "array", None, (), None
+    if what == "eval":
+        from mammoth_math.evaluation import EvalConfig
+
+        run_name = EvalConfig(inner.model, ["-"], out, mode=inner.mode, samples=inner.samples,
+                              temperature=inner.temperature).run_name
+        run_dir = str(Path(out) / run_name)
+        after = (("merge", out), ("report", out)) if args.shards > 1 else (("report", out),)
+    elif what == "probe":
+        after = (("report", out),)
+    elif what == "train":
+        from mammoth_math.training import load_config
+
+        kind, accelerate = "train", args.accelerate_config
+        out = load_config(inner.config, inner.overrides, cpu_fallback=True).output_dir
+    folder = Path(args.folder or Path(out) / "launch").resolve()
+    plan = LaunchPlan(kind, tuple(command), str(folder), os.getcwd(), args.shards, run_dir, after, accelerate,
+                      name=f"mm-{what.replace(' ', '-')}", env={"MAMMOTH_NO_PROGRESS": "1"})
+    options = SlurmOptions(args.partition, args.account, args.time, args.gpus_per_task, args.cpus_per_task, args.nodes,
+                           args.tasks_per_node, args.container_image, args.setup,
+                           args.python or ("python" if args.container_image else sys.executable), tuple(args.sbatch))
+    if args.dry_run:
+        for name, text in render(plan, options).items():
+            print(f"# --- {folder / name}\n{text}")
+        return 0
+    submission = submit(plan, options)
+    print(f"submitted job {submission.main}" + (f", then job {submission.after}" if submission.after else "")
+          + f"; logs: {folder / 'logs'}; follow with `mammoth-math launch status {folder}`")
+    return 0
+
+
+def _launch_status(args: argparse.Namespace) -> int:
+    from mammoth_math.launch import summary
+
+    report = summary(args.folder)
+    _print_json(report)
+    return 0 if all(s["finished"] for s in report["states"]) else 1
+
+
+def _launch_resume(args: argparse.Namespace) -> int:
+    from mammoth_math.launch import resume
+
+    submission = resume(args.folder)
+    if submission is None:
+        print("nothing to resubmit: every shard is finished or still queued")
+        return 0
+    print(f"resubmitted tasks {list(submission.tasks)} as job {submission.main or '-'}"
+          + (f", then job {submission.after}" if submission.after else ""))
+    return 0
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -517,11 +664,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_commands(sub)
     _add_evaluation_commands(sub)
     _add_robustness_commands(sub)
+    _add_launch_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _apply_isolation_flag(args)
     handler: Handler = args.handler
     return handler(args)
 

@@ -50,16 +50,29 @@ def iter_jsonl(path: str | os.PathLike, skip_torn_tail: bool = False) -> Iterato
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
-        is_last = number == len(lines)
         try:
-            obj = json.loads(raw.decode("utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            if skip_torn_tail and is_last:
+            obj = json_line(raw, path, number)
+        except InputError:
+            if skip_torn_tail and number == len(lines):
                 return
-            raise InputError(path, f"invalid JSON line ({e})", line=number) from None
-        if not isinstance(obj, dict):
-            raise InputError(path, f"expected a JSON object, got {type(obj).__name__}", line=number)
+            raise
         yield number, obj
+
+
+def json_line(raw: bytes, path: str | os.PathLike, line: int) -> dict:
+    """One JSONL line as an object, else :class:`InputError` naming file and line."""
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(path, f"invalid JSON line ({e})", line=line) from None
+    return json_object(obj, path, line)
+
+
+def json_object(obj: Any, path: str | os.PathLike, line: int | None) -> dict:
+    """``obj`` itself when it is a JSON object (a record), else :class:`InputError` naming file and line."""
+    if not isinstance(obj, dict):
+        raise InputError(path, f"expected a JSON object, got {type(obj).__name__}", line=line)
+    return obj
 
 
 def read_records(path: str | os.PathLike, required: Sequence[str], build: Callable[[dict], T], what: str) -> list[T]:
@@ -151,6 +164,10 @@ class JsonlAppender:
     def write(self, row: Mapping) -> None:
         self._f.write(json.dumps(row, ensure_ascii=False) + "\n")
         self._f.flush()
+
+    def sync(self) -> None:
+        """fsync what was written: it then survives a crash of the machine, not only of the process."""
+        os.fsync(self._f.fileno())
 
     def close(self) -> None:
         self._f.close()

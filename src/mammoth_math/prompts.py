@@ -30,7 +30,7 @@ LETTERS = "ABCDEFGHIJ"
 # Where an Alpaca-format answer ends: the model starting a new turn. Chat prompts end on the template's EOS.
 STOP_STRINGS: tuple[str, ...] = ("### Instruction", "### Response")
 
-PromptStyle = Literal["cot", "pot"]  # a rationale, or a program (the PoT trigger appended)
+Rationale = Literal["cot", "pot"]  # what a prompt asks for: prose steps, or a program (the PoT trigger appended)
 Messages = tuple[dict[str, str], ...]
 
 
@@ -75,7 +75,7 @@ class PromptSource(Protocol):
 
 def build_prompt(
     problem: PromptSource | str,
-    mode: PromptStyle = "cot",
+    mode: Rationale = "cot",
     exemplars: Sequence[Exemplar] = (),
     chat: bool = False,
     system: str | None = None,
@@ -110,3 +110,53 @@ def build_prompt(
 def stop_strings(chat: bool = False) -> tuple[str, ...]:
     """Stop strings for a prompt built by :func:`build_prompt` (none for chat: the template's EOS ends it)."""
     return () if chat else STOP_STRINGS
+
+
+# --- prompt styles of current model families (``--prompt-style``) ------------------------------------------------
+
+BOXED_COT = "Please reason step by step, and put your final answer within \\boxed{}."
+
+
+@dataclass(frozen=True)
+class PromptStyle:
+    """How one model family is asked a math question, as its model card documents.
+
+    ``user`` wraps the question (``{question}`` marks where it goes); ``system`` is the system message,
+    if the family uses one; ``thinks`` says the model writes a think block before its answer.
+    """
+
+    name: str
+    chat: bool
+    system: str | None = None
+    user: str = "{question}"
+    thinks: bool = False
+    source: str = ""
+
+
+PROMPT_STYLES: dict[str, PromptStyle] = {s.name: s for s in (
+    PromptStyle("mammoth", chat=False, source="MAmmoTH's Alpaca prompt (the default)"),
+    PromptStyle("qwen25-math-cot", chat=True, system=BOXED_COT,
+                source="Qwen2.5-Math model card: CoT system message"),
+    PromptStyle("qwen25-math-tir", chat=True,
+                system="Please integrate natural language reasoning with programs to solve the problem above, "
+                       "and put your final answer within \\boxed{}.",
+                source="Qwen2.5-Math model card: tool-integrated reasoning system message"),
+    PromptStyle("deepseek-r1", chat=True, user="{question}\n" + BOXED_COT, thinks=True,
+                source="DeepSeek-R1 model card: no system prompt, the instruction in the user turn"),
+    PromptStyle("openmath-nemotron", chat=True,
+                user="Solve the following math problem. Make sure to put the answer (and only answer) inside "
+                     "\\boxed{}.\n\n{question}", thinks=True,
+                source="OpenMath-Nemotron model card: user prompt"),
+)}
+
+
+def styled_prompt(problem: PromptSource | str, style: str = "mammoth") -> str | Messages:
+    """The CoT prompt for one problem in a family's documented style (Alpaca text for ``mammoth``)."""
+    if style not in PROMPT_STYLES:
+        raise ValueError(f"unknown prompt style {style!r}; known: {', '.join(PROMPT_STYLES)}")
+    spec = PROMPT_STYLES[style]
+    if not spec.chat:
+        return build_prompt(problem)
+    question = problem if isinstance(problem, str) else problem.question
+    system = ({"role": "system", "content": spec.system},) if spec.system else ()
+    return (*system, {"role": "user", "content": spec.user.replace("{question}", question)})

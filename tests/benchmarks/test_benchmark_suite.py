@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers.benchmark_checks import check_loads
 
 from mammoth_math.benchmarks import BENCHMARKS, get_benchmark, load_problems
 from mammoth_math.grading.kinds import AnswerKind as K
@@ -20,17 +21,7 @@ def test_registry_holds_the_ten_benchmarks_with_the_papers_counts() -> None:
 
 @pytest.mark.parametrize("name", sorted(PAPER_COUNTS))
 def test_each_benchmark_loads_with_the_papers_count(eval_dir: Path, name: str) -> None:
-    problems = load_problems(name, eval_dir)
-    assert len(problems) == PAPER_COUNTS[name]
-    assert len({p.id for p in problems}) == len(problems), "ids must be unique"
-    assert all(p.id.startswith(f"{name}/") and p.benchmark == name for p in problems)
-    assert all(p.question.strip() and p.gold.strip() for p in problems)
-    for p in problems:
-        if p.kind is K.CHOICE:
-            assert len(p.gold) == 1 and p.gold in "ABCDE"
-            if p.options is not None:
-                assert "ABCDEFGHIJ".index(p.gold) < len(p.options)
-    assert [p.id for p in load_problems(name, eval_dir, limit=3)] == [p.id for p in problems[:3]]
+    check_loads(name, eval_dir, PAPER_COUNTS[name])
 
 
 def test_ids_are_stable_across_loads(eval_dir: Path) -> None:
@@ -100,7 +91,7 @@ def test_cli_lists_and_counts_the_benchmarks(eval_dir: Path, capsys: pytest.Capt
 
     from mammoth_math.cli import main
 
-    assert main(["benchmarks", "--data-dir", str(eval_dir), "--json"]) == 0
+    assert main(["benchmarks", "--data-dir", str(eval_dir), "--datasets", "mammoth", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
     assert {name: r["loaded"] for name, r in rows.items()} == PAPER_COUNTS
     assert rows["aqua"]["multiple_choice"] and rows["gsm8k"]["hub_id"] == "openai/gsm8k"

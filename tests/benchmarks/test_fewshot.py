@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from mammoth_math.benchmarks import load_problems, read_exemplars, train_exemplars
+from mammoth_math.benchmarks import get_benchmark, load_problems, read_exemplars, train_exemplars
+from mammoth_math.benchmarks.records import Record
 from mammoth_math.files import InputError
 from mammoth_math.prompts import Exemplar, build_prompt
 
@@ -27,7 +29,18 @@ def test_excluded_questions_are_never_drawn(train_dir: Path) -> None:
     assert len(everything) == 254  # AQuA-RAT dev split
     kept = train_exemplars("aqua", train_dir, k=10_000, exclude_questions={everything[0].question})
     assert len(kept) == 253 and everything[0].question not in {s.question for s in kept}
-    assert "\nAnswer Choices: (A)" in everything[0].question  # laid out as the test questions are
+    assert "\nAnswer Choices: (A)" in everything[0].question  # laid out as the training rows are
+
+
+def test_a_test_question_spaced_otherwise_is_still_excluded(tmp_path: Path) -> None:
+    """AQuA's test layout spaces options as MAmmoTH did ("(A) 1  (2)  (B) 3"); the row's differs only in spaces."""
+    row = {"question": "Pick.", "options": ["A)1 (2)", "B)3"], "rationale": "It is A.", "correct": "A"}
+    (tmp_path / "aqua").mkdir()
+    (tmp_path / "aqua" / "dev.json").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    test_layout = get_benchmark("aqua").convert(Record(row, "test.json", 1, 0)).question
+    (shot,) = train_exemplars("aqua", tmp_path, k=1)
+    assert shot.question != test_layout and shot.answer == "It is A.\nThe answer is A."
+    assert train_exemplars("aqua", tmp_path, k=1, exclude_questions=[test_layout]) == []
 
 
 def test_math_and_numglue_have_train_exemplars_others_ask_for_a_file(train_dir: Path) -> None:

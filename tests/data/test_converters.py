@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from mammoth_math.data.records import Example
-from mammoth_math.data.sources import gsm8k, mathqa
+from mammoth_math.benchmarks.train_sets import TRAIN_SETS, parse_options
+from mammoth_math.data.sources import SOURCES
 from mammoth_math.data.sources.gsm8k import notes_to_program
 from mammoth_math.data.sources.mathqa import (
     formula_to_program,
     option_value,
-    parse_options,
     problem_numbers,
 )
 from mammoth_math.data.verify import verify
@@ -50,16 +50,18 @@ def test_no_notes_or_wrong_final_gives_none():
     assert notes_to_program("2+2 = <<2+2=4>>4\n#### 5") is None
 
 
-def test_cot_removes_notes_and_states_answer():
-    cot = gsm8k.cot_from_solution(NATALIA)
-    assert "<<" not in cot and cot.endswith("The answer is 72.")
+def test_cot_removes_notes_and_states_answer(tmp_path: Path):
+    path = tmp_path / "train.jsonl"
+    path.write_text(json.dumps({"question": "q?", "answer": NATALIA}) + "\n")
+    ((_, item),) = TRAIN_SETS["gsm8k"].read(path)
+    assert "<<" not in item.response and item.response.endswith("The answer is 72.")
 
 
 def test_gsm8k_adapter_rejects_bad_lines(tmp_path: Path):
     path = tmp_path / "train.jsonl"
     path.write_text(json.dumps({"question": "q?", "answer": NATALIA}) + "\n{not json\n"
                     + json.dumps({"question": "no answer"}) + "\n")
-    result = gsm8k.load(path)
+    result = SOURCES["gsm8k"](path)
     assert [e.rationale_type for e in result.examples] == ["cot", "pot"]
     assert sorted(r.reason for r in result.rejects) == ["corrupt_line", "missing_field"]
     assert any(":2" in r.detail for r in result.rejects)
@@ -135,13 +137,13 @@ def test_real_gsm8k_conversion_rate(train_dir):
 
 
 def test_real_mathqa_adapter_reads_every_record(train_dir):
-    result = mathqa.load(train_dir / "mathqa" / "dev.json", limit=200)
+    result = SOURCES["mathqa"](train_dir / "mathqa" / "dev.json", limit=200)
     ids = {e.id for e in result.examples} | {r.id for r in result.rejects}
     assert len(ids) == 200
 
 
 def test_real_mathqa_pot_verified_share(train_dir, runner):
-    result = mathqa.load(train_dir / "mathqa" / "dev.json", types=("pot",), limit=300)
+    result = SOURCES["mathqa"](train_dir / "mathqa" / "dev.json", types=("pot",), limit=300)
     kept, _ = verify(result.examples, runner, progress=False)
     # 65% here, 67.5% of all 4,475: the rest are annotated formulas whose value is no option's or another option's
     assert len(kept) / 300 >= 0.64

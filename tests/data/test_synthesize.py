@@ -9,12 +9,9 @@ import pytest
 from helpers.servers import fault_server
 
 from mammoth_math.data.records import SeedProblem
-from mammoth_math.data.synthesize import (
-    SynthesisConfig,
-    extract_program,
-    request_key,
-    synthesize,
-)
+from mammoth_math.backends.cache import ResponseStore
+from mammoth_math.data.synthesize import SynthesisConfig, extract_program, synthesize
+from mammoth_math.sandbox.program import unwrap_fences
 
 PROBLEMS = [SeedProblem("numglue", "numglue/t/0", "Tom has 40 apples and buys 2 more. How many apples?", "42", "number"),
             SeedProblem("numglue", "numglue/t/1", "What is 6 times 7?", "42", "number")]
@@ -31,9 +28,8 @@ def test_tiny_model_garbage_is_rejected_cached_and_resumed(served_tiny_model, tm
     usage = synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False)
     assert usage.requests == 4 and usage.cached == 0
     assert usage.prompt_tokens > 0 and usage.completion_tokens > 0 and usage.usd > 0
-    cache = _lines(tmp_path / "cache.jsonl")
+    cache = [line for path in (tmp_path / "cache").glob("*.jsonl") for line in _lines(path)]
     assert len(cache) == 4 and all(len(entry["texts"]) == 2 for entry in cache)
-    assert {e["key"] for e in cache} == {request_key(config, p) for p in _prompts(config)}
     rejects = _lines(tmp_path / "rejects.jsonl")
     assert usage.accepted + usage.rejected == 8 and len(rejects) == usage.rejected
     assert all(r["reason"] in {"no_program", "empty", "no answer", "wrong_answer", "error", "no output",
@@ -42,19 +38,13 @@ def test_tiny_model_garbage_is_rejected_cached_and_resumed(served_tiny_model, tm
     assert again.requests == 0 and again.cached == 4 and again.rejected == usage.rejected
 
 
-def _prompts(config: SynthesisConfig) -> list[str]:
-    from mammoth_math.data.synthesize import PROMPTS
-
-    return [PROMPTS[kind].format(question=p.question) for p in PROBLEMS for kind in config.types]
-
-
 def test_right_answers_accepted_and_api_errors_retried_on_resume(tmp_path, runner):
     text = "```python\nprint(6 * 7)\n```\nThe answer is 42."
     with fault_server(["400"], text=text) as server:
         config = SynthesisConfig("fault", server.base_url, types=("cot", "pot"), temperature=0.0, concurrency=1)
         usage = synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False)
         assert usage.api_errors == 1 and usage.accepted == 3
-        assert len(_lines(tmp_path / "cache.jsonl")) == 3  # the failed request is not cached
+        assert len(ResponseStore(tmp_path / "cache")) == 3  # the failed request is not cached
         again = synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False)
     assert again.requests == 1 and again.cached == 3 and again.accepted == 4 and again.rejected == 0
     accepted = _lines(tmp_path / "accepted.jsonl")
@@ -62,8 +52,20 @@ def test_right_answers_accepted_and_api_errors_retried_on_resume(tmp_path, runne
     assert all(a["output"] == "print(6 * 7)\n" for a in accepted if a["rationale_type"] == "pot")
 
 
+def test_no_cache_asks_again(tmp_path, runner):
+    with fault_server([], text="The answer is 42.") as server:
+        config = SynthesisConfig("fault", server.base_url, types=("cot",), temperature=0.0, use_cache=False)
+        synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False)
+        again = synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False)
+    assert again.requests == 2 and again.cached == 0 and len(server.requests) == 4
+    assert not (tmp_path / "cache").exists()
+
+
 def test_extract_program():
     assert extract_program("Here:\n```python\nx = 2\nprint(x)\n```") == "x = 2\nprint(x)\n"
     assert extract_program("print(3)") == "print(3)\n"
     assert extract_program("the the the (((") is None
     assert extract_program("x = 3") is None  # prints nothing
+    # one fence reader with the sandbox: every python block in order, other languages left out
+    reply = "First:\n```python\nx = 2\n```\nRun it:\n```bash\npython a.py\n```\n```py\nprint(x)\n```"
+    assert extract_program(reply) == "x = 2\n\nprint(x)\n" == unwrap_fences(reply).strip() + "\n"

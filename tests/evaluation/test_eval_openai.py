@@ -27,7 +27,7 @@ def test_hybrid_against_transformers_serve(served_tiny_model, sandbox, eval_dir,
             assert r.fallback == (r.attempts[0].failure is not None)
             assert [a.path for a in r.attempts] == (["pot", "cot"] if r.fallback else ["pot"])
     meta = json.loads((tmp_path / "hybrid" / "run.json").read_text())
-    assert meta["backend"]["backend"] == "openai" and meta["backend"]["base_url"] == served_tiny_model.base_url
+    assert meta["backend"]["backend"] == "openai" and meta["backend"]["base_urls"] == [served_tiny_model.base_url]
     assert meta["backend"]["sampling"][0]["temperature"] == 0.0
     assert meta["benchmarks"]["gsm8k"]["version"] >= 1 and meta["versions"]["transformers"]
     assert meta["grading"] == "strict" and meta["finished"]

@@ -77,6 +77,19 @@ def test_resume_refuses_changed_settings(taught_model_dir, eval_dir, sandbox, tm
         evaluate(config, make_backend("hf", str(taught_model_dir)), sandbox)
 
 
+def test_a_larger_limit_extends_the_run_in_place(taught_model_dir, eval_dir, sandbox, tmp_path):
+    _reference(taught_model_dir, eval_dir, tmp_path / "grown", sandbox, limit=2)
+    first = _lines(tmp_path / "grown" / "hybrid" / "gsm8k.jsonl")
+    _reference(taught_model_dir, eval_dir, tmp_path / "grown", sandbox, limit=4)
+    grown = _lines(tmp_path / "grown" / "hybrid" / "gsm8k.jsonl")
+    assert grown[:2] == first and len(grown) == 4  # only the missing problems were generated
+    _reference(taught_model_dir, eval_dir, tmp_path / "straight", sandbox, limit=4)
+    straight = _lines(tmp_path / "straight" / "hybrid" / "gsm8k.jsonl")
+    assert [comparable(r) for r in grown] == [comparable(r) for r in straight]
+    with pytest.raises(ValueError, match="field 'limit'"):
+        _reference(taught_model_dir, eval_dir, tmp_path / "grown", sandbox, limit=3)
+
+
 def test_shards_merge_into_the_unsharded_run(taught_model_dir, eval_dir, sandbox, tmp_path):
     _reference(taught_model_dir, eval_dir, tmp_path / "whole", sandbox, limit=8)
     for i in range(3):

@@ -25,11 +25,3 @@ def test_head_and_tail_survive(chunks):
         assert text == whole
     else:
         assert text.startswith(whole[:8]) and text.endswith(whole[-8:]) and "dropped" in text
-
-
-def test_result_slot_round_trip():
-    cap = _capture.SharedCapture(16)
-    cap.reset()
-    assert cap.read_result() is None
-    cap.write_result({"answer": "1/2"})
-    assert cap.read_result() == {"answer": "1/2"}

@@ -1,22 +1,48 @@
-"""Without bubblewrap: rlimits + seccomp + cleared environment, and a report that says so."""
+"""Without bubblewrap: programs are refused unless isolation="none" is asked for by name; then rlimits,
+seccomp and a cleared environment, and a report that says what is missing."""
 
 from __future__ import annotations
 
 import pytest
 
-from mammoth_math.sandbox import Sandbox, isolation_report
+from mammoth_math.cli import main
+from mammoth_math.sandbox import Sandbox, SandboxError, isolation_report, pool
+from mammoth_math.sandbox.isolation import UNSAFE_ENV
 
 
 @pytest.fixture(scope="module")
 def fallback():
-    with Sandbox(timeout=1.0, memory_mb=128, workers=1, isolation="rlimits") as sb:
+    with Sandbox(timeout=1.0, memory_mb=128, workers=1, isolation="none") as sb:
         yield sb
 
 
+@pytest.fixture()
+def no_bwrap(monkeypatch):
+    """This machine as one without bubblewrap, and no --unsafe-no-isolation given (restored after)."""
+    monkeypatch.setattr(pool, "find_bwrap", lambda: (None, "bubblewrap is not installed"))
+    monkeypatch.setenv(UNSAFE_ENV, "0")
+
+
+def test_without_bubblewrap_programs_are_refused(no_bwrap):
+    with pytest.raises(SandboxError, match="--unsafe-no-isolation") as refused:
+        Sandbox(workers=1).run("print(1)")
+    assert "read the host's files" in str(refused.value)
+
+
+def test_the_cli_says_so_and_runs_only_when_asked_by_name(no_bwrap, tmp_path, capsys):
+    assert main(["sandbox", "check"]) == 1
+    assert "bubblewrap is not installed" in capsys.readouterr().err
+    program = tmp_path / "p.py"
+    program.write_text("print(6 * 7)", encoding="utf-8")
+    assert main(["sandbox", "run", str(program), "--unsafe-no-isolation"]) == 0
+    assert '"answer": "42"' in capsys.readouterr().out
+
+
 def test_fallback_runs_programs_and_reports_missing_isolation(fallback):
+    assert fallback.mode == "none"
     assert fallback.run("print(sympy.Rational(2, 4))").answer == "1/2"
     report = isolation_report(fallback)
-    assert report.mode == "rlimits" and not report.active("bubblewrap")
+    assert report.mode == "none" and not report.active("bubblewrap")
     assert "filesystem" in report.missing and "pid_namespace" in report.missing
 
 

@@ -1,6 +1,7 @@
 """Backends behind one contract: a list of :class:`GenerationRequest` in, :class:`Completion` s out, in order.
 
 ``BACKENDS`` maps a name to a factory; each factory imports its heavy library only when called.
+``make_backend(..., cache_dir=D)`` wraps any of them in the on-disk response cache (``backends/cache.py``).
 """
 
 from __future__ import annotations
@@ -32,11 +33,19 @@ def _vllm(model: Any, **options: Any) -> Backend:
 BACKENDS: dict[str, Callable[..., Backend]] = {"hf": _hf, "openai": _openai, "vllm": _vllm}
 
 
-def make_backend(name: str, model: Any, **options: Any) -> Backend:
-    """Build backend ``name`` for ``model`` (a path, a hub id, a served model name, or a loaded model)."""
+def make_backend(name: str, model: Any, cache_dir: str | None = None, **options: Any) -> Backend:
+    """Build backend ``name`` for ``model`` (a path, a hub id, a served model name, or a loaded model).
+
+    With ``cache_dir``, completions are stored there and a repeated request is answered from disk.
+    """
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
-    return BACKENDS[name](model, **options)
+    backend = BACKENDS[name](model, **options)
+    if cache_dir is None:
+        return backend
+    from mammoth_math.backends.cache import CachingBackend
+
+    return CachingBackend(backend, cache_dir)
 
 
 __all__ = ["BACKENDS", "Backend", "Completion", "GenerationRequest", "make_backend"]

@@ -1,7 +1,9 @@
 """The ``openai`` backend: any OpenAI-compatible server (vLLM, SGLang, ``transformers serve``, llama.cpp, OpenAI).
 
 Text prompts go to ``/v1/completions``, chat messages to ``/v1/chat/completions``. Requests run
-concurrently on a thread pool sharing one ``httpx`` client. 429, 5xx, timeouts and connection errors
+concurrently on a thread pool sharing one ``httpx`` client; given several base URLs (one vLLM server per
+GPU, say), each attempt goes to the server with the fewest requests in flight (then the fewest failures, so
+retries leave a dead server), and ``info()`` counts the requests each one answered. 429, 5xx, timeouts and connection errors
 are retried with exponential backoff (honouring ``Retry-After``); a request that still fails comes
 back as ``Completion(error=...)``, never as an exception and never as text to be graded.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -44,16 +47,23 @@ class RequestFailed(Exception):
 
 
 class OpenAIBackend:
-    """Client for an OpenAI-compatible server at ``base_url`` (ending in ``/v1``)."""
+    """Client for OpenAI-compatible servers at ``base_url`` (one URL or several, each ending in ``/v1``)."""
 
     name = "openai"
 
-    def __init__(self, model: str, base_url: str = "http://127.0.0.1:8000/v1", api_key: str | None = None,
+    def __init__(self, model: str, base_url: str | Sequence[str] = "http://127.0.0.1:8000/v1", api_key: str | None = None,
                  endpoint: Literal["auto", "completions", "chat"] = "auto", concurrency: int = 8,
                  max_retries: int = 5, timeout_s: float = 600.0, backoff_s: float = 1.0, max_backoff_s: float = 60.0,
                  extra_body: dict[str, Any] | None = None):
         self.model = model
-        self.base_url = base_url.rstrip("/")
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        if not urls:
+            raise ValueError("openai backend: no base_url given")
+        self.base_urls = [url.rstrip("/") for url in urls]
+        self._in_flight = dict.fromkeys(self.base_urls, 0)
+        self._served = dict.fromkeys(self.base_urls, 0)  # HTTP calls answered per server
+        self._failed = dict.fromkeys(self.base_urls, 0)
+        self._lock = threading.Lock()
         self.endpoint = endpoint
         self.concurrency = concurrency
         self.max_retries = max_retries
@@ -67,7 +77,8 @@ class OpenAIBackend:
         self._sampling = SamplingLog()
 
     def info(self) -> dict[str, Any]:
-        return {"backend": self.name, "model": self.model, "base_url": self.base_url, "endpoint": self.endpoint,
+        return {"backend": self.name, "model": self.model, "base_urls": self.base_urls, "servers": dict(self._served),
+                "endpoint": self.endpoint,
                 "concurrency": self.concurrency, "max_retries": self.max_retries, "extra_body": self.extra_body,
                 "versions": library_versions("httpx"), "sampling": self._sampling.settings()}
 
@@ -154,8 +165,25 @@ class OpenAIBackend:
         raise RequestFailed(f"{path} failed after {attempt + 1} attempt(s): {last}", False)
 
     def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:  # ties go to the first server, so a single URL behaves as before
+            url = min(self.base_urls, key=lambda u: (self._in_flight[u], self._failed[u]))
+            self._in_flight[url] += 1
+        failed = True
         try:
-            response = self._client.post(self.base_url + path, json=body)
+            data = self._post_to(url + path, body)
+            failed = False
+        finally:
+            with self._lock:
+                self._in_flight[url] -= 1
+                if failed:
+                    self._failed[url] += 1
+                else:
+                    self._served[url] += 1
+        return data
+
+    def _post_to(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self._client.post(url, json=body)
         except httpx.TimeoutException as e:
             raise RequestFailed(f"timeout ({type(e).__name__})", True) from None
         except httpx.TransportError as e:  # connection refused/reset, protocol errors

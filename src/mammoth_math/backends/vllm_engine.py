@@ -1,4 +1,7 @@
-"""The ``vllm`` backend: in-process vLLM (``pip install 'mammoth-math[vllm]'``), tensor parallel on request.
+"""The ``vllm`` backend: in-process vLLM (``pip install 'mammoth-math[vllm]'``), tensor and data parallel on request.
+
+``data_parallel_size`` d runs d engine replicas (each over ``tensor_parallel_size`` GPUs), so one process uses
+d x tp GPUs of a node; both go to vLLM's engine arguments unchanged (:func:`engine_args`).
 
 vLLM schedules the whole list itself (continuous batching), so all prompts go in one call; a
 batch that raises (a prompt longer than the context, say) is split and retried per request, so
@@ -25,19 +28,29 @@ from mammoth_math.backends.base import (
 log = logging.getLogger(__name__)
 
 
+def engine_args(model: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for ``vllm.LLM``: our options as vLLM names them, unset ones left to vLLM's defaults."""
+    for key in ("tensor_parallel_size", "data_parallel_size"):
+        if options.get(key, 1) < 1:
+            raise ValueError(f"vllm: {key} must be >= 1, got {options[key]}")
+    return {"model": model, **{k: v for k, v in options.items() if v is not None}}
+
+
 class VLLMBackend:
     """``vllm.LLM`` for ``model`` (a path or hub id); extra keyword arguments go to ``vllm.LLM``."""
 
     name = "vllm"
 
-    def __init__(self, model: str, tensor_parallel_size: int = 1, dtype: str = "auto", seed: int = 0,
-                 gpu_memory_utilization: float = 0.9, max_model_len: int | None = None, **llm_kwargs: Any):
+    def __init__(self, model: str, tensor_parallel_size: int = 1, data_parallel_size: int = 1, dtype: str = "auto",
+                 seed: int = 0, gpu_memory_utilization: float = 0.9, max_model_len: int | None = None,
+                 **llm_kwargs: Any):
         from vllm import LLM
 
         self.model_name = model
-        self.options = {"tensor_parallel_size": tensor_parallel_size, "dtype": dtype, "seed": seed,
-                        "gpu_memory_utilization": gpu_memory_utilization, "max_model_len": max_model_len, **llm_kwargs}
-        self.llm = LLM(model=model, **{k: v for k, v in self.options.items() if v is not None})
+        self.options = {"tensor_parallel_size": tensor_parallel_size, "data_parallel_size": data_parallel_size,
+                        "dtype": dtype, "seed": seed, "gpu_memory_utilization": gpu_memory_utilization,
+                        "max_model_len": max_model_len, **llm_kwargs}
+        self.llm = LLM(**engine_args(model, self.options))
         self.tokenizer = self.llm.get_tokenizer()
         self._sampling = SamplingLog()
 

@@ -1,8 +1,15 @@
-"""The MAmmoTH evaluation suite as data: ten benchmark specs, their loaders, and few-shot exemplars."""
+"""Benchmarks as data: the MAmmoTH suite's ten specs, the eleven modern sets, named suites, few-shot exemplars."""
 
 from mammoth_math.benchmarks.fewshot import read_exemplars, train_exemplars
-from mammoth_math.benchmarks.registry import BENCHMARKS, get_benchmark, load_problems
-from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem
+from mammoth_math.benchmarks.registry import (
+    BENCHMARKS,
+    MODERN_BENCHMARKS,
+    SUITES,
+    get_benchmark,
+    load_problems,
+    resolve_datasets,
+)
+from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem, Sampling
 
-__all__ = ["BENCHMARKS", "BenchmarkSpec", "Problem", "get_benchmark", "load_problems", "read_exemplars",
-           "train_exemplars"]
+__all__ = ["BENCHMARKS", "MODERN_BENCHMARKS", "SUITES", "BenchmarkSpec", "Problem", "Sampling", "get_benchmark",
+           "load_problems", "read_exemplars", "resolve_datasets", "train_exemplars"]

@@ -1,20 +1,29 @@
-"""The registry: benchmark name -> spec, and one function that loads a benchmark's problems.
+"""The registry: benchmark name -> spec, named suites, and one function that loads a benchmark's problems.
 
 ``load_problems("gsm8k", data_dir)`` reads the MAmmoTH file layout under ``data_dir``;
 ``data_dir=None`` reads the Hugging Face hub copy instead (for users online).
+``resolve_datasets("modern,gsm8k")`` turns a ``--datasets`` value into benchmark names.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem
+from mammoth_math.benchmarks.modern import MODERN_SPECS
 from mammoth_math.benchmarks.suite import CUSTOM, SPECS
 
 log = logging.getLogger(__name__)
 
-BENCHMARKS: dict[str, BenchmarkSpec] = {spec.name: spec for spec in SPECS}
+BENCHMARKS: dict[str, BenchmarkSpec] = {spec.name: spec for spec in SPECS}  # the paper's ten: decontamination's default
+MODERN_BENCHMARKS: dict[str, BenchmarkSpec] = {spec.name: spec for spec in MODERN_SPECS}
+SUITES: dict[str, tuple[str, ...]] = {
+    "mammoth": tuple(BENCHMARKS),
+    "modern": tuple(MODERN_BENCHMARKS),
+    "all": (*BENCHMARKS, *MODERN_BENCHMARKS),
+}
 ALIASES = {"mmlu": "mmlu_math", "mmlu_mathematics": "mmlu_math", "AQuA": "aqua", "SVAMP": "svamp"}  # MAmmoTH's names
 
 
@@ -23,9 +32,25 @@ def get_benchmark(name: str) -> BenchmarkSpec:
     key = ALIASES.get(name, name)
     if key == CUSTOM.name:
         return CUSTOM
-    if key not in BENCHMARKS:
-        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}, {CUSTOM.name}")
-    return BENCHMARKS[key]
+    spec = BENCHMARKS.get(key) or MODERN_BENCHMARKS.get(key)
+    if spec is None:
+        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(SUITES['all'])}, {CUSTOM.name}")
+    return spec
+
+
+def resolve_datasets(value: str | Sequence[str]) -> list[str]:
+    """Benchmark names for a ``--datasets`` value: comma-separated names, aliases and suite names
+    (``mammoth``, ``modern``, ``all``), expanded in order, each benchmark once."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    names: list[str] = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        expanded = SUITES.get(item) or (get_benchmark(item).name,)
+        names.extend(n for n in expanded if n not in names)
+    if not names:
+        raise ValueError(f"no benchmarks in {value!r}; name some, or a suite: {', '.join(SUITES)}")
+    return names
 
 
 def load_problems(name: str, data_dir: str | Path | None = None, limit: int | None = None) -> list[Problem]:
@@ -36,8 +61,8 @@ def load_problems(name: str, data_dir: str | Path | None = None, limit: int | No
     elif spec.load_hub is not None:
         problems = spec.load_hub()
     else:
-        raise ValueError(f"{spec.name} has no public hub copy of MAmmoTH's file ({spec.source}); "
-                         "pass a data directory holding the MAmmoTH evaluation files")
+        raise ValueError(f"{spec.name} has no public hub copy of its file ({spec.source}); "
+                         "pass a data directory holding the evaluation files")
     if spec.expected_count and len(problems) != spec.expected_count:  # 0: no paper count (custom)
-        log.warning("%s: loaded %d problems, the paper used %d", spec.name, len(problems), spec.expected_count)
+        log.warning("%s: loaded %d problems, expected %d", spec.name, len(problems), spec.expected_count)
     return problems[:limit] if limit is not None else problems

@@ -24,6 +24,22 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """A set's default generation settings: ``n`` samples per problem at this temperature and top-p."""
+
+    n: int = 1
+    temperature: float = 0.0
+    top_p: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.n < 1 or self.temperature < 0 or not 0 < self.top_p <= 1:
+            raise ValueError(f"bad sampling settings {self}: need n >= 1, temperature >= 0, 0 < top_p <= 1")
+
+
+GREEDY = Sampling()
+
+
+@dataclass(frozen=True)
 class BenchmarkSpec:
     """Everything a run needs to know about one benchmark (bump ``version`` when scores could move)."""
 
@@ -40,3 +56,5 @@ class BenchmarkSpec:
     load_hub: Callable[[], list[Problem]] | None = None  # the same problems from ``hub_id`` (needs ``datasets``)
     convert: Callable[[Any], Problem] | None = None  # one raw record -> Problem (also lays out train exemplars)
     description: str = ""
+    sampling: Sampling = GREEDY  # default n / temperature / top-p; a run's flags override it
+    subset_field: str | None = None  # a meta field to report metrics by as well (comp-math-24-25: its subsets)

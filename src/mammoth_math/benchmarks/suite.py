@@ -16,6 +16,7 @@ from typing import Any
 from mammoth_math.benchmarks.hub import hub_records
 from mammoth_math.benchmarks.records import Record, read_json_array, read_json_tree, read_jsonl
 from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem
+from mammoth_math.benchmarks.train_sets import THEOREMQA_KINDS
 from mammoth_math.grading.kinds import AnswerKind
 from mammoth_math.prompts import CHOICES_LABEL, LETTERS, with_choices
 
@@ -175,15 +176,11 @@ def mmlu(rec: Record) -> Problem:
                     subject=rec.data.get("subject"))
 
 
-_THEOREMQA_KINDS = {"integer": K.NUMBER, "float": K.NUMBER, "bool": K.BOOL, "list of integer": K.LIST,
-                    "list of float": K.LIST, "option": K.CHOICE}
-
-
 def theoremqa(rec: Record) -> Problem:
     question, answer_type = rec.get("Question", str), rec.get("Answer_type", str)
-    if answer_type not in _THEOREMQA_KINDS:
-        raise rec.fail("Answer_type", f"unknown answer type {answer_type!r} (one of {sorted(_THEOREMQA_KINDS)})")
-    kind = _THEOREMQA_KINDS[answer_type]
+    if answer_type not in THEOREMQA_KINDS:
+        raise rec.fail("Answer_type", f"unknown answer type {answer_type!r} (one of {sorted(THEOREMQA_KINDS)})")
+    kind = THEOREMQA_KINDS[answer_type]
     answer = rec.get("Answer", (int, float, bool, list, str))
     options = None
     if kind is K.CHOICE:  # one question shows its options only in a picture: options stay unknown

@@ -19,7 +19,7 @@ class SourceSpec:
     name: str  # a key of ``mammoth_math.data.sources.SOURCES``
     path: str | None = None  # file or folder; default: the source's usual place under ``train_dir``
     types: tuple[str, ...] = ("cot", "pot")  # which rationale types to take from it
-    limit: int | None = None  # read only the first N records (tests, quick looks)
+    limit: int | None = None  # read only the source's first N records, unreadable ones too (tests, quick looks)
     cap: int | None = None  # keep at most N verified rows per rationale type
     weight: float = 1.0  # 0.5 keeps a random half; 2.0 repeats each row twice
 

@@ -1,24 +1,26 @@
 """Synthesis through any OpenAI-compatible API (GPT-4's role in the paper): CoT and PoT rationales for seed
 problems, n samples each, kept only when their answer equals the gold (PoT: run in the sandbox).
 
-Requests go through the ``openai`` backend (concurrency, retries). Each response is cached on disk keyed by a
-hash of the request (``cache.jsonl``), so a rerun sends only what is missing. ``usage.json`` accounts tokens
+Requests go through the ``openai`` backend (concurrency, retries, several servers) under the shared response
+cache (``backends/cache.py``, by default ``<out>/cache/``), so a rerun sends only what is missing. ``usage.json`` accounts tokens
 and cost; ``accepted.jsonl`` joins a build through ``synthesis_cache``; ``rejects.jsonl`` says why the rest failed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mammoth_math.data.records import Example, Reject, SeedProblem
 from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner, verify
-from mammoth_math.files import JsonlAppender, iter_jsonl, write_json, write_jsonl
+from mammoth_math.files import iter_jsonl, write_json, write_jsonl
 from mammoth_math.sandbox.program import unwrap_fences
+
+if TYPE_CHECKING:
+    from mammoth_math.backends import Completion
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ PROMPTS = {
 @dataclass(frozen=True)
 class SynthesisConfig:
     model: str
-    base_url: str = "http://127.0.0.1:8000/v1"
+    base_url: str | tuple[str, ...] = "http://127.0.0.1:8000/v1"  # several: requests are spread over them
     types: tuple[str, ...] = ("cot", "pot")
     n: int = 1  # samples per problem and type
     temperature: float = 0.7
@@ -40,6 +42,8 @@ class SynthesisConfig:
     concurrency: int = 8
     usd_per_1k_prompt_tokens: float = 0.0
     usd_per_1k_completion_tokens: float = 0.0
+    cache_dir: str | None = None  # the response cache; None: <out>/cache
+    use_cache: bool = True
 
 
 @dataclass
@@ -54,15 +58,9 @@ class SynthesisUsage:
     rejected: int = 0
 
 
-def request_key(config: SynthesisConfig, prompt: str) -> str:
-    """The cache key: a hash of everything that changes the response."""
-    body = {"model": config.model, "prompt": prompt, "n": config.n, "temperature": config.temperature,
-            "max_new_tokens": config.max_new_tokens}
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
 def extract_program(text: str) -> str | None:
-    """The reply's code as the sandbox will run it (fences unwrapped), if it parses and prints; else None."""
+    """The reply's program as the sandbox reads one (its fenced Python blocks, else the reply), if it parses
+    and prints; else None."""
     import ast
 
     code = unwrap_fences(text)
@@ -79,31 +77,27 @@ def synthesize(problems: Sequence[SeedProblem], config: SynthesisConfig, out_dir
     from mammoth_math.backends import GenerationRequest, make_backend
 
     out = Path(out_dir)
-    cache = _read_cache(out / "cache.jsonl")
     usage = SynthesisUsage()
     jobs = [(p, kind, PROMPTS[kind].format(question=p.question)) for p in problems for kind in config.types]
-    missing = [(p, kind, prompt) for p, kind, prompt in jobs if request_key(config, prompt) not in cache]
-    usage.cached = len(jobs) - len(missing)
-    if missing:
-        backend = make_backend("openai", config.model, base_url=config.base_url, concurrency=config.concurrency,
-                               endpoint="chat")
-        requests = [GenerationRequest(prompt=({"role": "user", "content": prompt},), n=config.n,
-                                      temperature=config.temperature, max_new_tokens=config.max_new_tokens)
-                    for _, _, prompt in missing]
-        with JsonlAppender(out / "cache.jsonl") as appender:
-            for (_, _, prompt), done in zip(missing, backend.generate(requests, progress=progress)):
-                usage.requests += 1
-                usage.prompt_tokens += done.prompt_tokens
-                usage.completion_tokens += done.completion_tokens
-                entry = {"key": request_key(config, prompt), "texts": done.texts, "error": done.error,
-                         "prompt_tokens": done.prompt_tokens, "completion_tokens": done.completion_tokens}
-                if done.error is None:  # a failed request is retried on the next run, not cached
-                    appender.write(entry)
-                cache[entry["key"]] = entry
-        backend.close()
+    requests = [GenerationRequest(prompt=({"role": "user", "content": prompt},), n=config.n,
+                                  temperature=config.temperature, max_new_tokens=config.max_new_tokens)
+                for _, _, prompt in jobs]
+    cache_dir = (config.cache_dir or str(out / "cache")) if config.use_cache else None
+    backend = make_backend("openai", config.model, cache_dir=cache_dir, base_url=config.base_url,
+                           concurrency=config.concurrency, endpoint="chat")
+    marked = (backend.generate_marked(requests, progress) if cache_dir
+              else [(c, False) for c in backend.generate(requests, progress)])
+    backend.close()
+    for done, hit in marked:
+        if hit:
+            usage.cached += 1
+        else:  # only what was sent in this run costs tokens
+            usage.requests += 1
+            usage.prompt_tokens += done.prompt_tokens
+            usage.completion_tokens += done.completion_tokens
     usage.usd = round(usage.prompt_tokens / 1000 * config.usd_per_1k_prompt_tokens
                       + usage.completion_tokens / 1000 * config.usd_per_1k_completion_tokens, 6)
-    candidates, rejects = _candidates(jobs, cache, config)
+    candidates, rejects = _candidates(jobs, [c for c, _ in marked])
     usage.api_errors = sum(1 for r in rejects if r.reason == "api_error")
     vconfig = VerifyConfig()
     accepted, failed = verify(candidates, run_programs or sandbox_runner(vconfig, progress), vconfig, progress)
@@ -115,15 +109,14 @@ def synthesize(problems: Sequence[SeedProblem], config: SynthesisConfig, out_dir
     return usage
 
 
-def _candidates(jobs, cache: dict[str, dict], config: SynthesisConfig) -> tuple[list[Example], list[Reject]]:
+def _candidates(jobs, completions: list[Completion]) -> tuple[list[Example], list[Reject]]:
     candidates: list[Example] = []
     rejects: list[Reject] = []
-    for problem, kind, prompt in jobs:
-        entry = cache[request_key(config, prompt)]
-        if entry.get("error"):
-            rejects.append(Reject(problem.source, problem.id, kind, "synthesize", "api_error", str(entry["error"])[:200]))
+    for (problem, kind, _), done in zip(jobs, completions):
+        if done.error:
+            rejects.append(Reject(problem.source, problem.id, kind, "synthesize", "api_error", done.error[:200]))
             continue
-        for i, text in enumerate(entry["texts"]):
+        for i, text in enumerate(done.texts):
             sample_id = f"{problem.id}#synth-{kind}-{i}"
             output = extract_program(text) if kind == "pot" else text.strip()
             if not output:
@@ -133,12 +126,6 @@ def _candidates(jobs, cache: dict[str, dict], config: SynthesisConfig) -> tuple[
             candidates.append(Example(problem.source, sample_id, kind, problem.question, output, problem.gold,
                                       problem.kind, problem.options, {"synthesized": True}))
     return candidates, rejects
-
-
-def _read_cache(path: Path) -> dict[str, dict]:
-    if not path.exists():
-        return {}
-    return {obj["key"]: obj for _, obj in iter_jsonl(path, skip_torn_tail=True)}
 
 
 def load_accepted(folder: str | Path) -> list[Example]:

@@ -25,7 +25,7 @@ from mammoth_math.evaluation.grader import Grader, vote
 from mammoth_math.evaluation.records import ProblemRecord, meta_path, read_records, records_path
 from mammoth_math.evaluation.scores import DatasetScore, score_records
 from mammoth_math.evaluation.strategies import Generator, Solution, Strategy, get_strategy
-from mammoth_math.files import JsonlAppender, read_json, write_json
+from mammoth_math.files import InputError, JsonlAppender, read_json, write_json
 from mammoth_math.progress import bar
 from mammoth_math.prompts import Exemplar, stop_strings
 
@@ -44,7 +44,7 @@ class Context:
     backend: Backend
     sandbox: Sandbox | None
     grader: Grader
-    exemplars: dict[str, list[Exemplar]]  # prompt style ("cot"/"pot") -> few-shot exemplars
+    exemplars: dict[str, list[Exemplar]]  # rationale ("cot"/"pot") -> few-shot exemplars
 
     def generator(self, seed: int) -> Generator:
         config = self.config
@@ -59,6 +59,7 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbo
     ``backend`` and ``sandbox`` default to ones built from the config; pass your own to share them across runs.
     """
     strategy = get_strategy(config.mode, config.samples)
+    problems = load_inputs(config)  # names, paths and files fail here, before a model is loaded
     owned = backend is None
     backend = backend or make_backend(config.backend, config.model, **config.backend_options)
     try:
@@ -67,27 +68,71 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbo
                 from mammoth_math.sandbox import Sandbox
 
                 sandbox = stack.enter_context(Sandbox(timeout=config.program_timeout))
-            return _evaluate(config, strategy, backend, sandbox)
+            return _evaluate(config, strategy, backend, sandbox, problems)
     finally:
         if owned:
             backend.close()
 
 
-def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox: Sandbox | None
-              ) -> dict[str, DatasetScore]:
+def load_inputs(config: EvalConfig) -> dict[str, list[Problem]]:
+    """Every dataset's problems and every named file, checked before the (slow) model load.
+
+    Raises :class:`InputError` (a missing folder or file, a hub that cannot be reached) or ``KeyError``
+    (an unknown benchmark), each naming what to fix.
+    """
+    for flag, path in (("--data-dir", config.data_dir), ("--train-dir", config.train_dir)):
+        if path is not None and not Path(path).is_dir():
+            raise InputError(path, f"no such folder (given as {flag})")
+    if config.exemplars is not None and not Path(config.exemplars).is_file():
+        raise InputError(config.exemplars, "no such file (given as --exemplars)")
+    if config.few_shot and not (config.exemplars or config.train_dir):
+        raise ValueError("--few-shot needs --train-dir (train splits) or --exemplars (your own JSONL)")
+    if config.backend != "openai" and not Path(config.model).exists() and _looks_like_a_path(config.model):
+        raise InputError(config.model, "no such model folder (given as --model)")
+    specs = [get_benchmark(name) for name in config.datasets]
+    return {spec.name: _load(spec.name, config) for spec in specs}
+
+
+def _looks_like_a_path(model: str) -> bool:
+    """A hub id is ``name`` or ``org/name``; anything else that does not exist is a mistyped folder."""
+    return model.startswith((".", "/", "~")) or model.endswith("/") or model.count("/") > 1
+
+
+def _load(name: str, config: EvalConfig) -> list[Problem]:
+    if config.data_dir is not None:
+        return load_problems(name, config.data_dir, config.limit)
+    try:
+        return load_problems(name, None, config.limit)
+    except (KeyError, ValueError):
+        raise
+    except Exception as e:  # offline, or the hub is down: the user's fix is the same
+        raise InputError("--data-dir", f"{name}: the Hugging Face hub could not be read ({type(e).__name__}); "
+                         "pass --data-dir with MAmmoTH's evaluation files") from e
+
+
+def _check_limit(before: dict[str, Any], config: EvalConfig, version: int, path: Path) -> None:
+    """Resuming may extend a run (a larger ``--limit``), never change what its records mean."""
+    if before.get("version") != version:
+        raise ValueError(f"{path}: field 'version': the records were made with spec version "
+                         f"{before.get('version')}, now {version}; use another --output-dir")
+    old, new = before.get("limit"), config.limit
+    if new is not None and (old is None or new < old):
+        raise ValueError(f"{path}: field 'limit': the records cover --limit {old or 'all'}; give a --limit of at "
+                         f"least that (or none) to extend the run, or use another --output-dir")
+
+
+def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox: Sandbox | None,
+              loaded: dict[str, list[Problem]]) -> dict[str, DatasetScore]:
     run_dir = Path(config.output_dir) / config.run_name
     meta = start_meta(meta_path(run_dir, config.shard), config.to_dict(), RESUME_KEYS, lambda: _fresh_meta(config))
     scores: dict[str, DatasetScore] = {}
-    for name in config.datasets:
+    for name, problems in loaded.items():
         spec = get_benchmark(name)
-        problems = load_problems(spec.name, config.data_dir, config.limit)
         index, count = config.shard
         mine = [(i, p) for i, p in enumerate(problems) if i % count == index]
         before = meta["benchmarks"].get(spec.name)
-        if before and (before.get("limit"), before.get("version")) != (config.limit, spec.version):
-            raise ValueError(f"{meta_path(run_dir, config.shard)}: {spec.name} was run with limit "
-                             f"{before.get('limit')} and spec version {before.get('version')}; now {config.limit} "
-                             f"and {spec.version}: use another --output-dir")
+        if before:
+            _check_limit(before, config, spec.version, meta_path(run_dir, config.shard))
         meta["benchmarks"][spec.name] = {"version": spec.version, "source": spec.source, "hub_id": spec.hub_id,
                                          "limit": config.limit, "loaded": len(problems),
                                          "expected_count": spec.expected_count, "selected": len(mine),
@@ -183,9 +228,8 @@ def _exemplars(config: EvalConfig, strategy: Strategy, name: str, problems: list
         return {}
     if config.exemplars:
         shots = read_exemplars(config.exemplars)[:config.shots]
-        return {style: shots for style in strategy.prompts}
-    if not config.train_dir:
-        raise ValueError("--few-shot needs --train-dir (train splits) or --exemplars (your own JSONL)")
+        return {rationale: shots for rationale in strategy.prompts}
+    assert config.train_dir is not None  # load_inputs checked it
     shots = train_exemplars(name, config.train_dir, config.shots, config.seed, [p.question for p in problems])
     if "pot" in strategy.prompts:
         log.info("%s: PoT prompts stay zero-shot: train splits hold rationales, not programs", name)
@@ -197,7 +241,8 @@ def start_meta(path: Path, settings: dict[str, Any], resume_keys: Sequence[str],
     """A run's metadata: ``fresh()`` for a new run; when resuming, the saved one, refusing changed settings."""
     if path.exists():
         old = read_json(path)
-        changed = [k for k in resume_keys if old.get("config", {}).get(k) != settings[k]]
+        changed = [f"{k} {old.get('config', {}).get(k)!r} -> {settings[k]!r}" for k in resume_keys
+                   if old.get("config", {}).get(k) != settings[k]]
         if changed:
             raise ValueError(f"{path}: this output folder holds a run with different settings "
                              f"({', '.join(changed)}); use another --output-dir or restore them")

@@ -2,16 +2,23 @@
 
 Run by :mod:`mammoth_math.grading.symbolic`, which kills it on timeout; math-verify's own
 ``signal.alarm`` timeouts are switched off here (``parsing_timeout=None``, ``timeout_seconds=None``).
+It dies with the thread that started it (``PR_SET_PDEATHSIG``), so a SIGKILLed grader leaves no worker behind.
 Only booleans and bounded float reprs go back to the parent, never ``str()`` of a sympy object.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
+import signal
 import sys
 from functools import lru_cache
+
+from mammoth_math.grading.symbolic import PARENT_ENV
+
+_PR_SET_PDEATHSIG = 1
 
 
 @lru_cache(maxsize=10_000)  # a gold is parsed once for all the samples graded against it
@@ -51,7 +58,18 @@ def _handle(request: dict) -> dict:
     return {"error": f"unknown op {request['op']!r}"}
 
 
+def _die_with_parent() -> None:
+    """SIGKILL this process when its parent goes; exit now if the parent went before the signal was armed."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != int(os.environ.get(PARENT_ENV, os.getppid())):
+        os._exit(0)
+
+
 def main() -> None:
+    _die_with_parent()
     logging.disable(logging.WARNING)
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     sys.stdout = sys.stderr  # library prints must not corrupt the protocol

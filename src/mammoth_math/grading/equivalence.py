@@ -16,7 +16,7 @@ from mammoth_math.grading.gold import parse_gold, split_list
 from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
 from mammoth_math.grading.latex import normalize_latex, tidy_latex
 from mammoth_math.grading.numbers import NOISE, decimal_places, numbers_match, parse_number
-from mammoth_math.grading.symbolic import symbolic_equal, symbolic_value
+from mammoth_math.grading.symbolic import GraderBusy, symbolic_equal, symbolic_value
 
 K = AnswerKind
 
@@ -35,7 +35,7 @@ class GradeConfig:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A grade and how it was reached: ``method`` is exact, numeric, symbolic, timeout, empty, ..."""
+    """A grade and how it was reached: ``method`` is exact, numeric, symbolic, timeout, busy, empty, ..."""
 
     correct: bool
     method: str
@@ -59,7 +59,10 @@ def judge(pred: str | Extraction | None, gold: str, config: GradeConfig) -> Verd
         return Verdict(False, "empty")
     if len(answer) > 20_000:  # no gold is this long: a runaway generation, not an answer
         return Verdict(False, "too long")
-    return _judge_cached(answer, gold, config)
+    try:
+        return _judge_cached(answer, gold, config)
+    except GraderBusy:  # not cached: the same pair gets a real verdict once a worker is free
+        return Verdict(False, "busy")
 
 
 @lru_cache(maxsize=200_000)

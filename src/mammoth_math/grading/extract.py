@@ -3,6 +3,8 @@
 Rules, recorded in :attr:`Extraction.rule`: the last ``\\boxed{}``, else the last "the answer is" or ``####``; then a
 per-kind fallback (last number, last option letter, last yes/no). CHOICE answers also map an option's
 text or a value equal to exactly one option's value to its letter. Pure string work: no sympy here.
+Only the last ``MAX_TEXT`` characters of a response are read (the final answer sits at its end), and every
+pass over them is linear, so a runaway generation costs no more than a long answer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ K = AnswerKind
 _TRIGGER_RE = re.compile(r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:)\s*:?|####", re.IGNORECASE)
 _LETTER_IN_TEXT_RE = re.compile(r"\(([A-J])\)|\b([A-J])\)")
 _BOOL_WORD_RE = re.compile(r"\b(true|false|yes|no)\b", re.IGNORECASE)
+MAX_TEXT = 20_000  # characters kept from the end of a response: 4-5 pages of final reasoning
+_MAX_LINE = 1000  # characters of an answer line read after a marker
 _MAX_TRIES = 3  # candidates tried per marker kind: keeps pathological texts linear
 _WORDS_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{4,}")  # an English word: a sentence, not a bare answer
 _TEXT_CMD_RE = re.compile(r"\\text\{[^{}]*\}")
@@ -33,6 +37,7 @@ def extract_answer(text: str | None, kind: AnswerKind | str = K.NUMBER, options:
         return mammoth_extract(text or "", kind, from_program)
     if not text or not text.strip():
         return Extraction(None, "empty")
+    text = text[-MAX_TEXT:]
     if from_program:
         lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
         return _finish(clean_answer(lines[-1], kind, options, first_of_many=True), "program output", lines[-1])
@@ -47,11 +52,8 @@ def _anchored_spans(text: str) -> list[tuple[int, str, str]]:
     """Candidate spans after an explicit marker: boxed ones first (the model marked them), each group latest first."""
     spans = [(pos, "boxed", content) for pos, content in boxed_spans(text)]
     for m in _TRIGGER_RE.finditer(text):
-        start = m.end()
-        while start < len(text) and text[start] in " \t\n":
-            start += 1
-        end = text.find("\n", start)
-        line = text[start:end if end >= 0 else len(text)][:1000].strip()  # bounded: linear in the text
+        window = text[m.end():m.end() + _MAX_LINE].lstrip()  # bounded: linear in the text
+        line = window.split("\n", 1)[0].strip()
         rule = "####" if m.group(0) == "####" else "the answer is"
         spans.append((m.start(), rule, re.sub(r"\.\s*$|\.\s+\S.*$", "", line).strip()))
     boxed = sorted(s for s in spans if s[1] == "boxed")

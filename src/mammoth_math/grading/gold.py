@@ -16,6 +16,15 @@ from mammoth_math.grading.numbers import format_number, parse_number
 
 _TRUE = {"true", "yes", "correct", "t", "y"}
 _FALSE = {"false", "no", "incorrect", "f", "n"}
+_THOUSANDS_OR_PLAIN = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_PLAIN_RE = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")  # 4.5e33: Minerva writes its golds so
+_JOINED_ANSWERS_RE = re.compile(r"\$\s*(?:or|and|,)\s*\$")
+_NUMPY_RE = re.compile(r"\bnp\.([a-z]+)")
+_STRAY_RE = re.compile(r"\s*solution:?\s*$", re.IGNORECASE)
+_UNIT_RE = re.compile(r"(?:\\[;,!]|~|\s|\$)*(?:(?:cm|mm|km|m)\^\{?[23]\}?|cm|mm|km)\s*$")
+_WORD_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")  # an English word, not a LaTeX command
+_TEXT_CMD_RE = re.compile(r"\\(?:text|mathrm|operatorname)\{([^{}]*)\}")
+_WORDS_ONLY_RE = re.compile(r"(?=.*[a-zA-Z]{2})[a-zA-Z0-9:'\s-]+")
 _LETTER_RE = re.compile(r"^\(?\s*([A-Ja-j])\s*\)?[.:]?$")
 
 
@@ -86,17 +95,80 @@ def split_list(raw: Any) -> tuple[list[Any], bool]:
     text = str(raw).strip().strip("$").strip()
     text = text.replace("\\{", "{").replace("\\}", "}").replace("\\left", "").replace("\\right", "")
     ordered = not (text.startswith("{") and text.endswith("}"))
-    if text[:1] in "[({" and text[-1:] in "])}":
+    if text[:1] in "[({" and text[-1:] in "])}" and _encloses(text):
         text = text[1:-1]
-    if "," in text or ";" in text:
-        parts = re.split(r"\s*[,;]\s*|\s+and\s+", text)
-    else:
+    parts = _top_level_split(text)
+    if len(parts) == 1:
         parts = text.split()
     parts = [re.sub(r"^[a-zA-Z]\w*\s*=\s*", "", p).strip() for p in parts]
     return [p for p in parts if p], ordered
+
+
+def _encloses(text: str) -> bool:
+    """The bracket opening ``text`` closes at its end: `(1, 2]` yes, `(1,2), (3,4)` no."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch in "([{") - (ch in ")]}")
+        if depth == 0:
+            return i == len(text) - 1
+    return False
+
+
+def _top_level_split(text: str) -> list[str]:
+    """Split at commas, semicolons and " and " outside brackets, so `(1,2), (3,4)` is two tuples."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch in "([{") - (ch in ")]}")
+        if depth == 0 and ch in ",;":
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for part in parts for p in re.split(r"\s+and\s+", part)]
 
 
 def render_list(items: Sequence[str], ordered: bool) -> str:
     inner = ", ".join(items)
     return f"[{inner}]" if ordered else f"{{{inner}}}"
 
+
+
+def clean_free_form(raw: str) -> str:
+    """The answer in a free-form answer-key entry: `$3 \\sqrt{6}$.` -> `3 \\sqrt{6}`; `$2$ or $-2$` -> `2, -2`
+    (several answers); `np.arcsin` -> `\\arcsin` (Minerva's Python spelling); a trailing length/area/volume unit (`22.1cm^{2}`, `576\\pi\\;m^{2}`) and a stray
+    `solution:` dropped, since the question fixes the unit and a model's unit-less answer is right."""
+    text = " ".join(raw.split()).strip().rstrip(".").strip()
+    text = _NUMPY_RE.sub(r"\\\1", _JOINED_ANSWERS_RE.sub(", ", text))
+    text = _STRAY_RE.sub("", text).strip().strip("$").strip()
+    text = _UNIT_RE.sub("", text).strip().strip("$").strip() or text
+    whole_text = _TEXT_CMD_RE.fullmatch(text)
+    return whole_text.group(1).strip() if whole_text else text
+
+
+def free_form_kind(text: str, thousands: bool = True) -> AnswerKind:
+    """The kind of a free-form gold (GaoKao, College Math, HMMT): one plain number, several answers side by
+    side (`(45,2),(-10,-9)`: an unordered LIST), else one EXPRESSION. ``thousands``: the set writes `2,900`
+    for 2900; where it does not (HMMT), `98,118,122,142` is four answers."""
+    core = text.strip().strip("$").strip().rstrip(".").strip()
+    if _PLAIN_RE.fullmatch(core) or (thousands and _THOUSANDS_OR_PLAIN.fullmatch(core)):
+        return AnswerKind.NUMBER
+    if len(_top_level_split(core)) > 1 and not _WORD_RE.search(_TEXT_CMD_RE.sub("", core)):  # not a sentence
+        return AnswerKind.LIST
+    if _WORDS_ONLY_RE.fullmatch(core):  # `Quadrant I`, `1:58 am`: compared as words
+        return AnswerKind.TEXT
+    return AnswerKind.EXPRESSION
+
+
+def olympiad_gold(answers: Sequence[str], answer_type: str, multiple: bool) -> tuple[str, AnswerKind]:
+    """OlympiadBench's ``final_answer`` list as one gold and its kind.
+
+    Each entry may hold several ``$...$`` pieces (`$69$,$84$`); with ``is_multiple_answer`` the pieces form an
+    unordered set, as the benchmark's own judge accepts them in any order. One plain number is a NUMBER.
+    """
+    pieces = [p for a in answers for p in _top_level_split(a.replace("$,$", ", ").strip().strip("$").rstrip("."))]
+    pieces = [p.strip().strip("$").strip() for p in pieces if p.strip().strip("$").strip()]
+    if multiple and len(pieces) > 1:
+        return render_list([_element(p) for p in pieces], ordered=False), AnswerKind.LIST
+    text = ", ".join(pieces) if len(pieces) > 1 else pieces[0]
+    if answer_type == "Numerical" and parse_number(text, allow_units=False) is not None and _plain(text):
+        return format_number(parse_number(text, allow_units=False)), AnswerKind.NUMBER
+    return text, AnswerKind.EXPRESSION

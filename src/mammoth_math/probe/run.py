@@ -185,7 +185,7 @@ def second_prompt(problem: Problem, first: ProblemRecord, text: str, chat: bool)
     strategy = STRATEGIES[last.path]
     if not isinstance(strategy, SinglePass):
         raise ValueError(f"strategy {last.path!r} answers in several passes: the probe cannot re-ask it")
-    return strategy, build_prompt(replace(problem, question=text), strategy.style,
+    return strategy, build_prompt(replace(problem, question=text), strategy.rationale,
                                   [Exemplar(problem.question, last.text.strip())], chat)
 
 

@@ -1,6 +1,7 @@
-"""A program's stdout/stderr and result, kept in memory shared between the worker and its forked child.
+"""A program's stdout/stderr, kept in memory shared between the worker and its forked child.
 
-Shared memory means the output survives a crash, ``os._exit`` or a kill on timeout. Each stream keeps
+Shared memory means the output survives a crash, ``os._exit`` or a kill on timeout. The program can
+write anything there: the worker reads it as untrusted text (any length field, any bytes). Each stream keeps
 the first half of its cap and a ring of the last half, so the final line (the MAmmoTH answer) is never
 lost to a long print loop. Standard library only (runs inside the sandbox).
 """
@@ -8,30 +9,24 @@ lost to a long print loop. Standard library only (runs inside the sandbox).
 from __future__ import annotations
 
 import io
-import json
 import mmap
 import struct
-from typing import Any
 
-RESULT_MAX = 1 << 16
 _TOTAL = struct.Struct("<Q")
-_LENGTH = struct.Struct("<I")
 
 
 class SharedCapture:
-    """Two capped streams (0: stdout, 1: stderr) and one result slot in one anonymous shared mapping."""
+    """Two capped streams (0: stdout, 1: stderr) in one anonymous shared mapping."""
 
     def __init__(self, cap: int):
         self.head = max(cap // 2, 1)
         self.tail = max(cap - self.head, 1)
         self._stream_size = _TOTAL.size + self.head + self.tail
-        self._result = 2 * self._stream_size
-        self.buf = mmap.mmap(-1, self._result + _LENGTH.size + RESULT_MAX)  # MAP_SHARED | MAP_ANONYMOUS
+        self.buf = mmap.mmap(-1, 2 * self._stream_size)  # MAP_SHARED | MAP_ANONYMOUS
 
     def reset(self) -> None:
         for stream in (0, 1):
             _TOTAL.pack_into(self.buf, stream * self._stream_size, 0)
-        _LENGTH.pack_into(self.buf, self._result, 0)
 
     def writer(self, stream: int) -> _Writer:
         return _Writer(self, stream * self._stream_size)
@@ -51,22 +46,6 @@ class SharedCapture:
         dropped = total - self.head - kept
         marker = f"\n[... {dropped} bytes of output dropped ...]\n" if dropped else ""
         return head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace"), total
-
-    def write_result(self, result: dict[str, Any]) -> None:
-        data = json.dumps(result, ensure_ascii=True).encode("ascii")[:RESULT_MAX]
-        self.buf[self._result + _LENGTH.size:self._result + _LENGTH.size + len(data)] = data
-        _LENGTH.pack_into(self.buf, self._result, len(data))  # written last: a length means "complete"
-
-    def read_result(self) -> dict[str, Any] | None:
-        (size,) = _LENGTH.unpack_from(self.buf, self._result)
-        if not 0 < size <= RESULT_MAX:
-            return None
-        start = self._result + _LENGTH.size
-        try:
-            result = json.loads(self.buf[start:start + size])
-        except ValueError:
-            return None
-        return result if isinstance(result, dict) else None
 
 
 class _Writer(io.TextIOBase):

@@ -1,6 +1,8 @@
-"""The forked child: lock itself down, run one program, find its answer, report, exit.
+"""The forked child: lock itself down, run one program, report its outcome on a pipe, exit.
 
-Forked by the sandbox worker before its program arrives; it never returns into the worker's loop.
+Forked by the sandbox worker before its program arrives; it runs exactly one program and never returns
+into the worker's loop. Everything here after the program starts is the program's to tamper with: the
+worker treats the report as untrusted data (``_verdict``) and kills the process once it has it.
 Standard library only.
 """
 
@@ -18,64 +20,55 @@ from typing import Any, NoReturn
 
 import _capture
 import _protocol
-import _pure
 import _seccomp
+from _verdict import ANSWER_MAX, ERROR_MAX
 
-ANSWER_MAX = 4096
-ERROR_MAX = 2048
-_exit, _write = os._exit, os.write  # kept here: a program may replace them
+RESULT_FD, REQUEST_FD = 3, 4
+_exit = os._exit  # kept here: a program may replace it
 
 
 @dataclass
 class ChildSetup:
     """What every child of one worker shares: built once, before the first fork."""
 
-    namespace: dict[str, Any]  # the preamble's globals; each program gets a copy
+    namespace: dict[str, Any]  # the preamble's globals; the program gets a copy
     capture: _capture.SharedCapture
     tmp: str  # the private temporary directory, the program's cwd
     base_vm: int  # bytes of address space the worker already maps (the preamble)
     file_size: int  # RLIMIT_FSIZE, bytes
     seccomp: _seccomp.Loader | None
-    drop_uid: bool  # fallback as root: become nobody
+    drop_uid: bool  # without bubblewrap, as root: become nobody
     max_tasks: int | None  # RLIMIT_NPROC where the kernel counts it per sandbox (None: leave as is)
     builtins: dict[str, Any]  # the builtins as the worker had them, restored after the program
     keep: tuple[str, ...]  # read-only binds inside ``tmp`` (a virtualenv under /tmp), never wiped
     streams: tuple[Any, Any, io.StringIO]  # the program's stdout, stderr (into ``capture``) and empty stdin
-    share_pure_forks: bool  # run pure programs one after another in this child
 
 
-def serve(setup: ChildSetup, request_fd: int, notify_fd: int) -> NoReturn:
-    """Lock down, wait for a request (this child is forked ahead of it), run it, report; exit unless it
-    was pure (``_pure``), in which case wait for the next one: a pure program leaves the process as it was."""
+def serve(setup: ChildSetup, request_fd: int, result_fd: int) -> NoReturn:
+    """Lock down, wait for the request (this child is forked ahead of it), run it, report, exit."""
     status = 70
     try:
-        _lock_down(setup, request_fd, notify_fd)
-        while (request := _protocol.read_frame(4)) is not None:
-            tree = _pure.parse(request["code"])  # parsed once: either path compiles this tree
-            pure = setup.share_pure_forks and tree is not None and _pure.is_pure(tree, setup.namespace)
-            _limit(request, setup, pure)
-            result = _execute_pure(tree, request) if pure else _execute(request, setup, tree)
-            setup.capture.write_result(result)
-            _write(3, b"1")  # tell the worker the result is ready, before the (slow) exit
-            if not result["reusable"]:
-                break
-            sys.stdout, sys.stderr = setup.capture.writer(0), setup.capture.writer(1)  # fresh for the next one
+        _lock_down(setup, request_fd, result_fd)
+        request = _protocol.read_frame(REQUEST_FD)
+        if request is not None:
+            _limit(request, setup)
+            _protocol.write_frame(RESULT_FD, _execute(request, setup))
         status = 0
     finally:
         _exit(status)
 
 
-def _lock_down(setup: ChildSetup, request_fd: int, notify_fd: int) -> None:
+def _lock_down(setup: ChildSetup, request_fd: int, result_fd: int) -> None:
     """Everything that does not depend on the program: done before it arrives, off the critical path.
 
     Lean on purpose: every page a forked child writes is copied, so what can be prepared once in the
     worker is (the filter, the streams, SIGXFSZ ignored, fd 0 on /dev/null, the process group).
     """
-    os.dup2(notify_fd, 3)
-    os.dup2(request_fd, 4)
+    os.dup2(result_fd, RESULT_FD)
+    os.dup2(request_fd, REQUEST_FD)
     for fd in (1, 2):  # the worker's protocol pipes to the host must be out of the program's reach
         os.dup2(0, fd)
-    os.closerange(5, 1 << 16)
+    os.closerange(REQUEST_FD + 1, 1 << 16)
     os.chdir(setup.tmp)
     limits = [(resource.RLIMIT_FSIZE, setup.file_size), (resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_CORE, 0)]
     if setup.max_tasks:
@@ -91,26 +84,23 @@ def _lock_down(setup: ChildSetup, request_fd: int, notify_fd: int) -> None:
     sys.stdout, sys.stderr, sys.stdin = setup.streams  # input() raises EOFError
 
 
-def _limit(request: dict[str, Any], setup: ChildSetup, pure: bool) -> None:
-    """Memory and CPU for this program. CPU time counts from what the process has used so far; a pure
-    program may be followed by another, so it keeps the hard limit open (it cannot catch SIGXCPU)."""
+def _limit(request: dict[str, Any], setup: ChildSetup) -> None:
+    """Memory and CPU for this program (CPU counted from what the process used so far: almost nothing)."""
     memory = setup.base_vm + int(request["memory_mb"]) * (1 << 20)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = int(usage.ru_utime + usage.ru_stime) + math.ceil(float(request["timeout"])) + 1
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
-    if not pure:
-        hard = cpu + 1 if hard == resource.RLIM_INFINITY else min(hard, cpu + 1)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu if hard == resource.RLIM_INFINITY else min(cpu, hard), hard))
+    hard = cpu + 1 if hard == resource.RLIM_INFINITY else min(hard, cpu + 1)
+    resource.setrlimit(resource.RLIMIT_CPU, (min(cpu, hard), hard))
 
 
-def _execute(request: dict[str, Any], setup: ChildSetup, tree: Any) -> dict[str, Any]:
+def _execute(request: dict[str, Any], setup: ChildSetup) -> dict[str, Any]:
     """Run the program; the answer by convention: printed line, then ``ans``, then ``solution()``."""
     stdout = sys.stdout
     env = dict(setup.namespace)
     env["__name__"] = "__main__"
-    program = request["code"] if tree is None else tree  # None: too long to parse twice, or a syntax error
-    error = _run_code(lambda: exec(compile(program, "<program>", "exec"), env), request)
+    error = _run_code(lambda: exec(compile(request["code"], "<program>", "exec"), env), request)
     vars(builtins).update(setup.builtins)  # a program that replaced len or str must not break the report
     if error is not None:
         return _failed(error)
@@ -131,32 +121,18 @@ def _execute(request: dict[str, Any], setup: ChildSetup, tree: Any) -> dict[str,
     return _answered(source, value)
 
 
-def _execute_pure(tree: Any, request: dict[str, Any]) -> dict[str, Any]:
-    """Run a pure program in fresh globals, without the preamble; the child may take another after it."""
-    env: dict[str, Any] = {"__builtins__": builtins, "__name__": "__main__"}
-    error = _run_code(lambda: exec(compile(tree, "<program>", "exec"), env), request)
-    if error is not None:
-        result = _failed(error)
-        result["reusable"] = not result["memory_exceeded"]  # after a MemoryError, trust a fresh process only
-        return result
-    result = _printed() if sys.stdout.has_text else _answered("variable", env.get("ans"))
-    result["reusable"] = True
-    return result
-
-
 def _failed(error: str) -> dict[str, Any]:
-    return {"error": error, "answer": None, "answer_source": None, "memory_exceeded": error.startswith("MemoryError"),
-            "reusable": False}
+    return {"error": error, "answer": None, "answer_source": None, "memory_exceeded": error.startswith("MemoryError")}
 
 
 def _printed() -> dict[str, Any]:
-    return {"error": None, "answer": None, "answer_source": "print", "memory_exceeded": False, "reusable": False}
+    return {"error": None, "answer": None, "answer_source": "print", "memory_exceeded": False}
 
 
 def _answered(source: str | None, value: Any) -> dict[str, Any]:
     answer, error = (None, None) if value is None else _to_text(value)
     return {"error": error, "answer": answer, "answer_source": source if answer is not None else None,
-            "memory_exceeded": False, "reusable": False}
+            "memory_exceeded": False}
 
 
 def _run_code(call: Any, request: dict[str, Any]) -> str | None:

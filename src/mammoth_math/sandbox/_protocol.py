@@ -30,14 +30,20 @@ def write_frame(fd: int, obj: Any) -> None:
         data = data[os.write(fd, data):]
 
 
-def read_frame(fd: int, deadline: float | None = None) -> Any:
-    """The next frame's object; None at end of file. ``deadline`` (time.monotonic) raises TimeoutError."""
+def read_frame(fd: int, deadline: float | None = None, limit: int = MAX_FRAME) -> Any:
+    """The next frame's object; None at end of file. ``deadline`` (time.monotonic) raises TimeoutError;
+    a frame over ``limit`` bytes, or one that does not decode, raises ValueError."""
     header = _read_exact(fd, _HEADER.size, deadline, eof_ok=True)
     if header is None:
         return None
     (size,) = _HEADER.unpack(header)
+    if size > limit:
+        raise ValueError(f"frame of {size} bytes is over the {limit} byte limit")
     body = _read_exact(fd, size, deadline, eof_ok=False)
-    return json.loads(bytes(body).decode("utf-8", "surrogatepass"))
+    try:
+        return json.loads(bytes(body).decode("utf-8", "surrogatepass"))
+    except RecursionError as e:  # nesting too deep for the decoder
+        raise ValueError(str(e)) from e
 
 
 def _read_exact(fd: int, n: int, deadline: float | None, eof_ok: bool) -> bytearray | None:

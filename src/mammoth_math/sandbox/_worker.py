@@ -1,8 +1,13 @@
 """The sandbox worker: one long-lived process that loads the preamble once, then forks a child per program.
 
-The host starts it (inside bubblewrap when available) as ``python -I -B -X utf8 _worker.py`` and talks
-length-prefixed JSON on its stdin/stdout (see ``_protocol``): a config frame, then one request and one
-response per program. Standard library only: the package is not visible inside the sandbox.
+The host starts it (inside bubblewrap, as the pid namespace's pid 1) as ``python -I -B -X utf8
+_worker.py`` and talks length-prefixed JSON on its stdin/stdout (see ``_protocol``): a config frame, then
+one request and one response per program. Standard library only: the package is not visible inside.
+
+The worker trusts nothing a child says about itself. It decides from what it observes: the child's
+exit (a pidfd), its own clock, and the bytes of one report frame it reads from a pipe it owns, capped
+in size and validated field by field (``_verdict``). A child runs one program and is killed once its
+report is in or its time is up; the private /tmp is emptied before the next child is forked.
 
 Forking costs in proportion to the parent's memory: a worker holding sympy and numpy (about 130 MB)
 takes four times as long per program as one holding the standard library. So when the preamble has
@@ -24,13 +29,12 @@ import os
 import platform
 import re
 import select
-import shutil
 import signal
 import sys
 import time
 import traceback
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,23 +43,27 @@ import _capture  # noqa: E402
 import _child  # noqa: E402
 import _protocol  # noqa: E402
 import _seccomp  # noqa: E402
+import _verdict  # noqa: E402
+import _wipe  # noqa: E402
 
 sys.path.remove(_HERE)
 
 _PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
 _NAME = re.compile(r"\w+")
 _MISSING = object()
-_CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT}
+_REPORT_MAX = 1 << 16  # bytes: a report holds at most an answer and an error message
+_HEAVY_GRACE_S = 10.0  # past a program's limit, how long the light worker waits for the heavy one
 
 
 @dataclass
 class _Running:
     pid: int
-    notify: int  # read end of the child's "result ready" pipe
+    report: int  # read end of the child's report pipe
     request: int  # write end of the child's request pipe
     pidfd: int | None  # readable once the child has exited (Linux >= 5.3)
     started: float
     status: int | None = None  # wait status, once reaped
+    received: bytearray = field(default_factory=bytearray)  # report bytes read so far
 
 
 @dataclass
@@ -74,7 +82,8 @@ class _Heavy:
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         _protocol.write_frame(self.requests, request)
-        response = _protocol.read_frame(self.responses)
+        deadline = time.monotonic() + float(request["timeout"]) + _HEAVY_GRACE_S
+        response = _protocol.read_frame(self.responses, deadline)
         if response is None:
             raise EOFError("the heavy worker exited")
         return response
@@ -91,6 +100,8 @@ def main() -> None:
     config = _protocol.read_frame(proto_in)
     if config is None:
         return
+    if config["seccomp"]:  # first: nothing in the sandbox runs without a filter (the heavy worker inherits it)
+        _seccomp.Loader("worker").load(os.getpid())
     light = _light_part(config["preamble"])
     heavy = None if light is None else _start_heavy(config, light, (proto_in, proto_out))
     try:
@@ -168,7 +179,9 @@ def _run_heavy(config: dict[str, Any], light: str, requests: int, responses: int
     modules = sorted({name.split(".")[0] for name in sys.modules})
     _protocol.write_frame(responses, {"ready": True, "names": names, "modules": modules,
                                       "base_vm_mb": setup.base_vm >> 20})
-    _serve(requests, responses, setup, None)
+    # It shares /tmp with the light worker, which may run the next program as soon as this one is
+    # answered: so it wipes before answering.
+    _serve(requests, responses, setup, None, clean_first=True)
 
 
 def _load(preamble: str, warmup: str = "") -> dict[str, Any]:
@@ -186,23 +199,29 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
     drop_uid = bool(config["drop_uid"]) and os.geteuid() == 0
     if drop_uid:
         os.chown(config["tmp"], 65534, 65534)
-    seccomp = bool(config["seccomp"]) and _seccomp.supported() and _seccomp_works()
+    seccomp = bool(config["seccomp"])
+    if seccomp and not _seccomp_works():
+        raise RuntimeError("the seccomp filter does not refuse fork here")
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # inherited: a write past the file size limit fails instead
     capture = _capture.SharedCapture(int(config["output_limit"]))
     setup = _child.ChildSetup(namespace, capture, config["tmp"], _address_space(), int(config["file_size"]),
-                              _seccomp.Loader() if seccomp else None, drop_uid, config["max_tasks"],
+                              _seccomp.Loader("program") if seccomp else None, drop_uid, config["max_tasks"],
                               dict(vars(builtins)), tuple(config["keep"]),
-                              (capture.writer(0), capture.writer(1), io.StringIO()),
-                              bool(config["share_pure_forks"]))
-    # Not dumpable: a program (same uid) cannot open /proc/<worker>/fd or ptrace its worker.
+                              (capture.writer(0), capture.writer(1), io.StringIO()))
+    # Not dumpable (inherited by every child): a program cannot open /proc/<worker or child>/mem or fd,
+    # nor ptrace, even with the same uid; only CAP_SYS_PTRACE could, and the sandbox has no capabilities.
     _prctl(_PR_SET_DUMPABLE, 0)
     gc.collect()
     gc.freeze()  # children share the preamble's pages instead of copying them on the first collection
     return setup
 
 
-def _serve(requests: int, responses: int, setup: _child.ChildSetup, heavy: _Heavy | None) -> None:
-    """Answer requests until the pipe closes: one child per program, forked before its program comes."""
+def _serve(requests: int, responses: int, setup: _child.ChildSetup, heavy: _Heavy | None,
+           clean_first: bool = False) -> None:
+    """Answer requests until the pipe closes: one child per program, forked before its program comes.
+
+    ``clean_first``: kill, reap and wipe before answering (else after, overlapping the host's work).
+    """
     spared = () if heavy is None else (heavy.pid,)  # children that are not programs' leftovers
     spare = _spawn(setup)
     while (request := _protocol.read_frame(requests)) is not None:
@@ -210,13 +229,12 @@ def _serve(requests: int, responses: int, setup: _child.ChildSetup, heavy: _Heav
             _protocol.write_frame(responses, heavy.call(request))
             continue
         run = _hand_over(spare, request, setup, spared)
-        response, reusable = _finish(run, request, setup)
+        response = _finish(run, request, setup)
+        if clean_first:
+            _clean_up(run, setup, spared)
         _protocol.write_frame(responses, response)
-        if reusable:  # it ran a pure program (see _pure): the same child takes the next one
-            setup.capture.reset()
-            spare = run
-            continue
-        _clean_up(run, setup, spared)  # after answering: the exit, wipe and next fork overlap the host's work
+        if not clean_first:
+            _clean_up(run, setup, spared)
         spare = _spawn(setup)
 
 
@@ -224,12 +242,12 @@ def _spawn(setup: _child.ChildSetup) -> _Running:
     """Fork the next child now; it locks itself down and waits for its request on a pipe."""
     setup.capture.reset()
     request_read, request_write = os.pipe()
-    notify_read, notify_write = os.pipe()
+    report_read, report_write = os.pipe()
     pid = os.fork()
     if pid == 0:
-        _child.serve(setup, request_read, notify_write)
+        _child.serve(setup, request_read, report_write)
     os.close(request_read)
-    os.close(notify_write)
+    os.close(report_write)
     try:
         os.setpgid(pid, pid)  # its own group (killed whole on timeout), before its program can arrive
     except OSError:
@@ -238,7 +256,7 @@ def _spawn(setup: _child.ChildSetup) -> _Running:
         pidfd: int | None = os.pidfd_open(pid)
     except (AttributeError, OSError):
         pidfd = None
-    return _Running(pid, notify_read, request_write, pidfd, 0.0)
+    return _Running(pid, report_read, request_write, pidfd, 0.0)
 
 
 def _hand_over(spare: _Running, request: dict[str, Any], setup: _child.ChildSetup,
@@ -254,34 +272,40 @@ def _hand_over(spare: _Running, request: dict[str, Any], setup: _child.ChildSetu
     raise RuntimeError("cannot start a child for the program")
 
 
-def _finish(run: _Running, request: dict[str, Any], setup: _child.ChildSetup) -> tuple[dict[str, Any], bool]:
-    """The response for the host, and whether the child is waiting for another program."""
+def _finish(run: _Running, request: dict[str, Any], setup: _child.ChildSetup) -> dict[str, Any]:
+    """The response for the host, from what the worker saw: the report, the exit, or its own clock."""
     timeout = float(request["timeout"])
     done = _wait(run, run.started + timeout)
-    if not done:
-        _kill(run.pid)
+    _kill(run.pid)  # one program per process: nothing it does after its report (or its time) counts
     duration = time.monotonic() - run.started
     stdout, stdout_bytes = setup.capture.read(0)
     stderr, _ = setup.capture.read(1)
     response: dict[str, Any] = {"stdout": stdout, "stderr": stderr, "timed_out": not done, "duration_s": duration,
                                 "stdout_truncated": stdout_bytes > setup.capture.head + setup.capture.tail,
                                 "error": None, "answer": None, "answer_source": None, "memory_exceeded": False}
-    result = setup.capture.read_result() if done else None
     if not done:
         response["error"] = f"Timeout: the program ran past the {timeout:g} s time limit"
-    elif result is None:
-        response["error"] = _describe_exit(run, request)
+    elif not run.received:
+        _reap(run)
+        response["error"] = _verdict.describe_exit(run.status or 0, timeout)
     else:
-        response.update({k: result.get(k) for k in ("error", "answer", "answer_source", "memory_exceeded")})
-        if result.get("answer_source") == "print":
-            response["answer"] = _last_line(stdout)
-    return response, bool(result and result.get("reusable"))
+        verdict = _verdict.verdict(bytes(run.received))
+        if verdict is None:
+            response["error"] = "BadReport: the program's process sent a malformed report (it tampered with it)"
+        else:
+            response.update(verdict)
+            if verdict["answer_source"] == "print":
+                response["answer"] = _verdict.last_line(stdout)
+    return response
 
 
 def _wait(run: _Running, deadline: float) -> bool:
-    """True once the child reported its result or exited; False at the deadline."""
+    """Read the child's report until it is complete or the child has exited; False at the deadline.
+
+    Whatever the child writes (a partial report, then silence), this returns by the deadline.
+    """
     poller = select.poll()
-    poller.register(run.notify, select.POLLIN)
+    poller.register(run.report, select.POLLIN)
     if run.pidfd is not None:
         poller.register(run.pidfd, select.POLLIN)
     listening = True
@@ -289,18 +313,37 @@ def _wait(run: _Running, deadline: float) -> bool:
         left = deadline - time.monotonic()
         if left <= 0:
             return False
-        blind = run.pidfd is None and not listening  # no pidfd and the program closed our pipe: poll the pid
+        blind = run.pidfd is None and not listening  # no pidfd and the pipe is closed: poll the pid
         for fd, _ in poller.poll(min(left, 0.002) * 1000 if blind else math.ceil(left * 1000)):
-            if fd != run.notify:
+            if fd != run.report:  # the pidfd: the child exited; keep what it wrote before
+                _drain(run)
                 return True
-            if os.read(run.notify, 1):
-                return True
-            poller.unregister(run.notify)  # closed: the child exited, or the program closed fd 3 itself
-            listening = False
-            if run.pidfd is None and _reap(run, block=False):
+            chunk = os.read(run.report, _REPORT_MAX)
+            if not chunk:  # every writer closed it (the program may have): only the exit is left to see
+                poller.unregister(run.report)
+                listening = False
+            elif _complete(run, chunk):
                 return True
         if blind and _reap(run, block=False):
             return True
+
+
+def _complete(run: _Running, chunk: bytes) -> bool:
+    """Add ``chunk`` to the report; True once it is a whole frame (or too long to be a valid one)."""
+    run.received += chunk
+    have = len(run.received)
+    return have >= _REPORT_MAX or (have >= 4 and have >= 4 + int.from_bytes(run.received[:4], "big"))
+
+
+def _drain(run: _Running) -> None:
+    """Read what an exited child left in the pipe, without waiting (a writer that outlived it is ignored)."""
+    poller = select.poll()
+    poller.register(run.report, select.POLLIN)
+    while len(run.received) < _REPORT_MAX and poller.poll(0):
+        chunk = os.read(run.report, _REPORT_MAX)
+        if not chunk:
+            return
+        run.received += chunk
 
 
 def _kill(pid: int) -> None:
@@ -323,33 +366,18 @@ def _reap(run: _Running, block: bool = True) -> bool:
     return True
 
 
-def _describe_exit(run: _Running, request: dict[str, Any]) -> str:
-    """Why a child ended without a result, as "Kind: message"."""
-    _reap(run)
-    status = run.status or 0
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else f"signal {sig}"
-        if sig == signal.SIGXCPU:
-            return f"CPULimit: the program used more than {math.ceil(float(request['timeout'])) + 1} s of CPU time"
-        if sig in _CRASH_SIGNALS:
-            return f"Crash: the process died of {name} (a segmentation fault, abort or bad instruction)"
-        return f"Killed: the process died of {name}"
-    return f"Exit: the process ended with status {os.WEXITSTATUS(status)} before the program finished (os._exit?)"
-
-
 def _clean_up(run: _Running, setup: _child.ChildSetup, spared: tuple[int, ...]) -> None:
     _kill(run.pid)  # the group may still hold processes a program started (only possible without seccomp)
     _reap(run)
     _reap_strays(spared)
-    for fd in (run.notify, run.request):
+    for fd in (run.report, run.request):
         try:
             os.close(fd)
         except OSError:
             pass
     if run.pidfd is not None:
         os.close(run.pidfd)
-    _wipe(setup.tmp, setup.keep)
+    _wipe.wipe(setup.tmp, setup.keep)
 
 
 def _reap_strays(spared: tuple[int, ...]) -> None:
@@ -381,51 +409,13 @@ def _reap_strays(spared: tuple[int, ...]) -> None:
             return
 
 
-def _wipe(tmp: str, keep: tuple[str, ...] = ()) -> None:
-    """Empty the private temporary directory, even where the program removed its own permissions.
-
-    ``keep`` are read-only binds inside it (the interpreter's virtualenv): skipped, their parents emptied.
-    """
-    try:
-        names = os.listdir(tmp)
-    except OSError:
-        return
-    for name in names:
-        path = os.path.join(tmp, name)
-        if path in keep:
-            continue
-        if any(k.startswith(path + os.sep) for k in keep):
-            _wipe(path, keep)
-            continue
-        for _ in range(3):
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
-            if not os.path.lexists(path):
-                break
-            try:
-                os.chmod(path, 0o700)
-            except OSError:
-                pass
-            for root, dirs, _ in os.walk(path):
-                for d in [root, *(os.path.join(root, d) for d in dirs)]:
-                    try:
-                        os.chmod(d, 0o700)
-                    except OSError:
-                        pass
-
-
 def _seccomp_works() -> bool:
     """Load the filter in a throwaway child and check that fork is refused there."""
     pid = os.fork()
     if pid == 0:
         code = 2
         try:
-            _seccomp.Loader().load(os.getpid())
+            _seccomp.Loader("program").load(os.getpid())
             code = 1
             if os.fork() == 0:
                 os._exit(0)
@@ -444,13 +434,6 @@ def _prctl(option: int, value: int) -> None:
 def _address_space() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _last_line(text: str) -> str | None:
-    for line in reversed(text.splitlines()):
-        if line.strip():
-            return line.strip()[:_child.ANSWER_MAX]
-    return None
 
 
 if __name__ == "__main__":

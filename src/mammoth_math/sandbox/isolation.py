@@ -1,22 +1,29 @@
-"""How sandbox workers are started, and what that isolates. Threat model:
+"""How sandbox workers are started, and what that isolates. The threat model:
 
-Protected (bubblewrap mode): programs see a read-only root holding only /usr, /lib*, the Python prefix
-and the virtualenv; no home, project directory or /etc; a private tmpfs /tmp (size-capped, wiped after
-every program); no network (own net namespace, and socket() refused by seccomp); an empty environment;
-own pid/ipc/uts/user namespaces; no new processes (seccomp: threads only), no signals or ptrace to other
-processes; rlimits on address space, CPU time, file size and open files; wall-clock kill of the whole
-process group; capped stdout/stderr; a fresh fork per program, so no state leaks between programs (a
-*pure* program, see ``_pure``, cannot change its process, so the same fork may run several in turn).
-NOT protected: kernel exploits, CPU side channels, denial of service by memory pressure below the limits,
-a program killing its own worker through a kernel bug (the host then restarts the worker). Fallback
-(no bubblewrap): only rlimits, seccomp and a cleared environment; the file system is visible and, when
-the host runs as root, programs run as uid 65534 (nobody).
+A program is hostile. It may not: read or write any host file (it sees a read-only root of /usr, /lib*,
+the Python prefix and the virtualenv; no home, project directory or /etc); reach any network (own net
+namespace; socket() refused); start processes or exec (threads only); signal, ptrace, renice or write
+the memory of any other process (seccomp: signals and resource calls only about itself; every
+process it can see is undumpable and filtered); leave state for a later program (/tmp is a capped
+private tmpfs emptied after every program; /dev and /proc/sys are read-only, so no /dev/shm and no
+sysctl or hostname writes; SysV IPC, POSIX message queues and memfd refused); take over the process
+that judges it (the worker, pid 1 of the sandbox's pid namespace, runs under its own seccomp filter,
+reads one size-capped report from a pipe and validates it, and kills the program's process after);
+hold its worker past its time limit (the wait ends at the deadline whatever the program writes).
+Every run gets: a fresh process forked from the pre-warmed worker, running this program only, under
+a seccomp allow-list (``_seccomp``), rlimits on address space, CPU time, file size and open files, an
+empty environment and no capabilities; an answer that is a validated string or an error; a result
+within its timeout plus the time to kill and reap.
+NOT protected: kernel exploits, CPU side channels, memory pressure within the limits, reading the
+(public) files of the bound interpreter. Without bubblewrap (``isolation="none"``, the CLI's
+``--unsafe-no-isolation``) only rlimits, seccomp and a cleared environment remain: programs can read
+host files and other processes' command lines and plant files for later programs, so it is refused
+unless asked for by name.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import shutil
 import site
@@ -25,9 +32,8 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-log = logging.getLogger(__name__)
-
-Mode = Literal["bubblewrap", "rlimits"]
+Mode = Literal["bubblewrap", "none"]
+UNSAFE_ENV = "MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION"  # "1": Sandbox() without an isolation argument means "none"
 WORKER_DIR = Path(__file__).resolve().parent
 INSIDE_DIR = "/opt/mammoth-sandbox"  # where WORKER_DIR appears inside the sandbox
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
@@ -60,7 +66,9 @@ def binds_under_tmp() -> tuple[str, ...]:
 
 
 def bwrap_command(bwrap: str, tmp_mb: int) -> list[str]:
-    argv = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv",
+    # --as-pid-1: the worker itself is pid 1, so there is no bubblewrap init in the sandbox: every process
+    # there is ours and filtered, and pid 1 ignores signals from inside the namespace.
+    argv = [bwrap, "--as-pid-1", "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv",
             "--uid", "65534", "--gid", "65534", "--disable-userns", "--cap-drop", "ALL", "--hostname", "sandbox"]
     for path in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(path):
@@ -71,8 +79,10 @@ def bwrap_command(bwrap: str, tmp_mb: int) -> list[str]:
     argv += ["--size", str(tmp_mb << 20), "--tmpfs", "/tmp"]
     for root in python_roots():
         argv += ["--ro-bind", root, root]
-    argv += ["--ro-bind", str(WORKER_DIR), INSIDE_DIR, "--proc", "/proc", "--dev", "/dev",
-             "--remount-ro", "/", "--chdir", "/tmp"]
+    # /proc/sys read-only (hostname, sysctls: the sandbox's uid may be the host's root); /dev read-only,
+    # so no /dev/shm: writes to its device nodes (null, zero, urandom) still work.
+    argv += ["--ro-bind", str(WORKER_DIR), INSIDE_DIR, "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys",
+             "--dev", "/dev", "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
     for key, value in ENV.items():
         argv += ["--setenv", key, value]
     return argv + ["--", sys.executable, *PYTHON_FLAGS, f"{INSIDE_DIR}/_worker.py"]
@@ -100,9 +110,9 @@ def find_bwrap() -> tuple[str | None, str]:
     return bwrap, version
 
 
-@functools.cache
-def warn_fallback(reason: str) -> None:
-    """Say once per process that programs run without namespaces, and why."""
-    log.warning("sandbox: %s; falling back to resource limits, seccomp and a cleared environment only: "
-                "programs can read the host's files and, unless seccomp is active, reach the network. "
-                "Run `mammoth-math sandbox check` for details.", reason)
+def refusal(reason: str) -> str:
+    """Why programs are refused without bubblewrap, and what accepting that would mean."""
+    return (f"sandbox: {reason}. Without bubblewrap, programs would run with only resource limits, seccomp and "
+            "a cleared environment: they could read the host's files and other processes' command lines, and "
+            "leave files for later programs. Install bubblewrap, or accept that explicitly with "
+            "Sandbox(isolation='none') (command line: --unsafe-no-isolation).")

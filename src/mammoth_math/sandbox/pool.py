@@ -23,12 +23,13 @@ from typing import Any, Literal
 from mammoth_math.progress import bar
 from mammoth_math.sandbox import _protocol
 from mammoth_math.sandbox.isolation import (
+    UNSAFE_ENV,
     Mode,
     binds_under_tmp,
     bwrap_command,
     fallback_command,
     find_bwrap,
-    warn_fallback,
+    refusal,
 )
 from mammoth_math.sandbox.program import prepare
 from mammoth_math.sandbox.result import ExecResult
@@ -50,7 +51,7 @@ if "sympy" in globals():
     sympy.simplify((_x**2 - 1) / (_x - 1))
     sympy.Rational(1, 3) + sympy.sqrt(2)
 """
-_GRACE_S = 30.0  # past the program's own limit, how long the host waits for a worker before replacing it
+_GRACE_S = 15.0  # past the program's own limit, how long the host waits for a worker before replacing it
 
 
 class SandboxError(RuntimeError):
@@ -73,7 +74,7 @@ class _Worker:
     def handshake(self, deadline: float) -> None:
         try:
             info = _protocol.read_frame(self.proc.stdout.fileno(), deadline)
-        except (OSError, EOFError, TimeoutError) as e:
+        except (OSError, EOFError, TimeoutError, ValueError) as e:
             info = {"ready": False, "error": f"{type(e).__name__}: {e}"}
         if not info or not info.get("ready"):
             self.log.seek(0)
@@ -82,9 +83,9 @@ class _Worker:
             raise SandboxError(f"sandbox worker failed to start: {(info or {}).get('error', 'no answer')}\n{stderr}")
         self.info = info
 
-    def call(self, request: dict[str, Any], deadline: float) -> dict[str, Any]:
+    def call(self, request: dict[str, Any], deadline: float, limit: int) -> dict[str, Any]:
         _protocol.write_frame(self.proc.stdin.fileno(), request)
-        response = _protocol.read_frame(self.proc.stdout.fileno(), deadline)
+        response = _protocol.read_frame(self.proc.stdout.fileno(), deadline, limit)
         if not isinstance(response, dict):
             raise EOFError("the sandbox worker exited")
         return response
@@ -121,24 +122,28 @@ class Sandbox:
     ``memory_mb`` is the address space a program may add on top of the preloaded preamble.
     ``warmup`` runs once per worker after the preamble (in a copy of its namespace) to pay first-call
     costs there; a preamble with non-standard-library imports makes each worker two (see ``_worker``).
-    ``isolation``: "auto" (bubblewrap when it works, else rlimits with one warning), "bubblewrap"
-    (raise when unavailable) or "rlimits". ``share_pure_forks``: a pure program (straight-line code that
-    cannot change its process, see ``_pure``) may run in the fork of the one before; False forks every
-    program. Workers start on first use or on ``start()``/``with``.
+    ``isolation``: "bubblewrap" (raise ``SandboxError`` saying why when it cannot work here) or "none":
+    only rlimits, seccomp and a cleared environment, which lets programs read host files and plant
+    files for later ones (see ``isolation``); never chosen silently. None (the default) means
+    "bubblewrap" unless the environment sets ``MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION=1`` (what the
+    command line's ``--unsafe-no-isolation`` does). Every program runs in a fresh process of its own.
+    Workers start on first use or on ``start()``/``with``.
     """
 
     def __init__(self, timeout: float = 5.0, memory_mb: int = 1024, workers: int | None = None, *,
                  preamble: str = DEFAULT_PREAMBLE, warmup: str = DEFAULT_WARMUP,
-                 isolation: Literal["auto", "bubblewrap", "rlimits"] = "auto",
-                 output_limit: int = 64 * 1024, tmp_mb: int = 64, seccomp: bool = True,
-                 share_pure_forks: bool = True):
+                 isolation: Literal["bubblewrap", "none"] | None = None,
+                 output_limit: int = 64 * 1024, tmp_mb: int = 64, seccomp: bool = True):
         if timeout <= 0 or memory_mb <= 0:
             raise ValueError("timeout and memory_mb must be positive")
+        if isolation is None:
+            isolation = "none" if os.environ.get(UNSAFE_ENV) == "1" else "bubblewrap"
+        if isolation not in ("bubblewrap", "none"):
+            raise ValueError(f"isolation must be 'bubblewrap' or 'none', not {isolation!r}")
         self.timeout, self.memory_mb = float(timeout), int(memory_mb)
         self.workers = workers or len(os.sched_getaffinity(0))
         self.preamble, self.warmup = preamble, warmup
         self.output_limit, self.tmp_mb, self.seccomp = output_limit, tmp_mb, seccomp
-        self.share_pure_forks = share_pure_forks
         self._requested = isolation
         self.mode: Mode | None = None
         self.fallback_reason: str | None = None
@@ -181,24 +186,22 @@ class Sandbox:
         self.close()
 
     def _resolve_mode(self) -> None:
-        if self._requested == "rlimits":
-            self.mode, self.fallback_reason = "rlimits", "isolation='rlimits' was requested"
+        if self._requested == "none":
+            self.mode, self.fallback_reason = "none", "isolation='none' was requested"
+            log.warning("sandbox: running programs WITHOUT isolation (isolation='none'): only resource limits, "
+                        "seccomp and a cleared environment; programs can read the host's files")
             return
         bwrap, detail = find_bwrap()
-        if bwrap is not None:
-            self.mode = "bubblewrap"
-            return
-        if self._requested == "bubblewrap":
-            raise SandboxError(detail)
-        self.mode, self.fallback_reason = "rlimits", detail
-        warn_fallback(detail)
+        if bwrap is None:
+            raise SandboxError(refusal(detail))
+        self.mode = "bubblewrap"
 
     def _new_worker(self) -> _Worker:
         bwrap = self.mode == "bubblewrap"
         tmp = None if bwrap else tempfile.mkdtemp(prefix="mammoth-sandbox-")
         config = {"preamble": self.preamble, "warmup": self.warmup, "tmp": "/tmp" if bwrap else tmp,
                   "output_limit": self.output_limit, "file_size": self.tmp_mb << 20, "seccomp": self.seccomp,
-                  "share_pure_forks": self.share_pure_forks, "drop_uid": not bwrap,
+                  "drop_uid": not bwrap,
                   # RLIMIT_NPROC counts per user namespace inside bubblewrap (Linux >= 5.14), host-wide outside
                   "max_tasks": 64 if bwrap else None, "keep": binds_under_tmp() if bwrap else ()}
         argv = bwrap_command(find_bwrap()[0], self.tmp_mb) if bwrap else fallback_command()
@@ -230,7 +233,8 @@ class Sandbox:
         request = {"code": source, "timeout": limit, "memory_mb": memory_mb or self.memory_mb}
         worker = self._idle.get()
         try:
-            response = worker.call(request, time.monotonic() + limit + _GRACE_S)
+            # stdout and stderr, JSON-escaped (at most 6 bytes a byte), and the rest
+            response = worker.call(request, time.monotonic() + limit + _GRACE_S, 12 * self.output_limit + (1 << 20))
         except (OSError, EOFError, TimeoutError, ValueError) as e:
             log.warning("sandbox worker %s failed (%s); replacing it", worker.proc.pid, e)
             worker = self._replace(worker)
@@ -257,13 +261,18 @@ class Sandbox:
 
 
 def _to_result(r: dict[str, Any]) -> ExecResult:
+    """The worker's response as a result, each field checked for its type."""
+    def text(key: str) -> str | None:
+        return r[key] if isinstance(r.get(key), str) else None
+
     source = r.get("answer_source")
-    return ExecResult(stdout=str(r.get("stdout", "")), error=r.get("error"), timed_out=bool(r.get("timed_out")),
-                      answer=r.get("answer"), duration_s=float(r.get("duration_s", 0.0)),
-                      stderr=str(r.get("stderr", "")),
+    duration = r.get("duration_s")
+    return ExecResult(stdout=text("stdout") or "", error=text("error"), timed_out=r.get("timed_out") is True,
+                      answer=text("answer"), duration_s=float(duration) if isinstance(duration, float) else 0.0,
+                      stderr=text("stderr") or "",
                       answer_source=source if source in ("print", "variable", "solution") else None,
-                      memory_exceeded=bool(r.get("memory_exceeded")),
-                      stdout_truncated=bool(r.get("stdout_truncated")))
+                      memory_exceeded=r.get("memory_exceeded") is True,
+                      stdout_truncated=r.get("stdout_truncated") is True)
 
 
 def _shutdown(workers: Sequence[_Worker], spawner: ThreadPoolExecutor) -> None:

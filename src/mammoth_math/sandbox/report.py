@@ -41,6 +41,30 @@ def fork():
     return pid
 attempt("fork", fork)
 attempt("signal", lambda: os.kill(os.getppid(), 0))
+others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
+def opens(path, mode):
+    try:
+        open(path, mode).close()
+        return True
+    except OSError:
+        return False
+def filtered(pid):
+    try:
+        return open(f"/proc/{pid}/status").read().split("Seccomp:")[1].split()[0] != "0"
+    except (OSError, IndexError):
+        return True  # gone, or hidden
+out["writable_memory"] = [p for p in others if opens(f"/proc/{p}/mem", "r+b")]
+out["unfiltered"] = [p for p in others if not filtered(p)]
+attempt("dev_shm", lambda: open("/dev/shm/probe", "w").write("x"))
+attempt("hostname", lambda: open("/proc/sys/kernel/hostname", "w").write("probe"))
+attempt("memfd", lambda: os.memfd_create("probe"))
+def shmget():
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.shmget(0, 4096, 0o1600) < 0:
+        raise OSError(ctypes.get_errno(), "shmget refused")
+    return "created"
+attempt("sysv_shm", shmget)
 out["env"] = sorted(os.environ)
 out["processes"] = len([p for p in os.listdir("/proc") if p.isdigit()])
 out["limits"] = {n: resource.getrlimit(getattr(resource, n))[0] for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE")}
@@ -48,6 +72,7 @@ out["uid"] = os.getuid()
 print(json.dumps(out))
 """
 _ENV_OK = set(ENV) | {"PWD", "LC_CTYPE", "TMPDIR"}
+_SHARED = ("dev_shm", "hostname", "memfd", "sysv_shm")  # state a program could leave for the next
 
 
 @dataclass(frozen=True)
@@ -59,7 +84,7 @@ class Feature:
 
 @dataclass(frozen=True)
 class IsolationReport:
-    mode: str  # "bubblewrap" or "rlimits"
+    mode: str  # "bubblewrap" or "none"
     reason: str | None  # why not bubblewrap
     features: tuple[Feature, ...]
 
@@ -118,7 +143,13 @@ def _probe(sb: Sandbox) -> IsolationReport:
         Feature("processes", p["fork"].startswith("refused"), f"fork: {p['fork']} (seccomp: {info.get('seccomp')})"),
         Feature("signals", p["signal"].startswith("refused"), f"signal to the worker: {p['signal']}"),
         Feature("pid_namespace", p["processes"] <= 8, f"{p['processes']} processes visible in /proc"),
+        Feature("seccomp_everywhere", bool(info.get("seccomp")) and not p["unfiltered"],
+                f"processes visible without a seccomp filter: {p['unfiltered'][:8] or 'none'}"),
+        Feature("process_memory", not p["writable_memory"],
+                f"other processes' /proc/N/mem writable: {p['writable_memory'][:8] or 'none'}"),
+        Feature("shared_state", all(p[k].startswith("refused") for k in _SHARED),
+                "; ".join(f"{k}: {p[k]}" for k in _SHARED)),
         Feature("limits", all(v not in (-1, None) for v in (limits["RLIMIT_AS"], limits["RLIMIT_CPU"])),
                 json.dumps(limits)),
     )
-    return IsolationReport(sb.mode or "rlimits", sb.fallback_reason, features)
+    return IsolationReport(sb.mode or "none", sb.fallback_reason, features)

@@ -1,30 +1,24 @@
-"""Source adapters: one module per data set, each reading its original format into examples and rejects.
+"""Source adapters: each data set's file as examples, seed problems and rejects.
 
 ``SOURCES`` maps a name to its ``load(path, types, limit) -> SourceResult``; ``DEFAULT_PATHS`` gives the
-path of each under a training-data folder laid out like ``../shared/data/train``.
+path of each under a training-data folder laid out like ``../shared/data/train``. The MAmmoTH training
+sets are read by ``benchmarks.train_sets`` (shared with few-shot, so exemplars are training rows);
+GSM8K and MathQA add PoT rows converted from their own annotations, the others offer seed problems.
 """
 
 from collections.abc import Callable
+from functools import partial
 
-from mammoth_math.data.sources import (
-                                aqua,
-                                gsm8k,
-                                math,
-                                mathinstruct,
-                                mathqa,
-                                numglue,
-                                rationales,
-                                theoremqa,
-)
-from mammoth_math.data.sources.gsm8k import notes_to_program
-from mammoth_math.data.sources.mathqa import formula_to_program
+from mammoth_math.benchmarks.train_sets import TRAIN_SETS
+from mammoth_math.data.sources import mathinstruct, rationales
+from mammoth_math.data.sources.gsm8k import NOTES, notes_to_program
+from mammoth_math.data.sources.mathqa import FORMULAS, formula_to_program
+from mammoth_math.data.sources.train_set import load_train_set
 
-SOURCES: dict[str, Callable] = {"gsm8k": gsm8k.load, "math": math.load, "aqua": aqua.load, "mathqa": mathqa.load,
-                                "numglue": numglue.load, "theoremqa": theoremqa.load, "mathinstruct": mathinstruct.load,
-                                "rationales": rationales.load}
-DEFAULT_PATHS: dict[str, str] = {"gsm8k": "gsm8k/train.jsonl", "math": "math", "aqua": "aqua/dev.json",
-                                 "mathqa": "mathqa/dev.json", "numglue": "numglue",
-                                 "theoremqa": "theoremqa/theoremqa_train.json", "mathinstruct": "mathinstruct.jsonl",
-                                 "rationales": "rationales.jsonl"}
+_CONVERTERS = {"gsm8k": NOTES, "mathqa": FORMULAS}
+SOURCES: dict[str, Callable] = {name: partial(load_train_set, name, _CONVERTERS.get(name)) for name in TRAIN_SETS} | {
+    "mathinstruct": mathinstruct.load, "rationales": rationales.load}
+DEFAULT_PATHS: dict[str, str] = {name: train_set.path for name, train_set in TRAIN_SETS.items()} | {
+    "mathinstruct": "mathinstruct.jsonl", "rationales": "rationales.jsonl"}
 
 __all__ = ["DEFAULT_PATHS", "SOURCES", "formula_to_program", "notes_to_program"]

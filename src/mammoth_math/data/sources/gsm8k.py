@@ -1,4 +1,4 @@
-"""GSM8K adapter: CoT from the solution, PoT converted deterministically from its calculator notes.
+"""GSM8K's PoT rows, converted deterministically from the calculator notes (the CoT rows are the reader's).
 
 ``notes_to_program`` turns ``Natalia sold 48/2 = <<48/2=24>>24 clips in May.`` into a straight-line
 program (``clips_in_may = 48 / 2``) whose later steps refer to earlier results by name, and which prints
@@ -10,13 +10,10 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from pathlib import Path
 
-from mammoth_math.data.records import Example, SourceResult
-from mammoth_math.data.sources._read import iter_json_lines, missing
+from mammoth_math.benchmarks.train_sets import NOTE_RE, TrainItem, final_answer
+from mammoth_math.data.sources.train_set import Converter
 
-NOTE_RE = re.compile(r"<<([^<>=]*)=([^<>]*)>>")
-_FINAL_RE = re.compile(r"####\s*(.+?)\s*$", re.DOTALL)
 _PLAIN_RE = re.compile(r"([\d$(.][\d$,.%()\s+\-*/×−x]*[\d)%])\s*=\s*\$?-?\d[\d,]*(?:\.\d+)?(%?)")
 _UNIT_RE = re.compile(r"(\d%?)\s+(?!x\b)[A-Za-z]+(?:/[A-Za-z]+)?\s*(?=[-+*/×−=])")  # "42 minutes + 10" -> "42 + 10"
 _NUMBER_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)(?![\w.])")
@@ -26,17 +23,6 @@ _STOP = {"a", "an", "the", "of", "and", "or", "to", "in", "for", "is", "are", "w
          "on", "at", "by", "with", "from", "than", "then", "there", "more", "be", "if", "as", "total"}
 _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Add, ast.Sub, ast.Mult, ast.Div,
             ast.Pow, ast.Mod, ast.FloorDiv, ast.USub, ast.UAdd, ast.Load)
-
-
-def cot_from_solution(solution: str) -> str:
-    """The solution with calculator notes removed and MAmmoTH's closing sentence "The answer is N"."""
-    body, _, final = solution.rpartition("####")
-    return NOTE_RE.sub("", body).strip() + f"\nThe answer is {final.strip().replace(',', '')}."
-
-
-def final_answer(solution: str) -> str | None:
-    m = _FINAL_RE.search(solution)
-    return m.group(1).replace(",", "").strip() if m else None
 
 
 def notes_to_program(solution: str) -> str | None:
@@ -164,35 +150,9 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(b))
 
 
-def load(path: Path, types: tuple[str, ...] = ("cot", "pot"), limit: int | None = None) -> SourceResult:
-    """Read ``train.jsonl`` (question, answer); one CoT and, when convertible, one PoT per problem."""
-    from mammoth_math.data.records import Reject
+def _program(item: TrainItem) -> str | None:
+    return notes_to_program(str(item.record.data["answer"]))
 
-    result = SourceResult()
-    seen = 0
-    for line, obj in iter_json_lines(path, "gsm8k"):
-        if limit is not None and seen >= limit:
-            break
-        seen += 1
-        item_id = f"gsm8k/{line}"
-        if isinstance(obj, Reject):
-            result.rejects.append(obj)
-            continue
-        bad = missing(obj, ("question", "answer"), "gsm8k", item_id, f"{path}:{line}")
-        gold = final_answer(str(obj.get("answer", "")))
-        if bad is None and gold is None:
-            bad = Reject("gsm8k", item_id, "", "input", "no_final_answer", f"{path}:{line}: no '#### N'")
-        if bad is not None:
-            result.rejects.append(bad)
-            continue
-        question, solution = str(obj["question"]).strip(), str(obj["answer"])
-        if "cot" in types:
-            result.examples.append(Example("gsm8k", item_id, "cot", question, cot_from_solution(solution), gold, "number"))
-        if "pot" in types:
-            program = notes_to_program(solution)
-            if program is None:
-                result.rejects.append(Reject("gsm8k", item_id, "pot", "convert", "notes_not_convertible",
-                                             "calculator notes are missing, not arithmetic, or never reach the answer"))
-            else:
-                result.examples.append(Example("gsm8k", item_id, "pot", question, program, gold, "number"))
-    return result
+
+NOTES = Converter(_program, "notes_not_convertible",
+                  lambda item: "calculator notes are missing, not arithmetic, or never reach the answer")

@@ -8,10 +8,20 @@ PoT rows must run and print; CoT rows must state an answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
-from mammoth_math.data.records import Example, Reject, SourceResult
-from mammoth_math.data.sources._read import iter_json_array, iter_json_lines, missing
+from mammoth_math.benchmarks.records import (
+    BadRecord,
+    Scanned,
+    open_records,
+    rows_to_records,
+    scan_json_array,
+    scan_jsonl,
+)
+from mammoth_math.data.records import Example, SourceResult
+from mammoth_math.data.sources.train_set import input_reject
 from mammoth_math.prompts import POT_TRIGGER
 
 _PROGRAM_RE = re.compile(r"^\s*(?:import |from |def |print\(|[a-z_]\w* = )", re.MULTILINE)
@@ -24,30 +34,29 @@ def is_program(instruction: str, output: str) -> bool:
 def load(path: Path, types: tuple[str, ...] = ("cot", "pot"), limit: int | None = None) -> SourceResult:
     """Read a local JSON or JSONL copy; ``hub:TIGER-Lab/MathInstruct`` loads it through ``datasets``."""
     result = SourceResult()
-    reader = iter_json_array if str(path).endswith(".json") else iter_json_lines
-    rows = _hub_rows(str(path)[4:]) if str(path).startswith("hub:") else reader(Path(path), "mathinstruct")
-    for n, (line, obj) in enumerate(rows):
-        if limit is not None and n >= limit:
-            break
-        item_id = f"mathinstruct/{line}"
-        if isinstance(obj, Reject):
-            result.rejects.append(obj)
+    by_line = not str(path).startswith("hub:") and not str(path).endswith(".json")  # a JSONL row's id is its line
+    for item_id, rec in open_records(_scan(str(path)), lambda r: f"mathinstruct/{r.line if by_line else r.index}",
+                                     ("source", "instruction", "output"), limit):
+        if isinstance(rec, BadRecord):
+            result.rejects.append(input_reject("mathinstruct", item_id, rec))
             continue
-        bad = missing(obj, ("source", "instruction", "output"), "mathinstruct", item_id, f"{path}:{line}")
-        if bad is not None:
-            result.rejects.append(bad)
-            continue
-        instruction, output = str(obj["instruction"]), str(obj["output"])
+        instruction, output = str(rec.data["instruction"]), str(rec.data["output"])
         kind = "pot" if is_program(instruction, output) else "cot"
         if kind in types:
             question = instruction.replace(POT_TRIGGER.strip(), "").rstrip() if kind == "pot" else instruction
-            result.examples.append(Example(f"mathinstruct:{obj['source']}", item_id, kind, question, output, "",
-                                           "expression", None, {"original_source": obj["source"]}))
+            result.examples.append(Example(f"mathinstruct:{rec.data['source']}", item_id, kind, question, output, "",
+                                           "expression", None, {"original_source": rec.data["source"]}))
     return result
 
 
-def _hub_rows(name: str):
+def _scan(path: str) -> Iterable[Scanned]:
+    if path.startswith("hub:"):
+        return rows_to_records(_hub_rows(path[4:]), path)
+    return scan_json_array(path) if path.endswith(".json") else scan_jsonl(path)
+
+
+def _hub_rows(name: str) -> Iterator[dict[str, Any]]:
     from datasets import load_dataset  # heavy; only for users online
 
-    for index, row in enumerate(load_dataset(name, split="train")):
-        yield index, dict(row)
+    for row in load_dataset(name, split="train"):
+        yield dict(row)

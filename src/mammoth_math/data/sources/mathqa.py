@@ -1,4 +1,4 @@
-"""MathQA adapter: PoT converted deterministically from ``linear_formula``, CoT from the rationale.
+"""MathQA's PoT rows, converted deterministically from ``linear_formula`` (the CoT rows are the reader's).
 
 The formula is a chain of calls over MathQA's operation list (``operation_list.txt``: add, divide, power,
 circle_area, ...), its constants (``const_pi``, ``const_100``), the problem's numbers in order (``n0``, ``n1``)
@@ -12,11 +12,9 @@ from __future__ import annotations
 import ast
 import math
 import re
-from pathlib import Path
 
-from mammoth_math.data.records import Example, Reject, SourceResult
-from mammoth_math.data.sources._read import iter_json_array, missing
-from mammoth_math.prompts import LETTERS
+from mammoth_math.benchmarks.train_sets import TrainItem
+from mammoth_math.data.sources.train_set import Converter
 
 # Semantics of MathQA's operations as Python source, one definition each (argument names say the units).
 # Where the meaning is not evident it follows the dataset authors' executor (new_DataStructure.py, as ported to
@@ -111,7 +109,6 @@ OPERATIONS: dict[str, str] = {
 CONSTANTS: dict[str, str] = {"const_pi": "math.pi", "const_deg_to_rad": "math.pi / 180", "const_0_2778": "0.2778",
                              "const_0_3937": "0.3937", "const_0_4535": "0.4535"}
 _NUMBER_RE = re.compile(r"\d+(?:,\d+)*(?:\.\d+)?")
-_OPTION_RE = re.compile(r"(?:^|,)\s*([a-e])\s*\)\s*")
 
 
 def problem_numbers(problem: str) -> list[str]:
@@ -195,14 +192,6 @@ def _name_order(name: str) -> tuple[int, int, str]:
     return (0, int(name[1:]), "") if re.fullmatch(r"n\d+", name) else (1, 0, name)
 
 
-def parse_options(text: str) -> list[tuple[str, str]]:
-    """``"a ) 24 , b ) 120"`` -> ``[("A", "24"), ("B", "120")]``."""
-    if text.lstrip().startswith("["):  # some records hold a list repr: "['a ) 4', 'b ) 4 π']"
-        text = " , ".join(re.findall(r"'([^']*)'", text))
-    parts = _OPTION_RE.split(text)
-    return [(parts[i].upper(), parts[i + 1].strip().rstrip(",").strip()) for i in range(1, len(parts) - 1, 2)]
-
-
 def option_value(text: str) -> float | None:
     """The number an option states, else None.
 
@@ -260,38 +249,9 @@ def _magnitude(m: re.Match[str]) -> float:
     return a
 
 
-def load(path: Path, types: tuple[str, ...] = ("cot", "pot"), limit: int | None = None) -> SourceResult:
-    """Read MathQA ``dev.json`` (Problem, Rationale, options, correct, annotated_formula)."""
-    result = SourceResult()
-    for index, obj in iter_json_array(path, "mathqa"):
-        if limit is not None and index >= limit:
-            break
-        item_id = f"mathqa/{index}"
-        if isinstance(obj, Reject):
-            result.rejects.append(obj)
-            continue
-        bad = missing(obj, ("Problem", "options", "correct"), "mathqa", item_id, f"{path}[{index}]")
-        options = parse_options(str(obj.get("options", "")))
-        if bad is None and len(options) < 2:
-            bad = Reject("mathqa", item_id, "", "input", "bad_options", f"{path}[{index}]: {obj.get('options')!r}")
-        if bad is not None:
-            result.rejects.append(bad)
-            continue
-        texts = tuple(t for _, t in options)
-        letter = str(obj["correct"]).strip().upper()
-        problem = str(obj["Problem"]).strip()
-        meta = {"category": obj.get("category", "")}
-        if "pot" in types:
-            formula = str(obj.get("linear_formula") or obj.get("annotated_formula") or "")
-            program = formula_to_program(formula, problem)
-            if program is None:
-                result.rejects.append(Reject("mathqa", item_id, "pot", "convert", "formula_not_convertible",
-                                             repr(formula)))
-            else:
-                result.examples.append(Example("mathqa", item_id, "pot", problem, program, letter, "choice", texts, meta))
-        if "cot" in types and obj.get("Rationale"):
-            rationale = str(obj["Rationale"]).strip().strip('"')
-            question = f"{problem}\nAnswer Choices: " + " ".join(f"({LETTERS[i]}) {t}" for i, t in enumerate(texts))
-            result.examples.append(Example("mathqa", item_id, "cot", question,
-                                           f"{rationale}\nThe answer is {letter}.", letter, "choice", texts, meta))
-    return result
+def _formula(item: TrainItem) -> str:
+    return str(item.record.data.get("linear_formula") or item.record.data.get("annotated_formula") or "")
+
+
+FORMULAS = Converter(lambda item: formula_to_program(_formula(item), item.problem), "formula_not_convertible",
+                     lambda item: repr(_formula(item)))

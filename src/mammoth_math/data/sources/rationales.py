@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mammoth_math.data.records import Example, Reject, SourceResult
-from mammoth_math.data.sources._read import iter_json_lines, missing
+from mammoth_math.benchmarks.records import BadRecord, Record, Scanned, open_records, scan_jsonl
+from mammoth_math.data.records import Example, SourceResult
+from mammoth_math.data.sources.train_set import input_reject
 from mammoth_math.grading import AnswerKind
 
 _KINDS = {k.value for k in AnswerKind}
@@ -19,30 +20,30 @@ _KINDS = {k.value for k in AnswerKind}
 def load(path: Path, types: tuple[str, ...] = ("cot", "pot"), limit: int | None = None) -> SourceResult:
     """One example per rationale present among ``types``; a malformed row is a reject naming file and line."""
     result = SourceResult()
-    for n, (line, obj) in enumerate(iter_json_lines(Path(path), "rationales")):
-        if limit is not None and n >= limit:
-            break
-        if isinstance(obj, Reject):
-            result.rejects.append(obj)
+    for item_id, rec in open_records(scan_jsonl(path), _item_id, ("question", "gold", "kind"), limit):
+        if isinstance(rec, Record):
+            rec = _check(rec)
+        if isinstance(rec, BadRecord):
+            result.rejects.append(input_reject("rationales", item_id, rec))
             continue
-        item_id = f"rationales/{obj.get('id', line)}"
-        bad = missing(obj, ("question", "gold", "kind"), "rationales", item_id, f"{path}:{line}")
-        options = obj.get("options")
-        if bad is None and obj["kind"] not in _KINDS:
-            bad = _reject(item_id, "bad_kind", f"{path}:{line}: field 'kind' is {obj['kind']!r}")
-        if bad is None and options is not None and not (isinstance(options, list)
-                                                        and all(isinstance(o, str) for o in options)):
-            bad = _reject(item_id, "bad_options", f"{path}:{line}: field 'options' is not a list of strings")
-        if bad is not None:
-            result.rejects.append(bad)
-            continue
-        source = f"rationales:{obj['source']}" if obj.get("source") else "rationales"
+        source = f"rationales:{rec.data['source']}" if rec.data.get("source") else "rationales"
+        options = rec.data.get("options")
         for kind in ("cot", "pot"):
-            if kind in types and obj.get(kind):
-                result.examples.append(Example(source, item_id, kind, str(obj["question"]).strip(), str(obj[kind]),
-                                               str(obj["gold"]), obj["kind"], tuple(options) if options else None))
+            if kind in types and rec.data.get(kind):
+                result.examples.append(Example(source, item_id, kind, str(rec.data["question"]).strip(),
+                                               str(rec.data[kind]), str(rec.data["gold"]), rec.data["kind"],
+                                               tuple(options) if options else None))
     return result
 
 
-def _reject(item_id: str, reason: str, detail: str) -> Reject:
-    return Reject("rationales", item_id, "", "input", reason, detail)
+def _item_id(rec: Scanned) -> str:
+    return f"rationales/{rec.data.get('id', rec.line) if isinstance(rec, Record) else rec.line}"
+
+
+def _check(rec: Record) -> Record | BadRecord:
+    if rec.data["kind"] not in _KINDS:
+        return rec.bad("bad_kind", rec.fail("kind", f"{rec.data['kind']!r} is no answer kind"))
+    options = rec.data.get("options")
+    if options is not None and not (isinstance(options, list) and all(isinstance(o, str) for o in options)):
+        return rec.bad("bad_options", rec.fail("options", "not a list of strings"))
+    return rec

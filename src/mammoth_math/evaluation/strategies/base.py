@@ -16,7 +16,7 @@ from mammoth_math.backends import Backend, Completion, GenerationRequest
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.records import Attempt
-from mammoth_math.prompts import Exemplar, PromptStyle, build_prompt, stop_strings
+from mammoth_math.prompts import Exemplar, Rationale, build_prompt, stop_strings
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import Sandbox
@@ -39,12 +39,12 @@ class Generator:
     samples: int = 1
     seed: int | None = None  # used only when sampling (temperature > 0)
     chat: bool = False
-    exemplars: Mapping[str, Sequence[Exemplar]] = field(default_factory=dict)  # prompt style -> few-shot exemplars
+    exemplars: Mapping[str, Sequence[Exemplar]] = field(default_factory=dict)  # rationale -> few-shot exemplars
     counts: Mapping[str, int] = field(default_factory=dict)
 
-    def prompt(self, problem: Problem, style: PromptStyle) -> Prompt:
-        """The prompt for ``problem`` in ``style`` (``cot``/``pot``), with this run's exemplars and format."""
-        return build_prompt(problem, style, self.exemplars.get(style, ()), self.chat)
+    def prompt(self, problem: Problem, rationale: Rationale) -> Prompt:
+        """The prompt asking for ``rationale`` (``cot``/``pot``), with this run's exemplars and format."""
+        return build_prompt(problem, rationale, self.exemplars.get(rationale, ()), self.chat)
 
     def samples_for(self, problem: Problem) -> int:
         return self.counts.get(problem.id, self.samples)
@@ -93,12 +93,12 @@ class Solution:
 class Strategy(Protocol):
     """A decoding strategy: ``solve`` answers a batch of problems, one :class:`Solution` each, in order.
 
-    ``prompts`` names the prompt styles it sends (few-shot exemplars are loaded for these);
+    ``prompts`` names the rationales its prompts ask for (few-shot exemplars are loaded for these);
     ``needs_sandbox`` says whether it runs programs.
     """
 
     name: str
-    prompts: tuple[PromptStyle, ...]
+    prompts: tuple[Rationale, ...]
     needs_sandbox: bool
 
     def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
@@ -108,16 +108,16 @@ class Strategy(Protocol):
 class SinglePass:
     """Base of the strategies that send one prompt per problem and read each completion on its own.
 
-    A subclass names its prompt ``style`` and implements ``read``, the attempt-building step alone: the probe
+    A subclass names its ``rationale`` and implements ``read``, the attempt-building step alone: the probe
     sends its own second-turn prompts and reads the answers with it, exactly as a first turn is read.
     """
 
     name: str
-    style: PromptStyle
+    rationale: Rationale
 
     def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
               grader: Grader) -> list[Solution]:
-        prompts = [generator.prompt(p, self.style) for p in problems]
+        prompts = [generator.prompt(p, self.rationale) for p in problems]
         completions = generator.generate(prompts, [generator.samples_for(p) for p in problems])
         solutions = [Solution(prompt) for prompt in prompts]
         for solution, completion, attempts in zip(solutions, completions,

@@ -11,7 +11,7 @@ from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.records import Attempt
 from mammoth_math.evaluation.strategies.base import SinglePass, texts
-from mammoth_math.prompts import PromptStyle
+from mammoth_math.prompts import Rationale
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import Sandbox
@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class CoT(SinglePass):
     name: str = "cot"
-    style: PromptStyle = "cot"
-    prompts: tuple[PromptStyle, ...] = ("cot",)
+    rationale: Rationale = "cot"
+    prompts: tuple[Rationale, ...] = ("cot",)
     needs_sandbox: bool = False
 
     def read(self, completions: Sequence[Completion], problems: Sequence[Problem], sandbox: Sandbox | None,

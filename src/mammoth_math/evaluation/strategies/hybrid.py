@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.strategies.base import Generator, Solution, Strategy
-from mammoth_math.prompts import PromptStyle
+from mammoth_math.prompts import Rationale
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import Sandbox
@@ -26,7 +26,7 @@ class Hybrid:
     name: str = "hybrid"
 
     @property
-    def prompts(self) -> tuple[PromptStyle, ...]:
+    def prompts(self) -> tuple[Rationale, ...]:
         return tuple(dict.fromkeys(self.first.prompts + self.then.prompts))
 
     @property

@@ -16,7 +16,7 @@ from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.records import Attempt, Execution
 from mammoth_math.evaluation.strategies.base import SinglePass, texts
 from mammoth_math.grading import program_failure, program_output
-from mammoth_math.prompts import PromptStyle
+from mammoth_math.prompts import Rationale
 from mammoth_math.sandbox.program import unwrap_fences
 
 if TYPE_CHECKING:
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class PoT(SinglePass):
     name: str = "pot"
-    style: PromptStyle = "pot"
-    prompts: tuple[PromptStyle, ...] = ("pot",)
+    rationale: Rationale = "pot"
+    prompts: tuple[Rationale, ...] = ("pot",)
     needs_sandbox: bool = True
 
     def read(self, completions: Sequence[Completion], problems: Sequence[Problem], sandbox: Sandbox | None,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.strategies.base import Generator, Solution, Strategy
-from mammoth_math.prompts import PromptStyle
+from mammoth_math.prompts import Rationale
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import Sandbox
@@ -29,7 +29,7 @@ class SelfConsistency:
         return self.inner.name
 
     @property
-    def prompts(self) -> tuple[PromptStyle, ...]:
+    def prompts(self) -> tuple[Rationale, ...]:
         return self.inner.prompts
 
     @property

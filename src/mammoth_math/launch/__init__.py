@@ -1,0 +1,12 @@
+"""Launch any mammoth-math command on a Slurm cluster: ``mammoth-math launch slurm -- eval ...``.
+
+Inference becomes a job array (one resumable shard per task) and a dependent job that merges and reports;
+training becomes one multi-node ``srun`` + ``accelerate launch`` job. The top layer beside ``cli.py``: it may read
+evaluation's shard files, and nothing but ``cli.py`` imports it.
+"""
+
+from mammoth_math.launch.jobs import ShardState, SlurmError, Submission, load, render, resume, status, submit, summary
+from mammoth_math.launch.scripts import LaunchPlan, SlurmOptions
+
+__all__ = ["LaunchPlan", "ShardState", "SlurmError", "SlurmOptions", "Submission", "load", "render", "resume",
+           "status", "submit", "summary"]

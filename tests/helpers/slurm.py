@@ -1,0 +1,138 @@
+"""A real single-node Slurm cluster for tests: munged, slurmctld and slurmd on this host, all under one folder.
+
+``slurm_cluster(folder)`` writes a munge key and a tiny ``slurm.conf`` (``proctrack/linuxproc``: no cgroups;
+8 CPUs announced with ``config_overrides``, so a few small tasks run side by side on a 2-core machine), starts
+the three daemons in the foreground as our own children, waits until the node is idle and yields the
+``SLURM_CONF`` path; afterwards it cancels every job and stops the daemons. It raises :class:`ClusterError`
+with the daemons' logs when the cluster does not come up.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from helpers.servers import free_port
+
+DAEMONS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scancel", "sinfo")
+
+
+class ClusterError(RuntimeError):
+    pass
+
+
+def missing_binaries() -> list[str]:
+    paths = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    return [name for name in DAEMONS if shutil.which(name, path=paths) is None]
+
+
+def _which(name: str) -> str:
+    return shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])) or name
+
+
+def _config(folder: Path, host: str, user: str) -> str:
+    return f"""ClusterName=mammoth-test
+SlurmctldHost={host}
+SlurmctldPort={free_port()}
+SlurmdPort={free_port()}
+AuthType=auth/munge
+AuthInfo=socket={folder}/munge.sock
+CredType=cred/munge
+SlurmUser={user}
+SlurmdUser={user}
+StateSaveLocation={folder}/state
+SlurmdSpoolDir={folder}/spool
+SlurmctldPidFile={folder}/slurmctld.pid
+SlurmdPidFile={folder}/slurmd.pid
+SlurmctldLogFile={folder}/slurmctld.log
+SlurmdLogFile={folder}/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=1
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+MpiDefault=none
+ReturnToService=2
+KillWait=2
+SlurmdParameters=config_overrides
+NodeName={host} CPUs=8 RealMemory=4000 State=UNKNOWN
+PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
+"""
+
+
+@contextmanager
+def slurm_cluster(folder: Path, startup_s: float = 60.0) -> Iterator[str]:
+    """Start the cluster under ``folder``; yield the path of its ``slurm.conf``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for sub in ("state", "spool"):
+        (folder / sub).mkdir(exist_ok=True)
+    key = folder / "munge.key"
+    key.write_bytes(os.urandom(1024))
+    key.chmod(0o600)
+    host = socket.gethostname().split(".")[0]
+    conf = folder / "slurm.conf"
+    conf.write_text(_config(folder, host, getpass.getuser()))
+    env = {**os.environ, "SLURM_CONF": str(conf)}
+    procs: list[subprocess.Popen] = []
+    try:
+        procs.append(_start([_which("munged"), "--foreground", "--force", f"--socket={folder}/munge.sock",
+                             f"--key-file={key}", f"--pid-file={folder}/munged.pid", f"--log-file={folder}/munged.log",
+                             f"--seed-file={folder}/munge.seed"], folder / "munged.out", env))
+        _wait(lambda: (folder / "munge.sock").exists(), 10, "munged did not create its socket", folder, procs)
+        procs.append(_start([_which("slurmctld"), "-D", "-c", "-f", str(conf)], folder / "slurmctld.out", env))
+        procs.append(_start([_which("slurmd"), "-D", "-f", str(conf)], folder / "slurmd.out", env))
+        _wait(lambda: _node_idle(env), startup_s, "the node did not become idle", folder, procs)
+        yield str(conf)
+    finally:
+        subprocess.run([_which("scancel"), "--full", "--user", getpass.getuser()], env=env, capture_output=True,
+                       timeout=30)
+        time.sleep(0.5)
+        for proc in reversed(procs):
+            _stop(proc)
+
+
+def _start(cmd: list[str], out: Path, env: dict[str, str]) -> subprocess.Popen:
+    with open(out, "wb") as log:
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def _node_idle(env: dict[str, str]) -> bool:
+    done = subprocess.run([_which("sinfo"), "--noheader", "--format=%t"], env=env, capture_output=True, text=True,
+                          timeout=10)
+    return done.returncode == 0 and done.stdout.strip() in ("idle", "mix", "alloc")
+
+
+def _wait(ready, seconds: float, what: str, folder: Path, procs: list[subprocess.Popen]) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if ready():
+            return
+        dead = [p for p in procs if p.poll() is not None]
+        if dead:
+            break
+        time.sleep(0.3)
+    logs = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-1500:]}"
+                     for p in sorted(folder.glob("*.log")) + sorted(folder.glob("*.out")))
+    raise ClusterError(f"Slurm test cluster: {what} after {seconds:.0f} s\n{logs}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)

@@ -1,0 +1,55 @@
+"""What ``launch slurm --dry-run`` writes: the shard array, the dependent merge job, the multi-node training job."""
+
+from __future__ import annotations
+
+import pytest
+
+from mammoth_math.cli import main
+from mammoth_math.launch import LaunchPlan, SlurmOptions, render
+
+EVAL = ["eval", "--model", "m", "--backend", "vllm", "--datasets", "gsm8k", "--mode", "pot"]
+
+
+def test_eval_becomes_an_array_of_shards_and_a_merge_job(tmp_path, capsys):
+    assert main(["launch", "slurm", "--shards", "4", "--partition", "gpu", "--account", "math", "--time", "2:00:00",
+                 "--gpus-per-task", "1", "--setup", "module load cuda", "--dry-run", "--",
+                 *EVAL, "--output-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    shards, after = out.split("# --- ")[1:]
+    assert shards.startswith(str(tmp_path / "launch" / "shards.sbatch"))
+    for line in ("#SBATCH --partition=gpu", "#SBATCH --account=math", "#SBATCH --time=2:00:00",
+                 "#SBATCH --gpus-per-task=1", "#SBATCH --requeue",
+                 f"#SBATCH --output={tmp_path}/launch/logs/shard-%a.job-%A.out"):
+        assert line in shards
+    assert shards.index("module load cuda") < shards.index("set -euo pipefail")
+    assert f"--mode pot --output-dir {tmp_path} --shard ${{SLURM_ARRAY_TASK_ID}}/4" in shards
+    assert "--gpus-per-task" not in after and f"merge {tmp_path}\n" in after and f"report {tmp_path}\n" in after
+    assert not (tmp_path / "launch").exists(), "a dry run writes nothing"
+
+
+def test_training_is_one_job_meeting_at_the_first_host(capsys):
+    assert main(["launch", "slurm", "--nodes", "2", "--gpus-per-task", "8", "--accelerate-config",
+                 "configs/accelerate/fsdp2-8gpu.yaml", "--container-image", "nvcr.io/nvidia/pytorch:25.01-py3",
+                 "--dry-run", "--", "train", "--config", "configs/train/mammoth-7b.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert "#SBATCH --nodes=2" in out and "#SBATCH --ntasks-per-node=1" in out and "#SBATCH --gpus-per-task=8" in out
+    assert 'MASTER_ADDR="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)"' in out
+    assert "srun --kill-on-bad-exit=1 --container-image=nvcr.io/nvidia/pytorch:25.01-py3" in out
+    assert ("python -m accelerate.commands.launch --config_file configs/accelerate/fsdp2-8gpu.yaml --num_machines "
+            "$SLURM_NTASKS --machine_rank $SLURM_PROCID --num_processes $((SLURM_NTASKS * 8))") in out
+    assert "-m mammoth_math train --config configs/train/mammoth-7b.yaml'" in out
+
+
+def test_training_needs_an_accelerate_config():
+    plan = LaunchPlan("train", ("train", "--config", "c.yaml"), "/tmp/l", "/tmp")
+    with pytest.raises(ValueError, match="accelerate config"):
+        render(plan, SlurmOptions())
+
+
+@pytest.mark.parametrize("command", [["--shards", "2", "--", "probe", "--model", "m", "--datasets", "gsm8k",
+                                      "--challenge", "doubt", "--output-dir", "o"],
+                                     ["--", *EVAL, "--output-dir", "o", "--shard", "0/2"],
+                                     ["--", "grade", "--pred", "1", "--gold", "1"]])
+def test_what_cannot_be_launched_is_refused(command, capsys):
+    assert main(["launch", "slurm", "--dry-run", *command]) == 2
+    assert "error: " in capsys.readouterr().err
