@@ -12,7 +12,7 @@ from typing import Any
 
 from mammoth_math.backends import Completion, GenerationRequest
 from mammoth_math.benchmarks import Problem
-from mammoth_math.evaluation import STRATEGIES, Attempt, EvalConfig, build_report, evaluate, read_records
+from mammoth_math.evaluation import STRATEGIES, Attempt, EvalConfig, Turn, build_report, evaluate, read_records
 from mammoth_math.evaluation.strategies import Generator, Solution
 from mammoth_math.probe import ProbeConfig, probe, read_probe_records
 
@@ -56,7 +56,9 @@ class LastWord:
         solutions = []
         for prompt, c in zip(prompts, generator.generate(prompts, [1] * len(prompts))):
             solution = Solution(prompt)
-            solution.add(c, [Attempt(self.name, text, str(len(text.split())), "word count") for text in c.texts])
+            solution.add(c, [Attempt(self.name, text, str(len(text.split())), "word count",
+                                     turns=[Turn("Count the words.", "len(text.split())", str(len(text.split())))])
+                             for text in c.texts])
             solutions.append(solution)
         return solutions
 
@@ -79,11 +81,13 @@ def test_a_strategy_defined_here_runs_through_eval_report_and_html(tmp_path, mon
     assert [(r.mode, r.path, r.answer, r.correct) for r in records] == [
         ("last-word", "last-word", "12", True), ("last-word", "last-word", "12", False)]
     assert records[0].prompt == backend.requests[0].prompt
+    assert records[0].attempts[0].turns == [Turn("Count the words.", "len(text.split())", "12")]
 
     report = build_report(out)
     assert report.runs == ["last-word"] and report.table[0] == {"dataset": "gsm8k", "last-word": 0.5}
     html = Path(report.html).read_text()
     assert '"runs": ["last-word"]' in html and '"path": "last-word"' in html
+    assert '"code": "len(text.split())"' in html  # a multi-step attempt's steps reach the page
 
 
 def test_a_program_answering_through_ans_scores_in_both_probe_turns(tmp_path, sandbox):

@@ -130,7 +130,9 @@ def _problem_view(run: str, r: ProblemRecord) -> dict[str, Any]:
                           "failure": a.failure, "rule": a.rule,
                           "stdout": clip(a.execution.stdout) if a.execution else None,
                           "exec_error": clip(a.execution.error) if a.execution else None,
-                          "timed_out": a.execution.timed_out if a.execution else None}
+                          "timed_out": a.execution.timed_out if a.execution else None,
+                          "turns": [{"text": clip(t.text), "code": clip(t.code), "output": clip(t.output),
+                                     "error": clip(t.error)} for t in a.turns]}
                          for a in r.attempts]}
 
 

@@ -39,9 +39,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Settings that change what a record holds: resuming with any of them changed is refused.
-RESUME_KEYS = ("model", "backend", "challenge", "mode", "chat", "max_new_tokens", "seed", "grading",
-               "program_timeout", "limit", "clever_hans")
+# The probe's own settings that change what a record holds; the first turn's (model, mode, seed, ...) are
+# checked by its evaluation run. Resuming with any of them changed is refused.
+RESUME_KEYS = ("challenge", "clever_hans")
 
 
 @dataclass
