@@ -12,8 +12,12 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from mammoth_math import __version__
+
+if TYPE_CHECKING:
+    from mammoth_math.evaluation import EvalConfig
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -296,8 +300,9 @@ def _run_values(args: argparse.Namespace, fields: Sequence[str]) -> dict:
 
 def _backend_options(args: argparse.Namespace, backend: str, options: dict, output_dir: str) -> dict:
     """The chosen backend's defaults, then a config file's options, then the given flags; and the cache."""
-    given = {k: getattr(args, k) for k in _BACKEND_FLAGS[backend] if getattr(args, k) is not None}
-    return {**_BACKEND_FLAGS[backend], **options, **given, "cache_dir": _cache_dir(args, output_dir)}
+    defaults = _BACKEND_FLAGS.get(backend, {})  # a backend without flags of its own takes its options from a config
+    given = {k: getattr(args, k) for k in defaults if getattr(args, k) is not None}
+    return {**defaults, **options, **given, "cache_dir": _cache_dir(args, output_dir)}
 
 
 def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
@@ -322,13 +327,21 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(handler=_report)
 
 
-def _eval(args: argparse.Namespace) -> int:
-    from mammoth_math.evaluation import evaluate, load_config
+def _eval_config(args: argparse.Namespace) -> EvalConfig:
+    """The eval command's config: its YAML file, then the flags given."""
+    from mammoth_math.evaluation import load_config
 
     values = _run_values(args, (*_RUN_FIELDS, "shard", "samples", "temperature", "top_p", "few_shot", "shots",
                                 "train_dir", "exemplars", "chat"))
     config = load_config(args.config, values)
     config.backend_options = _backend_options(args, config.backend, config.backend_options, config.output_dir)
+    return config
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from mammoth_math.evaluation import evaluate
+
+    config = _eval_config(args)
     scores = evaluate(config)
     from rich.console import Console
     from rich.table import Table
@@ -594,14 +607,11 @@ def _launch_slurm(args: argparse.Namespace) -> int:
     if args.shards > 1 and what != "eval" or "--shard" in command:
         print("error: only eval is sharded, and by launch (--shards N), not by --shard", file=sys.stderr)
         return 2
-    out = inner.output_dir if what in ("eval", "probe") else getattr(inner, "out", None)
+    out = inner.output_dir if what == "probe" else getattr(inner, "out", None)
     kind, run_dir, after, accelerate = "array", None, (), None
     if what == "eval":
-        from mammoth_math.evaluation import EvalConfig
-
-        run_name = EvalConfig(inner.model, ["-"], out, mode=inner.mode, samples=inner.samples,
-                              temperature=inner.temperature).run_name
-        run_dir = str(Path(out) / run_name)
+        config = _eval_config(inner)
+        out, run_dir = config.output_dir, str(Path(config.output_dir) / config.run_name)
         after = (("merge", out), ("report", out)) if args.shards > 1 else (("report", out),)
     elif what == "probe":
         after = (("report", out),)
