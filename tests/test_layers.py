@@ -23,8 +23,8 @@ ALLOWED: dict[str, set[str]] = {
     "training": BASE | {"prompts", "data"},
     "evaluation": BOTTOM | {"benchmarks", "backends"},
     "probe": BOTTOM | {"benchmarks", "backends", "evaluation"},
-    "launch": BASE | {"evaluation"},
     "synthetic": BOTTOM | {"benchmarks", "backends", "data", "training", "evaluation", "probe"},
+    "launch": BASE | {"evaluation"},  # beside cli: reads evaluation's shard files; only cli imports it
 }
 
 
@@ -69,6 +69,11 @@ def test_module_imports_only_lower_layers(path: Path) -> None:
     allowed = ALLOWED.get(part, BASE) | {part} | {"__version__"}
     bad = _imported_parts(path) - allowed
     assert not bad, f"{path.relative_to(PACKAGE)} imports {sorted(bad)}, which sit above {part!r}"
+
+
+def test_only_cli_imports_launch() -> None:
+    importers = [p.relative_to(PACKAGE) for p in MODULES if _part(p) != "launch" and "launch" in _imported_parts(p)]
+    assert not importers, f"{importers} import launch, the top layer beside cli"
 
 
 def test_layer_walker_sees_a_violation(tmp_path: Path) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mammoth_math import __version__
 
@@ -56,12 +57,8 @@ def _sandbox_run(args: argparse.Namespace) -> int:
 
     from mammoth_math.sandbox import Sandbox
 
-    try:
-        with open(args.file, "rb") as f:
-            code = f.read()
-    except OSError as e:
-        print(f"error: {args.file}: {e.strerror}", file=sys.stderr)
-        return 2
+    with open(args.file, "rb") as f:
+        code = f.read()
     with Sandbox(timeout=args.timeout, workers=1) as sb:
         result = sb.run(code)
     _print_json({**asdict(result), "ok": result.ok})
@@ -69,7 +66,6 @@ def _sandbox_run(args: argparse.Namespace) -> int:
 
 
 def _sandbox_check(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from mammoth_math.sandbox import SandboxError, isolation_report
@@ -82,7 +78,7 @@ def _sandbox_check(args: argparse.Namespace) -> int:
     table = Table("feature", "active", "detail", title=f"sandbox isolation: {report.mode}")
     for f in report.features:
         table.add_row(f.name, "[green]yes[/]" if f.active else "[red]NO[/]", f.detail)
-    Console().print(table)
+    _console().print(table)
     return 0 if not report.missing else 1
 
 
@@ -110,7 +106,6 @@ def _benchmarks_list(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(rows)
     else:
-        from rich.console import Console
         from rich.table import Table
 
         table = Table("benchmark", "kind", "MC", "expected", "loaded", "source", "hub id")
@@ -119,7 +114,7 @@ def _benchmarks_list(args: argparse.Namespace) -> int:
             loaded = "-" if r["loaded"] is None else f"[{'green' if ok else 'red'}]{r['loaded']}[/]"
             table.add_row(r["name"], r["kind"], "yes" if r["multiple_choice"] else "", str(r["paper_count"]),
                           loaded, r["source"], r["hub_id"] or "")
-        Console().print(table)
+        _console().print(table)
     return 0 if all(r["loaded"] in (None, r["paper_count"]) for r in rows) else 1
 
 
@@ -148,8 +143,7 @@ def _add_grading_commands(sub: argparse._SubParsersAction) -> None:
 def _add_grading_flags(p: argparse.ArgumentParser) -> None:
     from mammoth_math.grading.kinds import AnswerKind
 
-    p.add_argument("--kind", choices=[k.value for k in AnswerKind], default="number",
-                   help="answer kind (default: number)")
+    p.add_argument("--kind", choices=[k.value for k in AnswerKind], default="number", help="answer kind")
     _add_grading_mode(p, "--mode")
     p.add_argument("--rel-tol", type=float,
                    help="relative tolerance for non-integer golds (default 1e-4; TheoremQA 0.04)")
@@ -168,8 +162,7 @@ def _grade(args: argparse.Namespace) -> int:
     try:
         gold = parse_gold(args.gold, args.kind)
     except ValueError as e:
-        print(f"error: --gold: {e}", file=sys.stderr)
-        return 2
+        raise ValueError(f"--gold: {e}") from e
     result = grade(args.pred, gold, args.kind, args.options, args.mode, rel_tol=args.rel_tol,
                    from_program=args.from_program)
     found = result.extraction
@@ -179,17 +172,12 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _regrade(args: argparse.Namespace) -> int:
-    from mammoth_math.files import InputError
     from mammoth_math.grading.regrade import RegradeSpec, regrade_file
 
     spec = RegradeSpec(args.pred_key, args.gold_key, args.kind, args.kind_key, args.options_key, args.mode,
                        args.rel_tol, args.answers)
     out = args.out or (args.file[:-len(".jsonl")] if args.file.endswith(".jsonl") else args.file) + ".graded.jsonl"
-    try:
-        summary = regrade_file(args.file, spec, out)
-    except (InputError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    summary = regrade_file(args.file, spec, out)
     _print_json({"file": args.file, "rows": summary.rows, "correct": summary.correct,
                  "accuracy": round(summary.accuracy, 6), "mode": summary.mode, "out": summary.out})
     return 0
@@ -204,16 +192,21 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true",
                    help="load config, tokenizer and data; report tokens, batch and steps; do not train")
     p.add_argument("--processes", type=int, help="dry run: plan the batch for this many GPUs (default: this launch)")
+    _add_threads_flag(p)
     p.set_defaults(handler=_train)
 
 
-def _train(args: argparse.Namespace) -> int:
-    import logging
+def _add_threads_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: the cores free now, 1 when busy)")
 
+
+def _train(args: argparse.Namespace) -> int:
+    _log_progress()  # first: library imports read its settings
+    from mammoth_math.cpu import set_threads
     from mammoth_math.training import dry_run, load_config, train
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     config = load_config(args.config, args.overrides, cpu_fallback=args.dry_run)
+    set_threads(args.threads)
     if args.dry_run:
         report = dry_run(config, args.processes)
         plan, stats = report.plan, report.stats
@@ -225,12 +218,20 @@ def _train(args: argparse.Namespace) -> int:
             rows.update({"rows read": stats.rows, "over max_length (dropped)": stats.dropped_overlong,
                          "prompt tokens": stats.prompt_tokens, "response tokens (trained)": stats.response_tokens,
                          "longest example": stats.longest})
+        else:
+            rows["token counts"] = (f"not computed: tokenizer {config.tokenizer or config.model} is not on this "
+                                    "machine; pass tokenizer=<local dir> to count tokens and over-long drops")
         if report.needs_hub:
             rows["needs hub (not downloaded)"] = "; ".join(report.needs_hub)
         _print_train_table("train --dry-run", rows)
         return 0
-    result = train(config)
-    _print_train_table("train", {"output": result.output_dir, "resumed from": result.resumed_from or "-",
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    with logging_redirect_tqdm():  # log lines above transformers' training bar, not glued to it
+        result = train(config)
+    _print_train_table("train", {"output": result.output_dir,
+                                 "resumed from": "finished already: nothing to do" if result.finished_before
+                                 else result.resumed_from or "-",
                            "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
                            "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-",
                            "train loss (mean)": f"{result.final_loss:.4f}",
@@ -239,13 +240,12 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _print_train_table(title: str, rows: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    table = Table("", "", title=title, show_header=False)
+    table = Table("", "", title=title, show_header=False)  # values wrap at the terminal's width
     for key, value in rows.items():
         table.add_row(str(key), str(value))
-    Console().print(table)
+    _console().print(table)
 
 
 # --- evaluation ---------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def _add_run_flags(p: argparse.ArgumentParser, default_dir: str) -> None:
     p.add_argument("--mode", choices=list(STRATEGIES), help="decoding strategy (default: hybrid)")
     p.add_argument("--data-dir", help="MAmmoTH evaluation files (e.g. ../shared/data/eval); default: the hub")
     p.add_argument("--output-dir", help=f"runs go to OUT/{default_dir}/; re-running resumes")
-    p.add_argument("--limit", type=int, help="first N problems of each dataset")
+    p.add_argument("--limit", type=int, help="first N problems of each dataset (a larger N later extends the run)")
     p.add_argument("--max-new-tokens", type=int, help="default: 512")
     p.add_argument("--seed", type=int, help="default: 0")
     p.add_argument("--grading", choices=[m.value for m in GradingMode], help="default: strict")
@@ -318,6 +318,7 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--train-dir", help="train splits to draw few-shot exemplars from (e.g. ../shared/data/train)")
     p.add_argument("--exemplars", help="JSONL of your own exemplars ({question, answer} per line)")
     p.add_argument("--chat", action="store_true", default=None, help="use the model's chat template (instruct models)")
+    _add_threads_flag(p)
     p.set_defaults(handler=_eval)
     m = sub.add_parser("merge", help="join the shards of runs under OUT (after eval --shard i/n)")
     m.add_argument("output_dir")
@@ -339,18 +340,22 @@ def _eval_config(args: argparse.Namespace) -> EvalConfig:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    _log_progress()  # first: library imports read its settings
     from mammoth_math.evaluation import evaluate
 
     config = _eval_config(args)
+    if config.backend == "hf":
+        from mammoth_math.cpu import set_threads
+
+        set_threads(args.threads)
     scores = evaluate(config)
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("dataset", "problems", "accuracy", "errors", "fallbacks", title=f"{config.run_name}: {config.model}")
     for name, s in scores.items():
         acc = "-" if s.accuracy is None else f"{100 * s.accuracy:.1f}"
         table.add_row(name, str(s.problems), acc, str(s.errors), str(s.fallbacks))
-    Console().print(table)
+    _console().print(table)
     return 0
 
 
@@ -375,17 +380,23 @@ def _merge(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from mammoth_math.evaluation import build_report
     from mammoth_math.probe import report_section
 
     report = build_report(args.output_dir, [report_section])
-    table = Table("dataset", *report.runs, title="accuracy (%)")
+    console = _console()
+    models = sorted(set(report.models.values()))
+    table = Table("dataset", *report.runs, title=f"accuracy (%) of {', '.join(models)}")
     for row in report.table:
-        table.add_row(row["dataset"], *("-" if row[r] is None else f"{100 * row[r]:.1f}" for r in report.runs))
-    Console().print(table)
+        table.add_row(row["dataset"], *(_percent(row[r]) for r in report.runs))
+    console.print(table)
+    for dataset, breakdown in report.breakdown.items():
+        table = Table(breakdown["field"], *report.runs, title=f"{dataset}: accuracy (%) by {breakdown['field']}")
+        for row in breakdown["rows"]:
+            table.add_row(row["value"], *(_percent(row[r]) for r in report.runs))
+        console.print(table)
     for run, by_dataset in report.errors.items():
         if any(by_dataset.values()):
             print(f"{run}: backend errors (not scored): " + ", ".join(f"{d} {n}" for d, n in by_dataset.items() if n))
@@ -410,16 +421,14 @@ def _add_robustness_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _probe(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from mammoth_math.probe import ProbeConfig, probe
 
     values = _run_values(args, _RUN_FIELDS)
-    for flag in ("model", "datasets", "output_dir"):
-        if flag not in values:
-            print(f"error: probe needs --{flag.replace('_', '-')}", file=sys.stderr)
-            return 2
+    missing = [f"--{flag.replace('_', '-')}" for flag in ("model", "datasets", "output_dir") if flag not in values]
+    if missing:
+        raise ValueError(f"probe needs {', '.join(missing)}")
     values["backend_options"] = _backend_options(args, values.get("backend", "hf"), {}, values["output_dir"])
     config = ProbeConfig(**values, challenge=args.challenge, chat={"auto": None, "yes": True, "no": False}[args.chat],
                          clever_hans=not args.no_clever_hans)
@@ -431,7 +440,7 @@ def _probe(args: argparse.Namespace) -> int:
             table.add_row(name, subset, str(s.graded), *(_percent(getattr(s, k)) for k in (
                 "accuracy_before", "accuracy_after", "flip_rate", "recovery_rate", "adoption_rate",
                 "clever_hans_rate")))
-    Console().print(table)
+    _console().print(table)
     return 0
 
 
@@ -444,7 +453,8 @@ def _percent(value: float | None) -> str:
 def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("data", help="build a MathInstruct-style set: verify, dedup, decontaminate, mix, export")
     dsub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    b = dsub.add_parser("build", help="build from the sources of a config (exit 1 when rows were rejected)")
+    b = dsub.add_parser("build", help="build from the sources of a config (exit 1 when rows were rejected, "
+                                      "2 when no row was built)")
     b.add_argument("--config", required=True, help="a YAML under configs/data/ (keys are BuildConfig fields)")
     b.add_argument("--out", required=True, help="output folder")
     b.add_argument("--seed", type=int, help="override the config's seed")
@@ -465,6 +475,7 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--concurrency", type=int, default=8)
     s.add_argument("--usd-per-1k-prompt", type=float, default=0.0)
     s.add_argument("--usd-per-1k-completion", type=float, default=0.0)
+    s.add_argument("--shard", default="0/1", help="i/n: every n-th problem from the i-th, into OUT/shard-i-of-n/")
     _add_cache_flags(s)
     s.set_defaults(handler=_data_synthesize)
     _add_isolation_flag(s)
@@ -474,26 +485,33 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _data_build(args: argparse.Namespace) -> int:
+    _log_progress()  # first: library imports read its settings
     from mammoth_math.data import build, load_config
 
     config = load_config(args.config, {"seed": args.seed, "train_dir": args.train_dir, "eval_dir": args.eval_dir})
     result = build(config, args.out)
     _print_data_report(result.report)
-    print(f"stages (s): {result.stage_seconds}")
+    print("stages (s): " + ", ".join(f"{stage} {seconds:.1f}" for stage, seconds in result.stage_seconds.items()))
     print(f"{result.rows} rows -> {result.out_dir}; {result.rejects} rejected (rejects.jsonl), "
           f"{result.removed} removed (removed.jsonl)")
+    if not result.rows:
+        missing = result.report["rejects_by_reason"].get("input:missing_source")
+        hint = f"; {missing} source(s) not found: check --train-dir / the sources' paths" if missing else ""
+        print(f"error: no rows were built{hint}", file=sys.stderr)
+        return 2
     return 1 if result.rejects else 0
 
 
 def _data_synthesize(args: argparse.Namespace) -> int:
     from mammoth_math.data import SynthesisConfig, load_config, synthesize
     from mammoth_math.data.build import read_problems
+    from mammoth_math.evaluation import parse_shard
 
     config = load_config(args.config)
     problems = read_problems(config)
     synth = SynthesisConfig(args.model, tuple(args.base_url), tuple(args.types.split(",")), args.n, args.temperature,
                             args.max_new_tokens, args.concurrency, args.usd_per_1k_prompt, args.usd_per_1k_completion,
-                            args.cache_dir, not args.no_cache)
+                            args.cache_dir, not args.no_cache, parse_shard(args.shard))
     usage = synthesize(problems, synth, args.out)
     _print_json({"problems": len(problems), **usage.__dict__})
     return 1 if usage.rejected else 0
@@ -502,20 +520,22 @@ def _data_synthesize(args: argparse.Namespace) -> int:
 def _data_stats(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from mammoth_math.files import read_json
+    from mammoth_math.files import InputError, check_finished, read_json
 
-    _print_data_report(read_json(Path(args.dir) / "report.json"))
+    folder = check_finished(args.dir)
+    if not (folder / "report.json").is_file():
+        raise InputError(folder, "no report.json: not a folder written by `mammoth-math data build`")
+    _print_data_report(read_json(Path(folder) / "report.json"))
     return 0
 
 
 def _print_data_report(report: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("source/type", "rows", "checked", "passed", "pass rate", title=f"{report['rows']} rows")
     for key, v in report["verification"].items():
         table.add_row(key, str(report["counts"].get(key, 0)), str(v["checked"]), str(v["passed"]), _percent(v["pass_rate"]))
-    console = Console()
+    console = _console()
     console.print(table)
     for title in ("rejects_by_reason", "removed_by_reason"):
         if report[title]:
@@ -528,30 +548,37 @@ def _print_data_report(report: dict) -> None:
 def _add_quickstart_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("quickstart", help="the embedded CPU demo: synthetic data -> build -> tiny model -> "
                                           "CoT/PoT/hybrid evaluation and report (resumes)")
-    p.add_argument("--minutes", type=float, default=10.0, help="training budget on 2 cores (scales the steps)")
+    p.add_argument("--minutes", type=float, default=10.0,
+                   help="training budget on 2 free cores (scales the steps; a new value on an existing --out "
+                        "reuses its data and retrains)")
     p.add_argument("--out", default="runs/quickstart", help="everything is written under this folder")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--problems", type=int, nargs=2, metavar=("TRAIN", "TEST"), default=(2000, 300),
+                   help="synthetic problems to train on and to test on")
+    _add_threads_flag(p)
     p.set_defaults(handler=_quickstart)
     _add_isolation_flag(p)
 
 
 def _quickstart(args: argparse.Namespace) -> int:
-    import logging
-
-    from rich.console import Console
+    _log_progress()  # first: library imports read its settings
     from rich.table import Table
 
     from mammoth_math.synthetic import QuickstartConfig, run_quickstart
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    result = run_quickstart(QuickstartConfig.for_minutes(args.minutes, out_dir=args.out, seed=args.seed))
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    with logging_redirect_tqdm():  # log lines above the training bar, not glued to it
+        result = run_quickstart(QuickstartConfig.for_minutes(
+            args.minutes, out_dir=args.out, seed=args.seed, train_problems=args.problems[0],
+            test_problems=args.problems[1], threads=args.threads))
     modes = [m for m in ("cot", "pot", "hybrid") if m in result.table[0]]
-    table = Table("test set", *modes, title="quickstart: accuracy (%) of the tiny model")
+    table = Table("test set", *modes, title="quickstart accuracy (%)")
     for family, scores in result.families.items():
         table.add_row(family, *(f"{100 * scores.get(m, 0.0):.1f}" for m in modes))
     row = result.table[0]
     table.add_row("[bold]all[/]", *(f"[bold]{100 * row[m]:.1f}[/]" for m in modes))
-    console = Console()
+    console = _console()
     console.print(table)
     if result.skipped:
         console.print(f"resumed: skipped {', '.join(result.skipped)} (already complete)")
@@ -596,7 +623,8 @@ def _launch_slurm(args: argparse.Namespace) -> int:
     import os
     from pathlib import Path
 
-    from mammoth_math.launch import LaunchPlan, SlurmOptions, render, submit
+    from mammoth_math.files import InputError
+    from mammoth_math.launch import LaunchPlan, SlurmError, SlurmOptions, render, submit
 
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     inner = build_parser().parse_args(command)
@@ -604,8 +632,8 @@ def _launch_slurm(args: argparse.Namespace) -> int:
     if what not in _LAUNCHABLE:
         print(f"error: launch runs {', '.join(_LAUNCHABLE)}; got {what!r}", file=sys.stderr)
         return 2
-    if args.shards > 1 and what != "eval" or "--shard" in command:
-        print("error: only eval is sharded, and by launch (--shards N), not by --shard", file=sys.stderr)
+    if args.shards > 1 and what not in ("eval", "data synthesize") or "--shard" in command:
+        print("error: eval and data synthesize are sharded, by launch (--shards N), not by --shard", file=sys.stderr)
         return 2
     out = inner.output_dir if what == "probe" else getattr(inner, "out", None)
     kind, run_dir, after, accelerate = "array", None, (), None
@@ -615,6 +643,11 @@ def _launch_slurm(args: argparse.Namespace) -> int:
         after = (("merge", out), ("report", out)) if args.shards > 1 else (("report", out),)
     elif what == "probe":
         after = (("report", out),)
+    elif args.shards > 1:  # synthesis: the unsharded run finds every response in the shared cache
+        if "--no-cache" in command:
+            print("error: sharded synthesis joins its shards through the cache: drop --no-cache", file=sys.stderr)
+            return 2
+        after = (tuple(command),)
     elif what == "train":
         from mammoth_math.training import load_config
 
@@ -630,24 +663,38 @@ def _launch_slurm(args: argparse.Namespace) -> int:
         for name, text in render(plan, options).items():
             print(f"# --- {folder / name}\n{text}")
         return 0
-    submission = submit(plan, options)
+    try:
+        submission = submit(plan, options)
+    except (InputError, SlurmError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(f"submitted job {submission.main}" + (f", then job {submission.after}" if submission.after else "")
           + f"; logs: {folder / 'logs'}; follow with `mammoth-math launch status {folder}`")
     return 0
 
 
 def _launch_status(args: argparse.Namespace) -> int:
-    from mammoth_math.launch import summary
+    from mammoth_math.files import InputError
+    from mammoth_math.launch import SlurmError, summary
 
-    report = summary(args.folder)
+    try:
+        report = summary(args.folder)
+    except (InputError, SlurmError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     _print_json(report)
     return 0 if all(s["finished"] for s in report["states"]) else 1
 
 
 def _launch_resume(args: argparse.Namespace) -> int:
-    from mammoth_math.launch import resume
+    from mammoth_math.files import InputError
+    from mammoth_math.launch import SlurmError, resume
 
-    submission = resume(args.folder)
+    try:
+        submission = resume(args.folder)
+    except (InputError, SlurmError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if submission is None:
         print("nothing to resubmit: every shard is finished or still queued")
         return 0
@@ -658,12 +705,42 @@ def _launch_resume(args: argparse.Namespace) -> int:
 
 # --- entry point --------------------------------------------------------------------------------
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows each flag's default, except None and False (flags that are simply off)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if _is_off(action.default) or action.default == argparse.SUPPRESS or "%(default)" in text \
+                or not action.option_strings:
+            return text
+        default = " ".join(map(str, action.default)) if isinstance(action.default, tuple) else "%(default)s"
+        return f"{text} (default: {default})"
+
+
+def _is_off(default: object) -> bool:
+    return default is None or default is False  # not 0, which is a default worth showing
+
+
+class _Parser(argparse.ArgumentParser):
+    """Every (sub)command's parser: help with defaults. ``add_subparsers`` reuses this class."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        if kwargs.get("help") is None and not _is_off(kwargs.get("default")):
+            kwargs["help"] = "default: %(default)s"  # argparse shows no line at all for a flag without help
+        return super().add_argument(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mammoth-math",
         description="Hybrid CoT/PoT math: build instruction data, train, evaluate (MAmmoTH recipe).",
     )
     parser.add_argument("--version", action="version", version=f"mammoth-math {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error (put it first)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # In the order a newcomer meets them: the demo, then the pipeline from sandbox to report.
     _add_quickstart_commands(sub)
@@ -679,10 +756,56 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Exit status: 0 done, 1 done with rejects, 2 bad input or nothing produced.
+
+    A mistake in what the user gave (a file, a folder, a name, a config key, an unreachable hub) ends in
+    one ``error:`` line; ``--debug`` shows the traceback instead.
+    """
     args = build_parser().parse_args(argv)
     _apply_isolation_flag(args)
     handler: Handler = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    except _user_errors() as e:
+        if args.debug:
+            raise
+        print(f"error: {_one_line(e)}", file=sys.stderr)
+        return 2
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """What a user's mistake raises: our InputError (a ValueError), unknown names (KeyError), files and
+    folders (OSError, which transformers raises for a missing model), the network (when httpx is loaded)."""
+    errors: tuple[type[BaseException], ...] = (ValueError, KeyError, OSError)
+    if "httpx" in sys.modules:
+        errors += (sys.modules["httpx"].HTTPError,)
+    return errors
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.filename is not None and e.strerror:
+        return f"{e.filename}: {e.strerror}"
+    text = str(e.args[0]) if isinstance(e, KeyError) and e.args else str(e)
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " ".join(lines) if lines else type(e).__name__
+
+
+def _log_progress() -> None:
+    """Our own INFO lines, plain (no level, no logger name), above our progress bars; libraries only warn,
+    and their bars for loading or saving a file (a blink each, hundreds of lines in a log) stay off."""
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("mammoth_math").setLevel(logging.INFO)
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read by transformers and datasets at import
+
+
+def _console() -> Any:
+    """Rich output as wide as the terminal; when piped, as wide as ``COLUMNS`` or 160, not rich's 80,
+    so that tables wrap at a sensible width instead of squeezing paths and numbers."""
+    import shutil
+
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else shutil.get_terminal_size((160, 24)).columns)
 
 
 def _print_json(obj: object) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 log = logging.getLogger(__name__)
 
@@ -21,17 +22,37 @@ def usable_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def free_threads() -> int:
-    """Cores minus the 1-minute load average, rounded down, between 1 and the usable cores.
+def free_threads(sample_s: float = 0.3) -> int:
+    """Usable cores minus the busy ones, rounded down, between 1 and the usable cores.
 
-    The load average counts runnable processes machine-wide, so on a busy machine this gives 1.
+    Busy is the larger of the 1-minute load average (sustained load) and the cores busy over the next
+    ``sample_s`` seconds (a competitor that just started, which the load average shows only after a minute).
     """
     cores = usable_cores()
     try:
         load = os.getloadavg()[0]
-    except OSError:  # not available: assume the machine is ours
+    except OSError:  # not available
         load = 0.0
-    return max(1, min(cores, int(cores - load)))
+    busy = max(load, _busy_now(sample_s))
+    return max(1, min(cores, int(cores - busy)))
+
+
+def _busy_now(sample_s: float) -> float:
+    """Cores busy machine-wide over ``sample_s`` seconds, from /proc/stat (0 where there is none)."""
+    def times() -> list[int]:
+        with open("/proc/stat", encoding="ascii") as f:
+            return [int(x) for x in f.readline().split()[1:]]
+
+    try:
+        before = times()
+        time.sleep(sample_s)
+        after = times()
+    except (OSError, ValueError):
+        return 0.0
+    delta = [b - a for a, b in zip(before, after)]
+    total = sum(delta)
+    idle = delta[3] + (delta[4] if len(delta) > 4 else 0)  # idle + iowait
+    return (os.cpu_count() or 1) * (total - idle) / total if total else 0.0
 
 
 def set_threads(threads: int | None) -> int:

@@ -2,7 +2,9 @@
 
 Every loader reports bad input as :class:`InputError` naming file, line and field. Every writer
 either replaces a file atomically (temp file + rename) or appends whole, flushed JSONL lines, so a
-crash never leaves a half-written file behind and a resumed run can trust what it finds.
+crash never leaves a half-written file behind and a resumed run can trust what it finds; a folder is
+built under ``<name>.partial`` and renamed when complete (:func:`atomic_folder`). Files get the mode
+the user's umask gives (0644 by default), not the 0600 of a bare temp file, so reports can be shared.
 """
 
 from __future__ import annotations
@@ -123,6 +125,7 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # what open() would have given
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
             yield f
             f.flush()
@@ -131,6 +134,54 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (``os.umask`` sets it, racing other threads' writes)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022  # not Linux: the usual default
+
+
+PARTIAL = ".partial"  # suffix of a folder being built; it is renamed when complete
+
+
+@contextmanager
+def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield ``<path>.partial`` to write into; when the block succeeds it replaces ``path`` (a killed run
+    leaves only the ``.partial`` folder, so ``path`` is always a complete one or absent)."""
+    import shutil
+
+    path = Path(path)
+    partial = path.with_name(path.name + PARTIAL)
+    shutil.rmtree(partial, ignore_errors=True)  # a killed earlier attempt
+    partial.mkdir(parents=True)
+    yield partial
+    if path.exists():
+        old = path.with_name(path.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        path.rename(old)
+        partial.rename(path)
+        shutil.rmtree(old)
+    else:
+        partial.rename(path)
+
+
+def check_finished(path: str | os.PathLike) -> Path:
+    """``path`` as a complete output folder, or :class:`InputError` saying it is missing or unfinished."""
+    path = Path(path)
+    if path.name.endswith(PARTIAL):
+        raise InputError(path, "an unfinished build (killed before it completed); run the build again")
+    if not path.is_dir():
+        unfinished = path.with_name(path.name + PARTIAL)
+        hint = f"; {unfinished} is an unfinished build: run it again" if unfinished.exists() else ""
+        raise InputError(path, f"no such folder{hint}")
+    return path
 
 
 def write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2) -> None:

@@ -199,6 +199,9 @@ def _write(root: Path, name: str, text: str) -> None:
     ("mmlu_stem", {"question": "q", "choices": ["a", "b", "c", "d"], "answer": 4}, "answer", "outside the 4"),
     ("gsm_hard", {"input": "q", "target": "12"}, "target", "expected int or float"),
     ("comp_math_24_25", {"id": "x", "problem": "p", "expected_answer": "3"}, "subset_for_metrics", "missing"),
+    ("comp_math_24_25", {"id": "x", "problem": "p", "expected_answer": "$ $", "subset_for_metrics": "a"},
+     "expected_answer", "empty answer"),
+    ("minerva_math", {"problem": "p", "solution": "so \\boxed{}", "idx": 0}, "solution", "empty answer"),
 ])
 def test_a_malformed_row_names_file_line_and_field(tmp_path: Path, name: str, bad: dict, field: str,
                                                    message: str) -> None:

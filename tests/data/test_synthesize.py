@@ -69,3 +69,15 @@ def test_extract_program():
     # one fence reader with the sandbox: every python block in order, other languages left out
     reply = "First:\n```python\nx = 2\n```\nRun it:\n```bash\npython a.py\n```\n```py\nprint(x)\n```"
     assert extract_program(reply) == "x = 2\n\nprint(x)\n" == unwrap_fences(reply).strip() + "\n"
+
+
+def test_shards_then_the_whole_run_generates_nothing_more(tmp_path, runner):
+    text = "```python\nprint(6 * 7)\n```\nThe answer is 42."
+    with fault_server([], text=text) as server:
+        shards = [SynthesisConfig("fault", server.base_url, temperature=0.0, shard=(i, 2)) for i in range(2)]
+        parts = [synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False) for config in shards]
+        whole = synthesize(PROBLEMS, SynthesisConfig("fault", server.base_url, temperature=0.0), tmp_path,
+                           run_programs=runner, progress=False)
+    assert [p.requests for p in parts] == [2, 2] and whole.requests == 0 and whole.cached == 4
+    assert len(_lines(tmp_path / "shard-0-of-2" / "accepted.jsonl")) == 2 and whole.accepted == 4
+    assert len(server.requests) == 4

@@ -38,7 +38,9 @@ def out(taught_model, sandbox, eval_dir, tmp_path_factory) -> Path:
 def test_report_table_json_and_chart(out, capsys):
     assert main(["report", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "average" in printed and "hybrid" in printed
+    assert "average" in printed and "hybrid" in printed and "accuracy (%) of taught-tiny" in printed
+    page = (out / "report.html").read_text()
+    assert "<td>aqua</td><td>2 of 254</td><td>--limit 2</td>" in page
     results = json.loads((out / "results.json").read_text())
     assert results["datasets"] == ["gsm8k", "aqua"]
     for run in ("cot", "pot", "hybrid"):

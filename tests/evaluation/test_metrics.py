@@ -18,6 +18,7 @@ from mammoth_math.evaluation.metrics import (
     mean_pass_at_k,
     pass_at_k,
     run_accuracies,
+    sampled_metrics,
     std_error_across_samples,
 )
 
@@ -163,3 +164,15 @@ def test_means_over_problems_average_the_per_problem_values() -> None:
     assert mean_pass_at_k(correct, 2) == pytest.approx((1.0 + pass_at_k(3, 1, 2)) / 2)
     expected = (maj_at_k(answers[0], correct[0], 2, same) + maj_at_k(answers[1], correct[1], 2, same)) / 2
     assert mean_maj_at_k(answers, correct, 2, [same, same]) == pytest.approx(expected)
+
+
+def test_sampled_metrics_gathers_every_metric_of_a_set() -> None:
+    answers = [["1", "1", "2", None], ["4", "5", "5", "4"]]
+    correct = [[True, True, False, False], [True, False, False, True]]
+    m = sampled_metrics(correct, answers, [4, 1, 2, 2], same)
+    assert (m.problems, m.n) == (2, 4)
+    assert m.avg == pytest.approx(0.5) and m.std_error == pytest.approx(std_error_across_samples(correct))
+    assert list(m.pass_at) == [1, 2, 4] and m.pass_at[1] == pytest.approx(0.5) and m.pass_at[4] == 1.0
+    assert m.maj_at[4] == pytest.approx((1.0 + 0.5) / 2)  # 2 of 3 votes; a 2-2 tie split evenly
+    with pytest.raises(ValueError, match="between 1 and n=4"):
+        sampled_metrics(correct, answers, [8], same)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from mammoth_math.grading import AnswerKind, Extraction, is_equivalent, parse_gold
+from mammoth_math.grading import AnswerKind, Extraction, extract_answer, is_equivalent, parse_gold
 
 N, E, C, B, L, T = (AnswerKind.NUMBER, AnswerKind.EXPRESSION, AnswerKind.CHOICE, AnswerKind.BOOL,
                     AnswerKind.LIST, AnswerKind.TEXT)
@@ -221,7 +221,8 @@ MORE_CASES = [
     # --- more traps that must NOT match ------------------------------------------------------------
     ("1,0000", "10000", N, False, "malformed separator is not a number"),
     ("18.5%", "18", N, False, "percent does not round"),
-    ("1800%", "18", N, False, "percent sign does not scale"),
+    ("1800%", "18", N, True, "a percent sign means a hundredth: 1800% is 18 (issue 17)"),
+    ("1800", "18", N, False, "no x100 rule for a bare number"),
     ("180", "18", N, False, "an extra digit"),
     ("1.8", "18", N, False, "a misplaced decimal point"),
     ("18/1000", "18", N, False, "a fraction that is not the integer"),
@@ -234,11 +235,62 @@ MORE_CASES = [
     ("[3, 5, 5]", "{3, 5}", L, False, "duplicate element in an unordered list"),
     ("True and False", "True", B, False, "both booleans: hedged"),
 ]
+ISSUE_17_CASES = [
+    # --- units in braces, coefficients and bounds ---------------------------------------------------
+    ("72{m}^2", "72", N, True, "a unit in braces with a power"),
+    ("9{cm}", "9", E, True, "a unit in braces"),
+    ("45{quarters}", "45", N, True, "a word unit in braces"),
+    ("5z", "5", N, False, "a coefficient of z is not the number 5"),
+    ("5z", "5", E, False, "5z is not 5 as an expression either"),
+    ("t>12", "12", N, False, "a bound is not the value"),
+    ("t>12", "12", E, False, "a bound is not the value (expression)"),
+    # --- tiny values: exact or relative, never an absolute epsilon ------------------------------------
+    ("\\frac{1}{3^{60}}", "\\frac{1}{3^{61}}", E, False, "tiny powers a factor 3 apart"),
+    ("\\frac{1}{1000!}", "\\frac{1}{1001!}", E, False, "reciprocal factorials"),
+    ("0", "\\frac{1}{2^{80}}", E, False, "zero is not a tiny value"),
+    ("2^{-80}", "\\frac{1}{2^{80}}", E, True, "a tiny value in another form"),
+    ("\\frac{1}{2^{1100}}", "0", N, False, "a value a float rounds to 0 is not 0"),
+    # --- percent: `12%` is 12 and 0.12; a bare 12 is only 12 ------------------------------------------
+    ("12%", "0.12", N, True, "a percent sign means a hundredth"),
+    ("12\\%", "0.12", E, True, "LaTeX percent means a hundredth"),
+    ("30 percent", "0.3", N, True, "the word percent"),
+    ("0.12", "12\\%", E, True, "a percent gold read as a hundredth"),
+    ("12", "0.12", N, False, "no x100 rule for a bare number"),
+    ("15%", "0.12", N, False, "a different percentage"),
+    # --- order decided by kind: solution sets unordered, points and vectors ordered --------------------
+    ("(1, 3), (3, 1)", "(3, 1), (1, 3)", E, True, "a set of solution pairs compares as a set"),
+    ("(3, 1)", "(1, 3)", E, False, "a point keeps its order"),
+    ("5, -1, 2", "-1, 2, 5", E, True, "a bare list of solutions compares as a set"),
+    ("5, -1, 2", "-1, 2, 6", E, False, "a different solution set"),
+    ("(1, 3), (3, 1)", "(1, 3), (3, 2)", E, False, "one pair differs"),
+]
+# Whole responses through extract-then-judge, the path an evaluation takes (issue 17's extraction classes).
+RESPONSE_CASES = [
+    ("So the pairs are $\\boxed{(1, 3)} \\quad\\text{and}\\quad \\boxed{(3, 1)}$.", "(1, 3), (3, 1)", E, True,
+     "several boxes are the whole answer"),
+    ("The roots are \\boxed{4}, \\boxed{-1}.", "-1, 4", E, True, "boxes in any order for a solution set"),
+    ("The roots are \\boxed{4}, \\boxed{-1}.", "4", E, False, "one root of two is not the answer"),
+    ("First $\\boxed{120}$ a month, a year is $\\boxed{1440}$; with the deposit $1440 + 60 = 1500$. Final Answer: "
+     "The final answer is $1,500$. I hope it is correct.", "1500", E, True, "the final line beats intermediate boxes"),
+    ("Final Answer: The smallest $k$ is 17.", "17", E, True, "an answer sentence's value"),
+    ("Final Answer: The smallest $k$ is 18.", "17", E, False, "an answer sentence's wrong value"),
+    ("Therefore $y \\leq 7$ is the solution.", "y \\le 7", E, True, "an inequality compared whole"),
+    ("Therefore $y \\leq 7$ is the solution.", "7", E, False, "an inequality is not its bound"),
+    ("Answer \\( (4+2) \\)", "6", E, True, "the math span, evaluated"),
+    ("The code is QX7B", "7", N, False, "a digit in an identifier"),
+    ("x = f()\nTraceback (most recent call last):\n  File \"main.py\", line 12, in <module>\n"
+     "ZeroDivisionError: division by zero", "12", N, False, "a line number in a traceback"),
+    ("so the probability is 2/3 for Alice", "2/3", E, True, "a fraction in prose"),
+    ("\\begin{pmatrix} 3 \\\\ -1 \\end{pmatrix}", "\\begin{pmatrix}3\\\\-1\\end{pmatrix}", E, True, "a bare matrix"),
+    ("$\\frac{2}{5} \\textbf{ liters}$", "\\frac{2}{5}", E, True, "a bare answer with a bold unit"),
+    ("$Odd$", "\\text{Odd}", E, True, "a bare word in math delimiters"),
+    ("$Even$", "\\text{Odd}", E, False, "a different bare word"),
+]
 TOLERANCE_CASES = {"1.45", "1.49", "11761", "-1.03", "[0.34, 0.25]", "[0.4, 0.25]", "[0.333, 0.25]"}
 
 
 def _rows():
-    for row in CASES + MORE_CASES:
+    for row in CASES + MORE_CASES + ISSUE_17_CASES:
         yield row, None
     for row in CHOICE_OPTION_CASES:
         yield row, OPTIONS
@@ -268,3 +320,9 @@ def test_percent_flag_opt_in() -> None:
     assert is_equivalent("500", "5", percent=True)
     assert is_equivalent("0.05", "5", percent=True)
     assert not is_equivalent("50", "5", percent=True)
+
+
+@pytest.mark.parametrize("row", RESPONSE_CASES, ids=[r[4] for r in RESPONSE_CASES])
+def test_response_table(row) -> None:
+    text, gold, kind, expected, reason = row
+    assert is_equivalent(extract_answer(text, kind), gold, kind, timeout=10) is expected, reason

@@ -40,6 +40,33 @@ CASES = [
     ("The answer is August.", T, None, "August", "the answer is", "word answer"),
     ("\\frac{1}{2}", E, None, "0.5", "whole text", "a bare answer is its own extraction"),
     ("x^2+1", E, None, "x^2+1", "whole text", "a bare expression"),
+    # --- issue 17: the classes where extraction lost answers its peers found -------------------------
+    ("The primes are $\\boxed{2}, \\boxed{3}$.", E, None, "2, 3", "boxed", "several boxes are one answer"),
+    ("$\\boxed{(1, 4)} \\quad\\text{and}\\quad \\boxed{(4, 1)}$", E, None, "(1, 4), (4, 1)", "boxed",
+     "boxes joined by \\text{and}"),
+    ("$y_1 = \\boxed{x+1}$ and $y_2 = \\boxed{2x}$", E, None, "x+1, 2x", "boxed", "boxes after their names"),
+    ("First \\boxed{3}, then corrected: \\boxed{4}.", E, None, "4", "boxed", "a correction is not a run of boxes"),
+    ("Each month \\boxed{120}, the year \\boxed{1440}. Final Answer: The final answer is $1,500$.", N, None, "1500",
+     "the answer is", "a final-answer line after the last box beats the intermediate boxes"),
+    ("So \\boxed{41} minutes. The final answer is positive, because both factors are negative.", N, None, "41",
+     "boxed", "a final-answer line with no value is prose"),
+    ("Final Answer: The largest $n$ is 34.", E, None, "34", "the answer is", "the value an answer sentence states"),
+    ("The answer is: the tank holds 250 liters", E, None, "250", "the answer is", "the one number of a sentence"),
+    ("Therefore $x \\geq 5$ is the solution.", E, None, "x \\geq 5", "last math span", "an inequality, not its 5"),
+    ("Answer \\( (9+1) \\)", E, None, "(9+1)", "last math span", "the math span, not its last digit"),
+    ("The roots are $1$ and $2$ and $3$", E, None, "1, 2, 3", "last math span", "math spans joined by 'and'"),
+    ("so P(A) = 2/3 for Alice", E, None, "2/3", "last number", "a fraction is one number"),
+    ("Code AZYUK2A", N, None, None, "none", "a digit inside an identifier is no number"),
+    ("The answer is 3z", N, None, None, "none", "a coefficient is no number"),
+    ("The answer is r > 17", N, None, None, "none", "a bound is no value"),
+    ("so f(x) -> 18.5 as x grows", N, None, "18.5", "last number", "an arrow is no relation"),
+    ("print(f(x))\nTraceback (most recent call last):\n  File \"main.py\", line 7, in <module>\n"
+     "ValueError: invalid literal for int() with base 10: 'x'", N, None, None, "none", "numbers in a traceback"),
+    ("$Even$", E, None, "Even", "whole text", "a word in math delimiters is a bare answer"),
+    ("\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", E, None, "\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}", "whole text",
+     "a bare matrix"),
+    ("$\\frac{1}{3} \\textbf{meters}$", N, None, "1/3", "whole text", "a bare answer with a bold unit"),
+    ("The answer is 10%.", N, None, "10%", "the answer is", "the percent sign is kept: 10% also means 0.1"),
 ]
 
 

@@ -17,8 +17,9 @@ K = AnswerKind
 
 
 def _renderings(p: Problem) -> list[str]:
-    """The MAmmoTH sets' renderings (upper case for a lower-case word answer), less an option text that is itself a letter or spans lines (MMLU-STEM has
-    options "B" and "c", and code): a model writing those means a letter, so they cannot stand for the text."""
+    """The MAmmoTH sets' renderings (upper case for a lower-case word answer), less an option text that is itself
+    a letter or spans lines (MMLU-STEM has options "B" and "c", and code): a model writing those means a letter,
+    so they cannot stand for the option's text."""
     alts = renderings(p.gold, p.kind, p.options)
     if p.kind is K.TEXT and alts[0] == p.gold:  # already lower case
         alts[0] = p.gold.upper()
@@ -62,6 +63,7 @@ def test_only_college_maths_explanations_are_too_long_for_the_answer_line(modern
     (["$(1,8,19), (2,7,13)$"], "Tuple", True, "{(1,8,19), (2,7,13)}", K.LIST),
     (["$(2,4)$"], "Tuple", False, "(2,4)", K.EXPRESSION),
     (["$(-\\infty, 0) \\cup\\{1\\}$."], "Interval", False, "(-\\infty, 0) \\cup\\{1\\}", K.EXPRESSION),
+    (["$t(0,4]$"], "Interval", False, "(0,4]", K.EXPRESSION),
     (["$f(n)=n$, $g(n)=1$"], "Expression", True, "{f(n)=n, g(n)=1}", K.LIST),
 ])
 def test_olympiad_gold(answers: list[str], answer_type: str, multiple: bool, gold: str, kind: AnswerKind) -> None:
@@ -109,3 +111,11 @@ def test_lists_split_at_top_level_commas_only() -> None:
     assert is_equivalent("(2, 7, 13), (1, 8, 19)", gold, K.LIST)
     assert not is_equivalent("(2, 7, 13), (1, 8, 20)", gold, K.LIST)
     assert parse_gold("(1,2), (3,4)", K.LIST) == "[(1,2), (3,4)]"
+    assert is_equivalent("(1, 2) \\text{ and } (3, 4)", "{(3,4), (1,2)}", K.LIST)
+
+
+def test_plus_minus_is_two_answers_in_a_list() -> None:
+    assert is_equivalent("\\pm 2, \\pm \\frac{1}{2}", "{2, -2, 0.5, -0.5}", K.LIST)
+    assert is_equivalent("x = 2 \\pm \\sqrt{3}", "{2-\\sqrt{3}, 2+\\sqrt{3}}", K.LIST)
+    assert not is_equivalent("\\pm 2", "{2, 3}", K.LIST)
+    assert parse_gold("a \\pmod{5}, 3", K.LIST) == "[a\\pmod{5}, 3]"  # \\pmod is not a sign

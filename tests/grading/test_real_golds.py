@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from mammoth_math.benchmarks import load_problems
-from mammoth_math.grading import AnswerKind, extract_answer, is_equivalent, last_boxed
+from mammoth_math.grading import AnswerKind, extract_answer, is_equivalent
+from mammoth_math.grading.extract import final_boxed
 
 K = AnswerKind
 NAMES = ("gsm8k", "math", "aqua", "numglue", "svamp", "deepmind", "simuleq", "sat", "mmlu_math", "theoremqa")
@@ -88,6 +89,6 @@ def test_math_gold_extracted_from_its_solution(eval_dir: Path) -> None:
     for path in solutions:
         solution = json.loads(path.read_text(encoding="utf-8"))["solution"]
         ex = extract_answer(solution, K.EXPRESSION)
-        if ex.rule != "boxed" or not is_equivalent(ex, last_boxed(solution), K.EXPRESSION):
+        if ex.rule != "boxed" or not is_equivalent(ex, final_boxed(solution), K.EXPRESSION):
             bad.append((path.name, ex))
     assert not bad, bad[:5]

@@ -37,6 +37,8 @@ def test_template_that_opens_the_block_in_the_prompt() -> None:
 
 def test_last_closing_tag_wins_and_tags_are_configurable() -> None:
     assert split_thinking("<think>a</think>draft<think>b</think> final 7").answer_text == "final 7"
+    reopened = split_thinking("<think>a</think>draft 5<think>wait, let me recheck")  # cut in a second block
+    assert reopened.truncated and reopened.answer_text is None and reopened.thinking == "wait, let me recheck"
     tags = ThinkTags("<|begin_of_thought|>", "<|end_of_thought|>")
     out = split_thinking("<|begin_of_thought|>hmm 3<|end_of_thought|>\nAnswer: 4", tags)
     assert (out.answer_text, out.thinking, out.truncated) == ("Answer: 4", "hmm 3", False)

@@ -38,6 +38,7 @@ def test_training_is_one_job_meeting_at_the_first_host(capsys):
     assert ("python -m accelerate.commands.launch --config_file configs/accelerate/fsdp2-8gpu.yaml --num_machines "
             "$SLURM_NTASKS --machine_rank $SLURM_PROCID --num_processes $((SLURM_NTASKS * 8))") in out
     assert "-m mammoth_math train --config configs/train/mammoth-7b.yaml'" in out
+    assert "export RANK=$SLURM_PROCID WORLD_SIZE=$SLURM_NTASKS LOCAL_RANK=$SLURM_LOCALID; exec" in out
 
 
 def test_training_needs_an_accelerate_config():
@@ -53,3 +54,30 @@ def test_training_needs_an_accelerate_config():
 def test_what_cannot_be_launched_is_refused(command, capsys):
     assert main(["launch", "slurm", "--dry-run", *command]) == 2
     assert "error: " in capsys.readouterr().err
+
+
+def test_a_second_launch_into_one_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "launch").mkdir()
+    (tmp_path / "launch" / "launch.json").write_text("{}")
+    assert main(["launch", "slurm", "--", *EVAL, "--output-dir", str(tmp_path)]) == 2
+    assert "a launch already lives here" in capsys.readouterr().err
+    assert main(["launch", "status", str(tmp_path / "nowhere")]) == 2
+    assert "launch.json missing" in capsys.readouterr().err
+
+
+def test_every_task_marks_itself_done(tmp_path, capsys):
+    assert main(["launch", "slurm", "--shards", "2", "--dry-run", "--", *EVAL, "--output-dir", str(tmp_path)]) == 0
+    shards = capsys.readouterr().out.split("# --- ")[1]
+    run, touch = shards.strip().splitlines()[-2:]
+    assert run.endswith("--shard ${SLURM_ARRAY_TASK_ID}/2")
+    assert touch == f"touch {tmp_path}/launch/done/task-$SLURM_ARRAY_TASK_ID"
+
+
+def test_sharded_synthesis_is_joined_by_the_whole_run(tmp_path, capsys):
+    synth = ["data", "synthesize", "--config", "configs/data/M.yaml", "--out", str(tmp_path), "--model", "m"]
+    assert main(["launch", "slurm", "--shards", "3", "--dry-run", "--", *synth]) == 0
+    shards, after = capsys.readouterr().out.split("# --- ")[1:]
+    assert f"synthesize --config configs/data/M.yaml --out {tmp_path} --model m --shard ${{SLURM_ARRAY_TASK_ID}}/3" \
+        in shards
+    assert after.strip().endswith(f"synthesize --config configs/data/M.yaml --out {tmp_path} --model m")
+    assert main(["launch", "slurm", "--shards", "3", "--dry-run", "--", *synth, "--no-cache"]) == 2

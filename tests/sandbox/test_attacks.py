@@ -17,8 +17,12 @@ TMP_CLEAN = str(sorted({Path(b).relative_to("/tmp").parts[0] for b in binds_unde
 # Besides itself a program sees at most its worker, the other worker (light or heavy) and that one's spare
 # child: a process an attack left behind would make a fourth.
 PROCESSES = "import os\nprint(len([p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]) <= 3)"
-# (program, answer in a clean sandbox): light and heavy (numpy/sympy) workers, every answer convention
+# (program, answer in a clean sandbox): light and heavy (numpy/sympy) workers, every answer convention;
+# the first ones are those that would meet a poisoned process the soonest.
 INNOCENT = [
+    ("x = -5\nprint(abs(x), len('ab'))", "5 2"),
+    ("import sys, builtins\nprint(hasattr(sys, 'planted'), hasattr(builtins, 'planted'))", "False False"),
+    ("import sys, builtins, numpy\nprint(hasattr(sys, 'planted'), hasattr(builtins, 'planted'))", "False False"),
     ("print(6 * 7)", "42"),
     ("def solution():\n    return len('abcd')", "4"),
     ("import math\nprint(math.pi == 3.141592653589793, abs(-1), int('7'))", "True 1 7"),
@@ -28,7 +32,6 @@ INNOCENT = [
     ("import os, numpy\nprint(sorted(os.listdir('/tmp')))", TMP_CLEAN),
     ("import os\nprint(sorted(os.listdir('/dev/shm')))", "[]"),
     ("import socket\nprint(socket.gethostname())", "sandbox"),
-    ("import sys, builtins\nprint(hasattr(sys, 'planted'), hasattr(builtins, 'planted'))", "False False"),
 ]
 # Finds every other process in the sandbox (the workers, their spare children): the attacks' targets.
 OTHERS = "import os\nothers = [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]\n"
@@ -36,12 +39,13 @@ X86_64 = platform.machine() == "x86_64"
 
 
 @pytest.fixture(scope="module")
-def clean(sandbox, report):
-    """The shared sandbox, checked to be clean before the attacks (they need bubblewrap)."""
+def sb(report):
+    """One worker, so that the programs after an attack are sure to meet whatever it left behind."""
     if report.mode != "bubblewrap":
         pytest.skip(f"these attacks need bubblewrap: {report.reason}")
-    _check_innocents(sandbox)
-    return True
+    with Sandbox(timeout=2.0, memory_mb=256, workers=1) as sandbox:
+        _check_innocents(sandbox)
+        yield sandbox
 
 
 def _check_innocents(sandbox) -> None:
@@ -51,7 +55,7 @@ def _check_innocents(sandbox) -> None:
     assert [(r.answer, r.error) for r in results] == [(a, None) for a in expected * sandbox.workers]
 
 
-def _attack(sandbox, clean, code: str, timeout: float = 2.0):
+def _attack(sandbox, code: str, timeout: float = 2.0):
     """Run ``code``, then check that innocent programs on every worker get a clean sandbox's answers and
     that no worker had to be replaced; the attack's result, for more checks."""
     workers = [w.proc.pid for w in sandbox._all]
@@ -97,14 +101,14 @@ REACH = [
 
 
 @pytest.mark.parametrize("code", _both(REACH))
-def test_no_other_process_can_be_written_or_run_unfiltered(sandbox, clean, code):
-    result = _attack(sandbox, clean, code)
+def test_no_other_process_can_be_written_or_run_unfiltered(sb, code):
+    result = _attack(sb, code)
     assert result.error is not None and result.error.startswith("PermissionError"), result
 
 
-def test_pid_1_is_the_worker_itself(sandbox, clean):
+def test_pid_1_is_the_worker_itself(sb):
     """No bubblewrap init (unfiltered, dumpable) in the pid namespace: pid 1 is our filtered worker."""
-    result = sandbox.run("s = open('/proc/1/status').read()\nprint(open('/proc/1/cmdline').read().endswith("
+    result = sb.run("s = open('/proc/1/status').read()\nprint(open('/proc/1/cmdline').read().endswith("
                          "'_worker.py\\x00'), s.split('Seccomp:')[1].split()[0] != '0')")
     assert result.answer == "True True", result
 
@@ -130,21 +134,24 @@ TAKEOVER = [
     "import sys\nsys.modules['_child']._execute = lambda request, setup: {'error': None, 'answer': 'x' * 10,"
     " 'answer_source': 'variable', 'memory_exceeded': False, 'reusable': True}\nprint(1)",
     "import sys, os\nm = sys.modules['_child']\nm.serve.__code__ = (lambda *a: os.read(4, 100)).__code__\nprint(1)",
-    # builtins rebound the way the old purity check missed
+    # claim reuse from inside: the old worker then fed this process the next program
+    "import sys\nsys.planted = 1\nsys.modules['_child']._printed = lambda: {'error': None, 'answer': None, "
+    "'answer_source': 'print', 'memory_exceeded': False, 'reusable': True}\nprint(1)",
+    # builtins rebound the way the old purity check missed: straight-line code that runs anything
+    "exec = exec\nprint = exec\nprint('import builtins, sys; builtins.abs = lambda x: 666; sys.planted = 1')",
     "exec = exec\nprint = exec\nlen = exec",
     "import builtins\nbuiltins.print = lambda *a, **k: None\nbuiltins.__import__ = None\nans = 2",
 ]
 
 
 @pytest.mark.parametrize("code", _both(TAKEOVER))
-def test_a_program_cannot_take_over_its_worker(sandbox, clean, code):
-    _attack(sandbox, clean, code)
+def test_a_program_cannot_take_over_its_worker(sb, code):
+    _attack(sb, code)
 
 
-def test_every_program_runs_in_a_new_process(clean):
-    with Sandbox(timeout=2.0, workers=1) as sb:  # one pid namespace, so pids are comparable
-        pids = {sb.run("import os\nprint(os.getpid())").answer for _ in range(6)}
-        pids |= {sb.run("exec = exec\nimport os\nprint(os.getpid())").answer for _ in range(6)}
+def test_every_program_runs_in_a_new_process(sb):
+    pids = {sb.run("import os\nprint(os.getpid())").answer for _ in range(6)}
+    pids |= {sb.run("exec = exec\nimport os\nprint(os.getpid())").answer for _ in range(6)}
     assert len(pids) == 12
 
 
@@ -161,8 +168,8 @@ PLANT = [
 
 
 @pytest.mark.parametrize("code", _both(PLANT))
-def test_planted_files_are_gone_for_the_next_program(sandbox, clean, code):
-    _attack(sandbox, clean, code)
+def test_planted_files_are_gone_for_the_next_program(sb, code):
+    _attack(sb, code)
 
 
 # --- 4. signals and scheduling calls towards other processes are refused
@@ -171,7 +178,9 @@ SIGNALS = [
     OTHERS + "import signal\nfor p in others:\n    os.kill(p, signal.SIGKILL)",
     "import os, signal\nos.kill(-1, signal.SIGKILL)",
     "import os, signal\nos.killpg(0, signal.SIGKILL)",
-    OTHERS + "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\ninfo = ctypes.create_string_buffer(128)\n"
+    # a queued SIGKILL with si_code SI_QUEUE, which the kernel lets a process send to its own uid
+    OTHERS + "import ctypes, struct\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+    "info = ctypes.create_string_buffer(struct.pack('iii', 9, 0, -1), 128)\n"
     "for p in others:\n    for nr, args in ((129, (p, 9, info)), (297, (p, p, 9, info)), (234, (p, p, 9)), (200, (p, 9))):\n"
     "        assert libc.syscall(nr, *args) == -1, (nr, p)\nraise PermissionError('all refused')",
     OTHERS + "for p in others:\n    os.setpriority(os.PRIO_PROCESS, p, 19)",
@@ -188,13 +197,13 @@ SIGNALS = [
 
 
 @pytest.mark.parametrize("code", _both(SIGNALS))
-def test_no_signal_or_priority_change_reaches_another_process(sandbox, clean, code):
-    result = _attack(sandbox, clean, code)
-    assert result.error is not None and not result.timed_out, result
+def test_no_signal_or_priority_change_reaches_another_process(sb, code):
+    result = _attack(sb, code)
+    assert result.error.startswith("PermissionError"), result
 
 
 @pytest.mark.skipif(not X86_64, reason="syscall numbers below are x86_64's")
-def test_syscalls_off_the_allow_list_are_refused_not_fatal(sandbox, clean):
+def test_syscalls_off_the_allow_list_are_refused_not_fatal(sb):
     """Every syscall number not on the allow-list fails with EPERM (or ENOSYS) and the program goes on."""
     from mammoth_math.sandbox import _seccomp
 
@@ -205,7 +214,7 @@ def test_syscalls_off_the_allow_list_are_refused_not_fatal(sandbox, clean):
             f"allowed = set({allowed})\nbad = []\nfor nr in range(0, 470):\n    if nr in allowed:\n        continue\n"
             "    ctypes.set_errno(0)\n    if libc.syscall(nr, 0, 0, 0, 0, 0, 0) != -1 or ctypes.get_errno() not in (1, 38):\n"
             "        bad.append(nr)\nprint(bad)")
-    assert _attack(sandbox, clean, code).answer == "[]"
+    assert _attack(sb, code).answer == "[]"
 
 
 @pytest.mark.parametrize("code", [
@@ -218,10 +227,10 @@ def test_syscalls_off_the_allow_list_are_refused_not_fatal(sandbox, clean):
     "raise PermissionError('a thread in a new user namespace')",
     "import fcntl\nfcntl.ioctl(0, 0x5412, b'x')",  # TIOCSTI
 ])
-def test_processes_exec_and_terminal_injection_are_refused(sandbox, clean, code):
+def test_processes_exec_and_terminal_injection_are_refused(sb, code):
     if "syscall(56" in code and not X86_64:
         pytest.skip("x86_64 syscall number")
-    result = _attack(sandbox, clean, code)
+    result = _attack(sb, code)
     assert result.error.startswith("PermissionError"), result
 
 
@@ -245,13 +254,13 @@ STATE = [
 
 
 @pytest.mark.parametrize("code", _both(STATE))
-def test_no_state_outlives_a_program(sandbox, clean, code):
-    result = _attack(sandbox, clean, code)
+def test_no_state_outlives_a_program(sb, code):
+    result = _attack(sb, code)
     assert result.error is not None and result.error.startswith(("PermissionError", "OSError", "FileNotFound")), result
 
 
-def test_shared_memory_counts_against_the_memory_limit(sandbox, clean):
-    result = _attack(sandbox, clean, "import mmap\nm = mmap.mmap(-1, 1 << 30)\nm[-1] = 1\nprint('held')")
+def test_shared_memory_counts_against_the_memory_limit(sb):
+    result = _attack(sb, "import mmap\nm = mmap.mmap(-1, 1 << 30)\nm[-1] = 1\nprint('held')")
     assert result.answer is None and result.error.startswith(("MemoryError", "OSError")), result
 
 
@@ -268,8 +277,8 @@ WEDGES = [
 
 
 @pytest.mark.parametrize("code", _both(WEDGES))
-def test_the_worker_stops_waiting_at_the_deadline(sandbox, clean, code):
-    result = _attack(sandbox, clean, code, timeout=1.0)
+def test_the_worker_stops_waiting_at_the_deadline(sb, code):
+    result = _attack(sb, code, timeout=1.0)
     assert result.timed_out and result.error.startswith("Timeout"), result
 
 
@@ -292,15 +301,15 @@ BAD_REPORTS = [
 
 
 @pytest.mark.parametrize("code", _both(BAD_REPORTS))
-def test_malformed_reports_are_rejected_not_believed(sandbox, clean, code):
-    result = _attack(sandbox, clean, code)
+def test_malformed_reports_are_rejected_not_believed(sb, code):
+    result = _attack(sb, code)
     assert result.answer is None and result.error.startswith("BadReport"), result
 
 
-def test_a_well_formed_report_is_only_the_programs_own_answer(sandbox, clean):
+def test_a_well_formed_report_is_only_the_programs_own_answer(sb):
     code = FRAME + ("report(b'{\"error\": null, \"answer\": \"7\", \"answer_source\": \"variable\", "
                     "\"memory_exceeded\": false, \"reusable\": true}')\ntime.sleep(60)")
-    result = _attack(sandbox, clean, code)
+    result = _attack(sb, code)
     assert (result.answer, result.error, result.timed_out) == ("7", None, False), result
 
 
@@ -315,8 +324,8 @@ TREES = [
 
 
 @pytest.mark.parametrize("code", _both(TREES))
-def test_no_tree_in_tmp_can_break_the_wipe(sandbox, clean, code):
-    _attack(sandbox, clean, code, timeout=5.0)
+def test_no_tree_in_tmp_can_break_the_wipe(sb, code):
+    _attack(sb, code, timeout=5.0)
 
 
 def test_a_wedged_program_on_one_worker_does_not_hold_the_others():

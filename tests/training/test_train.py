@@ -156,3 +156,12 @@ def test_killed_run_resumes_to_the_same_end(trained, tmp_path: Path) -> None:
     w1, w2 = weights(broken), weights(tmp_path / "whole")
     assert all(torch.allclose(w1[k], w2[k], atol=1e-5) for k in w1)
     assert whole.resumed_from is None
+
+    # The same command again: the run is finished, so nothing trains and no checkpoint-13 appears.
+    model_bytes = (tmp_path / "whole" / "model.safetensors").read_bytes()
+    checkpoints = sorted(p.name for p in (tmp_path / "whole").glob("checkpoint-*"))
+    again = train(load_config(TINY, [*common, f"output_dir={tmp_path / 'whole'}"]))
+    assert again.finished_before and again.losses == whole.losses
+    assert again.final_loss == pytest.approx(whole.final_loss)
+    assert sorted(p.name for p in (tmp_path / "whole").glob("checkpoint-*")) == checkpoints
+    assert (tmp_path / "whole" / "model.safetensors").read_bytes() == model_bytes

@@ -16,8 +16,9 @@ from typing import Any
 from mammoth_math.benchmarks.records import Record, read_jsonl
 from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem, Sampling
 from mammoth_math.benchmarks.suite import _letter, _problem, _spec, inline_options
-from mammoth_math.grading.gold import clean_free_form, free_form_kind
+from mammoth_math.grading.gold import clean_free_form, free_form_kind, olympiad_gold
 from mammoth_math.grading.kinds import AnswerKind
+from mammoth_math.grading.latex import last_boxed
 from mammoth_math.prompts import LETTERS, with_choices
 
 K = AnswerKind
@@ -41,15 +42,15 @@ def _aime_gold(rec: Record, field: str) -> str:
     return raw
 
 
-def _free_form(rec: Record, name: str, pid: str, question: str, raw: str, thousands: bool = True,
-               **meta: Any) -> Problem:
+def _free_form(rec: Record, name: str, pid: str, question: str, raw: str, gold_field: str,
+               thousands: bool = True, **meta: Any) -> Problem:
     """A problem whose gold is an answer-key entry in LaTeX: cleaned, then a number, several answers or one
     expression (``thousands``: whether the set writes `2,900` for 2900)."""
     gold = clean_free_form(raw)
     kind = free_form_kind(gold, thousands)
     if kind is K.LIST:
         gold = "{" + gold + "}"  # answers side by side are a set: any order is right
-    problem = _problem(rec, name, pid, question, gold, kind, **meta)
+    problem = _problem(rec, name, pid, question, gold, kind, gold_field=gold_field, **meta)
     if raw == problem.gold:
         return problem
     return replace(problem, meta={**problem.meta, "raw_gold": raw})  # the file's text, for `mammoth` grading
@@ -65,7 +66,7 @@ def aime24(rec: Record) -> Problem:
 
 def aime25(rec: Record) -> Problem:
     return _problem(rec, "aime25", str(rec.data.get("id", rec.index)), rec.get("problem", str),
-                    _aime_gold(rec, "expected_answer"), K.NUMBER)
+                    _aime_gold(rec, "expected_answer"), K.NUMBER, gold_field="expected_answer")
 
 
 def amc23(rec: Record) -> Problem:
@@ -82,13 +83,11 @@ def math500(rec: Record) -> Problem:
 
 
 def minerva_math(rec: Record) -> Problem:
-    from mammoth_math.grading import last_boxed
-
     boxed = last_boxed(rec.get("solution", str))
     if boxed is None:
         raise rec.fail("solution", "no \\boxed{...} answer")
     return _free_form(rec, "minerva_math", str(rec.data.get("idx", rec.index)), rec.get("problem", str), boxed,
-                      thousands=False, type=rec.data.get("type"))
+                      "solution", thousands=False, type=rec.data.get("type"))
 
 
 _LEAKED_ANSWER = re.compile(r"\s*answers?\s*:\s*(\S.*?)\s*$", re.IGNORECASE | re.DOTALL)
@@ -108,7 +107,7 @@ def gaokao2023en(rec: Record) -> Problem:
         return _problem(rec, "gaokao2023en", str(rec.index), question,
                         _letter(rec, "answer", letter.group(1), len(options)), K.CHOICE, options,
                         source=rec.data.get("source"))
-    return _free_form(rec, "gaokao2023en", str(rec.index), question, answer, source=rec.data.get("source"))
+    return _free_form(rec, "gaokao2023en", str(rec.index), question, answer, "answer", source=rec.data.get("source"))
 
 
 _SENTENCE_BREAK = re.compile(r"\.\s+\S")
@@ -118,7 +117,7 @@ def college_math(rec: Record) -> Problem:
     """College Math's golds are textbook answer-key entries; some are explanations of several sentences, which
     no rule-based grader can match (``multi_sentence`` marks them so reports can count them apart)."""
     answer = rec.get("answer", str)
-    return _free_form(rec, "college_math", str(rec.index), rec.get("question", str), answer,
+    return _free_form(rec, "college_math", str(rec.index), rec.get("question", str), answer, "answer",
                       topic=rec.data.get("data_topic"), source=rec.data.get("data_source"),
                       multi_sentence=True if _SENTENCE_BREAK.search(answer.strip()) else None)
 
@@ -137,12 +136,12 @@ def mmlu_stem(rec: Record) -> Problem:
 
 def gsm_hard(rec: Record) -> Problem:
     return _problem(rec, "gsm_hard", str(rec.data.get("idx", rec.index)), rec.get("input", str).strip(),
-                    rec.get("target", (int, float)), K.NUMBER)
+                    rec.get("target", (int, float)), K.NUMBER, gold_field="target")
 
 
 def comp_math_24_25(rec: Record) -> Problem:
     return _free_form(rec, "comp_math_24_25", rec.get("id", str), rec.get("problem", str),
-                      rec.get("expected_answer", str), thousands=False,
+                      rec.get("expected_answer", str), "expected_answer", thousands=False,
                       subset_for_metrics=rec.get("subset_for_metrics", str))
 
 
@@ -151,8 +150,6 @@ _OLYMPIAD_TYPES = ("Numerical", "Expression", "Equation", "Interval", "Tuple")
 
 def olympiadbench(rec: Record) -> Problem:
     """OlympiadBench (OE_TO_maths_en_COMP): ``final_answer`` is a list; units are not part of the answer."""
-    from mammoth_math.grading.gold import olympiad_gold
-
     answers = rec.get("final_answer", list)
     if not answers or not all(isinstance(a, str) and a.strip() for a in answers):
         raise rec.fail("final_answer", "expected a non-empty list of answer strings")
@@ -163,7 +160,8 @@ def olympiadbench(rec: Record) -> Problem:
     multiple = rec.get("is_multiple_answer", bool)
     gold, kind = olympiad_gold(answers, types[0], multiple)
     return _problem(rec, "olympiadbench", str(rec.get("id", (int, str))), rec.get("question", str), gold, kind,
-                    answer_type=answer_type, subfield=rec.data.get("subfield"), unit=rec.data.get("unit"))
+                    gold_field="final_answer", answer_type=answer_type, subfield=rec.data.get("subfield"),
+                    unit=rec.data.get("unit"))
 
 
 # --- hub adapters: reshape a hub row like the local file's record ----------------------------------

@@ -25,13 +25,13 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def _problem(rec: Record, name: str, pid: str, question: str, raw_gold: Any, kind: AnswerKind,
-             options: tuple[str, ...] | None = None, **meta: Any) -> Problem:
+             options: tuple[str, ...] | None = None, gold_field: str = "answer", **meta: Any) -> Problem:
     from mammoth_math.grading import parse_gold  # lazily: grading pulls in sympy and math-verify
 
     try:
         gold = parse_gold(raw_gold, kind)
     except ValueError as e:
-        raise rec.fail("answer", f"gold answer {raw_gold!r} is not a valid {kind.value}: {e}") from None
+        raise rec.fail(gold_field, f"gold answer {raw_gold!r} is not a valid {kind.value}: {e}") from None
     meta = {k: v for k, v in meta.items() if v is not None}
     if str(raw_gold) != gold:  # kept for `mammoth` grading mode, which compares the raw strings as the paper did
         meta["raw_gold"] = str(raw_gold)
@@ -82,10 +82,10 @@ def gsm8k(rec: Record) -> Problem:
 
 
 def math(rec: Record) -> Problem:
-    from mammoth_math.grading import last_boxed
+    from mammoth_math.grading.extract import final_boxed
 
     solution = rec.get("solution", str)
-    boxed = last_boxed(solution)
+    boxed = final_boxed(solution)  # all of `$\boxed{-2}$ and $\boxed{1}$`, not only the last box
     if boxed is None:
         raise rec.fail("solution", "no \\boxed{...} answer")
     subject = rec.data.get("_subject") or rec.get("type", str)

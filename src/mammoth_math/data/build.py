@@ -2,7 +2,8 @@
 
 ``build(config, out_dir)`` writes the exports, ``rejects.jsonl`` (bad input, failed conversion or
 verification, with reasons), ``removed.jsonl`` (duplicates and contamination, with what they matched),
-the report and the resolved ``config.yaml``. Run: ``mammoth-math data build --config configs/data/X.yaml``.
+the report and the resolved ``config.yaml``, all into ``<out_dir>.partial``, renamed to ``out_dir`` when
+complete: a killed build never looks finished. Run: ``mammoth-math data build --config configs/data/X.yaml``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from mammoth_math.data.records import Example, Reject, SeedProblem, SourceResult
 from mammoth_math.data.report import build_report, token_counter, write_report
 from mammoth_math.data.sources import DEFAULT_PATHS, SOURCES
 from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner, verify
-from mammoth_math.files import atomic_writer, write_jsonl
+from mammoth_math.files import InputError, atomic_folder, atomic_writer, write_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,22 @@ def read_problems(config: BuildConfig) -> list[SeedProblem]:
 def build(config: BuildConfig, out_dir: str | Path, run_programs: ProgramRunner | None = None,
           progress: bool = True) -> BuildResult:
     """Build the data set described by ``config`` into ``out_dir``; see the module docstring."""
-    out = Path(out_dir)
+    check_paths(config)
+    with atomic_folder(out_dir) as partial:
+        result = _build(config, partial, run_programs, progress)
+    result.out_dir = str(out_dir)
+    return result
+
+
+def check_paths(config: BuildConfig) -> None:
+    """The folders the config names exist (before minutes of verification are spent)."""
+    if any(spec.path is None for spec in config.sources) and not Path(config.train_dir).is_dir():
+        raise InputError(config.train_dir, "no such folder (train_dir, or --train-dir)")
+    if config.eval_dir is not None and not Path(config.eval_dir).is_dir():
+        raise InputError(config.eval_dir, "no such folder (eval_dir, or --eval-dir; null skips decontamination)")
+
+
+def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, progress: bool) -> BuildResult:
     times: dict[str, float] = {}
     with _timed(times, "read"):
         examples, rejects = read_sources(config)
@@ -91,11 +107,12 @@ def build(config: BuildConfig, out_dir: str | Path, run_programs: ProgramRunner 
     with _timed(times, "dedup"):
         kept = verified
         if config.dedup:
-            kept, dups = dedup(verified, config.near_dup_threshold)
+            kept, dups = dedup(verified, config.near_dup_threshold, progress=progress)
             removed += dups
     with _timed(times, "decontaminate"):
         if config.eval_dir:
-            kept, hits = decontaminate(kept, build_index(config.eval_dir, config.ngram), config.contamination_threshold)
+            index = build_index(config.eval_dir, config.ngram, progress=progress)
+            kept, hits = decontaminate(kept, index, config.contamination_threshold, progress)
             removed += hits
     with _timed(times, "mix"):
         rules = {s.name: SourceMix(s.cap, s.weight) for s in config.sources}

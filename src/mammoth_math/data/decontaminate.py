@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mammoth_math.data.dedup import normalize
 from mammoth_math.data.records import Example, Reject
+from mammoth_math.progress import track
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +31,13 @@ def _grams(text: str, n: int) -> set[int]:
     return {hash(" ".join(words[i:i + n])) for i in range(len(words) - n + 1)}
 
 
-def build_index(eval_dir: str | Path, n: int = 13, benchmarks: Sequence[str] | None = None) -> EvalIndex:
+def build_index(eval_dir: str | Path, n: int = 13, benchmarks: Sequence[str] | None = None,
+                progress: bool = False) -> EvalIndex:
     """Index the questions of ``benchmarks`` (default: every benchmark of the suite) found under ``eval_dir``."""
     from mammoth_math.benchmarks import BENCHMARKS, load_problems
 
     grams: dict[int, str] = {}
-    for name in benchmarks or sorted(BENCHMARKS):
+    for name in track(benchmarks or sorted(BENCHMARKS), "indexing eval sets", enabled=progress):
         try:
             problems = load_problems(name, eval_dir)
         except (OSError, ValueError) as e:  # a benchmark missing from eval_dir is reported, not fatal
@@ -47,12 +49,12 @@ def build_index(eval_dir: str | Path, n: int = 13, benchmarks: Sequence[str] | N
     return EvalIndex(n, grams)
 
 
-def decontaminate(examples: Sequence[Example], index: EvalIndex,
-                  threshold: float = 0.0) -> tuple[list[Example], list[Reject]]:
+def decontaminate(examples: Sequence[Example], index: EvalIndex, threshold: float = 0.0,
+                  progress: bool = False) -> tuple[list[Example], list[Reject]]:
     """Remove examples sharing n-grams with one eval item: any (``threshold`` 0, GPT-3's rule) or at least
     that fraction of the question's n-grams (MATH train and test share templates: 0.5 keeps those apart)."""
     kept, removed = [], []
-    for e in examples:
+    for e in track(examples, "decontaminating", enabled=progress):
         hits: dict[str, int] = {}
         grams = _grams(e.question, index.n)
         for g in grams:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from mammoth_math.data.records import Example, Reject
+from mammoth_math.progress import track
 
 _WORD_RE = re.compile(r"\w+")
 
@@ -20,7 +21,7 @@ def normalize(text: str) -> list[str]:
 
 
 def dedup(examples: Sequence[Example], near_threshold: float | None = 0.9, num_perm: int = 64,
-          shingle: int = 5) -> tuple[list[Example], list[Reject]]:
+          shingle: int = 5, progress: bool = False) -> tuple[list[Example], list[Reject]]:
     """Drop exact copies of (question, output), then near copies of the question at Jaccard >= threshold."""
     kept: list[Example] = []
     removed: list[Reject] = []
@@ -34,11 +35,11 @@ def dedup(examples: Sequence[Example], near_threshold: float | None = 0.9, num_p
             kept.append(e)
     if near_threshold is None:
         return kept, removed
-    return _near_dedup(kept, removed, near_threshold, num_perm, shingle)
+    return _near_dedup(kept, removed, near_threshold, num_perm, shingle, progress)
 
 
 def _near_dedup(examples: list[Example], removed: list[Reject], threshold: float, num_perm: int,
-                shingle: int) -> tuple[list[Example], list[Reject]]:
+                shingle: int, progress: bool) -> tuple[list[Example], list[Reject]]:
     from datasketch import MinHash, MinHashLSH
 
     shingles = []
@@ -49,7 +50,7 @@ def _near_dedup(examples: list[Example], removed: list[Reject], threshold: float
     signatures = MinHash.bulk(shingles, num_perm=num_perm, seed=1)
     indexes: dict[str, MinHashLSH] = {}
     kept: list[Example] = []
-    for e, m in zip(examples, signatures):
+    for e, m in track(zip(examples, signatures), "near-duplicates", len(examples), progress):
         if e.rationale_type not in indexes:  # built once per type: choosing its bands is costly
             indexes[e.rationale_type] = MinHashLSH(threshold=threshold, num_perm=num_perm)
         lsh = indexes[e.rationale_type]

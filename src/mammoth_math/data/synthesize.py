@@ -44,6 +44,7 @@ class SynthesisConfig:
     usd_per_1k_completion_tokens: float = 0.0
     cache_dir: str | None = None  # the response cache; None: <out>/cache
     use_cache: bool = True
+    shard: tuple[int, int] = (0, 1)  # (i, n): every n-th problem from the i-th, written to <out>/shard-i-of-n/
 
 
 @dataclass
@@ -73,16 +74,22 @@ def extract_program(text: str) -> str | None:
 
 def synthesize(problems: Sequence[SeedProblem], config: SynthesisConfig, out_dir: str | Path,
                run_programs: ProgramRunner | None = None, progress: bool = True) -> SynthesisUsage:
-    """Generate, cache, verify; write ``accepted.jsonl``, ``rejects.jsonl`` and ``usage.json`` under ``out_dir``."""
+    """Generate, cache, verify; write ``accepted.jsonl``, ``rejects.jsonl`` and ``usage.json`` under ``out_dir``.
+
+    A shard writes under ``out_dir/shard-i-of-n/`` into the shared cache, so the unsharded run afterwards
+    (what ``launch`` runs once every shard is done) finds every response there and only verifies and writes.
+    """
     from mammoth_math.backends import GenerationRequest, make_backend
 
-    out = Path(out_dir)
+    index, count = config.shard
+    out = Path(out_dir) if count == 1 else Path(out_dir) / f"shard-{index}-of-{count}"
+    problems = problems[index::count]
     usage = SynthesisUsage()
     jobs = [(p, kind, PROMPTS[kind].format(question=p.question)) for p in problems for kind in config.types]
     requests = [GenerationRequest(prompt=({"role": "user", "content": prompt},), n=config.n,
                                   temperature=config.temperature, max_new_tokens=config.max_new_tokens)
                 for _, _, prompt in jobs]
-    cache_dir = (config.cache_dir or str(out / "cache")) if config.use_cache else None
+    cache_dir = (config.cache_dir or str(Path(out_dir) / "cache")) if config.use_cache else None
     backend = make_backend("openai", config.model, cache_dir=cache_dir, base_url=config.base_url,
                            concurrency=config.concurrency, endpoint="chat")
     marked = (backend.generate_marked(requests, progress) if cache_dir

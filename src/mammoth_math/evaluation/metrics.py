@@ -7,12 +7,14 @@ verdicts of problem i, ``answers[i]`` the n extracted answers (None or "" for no
 pass@k is the unbiased estimator of Chen et al. 2021 ("Evaluating Large Language Models Trained on
 Code", section 2.1); maj@k is its analogue for majority voting: the expected majority verdict over all
 k-subsets of the n samples, computed exactly by counting instead of enumerating the subsets.
+:func:`sampled_metrics` gathers them all for one set.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 Equal = Callable[[str, str], bool]
@@ -149,6 +151,31 @@ def std_error_across_samples(correct: Sequence[Sequence[bool]]) -> float:
     mean = sum(runs) / len(runs)
     variance = sum((r - mean) ** 2 for r in runs) / (len(runs) - 1)
     return math.sqrt(variance / len(runs))
+
+
+@dataclass(frozen=True)
+class SampledMetrics:
+    """Every sampled metric of one set, as a report table row and ``results.json`` carry it."""
+
+    problems: int
+    n: int  # samples per problem
+    avg: float  # avg@n
+    std_error: float  # of avg@n, across the n runs
+    pass_at: dict[int, float]  # k -> pass@k
+    maj_at: dict[int, float]  # k -> maj@k
+
+
+def sampled_metrics(correct: Sequence[Sequence[bool]], answers: Sequence[Sequence[str | None]],
+                    ks: Sequence[int], equal: Equal | Sequence[Equal]) -> SampledMetrics:
+    """avg@n with its standard error, and pass@k and maj@k for each k of ``ks`` (each at most n)."""
+    n = _check_problems(correct, same_n=True)
+    if any(not 1 <= k <= n for k in ks):
+        raise ValueError(f"every k must be between 1 and n={n}, got {sorted(ks)}")
+    return SampledMetrics(
+        problems=len(correct), n=n, avg=avg_at_n(correct), std_error=std_error_across_samples(correct),
+        pass_at={k: mean_pass_at_k(correct, k) for k in sorted(set(ks))},
+        maj_at={k: mean_maj_at_k(answers, correct, k, equal) for k in sorted(set(ks))},
+    )
 
 
 def _check_problems(correct: Sequence[Sequence[bool]], same_n: bool = False) -> int:

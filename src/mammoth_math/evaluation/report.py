@@ -1,7 +1,8 @@
 """``mammoth-math report OUT``: the paper-style table, ``results.json``, a PNG bar chart and an HTML report.
 
 Runs (cot, pot, hybrid, ...) sit side by side per dataset, with the average over datasets as in the
-MAmmoTH tables. The HTML page is one self-contained file (data, chart and script inline): every problem
+MAmmoTH tables (when there are several). The page also names each run's model and says how many problems
+were run of how many (``--limit``), and breaks each dataset down by its family, subject or type. The HTML page is one self-contained file (data, chart and script inline): every problem
 opens to its question, program, program output, CoT fallback and verdict; filters pick wrong,
 fallback or error problems. Other parts of the package add their own sections (``ReportSection``): the
 report never imports them.
@@ -10,6 +11,7 @@ report never imports them.
 from __future__ import annotations
 
 import base64
+import html as html_text
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -18,9 +20,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from mammoth_math.benchmarks import get_benchmark
 from mammoth_math.evaluation.records import ProblemRecord
-from mammoth_math.evaluation.scores import Run, find_runs
-from mammoth_math.files import atomic_writer, write_json
+from mammoth_math.evaluation.scores import DatasetScore, Run, find_runs, score_records
+from mammoth_math.files import InputError, atomic_writer, write_json
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +46,10 @@ SectionMaker = Callable[[Path], ReportSection]  # the output folder -> its secti
 class Report:
     datasets: list[str]
     runs: list[str]
-    table: list[dict[str, Any]]  # one row per dataset, then "average": run -> accuracy (0-1) or None
+    table: list[dict[str, Any]]  # one row per dataset, then "average" (2+ datasets): run -> accuracy (0-1) or None
     errors: dict[str, dict[str, int]]  # run -> dataset -> backend errors
+    models: dict[str, str]  # run -> model
+    breakdown: dict[str, dict[str, Any]]  # dataset -> {"field": meta field, "rows": [{value, run -> accuracy}]}
     results_json: str
     chart_png: str
     html: str
@@ -58,26 +63,95 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = ()) 
     output_dir = Path(output_dir)
     runs = find_runs(output_dir)
     if not runs:
-        raise FileNotFoundError(f"{output_dir}: no finished run (OUT/<mode>/run.json); "
-                                "sharded runs need `mammoth-math merge` first")
+        raise InputError(output_dir, "no evaluation run here (OUT/<mode>/run.json): give the --output-dir of "
+                         "`mammoth-math eval`; sharded runs need `mammoth-math merge` first")
     scores = {run.name: run.scores() for run in runs}
     datasets = _dataset_order(runs)
     table = [{"dataset": d, **{r: _accuracy(scores[r].get(d)) for r in scores}} for d in datasets]
     average = {r: _mean([row[r] for row in table]) for r in scores}
-    table.append({"dataset": "average", **average})
-    results = {"datasets": datasets, "table": table,
-               "runs": {run.name: {"meta": run.meta, "average": average[run.name],
+    if len(datasets) > 1:
+        table.append({"dataset": "average", **average})
+    models = {run.name: str(run.meta.get("config", {}).get("model", "?")) for run in runs}
+    breakdown = {d: b for d in datasets if (b := _breakdown(d, runs))}
+    results = {"datasets": datasets, "table": table, "breakdown": breakdown,
+               "runs": {run.name: {"meta": run.meta, "model": models[run.name], "average": average[run.name],
                                    "datasets": {d: s.to_dict() for d, s in scores[run.name].items()}}
                         for run in runs}}
     extra = [make(output_dir) for make in sections]
     results.update({section.key: section.rows for section in extra})
     write_json(output_dir / "results.json", results)
     chart = output_dir / "report.png"
-    _bar_chart(table, list(scores), chart)
+    _bar_chart(table, list(scores), chart, _chart_title(models))
     html = output_dir / "report.html"
-    _html_page(results, runs, chart, html, "\n".join(section.html for section in extra if section.html))
+    details = _runs_section(runs, scores) + _breakdown_section(breakdown, list(scores))
+    _html_page(results, runs, chart, html, details + "\n".join(section.html for section in extra if section.html))
     errors = {r: {d: s.errors for d, s in by_dataset.items()} for r, by_dataset in scores.items()}
-    return Report(datasets, list(scores), table, errors, str(output_dir / "results.json"), str(chart), str(html))
+    return Report(datasets, list(scores), table, errors, models, breakdown, str(output_dir / "results.json"),
+                  str(chart), str(html))
+
+
+def _breakdown(dataset: str, runs: list[Run]) -> dict[str, Any] | None:
+    """Accuracy per value of the dataset's first reported meta field (MATH: level, MMLU: subject, the
+    quickstart's problems: family), when its records carry one with two or more values."""
+    try:
+        fields = (*get_benchmark(dataset).show_fields, "family")
+    except KeyError:
+        fields = ("family",)
+    records = [r for run in runs for r in run.records.get(dataset, [])]
+    for name in fields:
+        values = sorted({str(r.meta[name]) for r in records if name in r.meta})
+        if len(values) < 2:
+            continue
+        rows = []
+        for value in values:
+            row: dict[str, Any] = {"value": value}
+            for run in runs:
+                hits = [r for r in run.records.get(dataset, []) if str(r.meta.get(name)) == value]
+                row[run.name] = _accuracy(score_records(hits)) if hits else None
+                row[f"{run.name} problems"] = len(hits)
+            rows.append(row)
+        return {"field": name, "rows": rows}
+    return None
+
+
+def _chart_title(models: dict[str, str]) -> str:
+    names = sorted(set(models.values()))
+    return "accuracy (%) of " + (names[0] if len(names) == 1 else f"{len(names)} models")
+
+
+def _runs_section(runs: list[Run], scores: dict[str, dict[str, DatasetScore]]) -> str:
+    """Which model each run evaluated and how many problems of how many (a ``--limit``ed run says so)."""
+    rows = []
+    for run in runs:
+        config = run.meta.get("config", {})
+        for dataset, score in scores[run.name].items():
+            bench = run.meta.get("benchmarks", {}).get(dataset, {})
+            limit = bench.get("limit")
+            loaded = bench.get("loaded")
+            of = f"{score.problems} of {loaded}" if loaded is not None else str(score.problems)
+            cells = (run.name, config.get("model", "?"), config.get("backend", "?"), dataset, of,
+                     f"--limit {limit}" if limit is not None else "all", str(score.graded), str(score.errors))
+            rows.append("<tr>" + "".join(f"<td>{html_text.escape(str(c))}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("run", "model", "backend", "dataset", "problems", "limit",
+                                              "graded", "backend errors"))
+    return f'<h2>Runs</h2>\n<table id="runs"><tr>{head}</tr>{"".join(rows)}</table>\n'
+
+
+def _breakdown_section(breakdown: dict[str, dict[str, Any]], runs: list[str]) -> str:
+    parts = []
+    for dataset, b in breakdown.items():
+        head = "".join(f"<th>{html_text.escape(h)}</th>" for h in (b["field"], *runs, "problems"))
+        rows = "".join(
+            f"<tr><td>{html_text.escape(row['value'])}</td>"
+            + "".join(f'<td class="num">{_pct(row[r])}</td>' for r in runs)
+            + f'<td class="num">{max(row[f"{r} problems"] for r in runs)}</td></tr>' for row in b["rows"])
+        parts.append(f"<h2>{html_text.escape(dataset)}: accuracy (%) by {html_text.escape(b['field'])}</h2>\n"
+                     f'<table class="breakdown"><tr>{head}</tr>{rows}</table>\n')
+    return "".join(parts)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}"
 
 
 def _dataset_order(runs: list[Run]) -> list[str]:
@@ -96,7 +170,7 @@ def _mean(values: list[float | None]) -> float | None:
     return sum(present) / len(present) if present else None
 
 
-def _bar_chart(table: list[dict[str, Any]], runs: list[str], path: Path) -> None:
+def _bar_chart(table: list[dict[str, Any]], runs: list[str], path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")  # no display: render straight to a file
@@ -111,6 +185,7 @@ def _bar_chart(table: list[dict[str, Any]], runs: list[str], path: Path) -> None
     ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 100)
+    ax.set_title(title)
     ax.legend()
     fig.tight_layout()
     with atomic_writer(path, "wb") as f:

@@ -90,7 +90,7 @@ def load_inputs(config: EvalConfig) -> dict[str, list[Problem]]:
     if config.backend != "openai" and not Path(config.model).exists() and _looks_like_a_path(config.model):
         raise InputError(config.model, "no such model folder (given as --model)")
     specs = [get_benchmark(name) for name in config.datasets]
-    return {spec.name: _load(spec.name, config) for spec in specs}
+    return {spec.name: _load(spec.name, config) for spec in specs}  # all problems: the limit is applied later
 
 
 def _looks_like_a_path(model: str) -> bool:
@@ -100,9 +100,9 @@ def _looks_like_a_path(model: str) -> bool:
 
 def _load(name: str, config: EvalConfig) -> list[Problem]:
     if config.data_dir is not None:
-        return load_problems(name, config.data_dir, config.limit)
+        return load_problems(name, config.data_dir)
     try:
-        return load_problems(name, None, config.limit)
+        return load_problems(name, None)
     except (KeyError, ValueError):
         raise
     except Exception as e:  # offline, or the hub is down: the user's fix is the same
@@ -126,15 +126,16 @@ def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox:
     run_dir = Path(config.output_dir) / config.run_name
     meta = start_meta(meta_path(run_dir, config.shard), config.to_dict(), RESUME_KEYS, lambda: _fresh_meta(config))
     scores: dict[str, DatasetScore] = {}
-    for name, problems in loaded.items():
+    for name, every in loaded.items():
         spec = get_benchmark(name)
+        problems = every[:config.limit] if config.limit is not None else every
         index, count = config.shard
         mine = [(i, p) for i, p in enumerate(problems) if i % count == index]
         before = meta["benchmarks"].get(spec.name)
         if before:
             _check_limit(before, config, spec.version, meta_path(run_dir, config.shard))
         meta["benchmarks"][spec.name] = {"version": spec.version, "source": spec.source, "hub_id": spec.hub_id,
-                                         "limit": config.limit, "loaded": len(problems),
+                                         "limit": config.limit, "loaded": len(every),
                                          "expected_count": spec.expected_count, "selected": len(mine),
                                          "rel_tol": spec.rel_tol}
         write_json(meta_path(run_dir, config.shard), meta)

@@ -15,7 +15,7 @@ from mammoth_math.grading.extract import clean_answer
 from mammoth_math.grading.gold import parse_gold, split_list
 from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
 from mammoth_math.grading.latex import normalize_latex, tidy_latex
-from mammoth_math.grading.numbers import NOISE, decimal_places, numbers_match, parse_number
+from mammoth_math.grading.numbers import NOISE, decimal_places, is_percent, numbers_match, parse_number
 from mammoth_math.grading.symbolic import GraderBusy, symbolic_equal, symbolic_value
 
 K = AnswerKind
@@ -103,10 +103,14 @@ def _tolerance(config: GradeConfig) -> float | None:
 
 
 def _numbers_only(answer: str, gold: str, config: GradeConfig) -> Verdict | None:
+    """Two plain numbers; a written percent sign means both the number and its hundredth (`10%` is 10 and 0.1)."""
     g, p = parse_number(gold), parse_number(answer)
     if g is None or p is None:
         return None
-    return Verdict(numbers_match(p, g, _tolerance(config), decimal_places(gold), config.percent), "numeric")
+    golds = [(g, decimal_places(gold))] + ([(g / 100, None)] if is_percent(gold) else [])
+    preds = [p, p / 100] if is_percent(answer) else [p]
+    return Verdict(any(numbers_match(pv, gv, _tolerance(config), places, config.percent)
+                       for pv in preds for gv, places in golds), "numeric")
 
 
 def _value(answer: str, gold: str, config: GradeConfig) -> Verdict:

@@ -1,7 +1,10 @@
 """Extraction: model text (CoT) or a program's printed answer (PoT) -> one normalised answer string.
 
-Rules, recorded in :attr:`Extraction.rule`: the last ``\\boxed{}``, else the last "the answer is" or ``####``; then a
-per-kind fallback (last number, last option letter, last yes/no). CHOICE answers also map an option's
+Rules, recorded in :attr:`Extraction.rule`: a "final answer is" line written after the last box, else the last
+``\\boxed{}`` (a run of boxes joined only by "and", commas or spacing is one answer: `\\boxed{2}, \\boxed{3}`), else
+the last "the answer is" or ``####`` (a sentence there gives its value: "The largest $n$ is 34" -> 34); then a
+per-kind fallback (the later of the last math span and the last number that is not part of a word, a variable's
+coefficient or a traceback; the last option letter; the last yes/no). CHOICE answers also map an option's
 text or a value equal to exactly one option's value to its letter. Pure string work: no sympy here.
 Only the last ``MAX_TEXT`` characters of a response are read (the final answer sits at its end), and every
 pass over them is linear, so a runaway generation costs no more than a long answer.
@@ -13,17 +16,31 @@ import re
 from mammoth_math.grading.gold import parse_bool, parse_letter, render_list, split_list
 from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
 from mammoth_math.grading.latex import boxed_spans, normalize_latex
-from mammoth_math.grading.numbers import NUMBER_RE, format_number, numbers_match, parse_number
+from mammoth_math.grading.numbers import format_number, is_percent, numbers_match, parse_number
 
 K = AnswerKind
-_TRIGGER_RE = re.compile(r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:)\s*:?|####", re.IGNORECASE)
+_TRIGGER_RE = re.compile(r"(final\s+answer|the\s+answer|answer)\s*(?:is|:)\s*:?|####", re.IGNORECASE)
 _LETTER_IN_TEXT_RE = re.compile(r"\(([A-J])\)|\b([A-J])\)")
 _BOOL_WORD_RE = re.compile(r"\b(true|false|yes|no)\b", re.IGNORECASE)
 MAX_TEXT = 20_000  # characters kept from the end of a response: 4-5 pages of final reasoning
 _MAX_LINE = 1000  # characters of an answer line read after a marker
 _MAX_TRIES = 3  # candidates tried per marker kind: keeps pathological texts linear
 _WORDS_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{4,}")  # an English word: a sentence, not a bare answer
-_TEXT_CMD_RE = re.compile(r"\\text\{[^{}]*\}")
+_TEXT_CMD_RE = re.compile(r"\\(?:text\w*|math\w*|mbox|operatorname|begin|end)\s*\{[^{}]*\}")
+# Math spans, bounded in length so an unclosed delimiter costs linear time; inline ones stay on one line.
+_MATH_SPAN_RE = re.compile(r"\$\$(.{1,2000}?)\$\$|\\\[(.{1,2000}?)\\\]|\\\((.{1,2000}?)\\\)"
+                           r"|(?<![\\$])\$((?:[^$\n\\]|\\[^\n]){1,2000}?)\$", re.DOTALL)
+# A number standing alone: not inside a word (AZYUK2A), not a coefficient (3z), a fraction 2/3 kept whole.
+_LONE_NUMBER_RE = re.compile(r"(?<![A-Za-z_\d.])-?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?"
+                             r"(?:\s*/\s*\d+(?:\.\d+)?)?|\.\d+)(?!\d|\.\d|[A-Za-z](?![A-Za-z²³]))")
+_RELATION_RE = re.compile(r"(?<![-=])[<>]|[≤≥≠]|\\(?:[lg]eq?|[lg]t|neq?|ne)\b")
+_ERROR_RE = re.compile(r"Traceback \(most recent call last\):\n(?:[ \t][^\n]*\n)*[^\n]*"
+                       r"|^\w*(?:Error|Exception)\b[^\n]*", re.MULTILINE)  # numbers in there are no answer
+# What may stand between two boxes that make one answer: spacing, punctuation, "and"/"or" after a few words,
+# the name of what the next box holds (`y_2 =`).
+_BOX_GAP_NOISE_RE = re.compile(r"\\q?quad\b|\\[,;:! ]|\\[()\[\]]|\\text\w*\s*\{|[${}&]|\\+|[a-zA-Z](?:_\{?\w+\}?)?\s*=")
+_BOX_GAP_RE = re.compile(r"[\s,;+]*(?:(?:[\w()]+\s+){0,4}(?:and|or)\b)?[\s,;+]*")
+_SENTENCE_VALUE_RE = re.compile(r"\s(?:is|are|equals|=)\s")
 _MATHY_RE = re.compile(r"\\(?:frac|sqrt|pi|infty|cdot)|\^|\bpi\b|[a-z]\s*[-+*/=]|[-+*/]\s*[a-z]")
 
 
@@ -41,24 +58,89 @@ def extract_answer(text: str | None, kind: AnswerKind | str = K.NUMBER, options:
     if from_program:
         lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
         return _finish(clean_answer(lines[-1], kind, options, first_of_many=True), "program output", lines[-1])
-    for _, rule, span in _anchored_spans(text):
+    for rule, span in _anchored_spans(text, kind):
+        if rule != "boxed" and kind in (K.NUMBER, K.EXPRESSION, K.LIST):
+            span = _value_of_sentence(span)
         found = clean_answer(span, kind, options, first_of_many=True)
         if found[0] is not None:
             return _finish(found, rule, span)
     return _fallback(text, kind, options)
 
 
-def _anchored_spans(text: str) -> list[tuple[int, str, str]]:
-    """Candidate spans after an explicit marker: boxed ones first (the model marked them), each group latest first."""
-    spans = [(pos, "boxed", content) for pos, content in boxed_spans(text)]
+def _anchored_spans(text: str, kind: AnswerKind) -> list[tuple[str, str]]:
+    """(rule, span) after explicit markers, best first: "final answer" lines after the last box, then boxes, then
+    the other markers, each group latest first (a model that boxes an intermediate result and then states its
+    final answer meant the final answer; a line with no digit or math, "The final answer is positive", is prose)."""
+    boxes = _top_level(boxed_spans(text))
+    last_box_end = boxes[-1][1] if boxes else -1
+    final, others = [], []
     for m in _TRIGGER_RE.finditer(text):
         window = text[m.end():m.end() + _MAX_LINE].lstrip()  # bounded: linear in the text
-        line = window.split("\n", 1)[0].strip()
-        rule = "####" if m.group(0) == "####" else "the answer is"
-        spans.append((m.start(), rule, re.sub(r"\.\s*$|\.\s+\S.*$", "", line).strip()))
-    boxed = sorted(s for s in spans if s[1] == "boxed")
-    others = sorted(s for s in spans if s[1] != "boxed")
-    return boxed[::-1][:_MAX_TRIES] + others[::-1][:_MAX_TRIES]
+        line = re.sub(r"\.\s*$|\.\s+\S.*$", "", window.split("\n", 1)[0].strip()).strip()
+        if m.group(0) == "####":
+            others.append(("####", line))
+        elif m.group(1).lower().startswith("final") and m.start() >= last_box_end and re.search(r"[\d$\\]", line):
+            final.append(("the answer is", line))
+        else:
+            others.append(("the answer is", line))
+    joined = kind in (K.EXPRESSION, K.LIST)  # a NUMBER or a letter is one value: its last box
+    return final[::-1][:_MAX_TRIES] + _box_groups(text, boxes, joined) + others[::-1][:_MAX_TRIES]
+
+
+def _top_level(boxes: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    kept: list[tuple[int, int, str]] = []
+    for box in boxes:
+        if not kept or box[0] >= kept[-1][1]:
+            kept.append(box)
+    return kept
+
+
+def _box_groups(text: str, boxes: list[tuple[int, int, str]], joined: bool) -> list[tuple[str, str]]:
+    """The last boxes as answers, latest first; with ``joined``, a run of boxes that make one answer is one span."""
+    return [("boxed", content) for _, content in _runs(text, boxes, joined)]
+
+
+def _runs(text: str, spans: list[tuple[int, int, str]], joined: bool) -> list[tuple[int, str]]:
+    """(end, content) of the last runs of ``spans`` (boxes or math spans), latest first; with ``joined``, spans
+    separated only by "and", commas or spacing are one run, their contents joined by commas."""
+    runs = []
+    i = len(spans) - 1
+    while i >= 0 and len(runs) < _MAX_TRIES:
+        j = i
+        while joined and j > 0 and _one_answer_gap(text[spans[j - 1][1]:spans[j][0]]):
+            j -= 1
+        runs.append((spans[i][1], ", ".join(span[2].strip() for span in spans[j:i + 1])))
+        i = j - 1
+    return runs
+
+
+def _one_answer_gap(gap: str) -> bool:
+    """True if ``gap``, the text between two boxes, says they are parts of one answer (`, `, `\\quad\\text{and}`)."""
+    return len(gap) <= 80 and _BOX_GAP_RE.fullmatch(_BOX_GAP_NOISE_RE.sub(" ", gap)) is not None
+
+
+def final_boxed(text: str) -> str | None:
+    """The last run of boxes that make one answer (`$\\boxed{-2}$ and $\\boxed{1}$` -> `-2, 1`): a solution's gold."""
+    runs = _runs(text, _top_level(boxed_spans(text)), joined=True)
+    return runs[0][1].strip() if runs else None
+
+
+def _value_of_sentence(span: str) -> str:
+    """The value a sentence after a marker states ("The largest $n$ is 34" -> `34`); other spans unchanged."""
+    if not _WORDS_RE.search(_TEXT_CMD_RE.sub("", _MATH_SPAN_RE.sub(" ", span))):
+        return span
+    verbs = list(_SENTENCE_VALUE_RE.finditer(span))
+    if verbs:
+        return span[verbs[-1].end():]
+    maths = list(_MATH_SPAN_RE.finditer(span))
+    if maths:
+        return _math_content(maths[-1])
+    numbers = _LONE_NUMBER_RE.findall(span)
+    return numbers[0] if len(numbers) == 1 else span
+
+
+def _math_content(m: re.Match) -> str:
+    return next(g for g in m.groups() if g is not None).strip()
 
 
 def _finish(found: tuple[str | None, str], rule: str, span: str) -> Extraction:
@@ -66,11 +148,22 @@ def _finish(found: tuple[str | None, str], rule: str, span: str) -> Extraction:
     return Extraction(answer, f"{rule}, {how}" if how and answer is not None else rule, span)
 
 
+def _is_bare(whole: str) -> bool:
+    """A whole text that is only an answer: wrapped in one math span (`$Even$`), or no words outside commands."""
+    for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        inner = whole[len(left):-len(right)]
+        if whole.startswith(left) and whole.endswith(right) and inner.strip() and left not in inner.replace("\\$", ""):
+            return True
+    outside = _MATH_SPAN_RE.sub(" ", whole)
+    if outside != whole:  # prose around math ("The sum is $A + B$"), however short its words
+        return not re.search(r"[A-Za-z]{2,}", _TEXT_CMD_RE.sub("", outside))
+    return not _WORDS_RE.search(_TEXT_CMD_RE.sub("", whole))
+
+
 def _fallback(text: str, kind: AnswerKind, options: tuple[str, ...] | None) -> Extraction:
     whole = text.strip()
     short_text = kind is K.TEXT and len(whole.split()) <= 3
-    bare = not _WORDS_RE.search(_TEXT_CMD_RE.sub("", whole)) or short_text
-    if "\n" not in whole and len(whole) <= 200 and bare:
+    if "\n" not in whole and len(whole) <= 200 and (short_text or _is_bare(whole)):
         found = clean_answer(whole, kind, options)
         if found[0] is not None:
             return _finish(found, "whole text", whole)
@@ -85,12 +178,22 @@ def _fallback(text: str, kind: AnswerKind, options: tuple[str, ...] | None) -> E
         return Extraction(str(parse_bool(words[-1])), "last yes/no", words[-1]) if words else Extraction(None, "none")
     if kind is K.TEXT:
         return Extraction(None, "none")
-    numbers = NUMBER_RE.findall(text)
+    text = _ERROR_RE.sub(" ", text)
+    numbers = [m for m in _LONE_NUMBER_RE.finditer(text)  # `r > 17` bounds r: 17 is no answer
+               if not _RELATION_RE.search(text[max(0, m.start() - 6):m.start()].rstrip()[-5:])]
+    maths = [] if kind is K.NUMBER else [(m.start(), m.end(), _math_content(m)) for m in _MATH_SPAN_RE.finditer(text)]
+    last_math = _runs(text, maths, joined=True)[:1]  # `$1$ and $2$` is one answer
+    if last_math and (not numbers or last_math[0][0] >= numbers[-1].end()):
+        span = last_math[0][1]
+        found = clean_answer(span, kind, options, first_of_many=True)
+        if found[0] is not None:
+            return _finish(found, "last math span", span)
     if not numbers:
         return Extraction(None, "none")
-    value = parse_number(numbers[-1], allow_units=False)
-    answer = format_number(value) if value is not None else numbers[-1]
-    return Extraction(render_list([answer], True) if kind is K.LIST else answer, "last number", numbers[-1])
+    last = numbers[-1].group(0)
+    value = parse_number(last, allow_units=False)
+    answer = format_number(value) if value is not None else last
+    return Extraction(render_list([answer], True) if kind is K.LIST else answer, "last number", last)
 
 
 def clean_answer(span: str, kind: AnswerKind, options: tuple[str, ...] | None = None,
@@ -124,8 +227,8 @@ def _number_or_latex(item: str) -> str:
 
 def _number_or_expression(span: str, kind: AnswerKind, first_of_many: bool) -> str | None:
     value = parse_number(span)
-    if value is not None:
-        return format_number(value)
+    if value is not None:  # a percent sign is kept: `10%` also means 0.1
+        return format_number(value) + ("%" if is_percent(span) else "")
     if kind is K.NUMBER and "=" in span:
         tail = span.rsplit("=", 1)[1].strip()
         value = parse_number(tail)
@@ -134,7 +237,9 @@ def _number_or_expression(span: str, kind: AnswerKind, first_of_many: bool) -> s
         span = tail
     if kind is K.EXPRESSION or _MATHY_RE.search(span):
         return span.strip().strip("$").strip() or None
-    numbers = NUMBER_RE.findall(span)
+    if _RELATION_RE.search(span):  # `r > 17` states a bound, not the value 17
+        return None
+    numbers = _LONE_NUMBER_RE.findall(span)
     if len(numbers) == 1 or (numbers and first_of_many):
         value = parse_number(numbers[0], allow_units=False)
         return format_number(value) if value is not None else None

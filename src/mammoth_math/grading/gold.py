@@ -25,6 +25,8 @@ _UNIT_RE = re.compile(r"(?:\\[;,!]|~|\s|\$)*(?:(?:cm|mm|km|m)\^\{?[23]\}?|cm|mm|
 _WORD_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")  # an English word, not a LaTeX command
 _TEXT_CMD_RE = re.compile(r"\\(?:text|mathrm|operatorname)\{([^{}]*)\}")
 _WORDS_ONLY_RE = re.compile(r"(?=.*[a-zA-Z]{2})[a-zA-Z0-9:'\s-]+")
+_AND_RE = re.compile(r"\s*\\text\{\s*and\s*\}\s*|\s+and\s+")  # `a and b`, `a \\text{ and } b`
+_PM_RE = re.compile(r"\\pm(?![a-zA-Z])|\u00b1")
 _LETTER_RE = re.compile(r"^\(?\s*([A-Ja-j])\s*\)?[.:]?$")
 
 
@@ -97,11 +99,20 @@ def split_list(raw: Any) -> tuple[list[Any], bool]:
     ordered = not (text.startswith("{") and text.endswith("}"))
     if text[:1] in "[({" and text[-1:] in "])}" and _encloses(text):
         text = text[1:-1]
-    parts = _top_level_split(text)
+    parts = [p for part in _top_level_split(text) for p in _plus_minus(part)]
     if len(parts) == 1:
         parts = text.split()
     parts = [re.sub(r"^[a-zA-Z]\w*\s*=\s*", "", p).strip() for p in parts]
     return [p for p in parts if p], ordered
+
+
+def _plus_minus(item: str) -> list[str]:
+    """`\\pm a` is two answers, `a` and `-a`; `b \\pm a` is `b+a` and `b-a` (one sign per item, else as written)."""
+    signs = _PM_RE.findall(item)
+    if len(signs) != 1:
+        return [item]
+    head, tail = (part.strip() for part in _PM_RE.split(item))
+    return [f"{head}+{tail}" if head else tail, f"{head}-{tail}"]
 
 
 def _encloses(text: str) -> bool:
@@ -123,7 +134,7 @@ def _top_level_split(text: str) -> list[str]:
             parts.append(text[start:i])
             start = i + 1
     parts.append(text[start:])
-    return [p.strip() for part in parts for p in re.split(r"\s+and\s+", part)]
+    return [p.strip() for part in parts for p in _AND_RE.split(part)]
 
 
 def render_list(items: Sequence[str], ordered: bool) -> str:
@@ -131,11 +142,11 @@ def render_list(items: Sequence[str], ordered: bool) -> str:
     return f"[{inner}]" if ordered else f"{{{inner}}}"
 
 
-
 def clean_free_form(raw: str) -> str:
     """The answer in a free-form answer-key entry: `$3 \\sqrt{6}$.` -> `3 \\sqrt{6}`; `$2$ or $-2$` -> `2, -2`
-    (several answers); `np.arcsin` -> `\\arcsin` (Minerva's Python spelling); a trailing length/area/volume unit (`22.1cm^{2}`, `576\\pi\\;m^{2}`) and a stray
-    `solution:` dropped, since the question fixes the unit and a model's unit-less answer is right."""
+    (several answers); `np.arcsin` -> `\\arcsin` (Minerva's Python spelling); a whole `\\text{...}` unwrapped;
+    a trailing length, area or volume unit (`22.1cm^{2}`, `576\\pi\\;m^{2}`) and a stray `solution:` dropped,
+    since the question fixes the unit and a model's unit-less answer is right."""
     text = " ".join(raw.split()).strip().rstrip(".").strip()
     text = _NUMPY_RE.sub(r"\\\1", _JOINED_ANSWERS_RE.sub(", ", text))
     text = _STRAY_RE.sub("", text).strip().strip("$").strip()
@@ -169,6 +180,8 @@ def olympiad_gold(answers: Sequence[str], answer_type: str, multiple: bool) -> t
     if multiple and len(pieces) > 1:
         return render_list([_element(p) for p in pieces], ordered=False), AnswerKind.LIST
     text = ", ".join(pieces) if len(pieces) > 1 else pieces[0]
+    if answer_type == "Interval":  # `t(0,4]`: the variable written before its interval
+        text = re.sub(r"^[a-zA-Z]\s*(?:\\in\s*)?(?=[(\[])", "", text)
     if answer_type == "Numerical" and parse_number(text, allow_units=False) is not None and _plain(text):
         return format_number(parse_number(text, allow_units=False)), AnswerKind.NUMBER
     return text, AnswerKind.EXPRESSION

@@ -12,19 +12,19 @@ _TEXT_RE = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox|textit)\s*\{([^{}]*)
 _SPACES = ("\\!", "\\,", "\\;", "\\:", "\\quad", "\\qquad", "~")
 
 
-def boxed_spans(text: str) -> list[tuple[int, str]]:
-    """Every ``\\boxed{...}`` (or ``\\boxed x``) in ``text`` as (position, content), braces matched in one pass."""
+def boxed_spans(text: str) -> list[tuple[int, int, str]]:
+    """Every ``\\boxed{...}`` (or ``\\boxed x``) in ``text`` as (start, end, content), braces matched in one pass."""
     closing = _matching_braces(text)
     spans = []
     for m in _BOXED_RE.finditer(text):
         start = m.end()
         if start < len(text) and text[start] == "{":
             if start in closing:
-                spans.append((m.start(), text[start + 1:closing[start]]))
+                spans.append((m.start(), closing[start] + 1, text[start + 1:closing[start]]))
         else:
             word = re.match(r"[^\s$]+", text[start:start + 200])
             if word:
-                spans.append((m.start(), word.group(0)))
+                spans.append((m.start(), start + word.end(), word.group(0)))
     return spans
 
 
@@ -43,7 +43,7 @@ def _matching_braces(text: str) -> dict[int, int]:
 def last_boxed(text: str) -> str | None:
     """The content of the last ``\\boxed{...}`` in ``text`` (MATH solutions hold their answer there)."""
     spans = boxed_spans(text)
-    return spans[-1][1].strip() if spans else None
+    return spans[-1][2].strip() if spans else None
 
 
 _SHORT_FRAC_RE = re.compile(r"\\([dt]?frac)\s*(\\[a-zA-Z]+|\d|[a-zA-Z])\s*(\\[a-zA-Z]+|\d|[a-zA-Z])")

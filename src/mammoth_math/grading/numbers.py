@@ -21,7 +21,10 @@ _FRAC_RE = re.compile(r"(-?)\\[dt]?frac\{\s*(-?[\d.]+)\s*\}\{\s*(-?[\d.]+)\s*\}"
 _FRAC_SHORT_RE = re.compile(r"(-?)\\[dt]?frac(\d)(\d)")
 _SLASH_RE = re.compile(rf"({_DECIMAL})\s*/\s*({_DECIMAL})")
 _TIMES_TEN_RE = re.compile(rf"({_DECIMAL})\s*(?:\\times|\\cdot|\*|x|×)\s*10\s*\^\s*\{{?\s*([-+]?\d+)\s*\}}?")
-_UNIT_WORDS = re.compile(r"\s*(?:\\(?:text|mbox|mathrm)\{[^{}]*\}|\s[a-zA-Z]{2,}[a-zA-Z.\s]*(?:\^\{?[23]\}?)?)$")
+# A unit after a number: `\\text{ cm}`, ` dollars`, or one in braces (`4{cm}`, `144{m}^3`; one letter only if a unit).
+_UNIT_WORDS = re.compile(r"\s*(?:\\(?:text\w*|mbox|mathrm)\s*\{[^{}]*\}|\{\s*(?:[a-zA-Z]{2,}|[mgsL])[a-zA-Z\s]*\}"
+                         r"|\s[a-zA-Z]{2,}[a-zA-Z.\s]*)(?:\^\{?[23]\}?)?$")
+_PERCENT_WORD_RE = re.compile(r"\s*(?:percent(?:age)?|pct)\.?$")
 _MATH_WORDS = {"pi", "sqrt", "ln", "log", "sin", "cos", "tan", "exp", "or", "and", "to", "times", "over", "plus",
                "minus", "divided", "percent", "i"}
 _WRAPPERS = ("\\$", "$", "\\(", "\\)", "\\!", "\\,", "\\;", "\\ ", "{,}", "\u00a0")
@@ -53,7 +56,7 @@ def clean_number_text(text: str) -> tuple[str, bool]:
     s = text.strip().replace("\u2212", "-").replace("\u2013", "-")
     for w in _WRAPPERS:
         s = s.replace(w, "" if w not in ("\\ ",) else " ")
-    s = s.strip().rstrip(".").strip()
+    s = _PERCENT_WORD_RE.sub("%", s.strip().rstrip(".").strip())
     percent = s.endswith("%")
     s = s.replace("\\%", "").rstrip("%").strip()
     for unit in ("^\\circ", "^{\\circ}", "°"):
@@ -96,6 +99,10 @@ def parse_number(text: str, allow_units: bool = True) -> Fraction | None:
         base = _decimal(m.group(1))
         return base * Fraction(10) ** int(m.group(2)) if base is not None else None
     return None
+
+
+def is_percent(text: str) -> bool:
+    return clean_number_text(text)[1]
 
 
 def format_number(value: Fraction) -> str:

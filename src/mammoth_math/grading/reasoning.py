@@ -39,11 +39,11 @@ def split_thinking(text: str, tags: ThinkTags = ThinkTags(), starts_open: bool =
     closing tag is truncated even though it shows no opening tag.
     """
     close_at = text.rfind(tags.close)
-    if close_at >= 0:
+    if close_at >= 0 and text.find(tags.open, close_at) < 0:
         open_at = text.find(tags.open)
         start = open_at + len(tags.open) if 0 <= open_at < close_at else 0
         return SplitOutput(text[close_at + len(tags.close):].strip(), text[start:close_at].strip(), False)
-    open_at = text.find(tags.open)
+    open_at = text.rfind(tags.open)  # the last block opened is the one left open
     if open_at >= 0 or starts_open:
         start = open_at + len(tags.open) if open_at >= 0 else 0
         return SplitOutput(None, text[start:].strip(), True)

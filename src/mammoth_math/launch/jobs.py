@@ -1,8 +1,9 @@
 """Submit a launch to Slurm, ask how it stands, resubmit what is unfinished.
 
 A launch folder holds the scripts, ``launch.json`` (plan, options, every submission's job ids) and ``logs/``.
-Whether a shard is done is read from its own files (the shard's ``run.shard-i-of-n.json`` says ``finished``),
-never from Slurm's accounting, which many clusters keep for days only and a local test cluster lacks.
+Whether a task is done is read from the folder (each task touches ``done/task-<i>`` once its command succeeded;
+an eval shard's records are counted too), never from Slurm's accounting, which many clusters keep for days
+only and a local test cluster lacks.
 """
 
 from __future__ import annotations
@@ -14,9 +15,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.evaluation.records import meta_path
+from mammoth_math.evaluation.records import meta_path, records_path
 from mammoth_math.files import InputError, read_json, write_json
-from mammoth_math.launch.scripts import LaunchPlan, SlurmOptions, after_script, array_script, logs_dir, train_script
+from mammoth_math.launch.scripts import (
+    LaunchPlan,
+    SlurmOptions,
+    after_script,
+    array_script,
+    done_marker,
+    logs_dir,
+    train_script,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +45,7 @@ class Submission:
 @dataclass(frozen=True)
 class ShardState:
     index: int
-    finished: bool  # the shard's own metadata says its run completed
+    finished: bool  # the task's command succeeded
     records: int  # records written so far, all datasets together
     slurm: str | None  # PENDING, RUNNING, ... while Slurm still lists the task; None once it left the queue
 
@@ -57,6 +66,7 @@ def submit(plan: LaunchPlan, options: SlurmOptions) -> Submission:
     if (folder / "launch.json").exists():
         raise InputError(folder / "launch.json", "a launch already lives here: use `launch resume` or another folder")
     logs_dir(plan).mkdir(parents=True, exist_ok=True)
+    done_marker(plan, 0).parent.mkdir(exist_ok=True)
     for name, text in render(plan, options).items():
         (folder / name).write_text(text, encoding="utf-8")
     write_json(folder / "launch.json", {"plan": asdict(plan), "options": asdict(options), "submissions": []})
@@ -79,9 +89,9 @@ def status(folder: str | Path) -> list[ShardState]:
     """Each shard's progress on disk and, while queued or running, its Slurm state (training: one entry)."""
     plan, _, subs = load(folder)
     queued = _queue([s.main for s in subs])
-    latest = {task: sub.main for sub in subs for task in sub.tasks}  # a resubmission supersedes the first
+    latest = _latest(subs)
     if plan.kind == "train":
-        return [ShardState(0, False, 0, queued.get(subs[-1].main) if subs else None)]
+        return [ShardState(0, done_marker(plan, 0).exists(), 0, queued.get(subs[-1].main) if subs else None)]
     return [ShardState(i, *_shard_progress(plan, i), queued.get(f"{latest.get(i)}_{i}")) for i in range(plan.shards)]
 
 
@@ -90,17 +100,24 @@ def resume(folder: str | Path) -> Submission | None:
 
     When every shard is finished only the dependent job (merge, report: both idempotent) is submitted again.
     """
-    plan, _, _ = load(folder)
+    plan, _, subs = load(folder)
     states = status(folder)
     if plan.kind == "train":  # training resumes from its last checkpoint by itself
-        return None if states[0].slurm else _submit(Path(folder), plan, [])
+        return None if states[0].slurm or states[0].finished else _submit(Path(folder), plan, [])
     todo = [s.index for s in states if not s.finished and s.slurm is None]
     if todo or (plan.after and all(s.finished for s in states)):
-        return _submit(Path(folder), plan, todo)
+        # the new dependent job also waits for the tasks of earlier submissions that are still queued or running
+        latest = _latest(subs)
+        return _submit(Path(folder), plan, todo, [f"{latest[s.index]}_{s.index}" for s in states if s.slurm])
     return None  # the rest is still queued or running, and its dependent job with it
 
 
-def _submit(folder: Path, plan: LaunchPlan, tasks: list[int]) -> Submission:
+def _latest(subs: list[Submission]) -> dict[int, str]:
+    """Task -> the job that last submitted it (a resubmission supersedes the first)."""
+    return {task: sub.main for sub in subs for task in sub.tasks}
+
+
+def _submit(folder: Path, plan: LaunchPlan, tasks: list[int], waiting: list[str] = ()) -> Submission:
     if plan.kind == "train":
         main = _sbatch(["sbatch", "--parsable", str(folder / "train.sbatch")])
         after = None
@@ -109,7 +126,9 @@ def _submit(folder: Path, plan: LaunchPlan, tasks: list[int]) -> Submission:
             if tasks else None
         after = None
         if plan.after:
-            depend = [f"--dependency=afterok:{main}", "--kill-on-invalid-dep=yes"] if main else []
+            jobs = [main] if main else []
+            jobs += waiting
+            depend = [f"--dependency=afterok:{':'.join(jobs)}", "--kill-on-invalid-dep=yes"] if jobs else []
             after = _sbatch(["sbatch", "--parsable", *depend, str(folder / "after.sbatch")])
     sub = Submission(main or "", tuple(tasks), after, datetime.now(timezone.utc).isoformat(timespec="seconds"))
     data = read_json(folder / "launch.json")
@@ -120,14 +139,18 @@ def _submit(folder: Path, plan: LaunchPlan, tasks: list[int]) -> Submission:
 
 
 def _shard_progress(plan: LaunchPlan, index: int) -> tuple[bool, int]:
-    if plan.run_dir is None:  # no shard metadata to read (probe, synthesis): done once the dependent job ran
-        return False, 0
-    shard = (index, plan.shards)
-    meta = meta_path(plan.run_dir, shard)
-    finished = bool(meta.exists() and read_json(meta).get("finished"))
-    suffix = f".shard-{index}-of-{plan.shards}.jsonl" if plan.shards > 1 else ".jsonl"
-    records = sum(_lines(p) for p in Path(plan.run_dir).glob(f"*{suffix}")) if Path(plan.run_dir).exists() else 0
+    finished = done_marker(plan, index).exists()
+    if plan.run_dir is None or not Path(plan.run_dir).exists():  # only an eval has records to count
+        return finished, 0
+    records = sum(_lines(records_path(plan.run_dir, name, (index, plan.shards)))
+                  for name in _datasets(plan.run_dir, (index, plan.shards)))
     return finished, records
+
+
+def _datasets(run_dir: str, shard: tuple[int, int]) -> list[str]:
+    meta = meta_path(run_dir, shard)
+    names = read_json(meta).get("benchmarks", {}) if meta.exists() else {}
+    return [n for n in names if records_path(run_dir, n, shard).exists()]
 
 
 def _lines(path: Path) -> int:

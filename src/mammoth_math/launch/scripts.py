@@ -10,7 +10,7 @@ come from Slurm's environment (first host of the allocation, a port derived from
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +28,8 @@ class SlurmOptions:
     cpus_per_task: int | None = None
     nodes: int = 1  # train only: inference tasks take one node each
     tasks_per_node: int = 1  # train only: accelerate "machines" per node (1 on GPU nodes; more to test on CPU)
-    container_image: str | None = None  # run the command in this image (pyxis/enroot: srun --container-image)
+    container_image: str | None = None  # run the command in this image (pyxis: srun --container-image); it
+    # mounts the working directory only, so keep data and outputs under it
     setup: str | None = None  # a shell line run first in every job (module load ..., source venv/bin/activate)
     python: str = "python"  # the interpreter that has mammoth-math installed, on the compute nodes
     extra: tuple[str, ...] = ()  # further raw #SBATCH options, e.g. "--qos=high"
@@ -43,7 +44,7 @@ class LaunchPlan:
     folder: str  # scripts, launch.json and logs/ go here (under the command's output folder)
     workdir: str  # jobs start here, so relative paths in ``command`` mean what they meant at submission
     shards: int = 1
-    run_dir: str | None = None  # eval: where shard i records run.shard-i-of-n.json (its completeness)
+    run_dir: str | None = None  # eval: the run folder whose shard records `launch status` counts
     after: tuple[tuple[str, ...], ...] = ()  # commands of the dependent job (merge, report), in order
     accelerate_config: str | None = None  # train: the accelerate YAML (FSDP2, ZeRO-3, CPU)
     name: str = "mammoth"
@@ -54,19 +55,28 @@ def logs_dir(plan: LaunchPlan) -> Path:
     return Path(plan.folder) / "logs"
 
 
+def done_marker(plan: LaunchPlan, task: int) -> Path:
+    """Touched by task ``task`` once its command succeeded: how ``launch status`` knows any command finished."""
+    return Path(plan.folder) / "done" / f"task-{task}"
+
+
+def _touch_done(plan: LaunchPlan, task: str) -> str:
+    return f"touch {shlex.quote(str(done_marker(plan, 0).parent))}/task-{task}"
+
+
 def array_script(plan: LaunchPlan, options: SlurmOptions) -> str:
     """Task ``$SLURM_ARRAY_TASK_ID`` runs shard i of n; the task list is given at submission (``--array``)."""
     shard = ["--shard", f"${{SLURM_ARRAY_TASK_ID}}/{plan.shards}"] if plan.shards > 1 else []
     logs = logs_dir(plan) / "shard-%a.job-%A.out"
     head = _header(f"{plan.name}-shards", logs, options, ["--ntasks=1", "--requeue", "--open-mode=append"]
                    + ([f"--gpus-per-task={options.gpus_per_task}"] if options.gpus_per_task else []))
-    return head + _body(plan, options, [_run(options, plan.command, shard)])
+    return head + _body(plan, options, [_run(options, plan.command, shard), _touch_done(plan, "$SLURM_ARRAY_TASK_ID")])
 
 
 def after_script(plan: LaunchPlan, options: SlurmOptions) -> str:
     """The job that runs once every shard succeeded: merge the shards, write the report."""
     logs = logs_dir(plan) / "after.job-%j.out"
-    no_gpu = SlurmOptions(**{**options.__dict__, "gpus_per_task": 0})
+    no_gpu = replace(options, gpus_per_task=0)
     return _header(f"{plan.name}-merge", logs, no_gpu, ["--ntasks=1"]) + _body(
         plan, no_gpu, [_run(no_gpu, cmd) for cmd in plan.after])
 
@@ -86,11 +96,15 @@ def train_script(plan: LaunchPlan, options: SlurmOptions) -> str:
                 "--num_processes", f"$((SLURM_NTASKS * {per_task}))",
                 "--main_process_ip", "$MASTER_ADDR", "--main_process_port", "$MASTER_PORT",
                 "-m", "mammoth_math", *plan.command]
-    # single quotes: each task expands SLURM_PROCID itself, inside srun
-    task = " ".join(a if a.startswith("$") else shlex.quote(a) for a in launcher)
+    # single quotes: each task expands SLURM_PROCID itself, inside srun. The torch ranks are exported too:
+    # accelerate's CPU launcher starts one process and leaves its rank to the environment (on GPUs its torchrun
+    # overrides them per child).
+    task = "export RANK=$SLURM_PROCID WORLD_SIZE=$SLURM_NTASKS LOCAL_RANK=$SLURM_LOCALID; exec " + " ".join(
+        a if a.startswith("$") else shlex.quote(a) for a in launcher)
     lines = ['export MASTER_ADDR="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)"',
              "export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))",
-             f"srun --kill-on-bad-exit=1 {_container(options)}bash -c {shlex.quote('exec ' + task)}"]
+             f"srun --kill-on-bad-exit=1 {_container(options)}bash -c {shlex.quote(task)}",
+             _touch_done(plan, "0")]
     return head + _body(plan, options, lines)
 
 
@@ -104,8 +118,9 @@ def _header(name: str, log: Path, options: SlurmOptions, more: list[str]) -> str
 
 
 def _body(plan: LaunchPlan, options: SlurmOptions, lines: list[str]) -> str:
-    head = [options.setup] if options.setup else []  # before `set -u`: many module/activate scripts break under it
-    head += ["set -euo pipefail", f"cd {shlex.quote(plan.workdir)}"]
+    head = [f"cd {shlex.quote(plan.workdir)} || exit 1"]
+    head += [options.setup] if options.setup else []  # before `set -u`: many module/activate scripts break under it
+    head += ["set -euo pipefail"]
     head += [f"export {key}={shlex.quote(value)}" for key, value in plan.env.items()]
     return "\n".join(head + lines) + "\n"
 

@@ -133,10 +133,6 @@ class _Fprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def supported() -> bool:
-    return platform.machine() in _ARCHES and platform.system() == "Linux"
-
-
 def _op(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
     return struct.pack("HBBI", code, jt, jf, k)
 
@@ -192,6 +188,9 @@ class Loader:
     """
 
     def __init__(self, role: Role) -> None:
+        if platform.machine() not in _ARCHES or platform.system() != "Linux":
+            raise OSError(f"seccomp filters exist here for Linux on {', '.join(_ARCHES)} only, not "
+                          f"{platform.system()} on {platform.machine()} (Sandbox(seccomp=False) runs without)")
         program, self._pid_at = build(role)
         self._buf = ctypes.create_string_buffer(program, len(program))
         self._fprog = _Fprog(len(program) // 8, ctypes.addressof(self._buf))

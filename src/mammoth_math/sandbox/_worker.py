@@ -74,6 +74,7 @@ class _Heavy:
     requests: int  # write end
     responses: int  # read end
     names: frozenset[str] = frozenset()  # bound only by the whole preamble, or modules only it loaded
+    wiping: bool = False  # it answered and is still emptying /tmp, which both workers share
 
     def wants(self, code: str) -> bool:
         if not code.isascii():  # identifiers are NFKC-normalized: a full-width "ｎｐ" is np
@@ -82,11 +83,21 @@ class _Heavy:
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         _protocol.write_frame(self.requests, request)
-        deadline = time.monotonic() + float(request["timeout"]) + _HEAVY_GRACE_S
-        response = _protocol.read_frame(self.responses, deadline)
-        if response is None:
-            raise EOFError("the heavy worker exited")
+        response = self._read(time.monotonic() + float(request["timeout"]) + _HEAVY_GRACE_S)
+        self.wiping = True
         return response
+
+    def settle(self) -> None:
+        """Wait until it has emptied /tmp after its last program: no program may start before that."""
+        if self.wiping:
+            self._read(time.monotonic() + _HEAVY_GRACE_S)  # its {"clean": true}
+            self.wiping = False
+
+    def _read(self, deadline: float) -> dict[str, Any]:
+        frame = _protocol.read_frame(self.responses, deadline)
+        if frame is None:
+            raise EOFError("the heavy worker exited")
+        return frame
 
 
 def main() -> None:
@@ -179,9 +190,7 @@ def _run_heavy(config: dict[str, Any], light: str, requests: int, responses: int
     modules = sorted({name.split(".")[0] for name in sys.modules})
     _protocol.write_frame(responses, {"ready": True, "names": names, "modules": modules,
                                       "base_vm_mb": setup.base_vm >> 20})
-    # It shares /tmp with the light worker, which may run the next program as soon as this one is
-    # answered: so it wipes before answering.
-    _serve(requests, responses, setup, None, clean_first=True)
+    _serve(requests, responses, setup, None, heavy_side=True)
 
 
 def _load(preamble: str, warmup: str = "") -> dict[str, Any]:
@@ -217,24 +226,26 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
 
 
 def _serve(requests: int, responses: int, setup: _child.ChildSetup, heavy: _Heavy | None,
-           clean_first: bool = False) -> None:
+           heavy_side: bool = False) -> None:
     """Answer requests until the pipe closes: one child per program, forked before its program comes.
 
-    ``clean_first``: kill, reap and wipe before answering (else after, overlapping the host's work).
+    The previous child is killed, reaped and /tmp wiped after answering (overlapping the host's work),
+    before the next request is read. The heavy worker shares /tmp with the light one, so it says
+    when it is done (``heavy_side``) and the light one waits for that before running anything.
     """
     spared = () if heavy is None else (heavy.pid,)  # children that are not programs' leftovers
     spare = _spawn(setup)
     while (request := _protocol.read_frame(requests)) is not None:
-        if heavy is not None and heavy.wants(request["code"]):
-            _protocol.write_frame(responses, heavy.call(request))
-            continue
+        if heavy is not None:
+            heavy.settle()
+            if heavy.wants(request["code"]):
+                _protocol.write_frame(responses, heavy.call(request))
+                continue
         run = _hand_over(spare, request, setup, spared)
-        response = _finish(run, request, setup)
-        if clean_first:
-            _clean_up(run, setup, spared)
-        _protocol.write_frame(responses, response)
-        if not clean_first:
-            _clean_up(run, setup, spared)
+        _protocol.write_frame(responses, _finish(run, request, setup))
+        _clean_up(run, setup, spared)
+        if heavy_side:
+            _protocol.write_frame(responses, {"clean": True})
         spare = _spawn(setup)
 
 

@@ -15,7 +15,10 @@ a seccomp allow-list (``_seccomp``), rlimits on address space, CPU time, file si
 empty environment and no capabilities; an answer that is a validated string or an error; a result
 within its timeout plus the time to kill and reap.
 NOT protected: kernel exploits, CPU side channels, memory pressure within the limits, reading the
-(public) files of the bound interpreter. Without bubblewrap (``isolation="none"``, the CLI's
+(public) files of the bound interpreter. When the host runs as root, bubblewrap maps the sandbox's uid
+to the host's root (with no capability): DAC checks then pass for root-owned files, which the read-only
+mounts and undumpable processes make harmless except that a program can raise another sandbox
+process's oom_score_adj and list (not open) its descriptors. Without bubblewrap (``isolation="none"``, the CLI's
 ``--unsafe-no-isolation``) only rlimits, seccomp and a cleared environment remain: programs can read
 host files and other processes' command lines and plant files for later programs, so it is refused
 unless asked for by name.

@@ -120,6 +120,8 @@ class Sandbox:
     '42'
 
     ``memory_mb`` is the address space a program may add on top of the preloaded preamble.
+    ``seccomp=False`` drops the syscall filters (only for machines where they cannot load: then a
+    program can start processes and signal its worker).
     ``warmup`` runs once per worker after the preamble (in a copy of its namespace) to pay first-call
     costs there; a preamble with non-standard-library imports makes each worker two (see ``_worker``).
     ``isolation``: "bubblewrap" (raise ``SandboxError`` saying why when it cannot work here) or "none":

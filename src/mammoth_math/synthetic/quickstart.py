@@ -2,18 +2,23 @@
 
 Every stage is the real one (sandbox-verified build, TRL training, the evaluation harness and its report),
 at a size that fits a laptop CPU. Everything goes under ``out_dir``; a stage whose output is complete is
-skipped, so a re-run resumes. Run: ``mammoth-math quickstart [--minutes M] [--out DIR] [--seed S]``.
+skipped, so a re-run resumes, and a new training budget on the same folder reuses the data and retrains.
+Float sums depend on the thread count, so the count is a setting like the seed: a new folder takes the
+cores free now, a resumed one the count it recorded; same seed and threads, same table.
+Run: ``mammoth-math quickstart [--minutes M] [--out DIR] [--seed S] [--threads N]``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mammoth_math.cpu import free_threads, set_threads
 from mammoth_math.files import read_json, write_json
 from mammoth_math.progress import progress_enabled
 from mammoth_math.synthetic.generate import generate, write_problems, write_rationales
@@ -42,12 +47,12 @@ class QuickstartConfig:
     learning_rate: float = 3e-3
     max_new_tokens: int = 160
     eval_batch_size: int = 100
-    threads: int = 2  # torch threads: results depend on them, so they are fixed for "same seed, same table"
+    threads: int | None = None  # CPU threads (torch, sandbox, build); None: the recorded count, else the free cores
     progress: bool = True
 
     @classmethod
     def for_minutes(cls, minutes: float, **overrides: Any) -> QuickstartConfig:
-        """Training steps for about ``minutes`` of wall clock on 2 free cores (10 gives the default)."""
+        """Training steps for about ``minutes`` of training on 2 free cores (10 gives the default)."""
         return cls(max_steps=max(20, round(STEPS_PER_MINUTE * minutes)), **overrides)
 
 
@@ -64,12 +69,10 @@ class QuickstartResult:
 
 def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
     """Run (or resume) every stage; see the module docstring."""
-    import torch
-
-    torch.set_num_threads(config.threads)
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _check_same_settings(config, out / "quickstart.json")
+    config = _check_same_settings(config, out)
+    set_threads(config.threads)
     skipped: list[str] = []
     seconds: dict[str, float] = {}
     for stage, fn in (("generate", _generate), ("data", _data), ("train", _train), ("eval", _eval)):
@@ -86,16 +89,36 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
                             skipped, seconds)
 
 
-def _check_same_settings(config: QuickstartConfig, path: Path) -> None:
-    """Resume only what the same settings made; the first run records them (``progress`` does not count)."""
+# Settings that only change training: a new value keeps the data and retrains (then re-evaluates).
+TRAINING_ONLY = ("max_steps",)
+
+
+def _check_same_settings(config: QuickstartConfig, out: Path) -> QuickstartConfig:
+    """Resume only what the same settings made; returns ``config`` with its thread count resolved.
+
+    A new training budget (``--minutes``) on the same folder keeps the problems and the data, and drops the
+    model and evaluation so that they are redone: the table then equals a fresh run's with that budget.
+    """
+    from dataclasses import replace
+
+    path = out / "quickstart.json"
+    saved = read_json(path) if path.exists() else None
+    if config.threads is None:
+        config = replace(config, threads=(saved or {}).get("threads") or free_threads())
     settings = {k: v for k, v in asdict(config).items() if k not in ("out_dir", "progress")}
-    if path.exists():
-        saved = read_json(path)
+    if saved is not None:
         changed = sorted(k for k in settings if saved.get(k) != settings[k])
+        fixed = [f"{k} {saved.get(k)!r} -> {settings[k]!r}" for k in changed if k not in TRAINING_ONLY]
+        if fixed:
+            raise ValueError(f"{out} was made with other settings ({', '.join(fixed)}); "
+                             "use another --out or delete this one")
         if changed:
-            raise ValueError(f"{path.parent} was made with other settings ({', '.join(changed)}); "
-                             "use another output folder or delete this one")
+            log.info("%s: training budget changed (%s): keeping the data, retraining", out,
+                     ", ".join(f"{k} {saved.get(k)} -> {settings[k]}" for k in changed))
+            for stage in ("model", "eval"):
+                shutil.rmtree(out / stage, ignore_errors=True)
     write_json(path, settings)
+    return config
 
 
 def _generate(config: QuickstartConfig, out: Path) -> bool:

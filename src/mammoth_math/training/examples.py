@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from mammoth_math.files import InputError, iter_jsonl, read_json, require_fields
+from mammoth_math.files import InputError, check_finished, iter_jsonl, read_json, require_fields
 from mammoth_math.prompts import alpaca_prompt
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,21 @@ def load_rows(sources: Sequence[str]) -> list[AlpacaRow]:
     for source in sources:
         path = Path(source)
         if path.exists():
+            check_finished(path.parent)  # a file inside an unfinished build
             rows.extend(_rows_from_file(path))
+        elif _looks_like_a_file(source):
+            if not path.parent.is_dir():
+                check_finished(path.parent)  # says so when the build that should have made it was killed
+            raise InputError(path, "no such file (data); `mammoth-math data build --out DIR` writes DIR/data.jsonl")
         else:
             rows.extend(_rows_from_hub(source))
     return rows
+
+
+def _looks_like_a_file(source: str) -> bool:
+    """A hub id is ``org/name``; a path has a file suffix, starts like a path or has more parts."""
+    return Path(source).suffix in (".json", ".jsonl", ".parquet") or source.startswith((".", "/", "~")) \
+        or source.count("/") != 1
 
 
 def _rows_from_file(path: Path) -> list[AlpacaRow]:
@@ -95,7 +106,11 @@ def _rows_from_hub(dataset_id: str) -> list[AlpacaRow]:
     import datasets
 
     log.info("loading %s from the hub (not a local path)", dataset_id)
-    split = datasets.load_dataset(dataset_id, split="train")
+    try:
+        split = datasets.load_dataset(dataset_id, split="train")
+    except Exception as e:  # offline, unknown id, hub down: the fix is the same
+        raise InputError(dataset_id, f"not a local file, and the hub could not give it ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else ''})", field="data") from e
     return [_row(dict(obj), dataset_id, i + 1) for i, obj in enumerate(split)]
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from transformers import TrainerCallback
+from transformers.trainer_callback import PrinterCallback, ProgressCallback, TrainerCallback
 
 from mammoth_math.training.config import TrainConfig, save_config
 from mammoth_math.training.examples import EncodeStats, encode_rows, load_rows
@@ -66,6 +66,7 @@ class TrainResult:
     losses: list[float]
     final_loss: float
     resumed_from: str | None
+    finished_before: bool = False  # the output held a finished run of these steps: nothing was trained
 
 
 def world_size() -> int:
@@ -88,8 +89,9 @@ def plan_batches(config: TrainConfig, examples: int, processes: int | None = Non
     return plan
 
 
-def load_tokenizer(config: TrainConfig, rows: list, resume_dir: str | None = None) -> Any:
-    """The tiny recipe trains its BPE on the rows (or reloads it from a checkpoint); otherwise AutoTokenizer."""
+def load_tokenizer(config: TrainConfig, rows: list, resume_dir: str | None = None, local_only: bool = False) -> Any:
+    """The tiny recipe trains its BPE on the rows (or reloads it from a checkpoint); otherwise AutoTokenizer
+    (``local_only``: from a folder or the hub cache, never the network)."""
     from transformers import AutoTokenizer
 
     if config.model == "tiny" and not config.tokenizer:
@@ -97,7 +99,7 @@ def load_tokenizer(config: TrainConfig, rows: list, resume_dir: str | None = Non
             return AutoTokenizer.from_pretrained(resume_dir)
         texts = (r.instruction + "\n" + r.input + "\n" + r.output for r in rows)
         return train_bpe_tokenizer(texts, config.tiny_vocab_size)
-    tokenizer = AutoTokenizer.from_pretrained(config.tokenizer or config.model)
+    tokenizer = AutoTokenizer.from_pretrained(config.tokenizer or config.model, local_files_only=local_only)
     if tokenizer.pad_token is None:  # Llama/Mistral ship none; padded label positions are -100 anyway
         tokenizer.pad_token = tokenizer.unk_token or tokenizer.eos_token
     return tokenizer
@@ -108,11 +110,11 @@ def _rows(config: TrainConfig) -> list:
     return rows[: config.max_train_examples] if config.max_train_examples else rows
 
 
-def prepare(config: TrainConfig, resume_dir: str | None = None, processes: int | None = None
-            ) -> tuple[Any, list[dict], EncodeStats, BatchPlan]:
+def prepare(config: TrainConfig, resume_dir: str | None = None, processes: int | None = None,
+            tokenizer: Any = None) -> tuple[Any, list[dict], EncodeStats, BatchPlan]:
     """Tokenizer, masked examples, stats and batch plan: everything before the model."""
     rows = _rows(config)
-    tokenizer = load_tokenizer(config, rows, resume_dir)
+    tokenizer = tokenizer or load_tokenizer(config, rows, resume_dir)
     examples, stats = encode_rows(tokenizer, rows, config.max_length, config.overlong)  # type: ignore[arg-type]
     if not examples:
         raise ValueError(f"no training examples left ({stats.rows} rows, {stats.dropped_overlong} over-long)")
@@ -122,18 +124,22 @@ def prepare(config: TrainConfig, resume_dir: str | None = None, processes: int |
 def dry_run(config: TrainConfig, processes: int | None = None) -> DryRunReport:
     """Load config, tokenizer and data and report counts and steps without training.
 
-    A hub model with no local tokenizer is not downloaded: the batch/steps math is reported from the row
-    count and ``needs_hub`` says what a real run would fetch (pass ``tokenizer=<local dir>`` for token counts).
-    ``processes`` plans the batch for that many GPUs instead of this launch's world size.
+    Nothing is downloaded: a tokenizer that is neither a folder nor in the hub cache leaves ``stats`` None,
+    the batch/steps math is reported from the row count and ``needs_hub`` says what a real run would fetch
+    (pass ``tokenizer=<local dir>`` for token counts). ``processes`` plans the batch for that many GPUs
+    instead of this launch's world size.
     """
-    local_tokenizer = config.model == "tiny" or Path(config.tokenizer or config.model).exists()
-    if local_tokenizer:
-        _, _, stats, plan = prepare(config, processes=processes)
-        return DryRunReport(config, plan, stats)
-    rows = _rows(config)
-    needs = [f"tokenizer {config.tokenizer or config.model} (token counts, length overflow)",
-             f"model weights {config.model}"]
-    return DryRunReport(config, plan_batches(config, len(rows), processes), None, needs)
+    rows = _rows(config)  # a missing data file fails here, before any tokenizer
+    tokenizer = None  # the tiny recipe trains its own on the rows
+    if config.model != "tiny" or config.tokenizer:
+        try:
+            tokenizer = load_tokenizer(config, rows, local_only=True)
+        except (OSError, ValueError):  # neither a folder nor in the hub cache
+            needs = [f"tokenizer {config.tokenizer or config.model} (token counts, length overflow)",
+                     f"model weights {config.model}"]
+            return DryRunReport(config, plan_batches(config, len(rows), processes), None, needs)
+    _, _, stats, plan = prepare(config, processes=processes, tokenizer=tokenizer)
+    return DryRunReport(config, plan, stats)
 
 
 def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> TrainResult:
@@ -150,6 +156,12 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
     out = Path(config.output_dir)
     resume = config.resume_from_checkpoint or (get_last_checkpoint(str(out)) if out.is_dir() else None)
     tokenizer, examples, stats, plan = prepare(config, resume)
+    finished = _finished_run(out, plan.total_steps)
+    if finished is not None:
+        log.info("%s already holds a finished run of %d steps: nothing to train", out, plan.total_steps)
+        losses = [h["loss"] for h in finished["log_history"] if "loss" in h]
+        final = next((h["train_loss"] for h in reversed(finished["log_history"]) if "train_loss" in h), float("nan"))
+        return TrainResult(str(out), plan, stats, losses, float(final), resume, finished_before=True)
     if resume:
         log.info("resuming from %s", resume)
     if _is_main():
@@ -165,7 +177,7 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
         peft_config=_lora_config(config) if (config.lora or config.qlora) else None,
         callbacks=list(callbacks),
     )
-    trainer.callback_handler.callbacks.insert(0, ThroughputCallback())
+    _readable_logs(trainer)
     output = trainer.train(resume_from_checkpoint=resume)
     trainer.save_model(str(out))
     trainer.save_state()  # trainer_state.json: the loss history beside the model
@@ -177,6 +189,26 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
         merge_adapter(out, out / "merged", base=config.model)
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     return TrainResult(str(out), plan, stats, losses, float(output.training_loss), resume)
+
+
+def _finished_run(out: Path, total_steps: int) -> dict | None:
+    """The trainer state that a completed run saved beside its model (``save_state`` runs last), if it
+    reached ``total_steps``: re-running a finished command must not train again."""
+    from mammoth_math.files import read_json
+
+    state_file = out / "trainer_state.json"
+    if not (state_file.exists() and any(out.glob("*.safetensors"))):
+        return None
+    state = read_json(state_file)
+    return state if state.get("global_step", 0) >= total_steps else None
+
+
+def _readable_logs(trainer: Any) -> None:
+    """One plain line per logging interval (our callback) instead of transformers' printed dicts."""
+    trainer.remove_callback(PrinterCallback)
+    if trainer.pop_callback(ProgressCallback) is not None:
+        trainer.add_callback(_QuietProgressCallback)
+    trainer.callback_handler.callbacks.insert(0, ThroughputCallback())
 
 
 def _load_model(config: TrainConfig, tokenizer: Any) -> Any:
@@ -215,7 +247,8 @@ def _is_main() -> bool:
 
 
 class ThroughputCallback(TrainerCallback):
-    """Adds ``tokens_per_second`` (non-padding tokens, all processes) over each logging interval."""
+    """Adds ``tokens_per_second`` (non-padding tokens, all processes) over each logging interval and logs
+    the interval as one line."""
 
     def __init__(self) -> None:
         self._last: tuple[float, int] | None = None
@@ -227,5 +260,13 @@ class ThroughputCallback(TrainerCallback):
         now, seen = time.perf_counter(), state.num_input_tokens_seen
         if logs is not None and self._last is not None and now > self._last[0] and "loss" in logs:
             logs["tokens_per_second"] = round((seen - self._last[1]) / (now - self._last[0]), 1)
-            log.info("step %d: loss %.4f, %.0f tokens/s", state.global_step, logs["loss"], logs["tokens_per_second"])
+            log.info("step %d/%d: loss %.4f, learning rate %.3g, %.0f tokens/s", state.global_step, state.max_steps,
+                     logs["loss"], logs.get("learning_rate", float("nan")), logs["tokens_per_second"])
         self._last = (now, seen)
+
+
+class _QuietProgressCallback(ProgressCallback):
+    """transformers' progress bar without the dict it prints at every log."""
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
+        pass

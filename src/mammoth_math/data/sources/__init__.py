@@ -13,7 +13,7 @@ from mammoth_math.benchmarks.train_sets import TRAIN_SETS
 from mammoth_math.data.sources import mathinstruct, rationales
 from mammoth_math.data.sources.gsm8k import NOTES, notes_to_program
 from mammoth_math.data.sources.mathqa import FORMULAS, formula_to_program
-from mammoth_math.data.sources.train_set import load_train_set
+from mammoth_math.data.sources.rows import load_train_set
 
 _CONVERTERS = {"gsm8k": NOTES, "mathqa": FORMULAS}
 SOURCES: dict[str, Callable] = {name: partial(load_train_set, name, _CONVERTERS.get(name)) for name in TRAIN_SETS} | {

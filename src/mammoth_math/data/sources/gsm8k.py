@@ -12,7 +12,7 @@ import keyword
 import re
 
 from mammoth_math.benchmarks.train_sets import NOTE_RE, TrainItem, final_answer
-from mammoth_math.data.sources.train_set import Converter
+from mammoth_math.data.sources.rows import Converter
 
 _PLAIN_RE = re.compile(r"([\d$(.][\d$,.%()\s+\-*/×−x]*[\d)%])\s*=\s*\$?-?\d[\d,]*(?:\.\d+)?(%?)")
 _UNIT_RE = re.compile(r"(\d%?)\s+(?!x\b)[A-Za-z]+(?:/[A-Za-z]+)?\s*(?=[-+*/×−=])")  # "42 minutes + 10" -> "42 + 10"

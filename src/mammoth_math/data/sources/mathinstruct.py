@@ -21,7 +21,7 @@ from mammoth_math.benchmarks.records import (
     scan_jsonl,
 )
 from mammoth_math.data.records import Example, SourceResult
-from mammoth_math.data.sources.train_set import input_reject
+from mammoth_math.data.sources.rows import input_reject
 from mammoth_math.prompts import POT_TRIGGER
 
 _PROGRAM_RE = re.compile(r"^\s*(?:import |from |def |print\(|[a-z_]\w* = )", re.MULTILINE)

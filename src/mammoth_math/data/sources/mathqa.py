@@ -14,7 +14,7 @@ import math
 import re
 
 from mammoth_math.benchmarks.train_sets import TrainItem
-from mammoth_math.data.sources.train_set import Converter
+from mammoth_math.data.sources.rows import Converter
 
 # Semantics of MathQA's operations as Python source, one definition each (argument names say the units).
 # Where the meaning is not evident it follows the dataset authors' executor (new_DataStructure.py, as ported to
