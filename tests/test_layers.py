@@ -22,7 +22,8 @@ ALLOWED: dict[str, set[str]] = {
     "data": BOTTOM | {"benchmarks", "backends"},
     "training": BASE | {"prompts", "data"},
     "evaluation": BOTTOM | {"benchmarks", "backends"},
-    "synthetic": BOTTOM | {"benchmarks", "backends", "data", "training", "evaluation"},
+    "probe": BOTTOM | {"benchmarks", "backends", "evaluation"},
+    "synthetic": BOTTOM | {"benchmarks", "backends", "data", "training", "evaluation", "probe"},
     "launch": BASE | {"evaluation"},  # beside cli: reads evaluation's shard files; only cli imports it
 }
 

@@ -10,7 +10,6 @@ from mammoth_math.prompts import (
     Exemplar,
     alpaca_prompt,
     build_prompt,
-    closest_option_prompt,
     format_choices,
     stop_strings,
     with_choices,
@@ -48,7 +47,6 @@ def test_multiple_choice_uses_the_alpaca_mc_response_prefix() -> None:
 def test_choices_are_laid_out_as_in_mammoths_loader() -> None:
     assert format_choices(["x", "y", "z"]) == "(A) x (B) y (C) z"
     assert with_choices("Q?", ["1", "2"]) == "Q?\nAnswer Choices: (A) 1 (B) 2"
-    assert closest_option_prompt("7.5", ["7", "8"]) == "Please find the closest option to 7.5. The options are (A) 7 (B) 8"
 
 
 def test_few_shot_exemplars_precede_the_question() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -88,6 +88,27 @@ def read_records(path: str | os.PathLike, required: Sequence[str], build: Callab
         except (TypeError, KeyError) as e:  # an unknown or missing field
             raise InputError(path, f"not {what} ({e})", line=line) from None
     return records
+
+
+def read_yaml_config(path: str | os.PathLike, fields: Collection[str]) -> dict[str, Any]:
+    """The key-value mapping of a YAML config whose keys must be among ``fields`` (a dataclass's fields).
+
+    The one reader behind ``data build``, ``train`` and ``eval --config``: bad YAML names the line, an
+    unknown key names file and key.
+    """
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", None)
+        raise InputError(path, f"invalid YAML ({e})", line=None if line is None else line + 1) from None
+    if not isinstance(loaded, dict):
+        raise InputError(path, "expected a mapping of config keys")
+    for key in loaded:
+        if key not in fields:
+            raise InputError(path, "unknown config key", field=str(key))
+    return loaded
 
 
 def require_fields(obj: Mapping, fields: Sequence[str], path: str | os.PathLike, line: int | None = None) -> None:

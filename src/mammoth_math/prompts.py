@@ -30,7 +30,7 @@ LETTERS = "ABCDEFGHIJ"
 # Where an Alpaca-format answer ends: the model starting a new turn. Chat prompts end on the template's EOS.
 STOP_STRINGS: tuple[str, ...] = ("### Instruction", "### Response")
 
-Mode = Literal["cot", "pot"]
+Rationale = Literal["cot", "pot"]  # what a prompt asks for: prose steps, or a program (the PoT trigger appended)
 Messages = tuple[dict[str, str], ...]
 
 
@@ -58,11 +58,6 @@ def with_choices(question: str, options: Sequence[str]) -> str:
     return f"{question}\n{CHOICES_LABEL}{format_choices(options)}"
 
 
-def closest_option_prompt(answer: str, options: Sequence[str]) -> str:
-    """MAmmoTH's follow-up asking the model which option is closest to an answer that is not one."""
-    return f"Please find the closest option to {answer[:100]}. The options are {format_choices(options)}"
-
-
 @dataclass(frozen=True)
 class Exemplar:
     """One few-shot demonstration: a question and the response to show (a rationale, or a program for PoT)."""
@@ -80,7 +75,7 @@ class PromptSource(Protocol):
 
 def build_prompt(
     problem: PromptSource | str,
-    mode: Mode = "cot",
+    mode: Rationale = "cot",
     exemplars: Sequence[Exemplar] = (),
     chat: bool = False,
     system: str | None = None,

@@ -35,8 +35,8 @@ def test_verify_catches_wrong_hanging_and_crashing_programs(runner):
     cot_bad = Example("t", "t/7", "cot", "q", "The answer is 41.", "42", "number")
     kept, rejects = verify([good, wrong, hang, crash, silent, cot_ok, cot_bad], runner, progress=False)
     assert [e.id for e in kept] == ["t/1", "t/6"]
-    assert {r.id: r.reason for r in rejects} == {"t/2": "wrong_answer", "t/3": "timeout", "t/4": "program_error",
-                                                 "t/5": "no_output", "t/7": "wrong_answer"}
+    assert {r.id: r.reason for r in rejects} == {"t/2": "wrong_answer", "t/3": "timeout", "t/4": "error",
+                                                 "t/5": "no output", "t/7": "wrong_answer"}
 
 
 def test_build_exports_rows_with_provenance_and_is_deterministic(train_dir, tmp_path, runner):
@@ -139,7 +139,7 @@ def test_published_mathinstruct_rows_are_reverified(tmp_path, runner):
     out = [json.loads(line) for line in (tmp_path / "out" / "data.jsonl").read_text().splitlines()]
     assert sorted((r["rationale_type"], r["source"]) for r in out) == [("cot", "mathinstruct:data/CoT/camel.json"),
                                                                        ("pot", "mathinstruct:data/PoT/gsm_gpt4.json")]
-    assert result.report["rejects_by_reason"] == {"input:missing_field": 1, "verify:program_error": 1}
+    assert result.report["rejects_by_reason"] == {"input:missing_field": 1, "verify:error": 1}
 
 
 @pytest.mark.slow

@@ -32,7 +32,7 @@ def test_tiny_model_garbage_is_rejected_cached_and_resumed(served_tiny_model, tm
     assert len(cache) == 4 and all(len(entry["texts"]) == 2 for entry in cache)
     rejects = _lines(tmp_path / "rejects.jsonl")
     assert usage.accepted + usage.rejected == 8 and len(rejects) == usage.rejected
-    assert all(r["reason"] in {"no_program", "empty", "no_answer", "wrong_answer", "program_error", "no_output",
+    assert all(r["reason"] in {"no_program", "empty", "no answer", "wrong_answer", "error", "no output",
                                "timeout"} for r in rejects)
     again = synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False)
     assert again.requests == 0 and again.cached == 4 and again.rejected == usage.rejected

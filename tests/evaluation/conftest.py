@@ -30,9 +30,7 @@ def taught_model(taught_model_dir: Path):
 @pytest.fixture(scope="session")
 def sandbox():
     """The real sandbox (1 s per program, so the infinite loop costs little)."""
-    try:
-        from mammoth_math.sandbox import Sandbox
-    except ImportError:
-        pytest.skip("mammoth_math.sandbox.Sandbox is not available yet (issue 2)")
+    from mammoth_math.sandbox import Sandbox
+
     with Sandbox(timeout=1.0) as sb:
         yield sb

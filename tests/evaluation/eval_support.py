@@ -92,6 +92,12 @@ class CountingBackend:
     def info(self) -> dict[str, Any]:
         return self.backend.info()
 
+    def chat_template(self) -> str | None:
+        return self.backend.chat_template()
+
+    def close(self) -> None:
+        self.backend.close()
+
 
 def comparable(record: dict) -> dict:
     """A record without its wall-clock timings (the only fields two identical runs may differ in)."""

@@ -10,7 +10,7 @@ from eval_support import GSM8K_FAILED, GSM8K_PROGRAMS, N_AQUA, N_GSM8K, Counting
 from mammoth_math.backends import make_backend
 from mammoth_math.benchmarks import Problem, load_problems
 from mammoth_math.evaluation import Attempt, EvalConfig, evaluate, read_records
-from mammoth_math.evaluation.decoding import Grader, program_of, vote
+from mammoth_math.evaluation import Grader, vote
 from mammoth_math.grading import AnswerKind
 from mammoth_math.prompts import build_prompt
 
@@ -118,7 +118,3 @@ def test_few_shot_prompts_draw_exemplars_from_the_train_split(backend, eval_dir,
     with pytest.raises(ValueError, match="--train-dir"):
         evaluate(_config(tmp_path / "x", eval_dir, "cot", "gsm8k", 2, few_shot=True), backend)
 
-
-def test_program_of_runs_what_the_sandbox_runs():
-    assert program_of("Here:\n```python\nprint(1)\n```\nDone") == "print(1)\n"
-    assert program_of("x = 2\nprint(x)") == "x = 2\nprint(x)"

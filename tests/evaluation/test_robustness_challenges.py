@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 
 from mammoth_math.benchmarks import Problem
-from mammoth_math.evaluation.decoding import Grader
-from mammoth_math.evaluation.robustness import challenge_text, plausible_wrong_answer
+from mammoth_math.evaluation import Grader
+from mammoth_math.probe import challenge_text, plausible_wrong_answer
 from mammoth_math.grading import AnswerKind, is_equivalent
 from mammoth_math.grading.numbers import parse_number
 

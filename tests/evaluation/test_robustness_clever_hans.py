@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from mammoth_math.evaluation.robustness import check_programs, plan_variants
-from mammoth_math.evaluation.robustness.clever_hans import (
+from mammoth_math.probe import check_programs, plan_variants
+from mammoth_math.probe.clever_hans import (
     MAX_VALUES,
     program_literals,
     question_numbers,

@@ -21,14 +21,14 @@ from helpers.tiny_model import build_tiny_tokenizer
 from mammoth_math import cli
 from mammoth_math.backends import make_backend
 from mammoth_math.benchmarks import load_problems
-from mammoth_math.evaluation.decoding import Grader
-from mammoth_math.evaluation.robustness import (
+from mammoth_math.evaluation import Grader
+from mammoth_math.probe import (
     ProbeConfig,
     challenge_text,
     plausible_wrong_answer,
     probe,
 )
-from mammoth_math.evaluation.robustness import read_probe_records as read
+from mammoth_math.probe import read_probe_records as read
 from mammoth_math.prompts import Exemplar, build_prompt
 
 PROBLEMS = [  # (question, gold)

@@ -7,15 +7,14 @@ import json
 import pytest
 
 from mammoth_math.evaluation import Attempt, Execution, ProblemRecord
-from mammoth_math.evaluation.robustness import (
+from mammoth_math.probe import (
     CleverHans,
     ProbeRecord,
+    SecondTurn,
     read_probe_records,
-    robustness_section,
+    report_section,
     score_probe,
-    summary_rows,
 )
-from mammoth_math.evaluation.robustness.records import Turn
 from mammoth_math.files import InputError, JsonlAppender, write_json
 
 
@@ -26,7 +25,7 @@ def _record(i: int, before: bool | None, after: bool | None, path: str = "cot", 
     first = ProblemRecord(f"gsm8k/{i}", "gsm8k", i, f"<question {i}> 16 eggs", "18", "number", None, {}, "hybrid",
                           "prompt", [attempt], answer="18" if before else "5", path=path, correct=before,
                           error="HTTP 500" if before is None else None)
-    second = None if before is None else Turn(
+    second = None if before is None else SecondTurn(
         "pot" if path == "pot" else "cot", "prompt 2", None, answer="18" if after else "17", correct=after,
         error="HTTP 500" if after is None else None)
     return ProbeRecord(f"gsm8k/{i}", "gsm8k", i, "assert-wrong", wrong, first, second,
@@ -98,14 +97,16 @@ def _probe_dir(out, records):
 
 
 def test_summary_rows_and_html_section(tmp_path):
-    assert robustness_section(tmp_path) == "" and summary_rows(tmp_path) == []
+    empty = report_section(tmp_path)
+    assert (empty.key, empty.rows, empty.html) == ("robustness", [], "")
     _probe_dir(tmp_path, RECORDS)
-    rows = summary_rows(tmp_path)
+    section = report_section(tmp_path)
+    rows = section.rows
     assert [(r["probe"], r["dataset"], r["subset"]) for r in rows] == [
         ("probe-assert-wrong-hybrid", "gsm8k", s) for s in ("all", "cot", "pot")]
     assert rows[0]["flip_rate"] == pytest.approx(3 / 7) and rows[0]["flips"] == 3
     json.dumps(rows)  # plain values, ready for results.json
-    html = robustness_section(tmp_path)
+    html = section.html
     assert html.startswith('<section id="robustness">') and html.endswith("</section>")
     assert "<script" not in html and "flip rate" in html.lower()
     assert "42.9" in html and "66.7" in html  # flip rate 3/7 and Clever Hans 2/3, in percent

@@ -42,6 +42,30 @@ class Backend(Protocol):
         """Backend, model, library versions and settings: written into every results file."""
         ...
 
+    def chat_template(self) -> str | None:
+        """The model's chat template (None when it has none): chat prompts need one."""
+        ...
+
+    def close(self) -> None:
+        """Release what the backend holds (connections, a model); the backend is not used after."""
+        ...
+
+
+def folder_chat_template(model: str) -> str | None:
+    """The chat template saved in a model folder (``chat_template.jinja/.json`` or ``tokenizer_config.json``)."""
+    import json
+    from pathlib import Path
+
+    folder = Path(model)
+    if not folder.is_dir():
+        return None
+    if (folder / "chat_template.jinja").exists():
+        return (folder / "chat_template.jinja").read_text(encoding="utf-8")
+    if (folder / "chat_template.json").exists():
+        return json.loads((folder / "chat_template.json").read_text(encoding="utf-8")).get("chat_template")
+    config = folder / "tokenizer_config.json"
+    return json.loads(config.read_text(encoding="utf-8")).get("chat_template") if config.exists() else None
+
 
 def cut_at_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:
     """``text`` up to the first occurrence of any stop string (removed), and whether one was found.

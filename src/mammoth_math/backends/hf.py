@@ -54,6 +54,12 @@ class HFBackend:
         self.max_context = getattr(model.config, "max_position_embeddings", None)
         self._sampling = SamplingLog()
 
+    def chat_template(self) -> str | None:
+        return getattr(self.tokenizer, "chat_template", None) or None
+
+    def close(self) -> None:
+        """Nothing to release but memory, which goes with the object."""
+
     def info(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.model_name, "batch_size": self.batch_size, "device": self.device,
                 "dtype": str(self.model.dtype), "versions": library_versions(), "sampling": self._sampling.settings()}

@@ -27,6 +27,7 @@ from mammoth_math.backends.base import (
     SamplingLog,
     cut_at_stop,
     error_completion,
+    folder_chat_template,
     invalid_reason,
     library_versions,
 )
@@ -80,6 +81,10 @@ class OpenAIBackend:
                 "endpoint": self.endpoint,
                 "concurrency": self.concurrency, "max_retries": self.max_retries, "extra_body": self.extra_body,
                 "versions": library_versions("httpx"), "sampling": self._sampling.settings()}
+
+    def chat_template(self) -> str | None:
+        """A server does not publish its template; one saved in a model folder of the same name is read."""
+        return folder_chat_template(self.model)
 
     def close(self) -> None:
         self._client.close()

@@ -54,6 +54,12 @@ class VLLMBackend:
         self.tokenizer = self.llm.get_tokenizer()
         self._sampling = SamplingLog()
 
+    def chat_template(self) -> str | None:
+        return getattr(self.tokenizer, "chat_template", None) or None
+
+    def close(self) -> None:
+        """Nothing to release but memory, which goes with the object."""
+
     def info(self) -> dict[str, Any]:
         return {"backend": self.name, "model": self.model_name, **{k: v for k, v in self.options.items()},
                 "versions": library_versions(), "sampling": self._sampling.settings()}

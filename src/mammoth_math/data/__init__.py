@@ -1,4 +1,4 @@
-"""The MathInstruct builder (issue 5): source adapters, deterministic PoT converters, verification in the
+"""The MathInstruct builder: source adapters, deterministic PoT converters, verification in the
 sandbox, dedup, decontamination, mixing, export and report; synthesis through an OpenAI-compatible API.
 
 ``build(load_config("configs/data/mathinstruct.yaml"), "out/")`` is the whole pipeline.

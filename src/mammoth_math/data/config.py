@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mammoth_math.files import InputError
+from mammoth_math.files import InputError, read_yaml_config
 
 
 @dataclass(frozen=True)
@@ -51,12 +49,7 @@ class BuildConfig:
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> BuildConfig:
     """Read a YAML build config; ``overrides`` (from command-line flags) win over the file."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise InputError(path, f"invalid YAML ({e})") from None
-    if not isinstance(raw, dict):
-        raise InputError(path, "expected a mapping of config keys")
+    raw = read_yaml_config(path, {f.name for f in dataclasses.fields(BuildConfig)})
     raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
     return config_from_dict(raw, path)
 

@@ -10,13 +10,12 @@ import hashlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from mammoth_math.data.records import Example
 from mammoth_math.files import atomic_writer, write_json, write_jsonl
 from mammoth_math.prompts import with_pot_trigger
 
-Format = Literal["alpaca", "jsonl", "parquet", "hf"]
 FORMATS: tuple[str, ...] = ("alpaca", "jsonl", "parquet", "hf")
 
 

@@ -10,26 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from mammoth_math.data.records import Example, Reject
-from mammoth_math.grading import extract_answer, is_equivalent
+from mammoth_math.grading import Extraction, ProgramFailure, grade, program_failure, program_output
+from mammoth_math.grading.grade import ProgramRun
 from mammoth_math.progress import track
 from mammoth_math.prompts import LETTERS
 
 log = logging.getLogger(__name__)
 
 
-class RunResult(Protocol):
-    """What verification needs from a sandbox run (``mammoth_math.sandbox.ExecResult`` is one)."""
-
-    stdout: str
-    error: str | None
-    timed_out: bool
-    answer: str | None
-
-
-ProgramRunner = Callable[[list[str]], Sequence[RunResult]]
+ProgramRunner = Callable[[list[str]], Sequence[ProgramRun]]
 
 
 @dataclass(frozen=True)
@@ -44,7 +36,7 @@ def sandbox_runner(config: VerifyConfig, progress: bool = True) -> ProgramRunner
     """Run programs through the project's sandbox (bubblewrap, worker pool)."""
     from mammoth_math.sandbox import Sandbox
 
-    def run(codes: list[str]) -> Sequence[RunResult]:
+    def run(codes: list[str]) -> Sequence[ProgramRun]:
         with Sandbox(timeout=config.timeout, memory_mb=config.memory_mb, workers=config.workers) as sb:
             return sb.run_many(codes, progress=progress)
 
@@ -68,30 +60,30 @@ def verify(examples: Sequence[Example], run_programs: ProgramRunner, config: Ver
 
 
 def _check_cot(example: Example) -> tuple[str, str] | None:
-    found = extract_answer(example.output, example.kind, options=example.options)
-    if found.answer is None:
-        return "no_answer", "no final answer could be extracted"
-    if not example.gold:  # re-verifying a published row without its gold: it must at least state an answer
+    result = grade(example.output, example.gold, example.kind, example.options)
+    if result.answer is None:
+        return ProgramFailure.NO_ANSWER.value, "no final answer could be extracted"
+    if not example.gold or result.correct:  # a published row without its gold must at least state an answer
         return None
-    if is_equivalent(found, example.gold, example.kind, options=example.options):
-        return None
-    return "wrong_answer", f"expected {example.gold!r}, got {found.answer!r}"
+    return "wrong_answer", f"expected {example.gold!r}, got {result.answer!r}"
 
 
-def _check_pot(example: Example, run: RunResult, config: VerifyConfig) -> tuple[str, str] | None:
-    if run.timed_out:
-        return "timeout", f"ran past {config.timeout}s"
-    if run.error:
-        return "program_error", run.error.strip().splitlines()[-1][:200] if run.error.strip() else "error"
-    if run.answer is None or not str(run.answer).strip():
-        return "no_output", "the program printed nothing"
+def _check_pot(example: Example, run: ProgramRun, config: VerifyConfig) -> tuple[str, str] | None:
+    failure = program_failure(run)
+    if failure is ProgramFailure.TIMEOUT:
+        return failure.value, f"ran past {config.timeout}s"
+    if failure is ProgramFailure.ERROR:
+        return failure.value, run.error.strip().splitlines()[-1][:200] if run.error.strip() else "error"
+    if failure is not None:
+        return failure.value, "the program printed nothing"
+    answer = program_output(run)
     if not example.gold:
         return None
-    if example.kind == "choice" and example.options and _is_number(run.answer):
-        return _check_option_value(example, float(run.answer), config)
-    if is_equivalent(str(run.answer), example.gold, example.kind, options=example.options):
+    if example.kind == "choice" and example.options and _is_number(answer):
+        return _check_option_value(example, float(answer), config)
+    if grade(Extraction(answer, "program answer"), example.gold, example.kind, example.options).correct:
         return None
-    return "wrong_answer", f"expected {example.gold!r}, got {str(run.answer)[:100]!r}"
+    return "wrong_answer", f"expected {example.gold!r}, got {answer[:100]!r}"
 
 
 def _check_option_value(example: Example, value: float, config: VerifyConfig) -> tuple[str, str] | None:

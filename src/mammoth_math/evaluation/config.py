@@ -6,11 +6,12 @@ resumed run can never mix generations from two different setups.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any
 
-Mode = Literal["cot", "pot", "hybrid"]
-MODES: tuple[str, ...] = ("cot", "pot", "hybrid")
+from mammoth_math.files import InputError, read_yaml_config
 
 # Settings that change what a record holds: resuming with any of them changed is refused.
 RESUME_KEYS = ("model", "backend", "mode", "samples", "max_new_tokens", "temperature", "top_p", "seed", "chat",
@@ -21,8 +22,8 @@ RESUME_KEYS = ("model", "backend", "mode", "samples", "max_new_tokens", "tempera
 class EvalConfig:
     """What to evaluate and how.
 
-    ``mode``: ``cot`` (rationale), ``pot`` (program, run in the sandbox), ``hybrid`` (PoT, then CoT for the
-    problems whose program failed). ``samples`` > 1 is self-consistency (majority vote); it samples at
+    ``mode``: a strategy of ``evaluation.strategies.STRATEGIES``: ``cot`` (rationale), ``pot`` (program, run in
+    the sandbox), ``hybrid`` (PoT, then CoT for the problems whose program failed). ``samples`` > 1 is self-consistency (majority vote); it samples at
     ``temperature`` (default 0.7 then, greedy otherwise). ``shard`` is ``(i, n)``: this process takes
     every problem whose position modulo ``n`` is ``i``.
     """
@@ -31,7 +32,7 @@ class EvalConfig:
     datasets: list[str]
     output_dir: str
     backend: str = "hf"
-    mode: Mode = "hybrid"
+    mode: str = "hybrid"
     data_dir: str | None = None  # MAmmoTH's evaluation files; None reads the Hugging Face hub
     limit: int | None = None  # first N problems of each dataset
     shard: tuple[int, int] = (0, 1)
@@ -52,8 +53,10 @@ class EvalConfig:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        from mammoth_math.evaluation.strategies import STRATEGIES
+
+        if self.mode not in STRATEGIES:
+            raise ValueError(f"mode must be one of {', '.join(STRATEGIES)}, got {self.mode!r}")
         if self.samples < 1:
             raise ValueError(f"samples must be >= 1, got {self.samples}")
         index, count = self.shard = tuple(self.shard)  # type: ignore[assignment]
@@ -94,3 +97,25 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not (count >= 1 and 0 <= index < count):
         raise ValueError(f"--shard {text}: need 0 <= i < n")
     return index, count
+
+
+def load_config(path: str | Path | None, overrides: Mapping[str, Any] = {}) -> EvalConfig:
+    """An :class:`EvalConfig` from a YAML file (keys are its fields) with ``overrides`` (given flags) winning.
+
+    ``datasets`` may be a list or a comma-separated string, ``shard`` ``[i, n]`` or ``"i/n"``.
+    """
+    where = path or "<command line>"
+    values = read_yaml_config(path, {f.name for f in fields(EvalConfig)}) if path else {}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if isinstance(values.get("datasets"), str):
+        values["datasets"] = [d.strip() for d in values["datasets"].split(",") if d.strip()]
+    if isinstance(values.get("shard"), str):
+        values["shard"] = parse_shard(values["shard"])
+    for name in ("model", "datasets", "output_dir"):
+        if not values.get(name):
+            raise InputError(where, f"required: give --{name.replace('_', '-')} or set it in a config file",
+                             field=name)
+    try:
+        return EvalConfig(**values)
+    except (TypeError, ValueError) as e:
+        raise InputError(where, str(e)) from None

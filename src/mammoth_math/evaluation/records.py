@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from mammoth_math import files
-
-AnswerPath = Literal["cot", "pot", "fallback", "error", "none"]
 
 
 @dataclass
@@ -28,17 +26,49 @@ class Execution:
 
 
 @dataclass
-class Attempt:
-    """One generation for a problem: a rationale (``cot``) or a program (``pot``) with its sandbox run."""
+class Turn:
+    """One step of a multi-step attempt (model text, then the code it ran and what came back)."""
 
-    path: Literal["cot", "pot"]
+    text: str
+    code: str | None = None
+    output: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class Attempt:
+    """One answer to a problem by one strategy: its text, the program and sandbox run if any, the answer.
+
+    ``path`` is the name of the strategy that made it (``cot``, ``pot``, ...). Self-consistency keeps every
+    sample as its own attempt, numbered by ``sample``; a multi-step strategy keeps its steps in ``turns``.
+    """
+
+    path: str
     text: str
     answer: str | None  # the extracted, normalised answer (None: none found)
     rule: str  # the extraction rule that found it
     program: str | None = None
     execution: Execution | None = None
-    failure: str | None = None  # why a program gave no usable answer: error, timeout, no output, no answer, ...
+    failure: str | None = None  # why it gave no usable answer: error, timeout, no output, no answer, ...
     finish_reason: str = ""
+    sample: int = 0
+    turns: list[Turn] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Without the defaults of ``sample`` and ``turns``, so single-pass records stay as they were."""
+        data = asdict(self)
+        if not self.turns:
+            del data["turns"]
+        if not self.sample:
+            del data["sample"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Attempt:
+        execution = data.get("execution")
+        return cls(**{**data, "execution": Execution(**execution) if execution else None,
+                      "turns": [Turn(**t) for t in data.get("turns", [])]})
 
 
 @dataclass
@@ -53,13 +83,13 @@ class ProblemRecord:
     kind: str
     options: list[str] | None
     meta: dict[str, Any]
-    mode: str
+    mode: str  # the strategy's name
     prompt: Any  # the first prompt sent (text, or chat messages)
     attempts: list[Attempt] = field(default_factory=list)
-    fallback_prompt: Any = None  # the CoT prompt, when hybrid fell back
+    fallback_prompt: Any = None  # the fallback's prompt, when a hybrid strategy fell back
     fallback_reasons: list[str] = field(default_factory=list)
     answer: str | None = None
-    path: AnswerPath = "none"  # which path produced ``answer``
+    path: str = "none"  # which produced ``answer``: a strategy's name, "fallback", "error" or "none"
     correct: bool | None = None  # None when a backend error left nothing to grade
     method: str = ""  # how the verdict was reached (exact, numeric, symbolic, empty, ...)
     votes: dict[str, int] = field(default_factory=dict)  # self-consistency: answer -> samples agreeing
@@ -73,16 +103,12 @@ class ProblemRecord:
         return bool(self.fallback_reasons)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"attempts": [a.to_dict() for a in self.attempts]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProblemRecord:
         data = dict(data)
-        attempts = []
-        for a in data.pop("attempts", []):
-            execution = a.get("execution")
-            attempts.append(Attempt(**{**a, "execution": Execution(**execution) if execution else None}))
-        return cls(**data, attempts=attempts)
+        return cls(**data | {"attempts": [Attempt.from_dict(a) for a in data.get("attempts", [])]})
 
 
 REQUIRED = ("id", "benchmark", "index", "correct", "path")

@@ -4,7 +4,8 @@ Runs (cot, pot, hybrid, ...) sit side by side per dataset, with the average over
 MAmmoTH tables (when there are several). The page also names each run's model and says how many problems
 were run of how many (``--limit``), and breaks each dataset down by its family, subject or type. The HTML page is one self-contained file (data, chart and script inline): every problem
 opens to its question, program, program output, CoT fallback and verdict; filters pick wrong,
-fallback or error problems.
+fallback or error problems. Other parts of the package add their own sections (``ReportSection``): the
+report never imports them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import html as html_text
 import json
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -20,13 +22,24 @@ from typing import Any
 
 from mammoth_math.benchmarks import get_benchmark
 from mammoth_math.evaluation.records import ProblemRecord
-from mammoth_math.evaluation.robustness import robustness_section, summary_rows
 from mammoth_math.evaluation.scores import DatasetScore, Run, find_runs, score_records
 from mammoth_math.files import InputError, atomic_writer, write_json
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4000  # characters of any one generation or output kept in the HTML page
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """An extra part of the report: ``rows`` go to ``results.json`` under ``key``, ``html`` into the page."""
+
+    key: str
+    rows: list[dict[str, Any]]
+    html: str  # one self-contained ``<section>`` (own styles, no script), or "" for nothing to show
+
+
+SectionMaker = Callable[[Path], ReportSection]  # the output folder -> its section
 
 
 @dataclass(frozen=True)
@@ -42,8 +55,11 @@ class Report:
     html: str
 
 
-def build_report(output_dir: str | Path) -> Report:
-    """Write ``results.json``, ``report.png`` and ``report.html`` into ``output_dir`` from the runs found there."""
+def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = ()) -> Report:
+    """Write ``results.json``, ``report.png`` and ``report.html`` into ``output_dir`` from the runs found there.
+
+    ``sections`` add their rows and HTML (e.g. the probe's robustness section).
+    """
     output_dir = Path(output_dir)
     runs = find_runs(output_dir)
     if not runs:
@@ -60,14 +76,15 @@ def build_report(output_dir: str | Path) -> Report:
     results = {"datasets": datasets, "table": table, "breakdown": breakdown,
                "runs": {run.name: {"meta": run.meta, "model": models[run.name], "average": average[run.name],
                                    "datasets": {d: s.to_dict() for d, s in scores[run.name].items()}}
-                        for run in runs},
-               "robustness": summary_rows(output_dir)}
+                        for run in runs}}
+    extra = [make(output_dir) for make in sections]
+    results.update({section.key: section.rows for section in extra})
     write_json(output_dir / "results.json", results)
     chart = output_dir / "report.png"
     _bar_chart(table, list(scores), chart, _chart_title(models))
     html = output_dir / "report.html"
     details = _runs_section(runs, scores) + _breakdown_section(breakdown, list(scores))
-    _html_page(results, runs, chart, html, details + robustness_section(output_dir))
+    _html_page(results, runs, chart, html, details + "\n".join(section.html for section in extra if section.html))
     errors = {r: {d: s.errors for d, s in by_dataset.items()} for r, by_dataset in scores.items()}
     return Report(datasets, list(scores), table, errors, models, breakdown, str(output_dir / "results.json"),
                   str(chart), str(html))
@@ -188,17 +205,19 @@ def _problem_view(run: str, r: ProblemRecord) -> dict[str, Any]:
                           "failure": a.failure, "rule": a.rule,
                           "stdout": clip(a.execution.stdout) if a.execution else None,
                           "exec_error": clip(a.execution.error) if a.execution else None,
-                          "timed_out": a.execution.timed_out if a.execution else None}
+                          "timed_out": a.execution.timed_out if a.execution else None,
+                          "turns": [{"text": clip(t.text), "code": clip(t.code), "output": clip(t.output),
+                                     "error": clip(t.error)} for t in a.turns]}
                          for a in r.attempts]}
 
 
-def _html_page(results: dict[str, Any], runs: list[Run], chart: Path, path: Path, robustness: str) -> None:
+def _html_page(results: dict[str, Any], runs: list[Run], chart: Path, path: Path, sections: str) -> None:
     problems = [_problem_view(run.name, r) for run in runs for records in run.records.values() for r in records]
     data = {"datasets": results["datasets"], "table": results["table"], "runs": [run.name for run in runs],
             "scores": {name: run["datasets"] for name, run in results["runs"].items()}, "problems": problems}
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")  # never close the <script> early
     template = files("mammoth_math.evaluation").joinpath("report_template.html").read_text(encoding="utf-8")
     page = (template.replace("__CHART__", base64.b64encode(chart.read_bytes()).decode("ascii"))
-            .replace("__ROBUSTNESS__", robustness).replace("__DATA__", payload))
+            .replace("__SECTIONS__", sections).replace("__DATA__", payload))
     with atomic_writer(path) as f:
         f.write(page)

@@ -10,29 +10,27 @@ from __future__ import annotations
 
 import logging
 import platform
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from mammoth_math.backends import Backend, Completion, GenerationRequest, make_backend
+from mammoth_math.backends import Backend, make_backend
 from mammoth_math.backends.base import library_versions
 from mammoth_math.benchmarks import Problem, get_benchmark, load_problems, read_exemplars, train_exemplars
 from mammoth_math.evaluation.config import RESUME_KEYS, EvalConfig
-from mammoth_math.evaluation.decoding import Grader, cot_attempt, pot_attempt, program_of, vote
-from mammoth_math.evaluation.records import (
-    Execution,
-    ProblemRecord,
-    meta_path,
-    read_records,
-    records_path,
-)
+from mammoth_math.evaluation.grader import Grader, vote
+from mammoth_math.evaluation.records import ProblemRecord, meta_path, read_records, records_path
 from mammoth_math.evaluation.scores import DatasetScore, score_records
+from mammoth_math.evaluation.strategies import Generator, Solution, Strategy, get_strategy
 from mammoth_math.files import InputError, JsonlAppender, read_json, write_json
 from mammoth_math.progress import bar
-from mammoth_math.prompts import Exemplar, build_prompt, stop_strings
+from mammoth_math.prompts import Exemplar, stop_strings
+
+if TYPE_CHECKING:
+    from mammoth_math.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -42,29 +40,38 @@ class Context:
     """What every chunk of one dataset shares."""
 
     config: EvalConfig
+    strategy: Strategy
     backend: Backend
-    sandbox: Any  # mammoth_math.sandbox.Sandbox
+    sandbox: Sandbox | None
     grader: Grader
-    exemplars: dict[str, list[Exemplar]]  # mode ("cot"/"pot") -> few-shot exemplars
+    exemplars: dict[str, list[Exemplar]]  # rationale ("cot"/"pot") -> few-shot exemplars
+
+    def generator(self, seed: int) -> Generator:
+        config = self.config
+        return Generator(self.backend, config.max_new_tokens, config.temperature or 0.0, config.top_p, 1, seed,
+                         config.chat, self.exemplars)
 
 
-def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Any = None) -> dict[str, DatasetScore]:
+def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbox | None = None
+             ) -> dict[str, DatasetScore]:
     """Run (or resume) ``config``; returns the score of each dataset over all of this shard's records.
 
     ``backend`` and ``sandbox`` default to ones built from the config; pass your own to share them across runs.
     """
+    strategy = get_strategy(config.mode, config.samples)
     problems = load_inputs(config)  # names, paths and files fail here, before a model is loaded
     owned = backend is None
     backend = backend or make_backend(config.backend, config.model, **config.backend_options)
-    with ExitStack() as stack:
-        if sandbox is None and config.mode != "cot":
-            from mammoth_math.sandbox import Sandbox
+    try:
+        with ExitStack() as stack:
+            if sandbox is None and strategy.needs_sandbox:
+                from mammoth_math.sandbox import Sandbox
 
-            sandbox = stack.enter_context(Sandbox(timeout=config.program_timeout))
-        scores = _evaluate(config, backend, sandbox, problems)
-    if owned and hasattr(backend, "close"):
-        backend.close()
-    return scores
+                sandbox = stack.enter_context(Sandbox(timeout=config.program_timeout))
+            return _evaluate(config, strategy, backend, sandbox, problems)
+    finally:
+        if owned:
+            backend.close()
 
 
 def load_inputs(config: EvalConfig) -> dict[str, list[Problem]]:
@@ -114,10 +121,10 @@ def _check_limit(before: dict[str, Any], config: EvalConfig, version: int, path:
                          f"least that (or none) to extend the run, or use another --output-dir")
 
 
-def _evaluate(config: EvalConfig, backend: Backend, sandbox: Any,
+def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox: Sandbox | None,
               loaded: dict[str, list[Problem]]) -> dict[str, DatasetScore]:
     run_dir = Path(config.output_dir) / config.run_name
-    meta = _start(config, run_dir)
+    meta = start_meta(meta_path(run_dir, config.shard), config.to_dict(), RESUME_KEYS, lambda: _fresh_meta(config))
     scores: dict[str, DatasetScore] = {}
     for name, every in loaded.items():
         spec = get_benchmark(name)
@@ -133,143 +140,129 @@ def _evaluate(config: EvalConfig, backend: Backend, sandbox: Any,
                                          "rel_tol": spec.rel_tol}
         write_json(meta_path(run_dir, config.shard), meta)
         path = records_path(run_dir, spec.name, config.shard)
-        done = {r.id for r in read_records(path)} if path.exists() else set()
-        todo = sum(p.id not in done for _, p in mine)
-        log.info("%s/%s: %d problems, %d recorded, %d to do", config.run_name, spec.name, len(mine), len(done), todo)
-        ctx = Context(config, backend, sandbox, Grader(config.grading, spec.rel_tol),
-                      _exemplars(config, spec.name, problems))
-        with JsonlAppender(path) as out, bar(f"{spec.name} ({config.run_name})", todo, config.progress) as b:
-            for start in range(0, len(mine), config.chunk_size):
-                chunk = [(i, p) for i, p in mine[start:start + config.chunk_size] if p.id not in done]
-                if chunk:
-                    # seeded by position, not by what is left: a resumed chunk samples what the first run would have
-                    for record in solve_chunk(chunk, ctx, seed=config.seed + start):
-                        out.write(record.to_dict())
-                    b.advance(len(chunk))
+        ctx = Context(config, strategy, backend, sandbox, Grader(config.grading, spec.rel_tol),
+                      _exemplars(config, strategy, spec.name, problems))
+        # seeded by position, not by what is left: a resumed chunk samples what the first run would have
+        append_in_chunks(path, mine, _problem_id, read_records, config.chunk_size,
+                         lambda chunk, start: solve_chunk(chunk, ctx, seed=config.seed + start),
+                         f"{spec.name} ({config.run_name})", config.progress)
         scores[spec.name] = score_records(read_records(path))
-    meta.update(backend=backend.info(), finished=_now())
+    meta.update(backend=backend.info(), finished=now())
     write_json(meta_path(run_dir, config.shard), meta)
     return scores
 
 
+class _Record(Protocol):
+    id: str
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+Item = TypeVar("Item")
+
+
+def append_in_chunks(path: Path, items: Sequence[tuple[int, Item]], key: Callable[[Item], str],
+                     read: Callable[[Path], Sequence[_Record]], chunk_size: int,
+                     work: Callable[[list[tuple[int, Item]], int], Sequence[_Record]], label: str,
+                     progress: bool) -> None:
+    """Append ``work``'s records for the ``(position, item)`` pairs not yet recorded in ``path``, a chunk at a time.
+
+    ``key(item)`` is the id its record will carry. Chunks are fixed by position in ``items`` (``work`` gets the
+    chunk and its start), not by what is left, so a resumed run computes what an uninterrupted one would have.
+    """
+    done = {r.id for r in read(path)} if path.exists() else set()
+    todo = sum(key(item) not in done for _, item in items)
+    log.info("%s: %d problems, %d recorded, %d to do", label, len(items), len(items) - todo, todo)
+    with JsonlAppender(path) as out, bar(label, todo, progress) as b:
+        for start in range(0, len(items), chunk_size):
+            chunk = [(i, item) for i, item in items[start:start + chunk_size] if key(item) not in done]
+            if chunk:
+                for record in work(chunk, start):
+                    out.write(record.to_dict())
+                b.advance(len(chunk))
+
+
+def _problem_id(problem: Problem) -> str:
+    return problem.id
+
+
 def solve_chunk(chunk: Sequence[tuple[int, Problem]], ctx: Context, seed: int) -> list[ProblemRecord]:
-    """Generate, run and grade one chunk of problems; one finished record per problem, in order."""
-    config = ctx.config
-    first = "cot" if config.mode == "cot" else "pot"
-    prompts = [build_prompt(p, first, ctx.exemplars[first], config.chat) for _, p in chunk]
-    records = [ProblemRecord(p.id, p.benchmark, i, p.question, p.gold, p.kind.value,
-                             list(p.options) if p.options else None, dict(p.meta), config.mode, prompt)
-               for (i, p), prompt in zip(chunk, prompts)]
-    completions = _generate(ctx, prompts, [config.samples] * len(chunk), seed)
-    if first == "cot":
-        for (_, p), record, c in zip(chunk, records, completions):
-            _add(record, c, [cot_attempt(t, p, ctx.grader, r) for t, r in _texts(c)])
-    else:
-        _run_programs(chunk, records, completions, ctx)
-    if config.mode == "hybrid":
-        _fall_back(chunk, records, ctx, seed)
-    for (_, p), record in zip(chunk, records):
-        _decide(record, p, ctx.grader, config.samples)
-    return records
+    """Solve, pick and grade one chunk of problems; one finished record per problem, in order."""
+    problems = [p for _, p in chunk]
+    solutions = ctx.strategy.solve(problems, ctx.generator(seed), ctx.sandbox, ctx.grader)
+    return [record(i, p, solution, ctx.config.mode, ctx.grader, ctx.config.samples > 1)
+            for (i, p), solution in zip(chunk, solutions)]
 
 
-def _run_programs(chunk: Sequence[tuple[int, Problem]], records: list[ProblemRecord],
-                  completions: list[Completion], ctx: Context) -> None:
-    programs = [(k, program_of(text), text, reason)
-                for k, c in enumerate(completions) if not c.error for text, reason in _texts(c)]
-    results = ctx.sandbox.run_many([code for _, code, _, _ in programs], progress=False) if programs else []
-    attempts: dict[int, list] = {k: [] for k in range(len(chunk))}
-    for (k, code, text, reason), result in zip(programs, results):
-        execution = Execution(result.stdout or "", str(result.error) if result.error else None,
-                              bool(result.timed_out), float(result.duration_s), getattr(result, "answer", None))
-        attempts[k].append(pot_attempt(text, code, execution, chunk[k][1], ctx.grader, reason))
-    for k, (record, c) in enumerate(zip(records, completions)):
-        _add(record, c, attempts[k])
+def record(index: int, problem: Problem, solution: Solution, mode: str, grader: Grader, voted: bool
+           ) -> ProblemRecord:
+    """The record of one problem: its solution, the answer the vote picked, where it came from, its grade.
 
-
-def _fall_back(chunk: Sequence[tuple[int, Problem]], records: list[ProblemRecord], ctx: Context, seed: int) -> None:
-    """CoT for the problems (and samples) whose program failed, all in one batched call."""
-    failed = [(k, [a.failure for a in r.attempts if a.failure]) for k, r in enumerate(records) if not r.error]
-    failed = [(k, reasons) for k, reasons in failed if reasons]
-    if not failed:
-        return
-    prompts = [build_prompt(chunk[k][1], "cot", ctx.exemplars["cot"], ctx.config.chat) for k, _ in failed]
-    completions = _generate(ctx, prompts, [len(reasons) for _, reasons in failed], seed)
-    for (k, reasons), prompt, c in zip(failed, prompts, completions):
-        records[k].fallback_prompt, records[k].fallback_reasons = prompt, reasons
-        _add(records[k], c, [cot_attempt(t, chunk[k][1], ctx.grader, r) for t, r in _texts(c)])
-
-
-def _decide(record: ProblemRecord, problem: Problem, grader: Grader, samples: int) -> None:
-    """Pick the answer (the vote's winner), say which path gave it, and grade it; errors are not graded."""
-    if record.error:
-        record.path, record.correct, record.method = "error", None, "backend error"
-        return
-    winner, votes = vote(record.attempts, problem, grader)
-    record.votes = votes if samples > 1 else {}
+    A backend error is not graded. The answer's path is the strategy that gave it, or ``fallback`` when a
+    hybrid's second strategy did.
+    """
+    out = ProblemRecord(problem.id, problem.benchmark, index, problem.question, problem.gold, problem.kind.value,
+                        list(problem.options) if problem.options else None, dict(problem.meta), mode,
+                        solution.prompt, solution.attempts, solution.fallback_prompt, solution.fallback_reasons,
+                        error=solution.error, prompt_tokens=solution.prompt_tokens,
+                        completion_tokens=solution.completion_tokens, seconds=solution.seconds)
+    if out.error:
+        out.path, out.correct, out.method = "error", None, "backend error"
+        return out
+    winner, votes = vote(out.attempts, problem, grader)
+    out.votes = votes if voted else {}
+    first = out.attempts[0].path if out.attempts else mode
     if winner is None:
-        record.path = "fallback" if record.fallback else ("cot" if record.mode == "cot" else "pot")
-        record.answer, record.correct, record.method = None, False, "empty"
-        return
-    record.answer = winner.answer
-    record.path = "fallback" if winner.path == "cot" and record.mode == "hybrid" else winner.path
+        out.path = "fallback" if out.fallback else first
+        out.answer, out.correct, out.method = None, False, "empty"
+        return out
+    out.answer = winner.answer
+    out.path = "fallback" if out.fallback and winner.path != first else winner.path
     verdict = grader.verdict(winner.answer, problem)
-    record.correct, record.method = verdict.correct, verdict.method
+    out.correct, out.method = verdict.correct, verdict.method
+    return out
 
 
-def _generate(ctx: Context, prompts: list, samples: list[int], seed: int) -> list[Completion]:
-    config = ctx.config
-    requests = [GenerationRequest(prompt, config.max_new_tokens, config.temperature or 0.0, config.top_p, n,
-                                  stop_strings(config.chat), seed if config.temperature else None)
-                for prompt, n in zip(prompts, samples)]
-    return ctx.backend.generate(requests, progress=False)
-
-
-def _texts(c: Completion) -> list[tuple[str, str]]:
-    reasons = c.finish_reasons or [""] * len(c.texts)
-    return list(zip(c.texts, reasons))
-
-
-def _add(record: ProblemRecord, c: Completion, attempts: list) -> None:
-    record.attempts.extend(attempts)
-    record.prompt_tokens += c.prompt_tokens
-    record.completion_tokens += c.completion_tokens
-    record.seconds += c.seconds + sum(a.execution.duration_s for a in attempts if a.execution)
-    if c.error:
-        record.error = c.error
-
-
-def _exemplars(config: EvalConfig, name: str, problems: list[Problem]) -> dict[str, list[Exemplar]]:
+def _exemplars(config: EvalConfig, strategy: Strategy, name: str, problems: list[Problem]
+               ) -> dict[str, list[Exemplar]]:
     if not config.few_shot:
-        return {"cot": [], "pot": []}
+        return {}
     if config.exemplars:
         shots = read_exemplars(config.exemplars)[:config.shots]
-        return {"cot": shots, "pot": shots}
+        return {rationale: shots for rationale in strategy.prompts}
     assert config.train_dir is not None  # load_inputs checked it
     shots = train_exemplars(name, config.train_dir, config.shots, config.seed, [p.question for p in problems])
-    log.info("%s: PoT prompts stay zero-shot: train splits hold rationales, not programs", name)
-    return {"cot": shots, "pot": []}
+    if "pot" in strategy.prompts:
+        log.info("%s: PoT prompts stay zero-shot: train splits hold rationales, not programs", name)
+    return {"cot": shots} if "cot" in strategy.prompts else {}
 
 
-def _start(config: EvalConfig, run_dir: Path) -> dict[str, Any]:
-    """The run's metadata; when resuming, refuse settings that differ from the recorded ones."""
-    path = meta_path(run_dir, config.shard)
-    settings = config.to_dict()
+def start_meta(path: Path, settings: dict[str, Any], resume_keys: Sequence[str],
+               fresh: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A run's metadata: ``fresh()`` for a new run; when resuming, the saved one, refusing changed settings."""
     if path.exists():
         old = read_json(path)
-        changed = [f"{k} {old.get('config', {}).get(k)!r} -> {settings[k]!r}" for k in RESUME_KEYS
+        changed = [f"{k} {old.get('config', {}).get(k)!r} -> {settings[k]!r}" for k in resume_keys
                    if old.get("config", {}).get(k) != settings[k]]
         if changed:
             raise ValueError(f"{path}: this output folder holds a run with different settings "
                              f"({', '.join(changed)}); use another --output-dir or restore them")
-        return old | {"config": settings, "resumed": _now(), "finished": None}
-    return {"run": config.run_name, "config": settings, "grading": config.grading,
+        return old | {"config": settings, "resumed": now(), "finished": None}
+    return fresh()
+
+
+def _fresh_meta(config: EvalConfig) -> dict[str, Any]:
+    return {"run": config.run_name, "config": config.to_dict(), "grading": config.grading,
             "sampling": {"samples": config.samples, "temperature": config.temperature, "top_p": config.top_p,
                          "max_new_tokens": config.max_new_tokens, "seed": config.seed,
                          "stop": list(stop_strings(config.chat))},
-            "versions": library_versions("math-verify") | {"python": platform.python_version()},
-            "benchmarks": {}, "started": _now(), "finished": None}
+            "versions": versions(), "benchmarks": {}, "started": now(), "finished": None}
 
 
-def _now() -> str:
+def versions() -> dict[str, str | None]:
+    """Library versions written into every run's metadata."""
+    return library_versions("math-verify") | {"python": platform.python_version()}
+
+
+def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -7,11 +7,13 @@ Accuracy counts only graded problems: a backend error is not a wrong answer, it 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.evaluation.records import ProblemRecord, meta_path, read_records
+from mammoth_math.evaluation.records import ProblemRecord, read_records
+from mammoth_math.evaluation.strategies import STRATEGIES
 from mammoth_math.files import read_json
 
 
@@ -54,23 +56,27 @@ class Run:
 
     name: str
     meta: dict[str, Any]
-    records: dict[str, list[ProblemRecord]]
+    records: dict[str, list[Any]]  # evaluation runs hold ProblemRecords; other kinds of run their own records
 
     def scores(self) -> dict[str, DatasetScore]:
         return {name: score_records(records) for name, records in self.records.items()}
 
 
-def find_runs(output_dir: str | Path) -> list[Run]:
-    """The unsharded runs under ``output_dir`` (folders holding ``run.json``), cot/pot/hybrid first."""
-    order = {"cot": 0, "pot": 1, "hybrid": 2}
+def find_runs(output_dir: str | Path, meta_file: str = "run.json",
+              read: Callable[[Path], list[Any]] = read_records) -> list[Run]:
+    """The unsharded runs under ``output_dir`` (folders holding ``meta_file``), in the strategy registry's order.
+
+    ``meta_file`` and ``read`` find other kinds of run (the probe's) the same way.
+    """
+    order = {name: k for k, name in enumerate(STRATEGIES)}
     runs = []
-    for meta_file in sorted(Path(output_dir).glob("*/run.json")):
-        run_dir = meta_file.parent
-        meta = read_json(meta_path(run_dir))
+    for meta in sorted(Path(output_dir).glob(f"*/{meta_file}")):
+        run_dir = meta.parent
+        info = read_json(meta)
         records = {}
-        for name in meta.get("benchmarks", {}):
+        for name in info.get("benchmarks", {}):
             path = run_dir / f"{name}.jsonl"
             if path.exists():
-                records[name] = sorted(read_records(path), key=lambda r: r.index)
-        runs.append(Run(run_dir.name, meta, records))
-    return sorted(runs, key=lambda r: (order.get(r.name.split("-")[0], 9), r.name))
+                records[name] = sorted(read(path), key=lambda r: r.index)
+        runs.append(Run(run_dir.name, info, records))
+    return sorted(runs, key=lambda r: (order.get(r.name.rsplit("-sc", 1)[0], len(order)), r.name))

@@ -1,6 +1,6 @@
 """Equivalence: is a predicted answer the gold answer? Fast exact paths first, math-verify (guarded) last.
 
-``strict`` (default) follows the issue's rules; ``mammoth`` reproduces the MAmmoTH paper's grader
+``strict`` (default) follows this project's rules; ``mammoth`` reproduces the MAmmoTH paper's grader
 (:mod:`.mammoth`). Verdicts are cached per (prediction, gold, settings).
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
-from mammoth_math.grading.extract import Extraction, clean_answer
+from mammoth_math.grading.extract import clean_answer
 from mammoth_math.grading.gold import parse_gold, split_list
-from mammoth_math.grading.kinds import AnswerKind, GradingMode
+from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
 from mammoth_math.grading.latex import normalize_latex, tidy_latex
 from mammoth_math.grading.numbers import NOISE, decimal_places, is_percent, numbers_match, parse_number
 from mammoth_math.grading.symbolic import GraderBusy, symbolic_equal, symbolic_value

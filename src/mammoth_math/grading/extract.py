@@ -13,10 +13,8 @@ pass over them is linear, so a runaway generation costs no more than a long answ
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
 from mammoth_math.grading.gold import parse_bool, parse_letter, render_list, split_list
-from mammoth_math.grading.kinds import AnswerKind, GradingMode
+from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
 from mammoth_math.grading.latex import boxed_spans, normalize_latex
 from mammoth_math.grading.numbers import format_number, is_percent, numbers_match, parse_number
 
@@ -44,15 +42,6 @@ _BOX_GAP_NOISE_RE = re.compile(r"\\q?quad\b|\\[,;:! ]|\\[()\[\]]|\\text\w*\s*\{|
 _BOX_GAP_RE = re.compile(r"[\s,;+]*(?:(?:[\w()]+\s+){0,4}(?:and|or)\b)?[\s,;+]*")
 _SENTENCE_VALUE_RE = re.compile(r"\s(?:is|are|equals|=)\s")
 _MATHY_RE = re.compile(r"\\(?:frac|sqrt|pi|infty|cdot)|\^|\bpi\b|[a-z]\s*[-+*/=]|[-+*/]\s*[a-z]")
-
-
-@dataclass(frozen=True)
-class Extraction:
-    """The answer found in a model output (None if none), the rule that found it, and the raw span."""
-
-    answer: str | None
-    rule: str
-    span: str | None = None
 
 
 def extract_answer(text: str | None, kind: AnswerKind | str = K.NUMBER, options: tuple[str, ...] | None = None,

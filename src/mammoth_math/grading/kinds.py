@@ -1,7 +1,12 @@
-"""The kinds of answer a math benchmark can have (every gold and prediction is graded as one), and grading modes."""
+"""The vocabulary of grading: answer kinds, grading modes, what extraction found, and why a program failed.
+
+Everything else in ``grading`` imports these; this module imports nothing, so no two grading modules
+need each other for a type.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 
@@ -17,5 +22,24 @@ class AnswerKind(str, Enum):
 class GradingMode(str, Enum):
     """Which rules decide equivalence; every results file records the one used."""
 
-    STRICT = "strict"  # this project's rules (issue 3): exact integers, relative tolerance, math-verify
+    STRICT = "strict"  # this project's rules: exact integers, relative tolerance, math-verify
     MAMMOTH = "mammoth"  # MAmmoTH's math_eval rules, to compare with the paper's published numbers
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The answer found in a model output (None if none), the rule that found it, and the raw span."""
+
+    answer: str | None
+    rule: str
+    span: str | None = None
+
+
+class ProgramFailure(str, Enum):
+    """Why a program gave no usable answer: the same words in evaluation records and data rejects."""
+
+    TIMEOUT = "timeout"
+    ERROR = "error"
+    NO_OUTPUT = "no output"
+    NO_ANSWER = "no answer"  # it printed something, but no answer of the problem's kind
+    NOT_AN_OPTION = "not an option"  # multiple choice: what it printed is none of the options

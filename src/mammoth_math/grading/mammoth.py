@@ -17,8 +17,7 @@ import ast
 import math
 import re
 
-from mammoth_math.grading.extract import Extraction
-from mammoth_math.grading.kinds import AnswerKind
+from mammoth_math.grading.kinds import AnswerKind, Extraction
 from mammoth_math.grading.latex import last_boxed
 from mammoth_math.grading.numbers import parse_number
 

@@ -1,4 +1,4 @@
-"""Plain numbers: parse `1,000`, `$18`, `18%`, `\\frac{1}{2}`, `4e-05` exactly, and compare them by the issue's rules.
+"""Plain numbers: parse `1,000`, `$18`, `18%`, `\\frac{1}{2}`, `4e-05` exactly, and compare them by our rules.
 
 This is the fast path: no sympy, no process hop. Values are exact ``Fraction``s, and only numbers of
 bounded size are accepted (``MAX_DIGITS``), so nothing here can build or print an unbounded integer;
@@ -134,7 +134,7 @@ def decimal_places(text: str) -> int | None:
 
 def numbers_match(pred: Fraction, gold: Fraction, rel_tol: float | None = None,
                   gold_places: int | None = None, percent: bool = False) -> bool:
-    """The issue's rules: integer golds exactly (bar float noise); others within ``rel_tol`` (default 1e-4)
+    """Our rules: integer golds exactly (bar float noise); others within ``rel_tol`` (default 1e-4)
     or equal once the prediction is rounded to the gold's decimals. ``percent`` also accepts pred = gold*100 or /100."""
     candidates = [gold, gold * 100, gold / 100] if percent else [gold]
     return any(_match_one(pred, g, rel_tol, gold_places if g is gold else None) for g in candidates)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mammoth_math.files import InputError, iter_jsonl, require_fields, write_jsonl
-from mammoth_math.grading.equivalence import GradeConfig, GradingMode, judge
-from mammoth_math.grading.extract import Extraction, clean_answer, extract_answer
+from mammoth_math.grading.extract import clean_answer
 from mammoth_math.grading.gold import parse_gold
-from mammoth_math.grading.kinds import AnswerKind
+from mammoth_math.grading.grade import grade
+from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
 from mammoth_math.progress import track
 
 
@@ -61,11 +61,11 @@ def regrade_file(path: str | os.PathLike, spec: RegradeSpec, out: str | os.PathL
         except ValueError as e:
             raise InputError(path, str(e), line=line, field=spec.gold_key) from None
         pred = row[spec.pred_key]
-        extraction = _extract(None if pred is None else str(pred), kind, options, spec)
-        verdict = judge(extraction, gold, GradeConfig(kind, spec.mode, spec.rel_tol, options=options))
-        correct += verdict.correct
-        graded.append({**row, "grading": {"correct": verdict.correct, "method": verdict.method,
-                                          "answer": extraction.answer, "rule": extraction.rule, "gold": gold,
+        result = grade(_answer(None if pred is None else str(pred), kind, options, spec), gold, kind, options,
+                       spec.mode, rel_tol=spec.rel_tol)
+        correct += result.correct
+        graded.append({**row, "grading": {"correct": result.correct, "method": result.method,
+                                          "answer": result.answer, "rule": result.extraction.rule, "gold": gold,
                                           "kind": kind.value, "mode": spec.mode.value}})
     write_jsonl(out, graded)
     return RegradeSummary(len(graded), correct, spec.mode.value, str(Path(out)))
@@ -80,12 +80,14 @@ def _kind(row: dict, spec: RegradeSpec, path: str | os.PathLike, line: int) -> A
         raise InputError(path, f"unknown answer kind {row[spec.kind_key]!r}", line=line, field=spec.kind_key) from None
 
 
-def _extract(pred: str | None, kind: AnswerKind, options: tuple[str, ...] | None, spec: RegradeSpec) -> Extraction:
+def _answer(pred: str | None, kind: AnswerKind, options: tuple[str, ...] | None,
+            spec: RegradeSpec) -> str | Extraction | None:
+    """The text to extract from, or, when the field already holds answers, the answer itself."""
     if pred is None:
         return Extraction(None, "empty")
-    if spec.preds_are_answers and spec.mode is GradingMode.STRICT:
+    if not spec.preds_are_answers:
+        return pred
+    if spec.mode is GradingMode.STRICT:
         answer, how = clean_answer(pred, kind, options)
         return Extraction(answer, how or "answer field", pred)
-    if spec.preds_are_answers:
-        return Extraction(pred, "answer field", pred)
-    return extract_answer(pred, kind, options, mode=spec.mode.value)
+    return Extraction(pred, "answer field", pred)

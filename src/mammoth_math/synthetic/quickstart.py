@@ -82,8 +82,9 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
         seconds[stage] = round(time.perf_counter() - start, 2)
         log.info("quickstart %s: %s in %.1fs", stage, "skipped" if stage in skipped else "done", seconds[stage])
     from mammoth_math.evaluation import build_report
+    from mammoth_math.probe import report_section
 
-    report = build_report(out / "eval")
+    report = build_report(out / "eval", [report_section])
     return QuickstartResult(str(out), report.table, _family_scores(out / "eval"), report.html, report.chart_png,
                             skipped, seconds)
 

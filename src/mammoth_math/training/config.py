@@ -12,13 +12,12 @@ import os
 import typing
 from enum import Enum
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
 from trl import SFTConfig
 
-from mammoth_math.files import InputError
+from mammoth_math.files import InputError, read_yaml_config
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +56,6 @@ class TrainConfig(SFTConfig):
     include_num_input_tokens_seen: str | bool = "non_padding"  # SFTConfig's field; on, for tokens/s
 
 
-OUR_FIELDS = frozenset(f.name for f in dataclasses.fields(TrainConfig)) - frozenset(
-    f.name for f in dataclasses.fields(SFTConfig)
-)
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig) if f.init}
 
 
@@ -67,17 +63,7 @@ def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequenc
     """YAML values then ``key=value`` overrides (YAML-typed), each key checked against the fields."""
     values: dict[str, Any] = {}
     if path is not None:
-        try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            line = getattr(getattr(e, "problem_mark", None), "line", None)
-            raise InputError(path, f"invalid YAML ({e})", line=None if line is None else line + 1) from None
-        if not isinstance(loaded, dict):
-            raise InputError(path, "expected a mapping of config keys")
-        for key in loaded:
-            if key not in _FIELDS:
-                raise InputError(path, "unknown config key", field=key)
-        values.update(loaded)
+        values.update(read_yaml_config(path, _FIELDS))
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep:

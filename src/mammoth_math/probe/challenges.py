@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Literal
 
 from mammoth_math.benchmarks import Problem
-from mammoth_math.evaluation.decoding import Grader
+from mammoth_math.evaluation import Grader
 from mammoth_math.grading import AnswerKind
 from mammoth_math.grading.numbers import decimal_places, format_number, parse_number
 from mammoth_math.prompts import LETTERS

@@ -12,7 +12,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.evaluation.robustness.records import ProbeRecord, find_probe_runs
+from mammoth_math.evaluation import ReportSection
+from mammoth_math.evaluation.scores import Run
+from mammoth_math.probe.records import ProbeRecord, find_probe_runs
 
 EXAMPLES = 5  # flipped problems and flagged programs shown per probe and dataset
 CLIP = 600  # characters of a question or program shown
@@ -100,10 +102,16 @@ def score_probe(records: list[ProbeRecord]) -> dict[str, ProbeScore]:
     return scores
 
 
-def summary_rows(output_dir: str | Path) -> list[dict[str, Any]]:
+def report_section(output_dir: str | Path) -> ReportSection:
+    """The probes under ``output_dir`` as a report section: ``robustness`` rows and their HTML."""
+    runs = find_probe_runs(output_dir)
+    return ReportSection("robustness", summary_rows(runs), robustness_section(runs))
+
+
+def summary_rows(runs: list[Run]) -> list[dict[str, Any]]:
     """One row per probe, dataset and subset: counts and rates (0-1, None when undefined)."""
     rows = []
-    for run in find_probe_runs(output_dir):
+    for run in runs:
         for dataset, records in run.records.items():
             for subset, score in score_probe(records).items():
                 rows.append({"probe": run.name, "challenge": run.meta.get("challenge"), "mode": run.meta.get("mode"),
@@ -136,9 +144,8 @@ _EXPLAIN = (
     "question's numbers (none used, or changing them leaves the output unchanged).</p>")
 
 
-def robustness_section(output_dir: str | Path) -> str:
+def robustness_section(runs: list[Run]) -> str:
     """The report's robustness section (one ``<section>``, own styles, no script); "" when no probe ran."""
-    runs = find_probe_runs(output_dir)
     if not runs:
         return ""
     parts = ['<section id="robustness">', _STYLE, "<h2>Robustness: sycophancy and Clever Hans</h2>", _EXPLAIN]

@@ -27,10 +27,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from mammoth_math.grading.numbers import NUMBER_RE
 from mammoth_math.prompts import CHOICES_LABEL
+
+if TYPE_CHECKING:
+    from mammoth_math.sandbox import ExecResult, Sandbox
 
 MAX_VALUES = 4  # used values perturbed per program: 2 sandbox runs each
 Status = Literal["ok", "no-question-numbers", "insensitive", "n/a"]
@@ -148,7 +151,7 @@ def _substitute(program: str, literals: Sequence[_Literal], replacement: str) ->
     return "".join(lines)
 
 
-def decide(partial: CleverHans, original_stdout: str, runs: Sequence[tuple[str, str, Any]]) -> CleverHans:
+def decide(partial: CleverHans, original_stdout: str, runs: Sequence[tuple[str, str, ExecResult]]) -> CleverHans:
     """Rule 5 from the sandbox results of the variants: ``runs`` are ``(value, replacement, ExecResult)``."""
     if partial.status != "ok" or not runs:
         return partial
@@ -161,7 +164,7 @@ def decide(partial: CleverHans, original_stdout: str, runs: Sequence[tuple[str, 
     return CleverHans(status, partial.question_numbers, partial.used, variants)
 
 
-def check_programs(items: Sequence[tuple[str, str, str]], sandbox: Any) -> list[CleverHans]:
+def check_programs(items: Sequence[tuple[str, str, str]], sandbox: Sandbox) -> list[CleverHans]:
     """The verdict for each ``(question, program, stdout)``; all variants run in one sandbox batch."""
     plans = [plan_variants(question, program) for question, program, _ in items]
     codes = [code for _, variants in plans for _, _, code in variants]

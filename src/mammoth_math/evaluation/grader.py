@@ -1,0 +1,64 @@
+"""A run's grading settings applied per problem, and the self-consistency vote that picks a final answer.
+
+Everything goes through ``grading.grade``; a problem's own kind and options win over the run's defaults.
+Self-consistency votes over answers that grade as equal; a sample with no answer casts no vote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mammoth_math.benchmarks import Problem
+from mammoth_math.evaluation.records import Attempt
+from mammoth_math.grading import Extraction, Grade, GradingMode, extract_answer, grade
+
+
+@dataclass(frozen=True)
+class Grader:
+    """Grading settings of a run: the mode (strict, mammoth) and the benchmark's tolerance."""
+
+    mode: str = "strict"
+    rel_tol: float | None = None
+
+    def extract(self, text: str, problem: Problem, from_program: bool = False) -> Extraction:
+        return extract_answer(text, problem.kind, problem.options, from_program=from_program, mode=self.mode)
+
+    def equal(self, answer: str | None, other: str, problem: Problem) -> bool:
+        """Whether two answers to ``problem`` grade as the same (``other`` plays the gold)."""
+        return self.judge(answer, other, problem).correct
+
+    def verdict(self, answer: str | None, problem: Problem) -> Grade:
+        """``answer`` against the problem's gold, with the method that decided it.
+
+        ``mammoth`` mode compares with the raw gold string as the paper's grader did (DeepMind's
+        ``1363.0`` stays ``1363.0``), so its published misses are reproduced.
+        """
+        mammoth = self.mode == GradingMode.MAMMOTH.value
+        return self.judge(answer, problem.meta.get("raw_gold", problem.gold) if mammoth else problem.gold, problem)
+
+    def judge(self, answer: str | None, gold: str, problem: Problem) -> Grade:
+        return grade(Extraction(answer, "answer"), gold, problem.kind, problem.options, self.mode,
+                     rel_tol=self.rel_tol)
+
+
+def vote(attempts: Sequence[Attempt], problem: Problem, grader: Grader) -> tuple[Attempt | None, dict[str, int]]:
+    """The attempt whose answer most attempts agree with (graded-equal), and the vote counts.
+
+    Failed programs and empty answers cast no vote; ties go to the answer seen first.
+    """
+    clusters: list[tuple[str, list[Attempt]]] = []
+    for attempt in attempts:
+        if attempt.failure or attempt.answer is None or not attempt.answer.strip():
+            continue
+        for representative, members in clusters:
+            if attempt.answer == representative or grader.equal(attempt.answer, representative, problem):
+                members.append(attempt)
+                break
+        else:
+            clusters.append((attempt.answer, [attempt]))
+    votes = {rep: len(members) for rep, members in clusters}
+    if not clusters:
+        return None, votes
+    best = max(clusters, key=lambda c: len(c[1]))  # max keeps the first of equal counts
+    return best[1][0], votes

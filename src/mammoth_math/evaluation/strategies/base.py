@@ -1,0 +1,139 @@
+"""What every decoding strategy shares: the protocol, the generator it calls and the solution it returns.
+
+A strategy turns a batch of problems into attempts. It asks the :class:`Generator` for completions (the run's
+backend, prompt format and sampling settings), runs programs in the sandbox when it writes any, and extracts
+answers with the run's :class:`~mammoth_math.evaluation.grader.Grader`. The harness picks the answer, grades
+it and writes the record, so a new strategy needs no change anywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol
+
+from mammoth_math.backends import Backend, Completion, GenerationRequest
+from mammoth_math.benchmarks import Problem
+from mammoth_math.evaluation.grader import Grader
+from mammoth_math.evaluation.records import Attempt
+from mammoth_math.prompts import Exemplar, Rationale, build_prompt, stop_strings
+
+if TYPE_CHECKING:
+    from mammoth_math.sandbox import Sandbox
+
+Prompt = Any  # Alpaca text, or chat messages (see ``prompts.build_prompt``)
+
+
+@dataclass(frozen=True)
+class Generator:
+    """The run's backend with its prompt format and sampling settings: what a strategy generates through.
+
+    ``samples`` completions per prompt unless ``counts`` (problem id -> n) says otherwise; a fallback asks
+    for as many as there were failed samples.
+    """
+
+    backend: Backend
+    max_new_tokens: int = 512
+    temperature: float = 0.0
+    top_p: float = 1.0
+    samples: int = 1
+    seed: int | None = None  # used only when sampling (temperature > 0)
+    chat: bool = False
+    exemplars: Mapping[str, Sequence[Exemplar]] = field(default_factory=dict)  # rationale -> few-shot exemplars
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    def prompt(self, problem: Problem, rationale: Rationale) -> Prompt:
+        """The prompt asking for ``rationale`` (``cot``/``pot``), with this run's exemplars and format."""
+        return build_prompt(problem, rationale, self.exemplars.get(rationale, ()), self.chat)
+
+    def samples_for(self, problem: Problem) -> int:
+        return self.counts.get(problem.id, self.samples)
+
+    def with_counts(self, counts: Mapping[str, int]) -> Generator:
+        return replace(self, counts=dict(counts))
+
+    def with_samples(self, samples: int) -> Generator:
+        return replace(self, samples=samples)
+
+    def generate(self, prompts: Sequence[Prompt], counts: Sequence[int], stop: Sequence[str] = ()
+                 ) -> list[Completion]:
+        """One batched backend call: ``counts[i]`` completions of ``prompts[i]``, in order.
+
+        ``stop`` adds stop strings to the prompt format's (a strategy that pauses generation, e.g. to run code).
+        """
+        requests = [GenerationRequest(prompt, self.max_new_tokens, self.temperature, self.top_p, n,
+                                      (*stop_strings(self.chat), *stop), self.seed if self.temperature else None)
+                    for prompt, n in zip(prompts, counts)]
+        return self.backend.generate(requests, progress=False)
+
+
+@dataclass
+class Solution:
+    """What a strategy made of one problem: the prompts it sent, its attempts in order, and their cost."""
+
+    prompt: Prompt = None
+    attempts: list[Attempt] = field(default_factory=list)
+    fallback_prompt: Prompt = None
+    fallback_reasons: list[str] = field(default_factory=list)
+    error: str | None = None  # a backend error after its retries: the problem is not graded
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+    def add(self, completion: Completion, attempts: Sequence[Attempt]) -> None:
+        """Append the attempts read from ``completion`` and count its cost (sandbox time included)."""
+        self.attempts.extend(attempts)
+        self.prompt_tokens += completion.prompt_tokens
+        self.completion_tokens += completion.completion_tokens
+        self.seconds += completion.seconds + sum(a.execution.duration_s for a in attempts if a.execution)
+        if completion.error:
+            self.error = completion.error
+
+
+class Strategy(Protocol):
+    """A decoding strategy: ``solve`` answers a batch of problems, one :class:`Solution` each, in order.
+
+    ``prompts`` names the rationales its prompts ask for (few-shot exemplars are loaded for these);
+    ``needs_sandbox`` says whether it runs programs.
+    """
+
+    name: str
+    prompts: tuple[Rationale, ...]
+    needs_sandbox: bool
+
+    def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
+              grader: Grader) -> list[Solution]: ...
+
+
+class SinglePass:
+    """Base of the strategies that send one prompt per problem and read each completion on its own.
+
+    A subclass names its ``rationale`` and implements ``read``, the attempt-building step alone: the probe
+    sends its own second-turn prompts and reads the answers with it, exactly as a first turn is read.
+    """
+
+    name: str
+    rationale: Rationale
+
+    def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
+              grader: Grader) -> list[Solution]:
+        prompts = [generator.prompt(p, self.rationale) for p in problems]
+        completions = generator.generate(prompts, [generator.samples_for(p) for p in problems])
+        solutions = [Solution(prompt) for prompt in prompts]
+        for solution, completion, attempts in zip(solutions, completions,
+                                                  self.read(completions, problems, sandbox, grader)):
+            for sample, attempt in enumerate(attempts):
+                attempt.sample = sample
+            solution.add(completion, attempts)
+        return solutions
+
+    def read(self, completions: Sequence[Completion], problems: Sequence[Problem], sandbox: Sandbox | None,
+             grader: Grader) -> list[list[Attempt]]:
+        """The attempts of each completion (one per sample), in order."""
+        raise NotImplementedError
+
+
+def texts(completion: Completion) -> list[tuple[str, str]]:
+    """``(text, finish_reason)`` of each sample (a failed call's empty texts included)."""
+    reasons = completion.finish_reasons or [""] * len(completion.texts)
+    return list(zip(completion.texts, reasons))
