@@ -7,6 +7,7 @@ else a cluster that does not start fails the test with the daemons' logs.
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -22,13 +23,12 @@ def slurm_conf(tmp_path_factory: pytest.TempPathFactory):
                     "(.ci/run does) to run the cluster tests")
     if missing:
         pytest.fail(f"CI must run the Slurm tests, but {', '.join(missing)} are missing (apt-get install slurm-wlm munge)")
-    cluster = slurm_cluster(Path(tmp_path_factory.mktemp("slurm")))
-    try:
-        conf = cluster.__enter__()
-    except ClusterError as e:
-        pytest.fail(str(e))
-    yield conf
-    cluster.__exit__(None, None, None)
+    with ExitStack() as stack:
+        try:
+            conf = stack.enter_context(slurm_cluster(Path(tmp_path_factory.mktemp("slurm"))))
+        except ClusterError as e:
+            pytest.fail(str(e))
+        yield conf
 
 
 @pytest.fixture

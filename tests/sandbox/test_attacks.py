@@ -1,7 +1,7 @@
 """Issue 12: hostile programs that try to escape the seccomp filter, take over their worker, leave
 state for later programs, signal other processes or wedge the worker. Each attack runs, then innocent
-programs run on every worker and must give the answers a clean sandbox gives, with no worker replaced
-(a replaced worker means the host's own deadline had to step in)."""
+programs run and must give the answers a clean sandbox gives, with no worker replaced (a replaced
+worker means an answer missed the host's deadline of the program's limit plus one second)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mammoth_math.sandbox import Sandbox
+from mammoth_math.sandbox import Sandbox, pool
 from mammoth_math.sandbox.isolation import binds_under_tmp
 
 TMP_CLEAN = str(sorted({Path(b).relative_to("/tmp").parts[0] for b in binds_under_tmp()}))
@@ -40,10 +40,13 @@ X86_64 = platform.machine() == "x86_64"
 
 @pytest.fixture(scope="module")
 def sb(report):
-    """One worker, so that the programs after an attack are sure to meet whatever it left behind."""
+    """One worker, so that the programs after an attack are sure to meet whatever it left behind. The
+    host gives it one second past each program's limit: a later answer replaces the worker, which
+    ``_attack`` counts as a failure (so every answer arrives within its timeout plus one second)."""
     if report.mode != "bubblewrap":
         pytest.skip(f"these attacks need bubblewrap: {report.reason}")
-    with Sandbox(timeout=2.0, memory_mb=256, workers=1) as sandbox:
+    with pytest.MonkeyPatch.context() as mp, Sandbox(timeout=2.0, memory_mb=256, workers=1) as sandbox:
+        mp.setattr(pool, "_GRACE_S", 1.0)
         _check_innocents(sandbox)
         yield sandbox
 
@@ -151,7 +154,9 @@ def test_a_program_cannot_take_over_its_worker(sb, code):
 
 def test_every_program_runs_in_a_new_process(sb):
     pids = {sb.run("import os\nprint(os.getpid())").answer for _ in range(6)}
-    pids |= {sb.run("exec = exec\nimport os\nprint(os.getpid())").answer for _ in range(6)}
+    # straight-line code (the old pure path ran several such programs in one process) that runs anything
+    pure = "exec = exec\nprint = exec\nprint('import os, builtins; builtins.print(os.getpid())')"
+    pids |= {sb.run(pure).answer for _ in range(6)}
     assert len(pids) == 12
 
 

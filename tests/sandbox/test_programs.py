@@ -27,6 +27,7 @@ from mammoth_math.sandbox.program import unwrap_fences
     ("ans = Fraction(3, 4)", "3/4", "variable"),
     ("print('π ≈', round(math.pi, 2))", "π ≈ 3.14", "print"),
     ("ans = '答案'", "答案", "variable"),
+    ("ans = 'x\\ud800'", "x?", "variable"),  # a lone surrogate cannot be written as UTF-8: replaced
 ])
 def test_answer_conventions(sandbox, code, answer, source):
     r = sandbox.run(code)

@@ -126,17 +126,17 @@ def final_boxed(text: str) -> str | None:
 
 
 def _value_of_sentence(span: str) -> str:
-    """The value a sentence after a marker states ("The largest $n$ is 34" -> `34`); other spans unchanged."""
+    """The value a sentence after a marker states ("The largest $n$ is 34" -> `34`, "Jane started 3 hours ago" ->
+    `3`); anything else, prose answers included ("$a$ is any real number, $a<0$"), is left whole."""
     if not _WORDS_RE.search(_TEXT_CMD_RE.sub("", _MATH_SPAN_RE.sub(" ", span))):
         return span
     verbs = list(_SENTENCE_VALUE_RE.finditer(span))
-    if verbs:
-        return span[verbs[-1].end():]
-    maths = list(_MATH_SPAN_RE.finditer(span))
-    if maths:
-        return _math_content(maths[-1])
+    head, tail = (span[:verbs[0].start()], span[verbs[0].end():].strip()) if len(verbs) == 1 else ("", "")
+    # one subject and its value; clauses (`s(t)=..., maximum speed is 1`) make an explanation, kept whole
+    if re.search(r"\d", tail) and not _WORDS_RE.search(_TEXT_CMD_RE.sub("", tail)) and not re.search(r"[,;=]", head):
+        return tail
     numbers = _LONE_NUMBER_RE.findall(span)
-    return numbers[0] if len(numbers) == 1 else span
+    return numbers[0] if len(numbers) == 1 and not re.search(r"[$=\\]", span) else span
 
 
 def _math_content(m: re.Match) -> str:

@@ -1,8 +1,9 @@
 """Seccomp-BPF allow-lists: what a Python program computing an answer needs; every other call is refused.
 
-Two filters stack (the kernel applies the strictest answer). The worker loads ``WORKER`` first thing,
-before it reads its config, so no process in the sandbox ever runs unfiltered; it may fork, wait and
-signal its children. Each forked child then adds ``PROGRAM`` before its program arrives: threads but
+Two filters stack (the kernel applies the strictest answer). The worker loads the "worker" filter as
+soon as it has its config, before it loads anything or starts any process, so no process in the sandbox
+runs unfiltered; it may fork, wait for and signal its children. Each forked child then adds the
+"program" filter before its program arrives: threads but
 no processes, signals and resource calls only about itself (argument 0 is its own pid, patched in when
 it loads), a few ``ioctl``/``fcntl``/``prctl`` commands, no sockets, no IPC (SysV, POSIX queues,
 memfd), no exec, no namespaces, no ptrace. A refused call fails with EPERM (``clone3`` with ENOSYS,

@@ -21,7 +21,7 @@ def verdict(report: bytes) -> dict[str, Any] | None:
     if len(report) < 4 or len(report) != 4 + int.from_bytes(report[:4], "big"):
         return None
     try:
-        data = json.loads(report[4:].decode("utf-8", "strict"))
+        data = json.loads(report[4:].decode("utf-8", "surrogatepass"))  # how ``_protocol`` encodes
     except (ValueError, RecursionError):  # bad bytes, bad JSON, or nesting deep enough to recurse
         return None
     if not isinstance(data, dict):

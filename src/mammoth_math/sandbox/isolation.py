@@ -18,10 +18,10 @@ NOT protected: kernel exploits, CPU side channels, memory pressure within the li
 (public) files of the bound interpreter. When the host runs as root, bubblewrap maps the sandbox's uid
 to the host's root (with no capability): DAC checks then pass for root-owned files, which the read-only
 mounts and undumpable processes make harmless except that a program can raise another sandbox
-process's oom_score_adj and list (not open) its descriptors. Without bubblewrap (``isolation="none"``, the CLI's
-``--unsafe-no-isolation``) only rlimits, seccomp and a cleared environment remain: programs can read
-host files and other processes' command lines and plant files for later programs, so it is refused
-unless asked for by name.
+process's oom_score_adj and list (not open) its descriptors.
+Without bubblewrap (``isolation="none"``, the CLI's ``--unsafe-no-isolation``) only rlimits, seccomp
+and a cleared environment remain: programs can read host files and other processes' command lines and
+plant files for later programs, so it is refused unless asked for by name.
 """
 
 from __future__ import annotations
