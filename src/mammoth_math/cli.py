@@ -137,7 +137,15 @@ def _add_grading_commands(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--options-key", help="row field holding the option texts, for choice rows")
     r.add_argument("--answers", action="store_true", help="the prediction field is an extracted answer, not text")
     r.add_argument("--out", help="where to write rows with their verdicts (default: FILE.graded.jsonl)")
+    _add_judge_flags(r)
+    r.add_argument("--question-key", default="question", help="row field holding the question, shown to the judge")
+    _add_cache_flags(r)
     r.set_defaults(handler=_regrade)
+
+
+def _add_judge_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--judge", help="judge model asked where the rules say wrong (off by default; see evaluation.judge)")
+    p.add_argument("--judge-base-url", help="the judge's OpenAI-compatible server, ending in /v1")
 
 
 def _add_grading_flags(p: argparse.ArgumentParser) -> None:
@@ -178,8 +186,18 @@ def _regrade(args: argparse.Namespace) -> int:
                        args.rel_tol, args.answers)
     out = args.out or (args.file[:-len(".jsonl")] if args.file.endswith(".jsonl") else args.file) + ".graded.jsonl"
     summary = regrade_file(args.file, spec, out)
-    _print_json({"file": args.file, "rows": summary.rows, "correct": summary.correct,
-                 "accuracy": round(summary.accuracy, 6), "mode": summary.mode, "out": summary.out})
+    result = {"file": args.file, "rows": summary.rows, "correct": summary.correct,
+              "accuracy": round(summary.accuracy, 6), "mode": summary.mode, "out": summary.out}
+    if args.judge:
+        from pathlib import Path
+
+        from mammoth_math.evaluation.judge import judge_regraded
+
+        if not args.judge_base_url:
+            raise ValueError("--judge needs --judge-base-url (the judge's server, ending in /v1)")
+        result["judge"] = judge_regraded(out, args.judge, args.judge_base_url, _cache_dir(args, str(Path(out).parent)),
+                                         args.pred_key, args.question_key)
+    _print_json(result)
     return 0
 
 
@@ -318,6 +336,7 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--train-dir", help="train splits to draw few-shot exemplars from (e.g. ../shared/data/train)")
     p.add_argument("--exemplars", help="JSONL of your own exemplars ({question, answer} per line)")
     p.add_argument("--chat", action="store_true", default=None, help="use the model's chat template (instruct models)")
+    _add_judge_flags(p)
     _add_threads_flag(p)
     p.set_defaults(handler=_eval)
     m = sub.add_parser("merge", help="join the shards of runs under OUT (after eval --shard i/n)")
@@ -333,7 +352,7 @@ def _eval_config(args: argparse.Namespace) -> EvalConfig:
     from mammoth_math.evaluation import load_config
 
     values = _run_values(args, (*_RUN_FIELDS, "shard", "samples", "temperature", "top_p", "few_shot", "shots",
-                                "train_dir", "exemplars", "chat"))
+                                "train_dir", "exemplars", "chat", "judge", "judge_base_url"))
     config = load_config(args.config, values)
     config.backend_options = _backend_options(args, config.backend, config.backend_options, config.output_dir)
     return config
@@ -383,9 +402,11 @@ def _report(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from mammoth_math.evaluation import build_report
+    from mammoth_math.evaluation.judge_report import judge_section
     from mammoth_math.probe import report_section
 
-    report = build_report(args.output_dir, [report_section])
+    judged = judge_section(args.output_dir)
+    report = build_report(args.output_dir, [report_section, *([lambda _: judged] if judged.rows else [])])
     console = _console()
     models = sorted(set(report.models.values()))
     table = Table("dataset", *report.runs, title=f"accuracy (%) of {', '.join(models)}")
@@ -396,6 +417,13 @@ def _report(args: argparse.Namespace) -> int:
         table = Table(breakdown["field"], *report.runs, title=f"{dataset}: accuracy (%) by {breakdown['field']}")
         for row in breakdown["rows"]:
             table.add_row(row["value"], *(_percent(row[r]) for r in report.runs))
+        console.print(table)
+    if judged.rows:
+        table = Table("run", "dataset", "rules", "judge", "rules-or-judge", "asked", "judge failures",
+                      title="accuracy (%) by rules, judge and either")
+        for row in judged.rows:
+            table.add_row(row["run"], row["dataset"], *(_percent(row[k]) for k in ("rules", "judge", "rules-or-judge")),
+                          str(row["asked"]), str(row["failures"]))
         console.print(table)
     for run, by_dataset in report.errors.items():
         if any(by_dataset.values()):

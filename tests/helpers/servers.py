@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -110,10 +110,12 @@ def ok_body(body: dict, text: str = "ok 42") -> dict:
 
 
 @contextmanager
-def fault_server(script: Sequence[str], hang_s: float = 5.0, text: str = "ok 42") -> Iterator[Server]:
+def fault_server(script: Sequence[str], hang_s: float = 5.0, text: str | Callable[[dict], str] = "ok 42"
+                 ) -> Iterator[Server]:
     """Answer request k with ``script[k]`` (a fault from :data:`FAULTS`, or "ok"); after the script, always ok.
 
-    The script is shared across requests in arrival order, so it counts attempts, not prompts.
+    The script is shared across requests in arrival order, so it counts attempts, not prompts. ``text`` is the
+    reply, or a function of the request body that chooses it (a scripted judge, say).
     """
     steps = list(script)
     lock = threading.Lock()
@@ -128,6 +130,7 @@ def fault_server(script: Sequence[str], hang_s: float = 5.0, text: str = "ok 42"
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            reply = text(body) if callable(text) else text
             with lock:
                 received.append(body)
                 step = steps.pop(0) if steps else "ok"
@@ -135,11 +138,11 @@ def fault_server(script: Sequence[str], hang_s: float = 5.0, text: str = "ok 42"
                 self._send(int(step), {"error": {"message": f"injected {step}"}})
             elif step == "hang":
                 time.sleep(hang_s)
-                self._send(200, ok_body(body, text))
+                self._send(200, ok_body(body, reply))
             elif step == "drop":
                 self.connection.shutdown(socket.SHUT_RDWR)  # the client sees a connection error
             else:
-                self._send(200, ok_body(body, text))
+                self._send(200, ok_body(body, reply))
 
         def _send(self, status: int, obj: dict) -> None:
             data = json.dumps(obj).encode()

@@ -15,7 +15,7 @@ from mammoth_math.files import InputError, read_yaml_config
 
 # Settings that change what a record holds: resuming with any of them changed is refused.
 RESUME_KEYS = ("model", "backend", "mode", "samples", "max_new_tokens", "temperature", "top_p", "seed", "chat",
-               "few_shot", "shots", "exemplars", "grading", "program_timeout", "shard")  # and each dataset's limit
+               "few_shot", "shots", "exemplars", "grading", "program_timeout", "shard", "judge")  # and each dataset's limit
 
 
 @dataclass
@@ -51,6 +51,8 @@ class EvalConfig:
     chunk_size: int = 64  # problems generated, run and written together; a crash loses at most one chunk
     backend_options: dict[str, Any] = field(default_factory=dict)  # passed to make_backend (batch_size, base_url...)
     progress: bool = True
+    judge: str | None = None  # a judge model (evaluation.judge) asked where the rules say wrong; None: no judge
+    judge_base_url: str | None = None  # the OpenAI-compatible server (ends in /v1) serving ``judge``
 
     def __post_init__(self) -> None:
         from mammoth_math.evaluation.strategies import STRATEGIES
@@ -68,6 +70,8 @@ class EvalConfig:
             self.temperature = 0.0 if self.samples == 1 else 0.7
         if self.samples > 1 and self.temperature == 0:
             raise ValueError("self-consistency needs sampling: give --temperature > 0 with --samples > 1")
+        if self.judge and not self.judge_base_url:
+            raise ValueError("a judge needs its server: give --judge-base-url (ending in /v1) with --judge")
         if self.chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1, got {self.chunk_size}")
 

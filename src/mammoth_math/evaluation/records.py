@@ -97,13 +97,18 @@ class ProblemRecord:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0  # generation plus sandbox time spent on this problem
+    judge: dict[str, Any] | None = None  # the LLM judge's verdict (evaluation.judge), asked only when the rules said wrong
 
     @property
     def fallback(self) -> bool:
         return bool(self.fallback_reasons)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"attempts": [a.to_dict() for a in self.attempts]}
+        """Without ``judge`` when none was asked, so records of runs without a judge stay as they were."""
+        data = asdict(self) | {"attempts": [a.to_dict() for a in self.attempts]}
+        if self.judge is None:
+            del data["judge"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProblemRecord:

@@ -22,6 +22,7 @@ from mammoth_math.backends.base import library_versions
 from mammoth_math.benchmarks import Problem, get_benchmark, load_problems, read_exemplars, train_exemplars
 from mammoth_math.evaluation.config import RESUME_KEYS, EvalConfig
 from mammoth_math.evaluation.grader import Grader, vote
+from mammoth_math.evaluation.judge import Judge, judge_records
 from mammoth_math.evaluation.records import ProblemRecord, meta_path, read_records, records_path
 from mammoth_math.evaluation.scores import DatasetScore, score_records
 from mammoth_math.evaluation.strategies import Generator, Solution, Strategy, get_strategy
@@ -45,6 +46,7 @@ class Context:
     sandbox: Sandbox | None
     grader: Grader
     exemplars: dict[str, list[Exemplar]]  # rationale ("cot"/"pot") -> few-shot exemplars
+    judge: Judge | None = None  # asked after the rules, where they said wrong
 
     def generator(self, seed: int) -> Generator:
         config = self.config
@@ -52,11 +54,12 @@ class Context:
                          config.chat, self.exemplars)
 
 
-def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbox | None = None
-             ) -> dict[str, DatasetScore]:
+def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbox | None = None,
+             judge: Judge | None = None) -> dict[str, DatasetScore]:
     """Run (or resume) ``config``; returns the score of each dataset over all of this shard's records.
 
-    ``backend`` and ``sandbox`` default to ones built from the config; pass your own to share them across runs.
+    ``backend``, ``sandbox`` and ``judge`` (with ``config.judge``) default to ones built from the config; pass your
+    own to share them across runs. The judge shares the response cache: its keys name the judge model.
     """
     strategy = get_strategy(config.mode, config.samples)
     problems = load_inputs(config)  # names, paths and files fail here, before a model is loaded
@@ -68,7 +71,11 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbo
                 from mammoth_math.sandbox import Sandbox
 
                 sandbox = stack.enter_context(Sandbox(timeout=config.program_timeout))
-            return _evaluate(config, strategy, backend, sandbox, problems)
+            if judge is None and config.judge:
+                judge = Judge.build(config.judge, config.judge_base_url or "",
+                                    config.backend_options.get("cache_dir"))
+                stack.callback(judge.close)
+            return _evaluate(config, strategy, backend, sandbox, problems, judge)
     finally:
         if owned:
             backend.close()
@@ -122,7 +129,7 @@ def _check_limit(before: dict[str, Any], config: EvalConfig, version: int, path:
 
 
 def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox: Sandbox | None,
-              loaded: dict[str, list[Problem]]) -> dict[str, DatasetScore]:
+              loaded: dict[str, list[Problem]], judge: Judge | None = None) -> dict[str, DatasetScore]:
     run_dir = Path(config.output_dir) / config.run_name
     meta = start_meta(meta_path(run_dir, config.shard), config.to_dict(), RESUME_KEYS, lambda: _fresh_meta(config))
     scores: dict[str, DatasetScore] = {}
@@ -141,13 +148,13 @@ def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox:
         write_json(meta_path(run_dir, config.shard), meta)
         path = records_path(run_dir, spec.name, config.shard)
         ctx = Context(config, strategy, backend, sandbox, Grader(config.grading, spec.rel_tol),
-                      _exemplars(config, strategy, spec.name, problems))
+                      _exemplars(config, strategy, spec.name, problems), judge)
         # seeded by position, not by what is left: a resumed chunk samples what the first run would have
         append_in_chunks(path, mine, _problem_id, read_records, config.chunk_size,
                          lambda chunk, start: solve_chunk(chunk, ctx, seed=config.seed + start),
                          f"{spec.name} ({config.run_name})", config.progress)
         scores[spec.name] = score_records(read_records(path))
-    meta.update(backend=backend.info(), finished=now())
+    meta.update(backend=backend.info(), finished=now(), **({"judge": judge.info()} if judge else {}))
     write_json(meta_path(run_dir, config.shard), meta)
     return scores
 
@@ -190,8 +197,11 @@ def solve_chunk(chunk: Sequence[tuple[int, Problem]], ctx: Context, seed: int) -
     """Solve, pick and grade one chunk of problems; one finished record per problem, in order."""
     problems = [p for _, p in chunk]
     solutions = ctx.strategy.solve(problems, ctx.generator(seed), ctx.sandbox, ctx.grader)
-    return [record(i, p, solution, ctx.config.mode, ctx.grader, ctx.config.samples > 1)
-            for (i, p), solution in zip(chunk, solutions)]
+    records = [record(i, p, solution, ctx.config.mode, ctx.grader, ctx.config.samples > 1)
+               for (i, p), solution in zip(chunk, solutions)]
+    if ctx.judge is not None:
+        judge_records(records, ctx.judge)
+    return records
 
 
 def record(index: int, problem: Problem, solution: Solution, mode: str, grader: Grader, voted: bool
