@@ -8,6 +8,10 @@ a real ``transformers serve`` of a random tiny model, whose replies are malforme
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from helpers.servers import fault_server
@@ -59,29 +63,54 @@ def _records(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_eval_asks_the_judge_where_the_rules_say_wrong_and_reports_it(eval_dir, tmp_path):
-    cache = tmp_path / "cache"
+@pytest.fixture(scope="module")
+def judged(eval_dir, tmp_path_factory):
+    """Two eval runs with a judge, sharing one cache; the second run's folder, reported, and the judge's requests."""
+    root = tmp_path_factory.mktemp("judged")
     with fault_server([], text="The answer is 18.") as model, fault_server([], text=_judge_reply) as judge:
         flags = ("--judge", "judge-model", "--judge-base-url", judge.base_url)
-        _eval(model, eval_dir, tmp_path / "a", cache, *flags)
-        assert len(judge.requests) == 3  # gsm8k's first gold is 18: the rules decide it, the judge is not asked
-        assert all(r["model"] == "judge-model" for r in judge.requests)
-        _eval(model, eval_dir, tmp_path / "b", cache, *flags)
-        assert len(judge.requests) == 3  # the second run reads every judgement from the cache
-    records = _records(tmp_path / "b" / "cot" / "gsm8k.jsonl")
+        _eval(model, eval_dir, root / "a", root / "cache", *flags)
+        first = len(judge.requests)
+        _eval(model, eval_dir, root / "b", root / "cache", *flags)
+    assert main(["report", str(root / "b")]) == 0
+    return root / "b", first, judge.requests
+
+
+def test_eval_asks_the_judge_only_where_the_rules_say_wrong_once(judged):
+    out, first, requests = judged
+    assert first == 3  # gsm8k's first gold is 18: the rules decide it, the judge is not asked
+    assert len(requests) == 3  # the second run read every judgement from the cache
+    assert all(r["model"] == "judge-model" for r in requests)
+    records = _records(out / "cot" / "gsm8k.jsonl")
     assert [r["correct"] for r in records] == [True, False, False, False]  # the rules' verdicts stay as they were
     assert "judge" not in records[0]
     assert [r["judge"]["equivalent"] for r in records[1:]] == [True, None, False]
     assert records[2]["judge"] == {"equivalent": None, "reply": "Looks fine to me.", "error": "malformed reply"}
 
-    assert main(["report", str(tmp_path / "b")]) == 0
-    results = json.loads((tmp_path / "b" / "results.json").read_text())
+
+def test_report_has_the_judge_columns_and_every_disagreement(judged):
+    out, _, _ = judged
+    results = json.loads((out / "results.json").read_text())
     assert results["judge"] == [{"run": "cot", "dataset": "gsm8k", "rules": 0.25, "judge": 0.25,
                                  "rules-or-judge": 0.5, "graded": 4, "asked": 3, "failures": 1}]
-    disagreements = _records(tmp_path / "b" / "judge_disagreements.jsonl")
+    disagreements = _records(out / "judge_disagreements.jsonl")
     assert [(d["gold"], d["answer"], d["rules"]) for d in disagreements] == [("3", "18", False)]
-    page = (tmp_path / "b" / "report.html").read_text()
+    page = (out / "report.html").read_text()
     assert 'id="judge-disagreements"' in page and "I accept it" in page
+
+
+@pytest.mark.parametrize("problem, shown", [("gsm8k%2F1", "judge: equivalent"),
+                                            ("gsm8k%2F2", "judge: failed (malformed reply), not scored")])
+def test_the_page_shows_a_problems_judgement(judged, problem, shown):
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("chromium is not installed")
+    out, _, _ = judged
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000",
+                          "--dump-dom", f"{(out / 'report.html').as_uri()}#open=cot%7C{problem}"],
+                         capture_output=True, text=True, timeout=120).stdout
+    detail = re.sub(r"<[^>]+>", " ", dom[dom.index('id="detail"'):])
+    assert shown in detail
 
 
 def test_without_a_judge_nothing_changes(eval_dir, tmp_path):

@@ -200,7 +200,7 @@ def _problem_view(run: str, r: ProblemRecord) -> dict[str, Any]:
 
     return {"key": f"{run}|{r.id}", "run": run, "id": r.id, "benchmark": r.benchmark, "question": clip(r.question),
             "gold": r.gold, "answer": r.answer, "correct": r.correct, "path": r.path, "error": r.error,
-            "fallback": r.fallback_reasons, "votes": r.votes, "method": r.method,
+            "fallback": r.fallback_reasons, "votes": r.votes, "method": r.method, "judge": r.judge,
             "attempts": [{"path": a.path, "text": clip(a.text), "program": clip(a.program), "answer": a.answer,
                           "failure": a.failure, "rule": a.rule,
                           "stdout": clip(a.execution.stdout) if a.execution else None,
