@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from helpers.servers import fault_server
 
+from mammoth_math.backends import make_backend
 from mammoth_math.cli import main
 from mammoth_math.evaluation.judge import Judge, JudgeCase, judge_messages, parse_judgement
 from mammoth_math.evaluation.judge_report import judge_columns
@@ -164,9 +165,8 @@ def test_regrade_judge_rescores_saved_outputs(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_a_real_served_tiny_model_is_recorded_as_a_failing_judge(served_tiny_model, tmp_path):
-    judge = Judge.build(served_tiny_model.model, served_tiny_model.base_url, str(tmp_path / "cache"),
-                        max_retries=1)
-    judge.max_new_tokens = 16
+    judge = Judge(make_backend("openai", served_tiny_model.model, base_url=served_tiny_model.base_url, max_retries=1),
+                  max_new_tokens=16)
     verdicts = judge.ask([JudgeCase("What is 6 times 7?", "42", "41", "The answer is 41.")])
     judge.close()
     [verdict] = verdicts

@@ -53,10 +53,6 @@ class JudgeVerdict:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> JudgeVerdict:
-        return cls(data["equivalent"], data.get("reply", ""), data.get("error"))
-
 
 def judge_messages(case: JudgeCase) -> tuple[dict[str, str], ...]:
     """The chat request for ``case``."""
