@@ -131,18 +131,18 @@ class HFBackend:
         completions = []
         for k, request in enumerate(requests):
             rows = new_tokens[k * per_prompt:(k + 1) * per_prompt]
-            texts_k, reasons, n_tokens = [], [], 0
+            texts_k, reasons, tokens = [], [], []
             for row in rows:
                 ids = _until_eos(row.tolist(), self.tokenizer.eos_token_id, self.tokenizer.pad_token_id)
                 text, stopped = cut_at_stop(self.tokenizer.decode(ids, skip_special_tokens=True), request.stop)
                 ended = stopped or len(ids) < len(row) or (ids and ids[-1] == self.tokenizer.eos_token_id)
                 texts_k.append(text)
                 reasons.append("stop" if ended else "length")
-                n_tokens += len(ids)
+                tokens.append(len(ids))
             if not sample:
-                texts_k, reasons, n_tokens = texts_k * request.n, reasons * request.n, n_tokens * request.n
-            completions.append(Completion(texts_k, prompt_tokens=int(prompt_lens[k]), completion_tokens=n_tokens,
-                                          seconds=seconds, finish_reasons=reasons))
+                texts_k, reasons, tokens = texts_k * request.n, reasons * request.n, tokens * request.n
+            completions.append(Completion(texts_k, prompt_tokens=int(prompt_lens[k]), completion_tokens=sum(tokens),
+                                          seconds=seconds, finish_reasons=reasons, sample_tokens=tokens))
         return completions
 
 
