@@ -87,6 +87,7 @@ class EvalConfig:
             raise ValueError(f"shard must be i/n with 0 <= i < n, got {index}/{count}")
         if not self.datasets:
             raise ValueError("no datasets given")
+        self.datasets = resolve_datasets(self.datasets)  # suites (mammoth, modern, all) expand here
         if (self.samples or 1) > 1 and self.temperature == 0:
             raise ValueError("several samples need sampling: give --temperature > 0 with --samples > 1")
         if self.chunk_size < 1:
@@ -168,7 +169,6 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] = {}) -> E
             raise InputError(where, f"required: give --{name.replace('_', '-')} or set it in a config file",
                              field=name)
     try:
-        values["datasets"] = resolve_datasets(values["datasets"])  # suites (mammoth, modern, all) expand here
         return EvalConfig(**values)
     except (TypeError, ValueError, KeyError) as e:
         raise InputError(where, str(e)) from None
