@@ -174,7 +174,7 @@ def test_reasoning_run_through_transformers_serve(thinking_model_dir, eval_dir, 
     from helpers.servers import serve_model
 
     out = tmp_path / "out"
-    with serve_model(thinking_model_dir, tmp_path / "logs") as server:
+    with serve_model(thinking_model_dir, tmp_path) as server:
         assert main(["eval", "--backend", "openai", "--model", server.model, "--base-url", server.base_url,
                      "--endpoint", "completions", "--datasets", "gsm8k", "--data-dir", str(eval_dir),
                      "--output-dir", str(out), "--mode", "cot", "--limit", str(N_THINK), "--reasoning",

@@ -7,6 +7,7 @@ tokenizer's chat template. Sampled generation is seeded per batch from the reque
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections import defaultdict
@@ -111,8 +112,9 @@ class HFBackend:
         sample = first.temperature > 0
         kwargs: dict[str, Any] = {"max_new_tokens": first.max_new_tokens, "do_sample": sample,
                                   "pad_token_id": self.tokenizer.pad_token_id}
+        inputs = enc.to(self.device)
         if sample:
-            kwargs.update(temperature=first.temperature, top_p=first.top_p, num_return_sequences=first.n)
+            kwargs.update(temperature=first.temperature, top_p=first.top_p)
             if first.seed is not None:
                 torch.manual_seed(first.seed)
         else:  # greedy: one sequence per prompt, copied n times below
@@ -121,7 +123,9 @@ class HFBackend:
             kwargs.update(stop_strings=list(first.stop), tokenizer=self.tokenizer)
         try:
             with torch.inference_mode():
-                out = self.model.generate(**enc.to(self.device), **kwargs)
+                if sample and first.n > 1:  # n samples of each prompt
+                    inputs = self._shared_prompts(inputs, first.n)
+                out = self.model.generate(**inputs, **kwargs)
         except Exception as e:  # a failed batch is recorded per request, never raised into the run
             log.warning("hf generation failed for a batch of %d: %s", len(requests), e)
             return [error_completion(r, f"{type(e).__name__}: {e}") for r in requests]
@@ -144,6 +148,30 @@ class HFBackend:
             completions.append(Completion(texts_k, prompt_tokens=int(prompt_lens[k]), completion_tokens=sum(tokens),
                                           seconds=seconds, finish_reasons=reasons, sample_tokens=tokens))
         return completions
+
+
+    def _shared_prompts(self, enc: Any, n: int) -> dict[str, Any]:
+        """Inputs for n samples of each prompt whose prompt is run through the model once, not n times.
+
+        ``num_return_sequences`` copies each prompt n times before the forward pass, so the prompt's keys and
+        values are computed n times over; here they are computed once (all but the last token) and the cache
+        is repeated. Positions follow the left padding as ``generate`` computes them, so greedy output is the
+        same token for token.
+        """
+        import torch
+        from transformers import DynamicCache
+
+        ids, mask = enc["input_ids"], enc["attention_mask"]
+        if ids.shape[1] < 2:  # nothing before the last token to share
+            return {**enc, "num_return_sequences": n}
+        cache = DynamicCache(config=self.model.config)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        name = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"  # 5.x
+        with torch.inference_mode():
+            self.model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], position_ids=positions[:, :-1],
+                       use_cache=True, **{name: cache})
+        cache.batch_repeat_interleave(n)
+        return {"input_ids": ids.repeat_interleave(n, 0), "attention_mask": mask.repeat_interleave(n, 0), name: cache}
 
 
 def _batch_key(r: GenerationRequest) -> tuple:
