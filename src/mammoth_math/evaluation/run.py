@@ -258,8 +258,10 @@ def start_meta(path: Path, settings: dict[str, Any], resume_keys: Sequence[str],
     """A run's metadata: ``fresh()`` for a new run; when resuming, the saved one, refusing changed settings."""
     if path.exists():
         old = read_json(path)
-        changed = [f"{k} {old.get('config', {}).get(k)!r} -> {settings[k]!r}" for k in resume_keys
-                   if old.get("config", {}).get(k) != settings[k]]
+        saved = old.get("config", {})
+        # a key the saved run lacks is a setting added since, which that run had at its default
+        changed = [f"{k} {saved.get(k)!r} -> {settings[k]!r}" for k in resume_keys
+                   if k in saved and saved[k] != settings[k]]
         if changed:
             raise ValueError(f"{path}: this output folder holds a run with different settings "
                              f"({', '.join(changed)}); use another --output-dir or restore them")
