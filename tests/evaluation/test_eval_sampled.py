@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from eval_support import teach
+from test_eval_report import browser  # noqa: F401  (fixture: headless chromium)
 
 from mammoth_math.backends import make_backend
 from mammoth_math.benchmarks import SUITES, get_benchmark, load_problems
@@ -181,3 +182,21 @@ def test_reasoning_run_through_transformers_serve(thinking_model_dir, eval_dir, 
                      "--max-new-tokens", "40", "--no-cache"]) == 0
     assert main(["report", str(out)]) == 0
     _check_reasoning(out)
+
+
+def test_html_page_shows_all_samples_of_a_problem_side_by_side(tiny_model, modern_dir, browser, tmp_path):
+    model, tok = tiny_model
+    evaluate(EvalConfig(model="tiny", datasets=["aime24"], output_dir=str(tmp_path), mode="cot",
+                        data_dir=str(modern_dir), limit=2, samples=3, max_new_tokens=4, progress=False),
+             make_backend("hf", model, tokenizer=tok))
+    assert main(["report", str(tmp_path)]) == 0
+    record = read_records(tmp_path / "cot-sc3" / "aime24.jsonl")[0]
+    browser("Page.enable")
+    browser("Page.navigate", url=(tmp_path / "report.html").as_uri() + f"#open=cot-sc3|{record.id}")
+    browser.wait_for("!document.getElementById('detail').hidden")
+    columns = browser.js("[...document.querySelectorAll('#detail .sample h4')].map(h => h.innerText)")
+    assert [c.split(":")[0] for c in columns] == ["sample 1", "sample 2", "sample 3"]
+    for column, attempt in zip(columns, record.attempts):
+        assert column.split(": ", 1)[1].startswith(attempt.answer if attempt.answer is not None else "no answer")
+        assert column.endswith("correct" if attempt.correct else "wrong")
+    assert "sampled metrics" in browser.js("document.getElementById('suite-modern').innerText")

@@ -13,6 +13,7 @@ from typing import Any
 
 from mammoth_math.benchmarks import Sampling, resolve_datasets
 from mammoth_math.files import InputError, read_yaml_config
+from mammoth_math.prompts import PROMPT_STYLES
 
 # Settings that change what a record holds: resuming with any of them changed is refused.
 RESUME_KEYS = ("model", "backend", "mode", "samples", "max_new_tokens", "temperature", "top_p", "seed", "chat",
@@ -68,8 +69,6 @@ class EvalConfig:
 
         if self.mode not in STRATEGIES:
             raise ValueError(f"mode must be one of {', '.join(STRATEGIES)}, got {self.mode!r}")
-        from mammoth_math.prompts import PROMPT_STYLES
-
         if self.samples is not None and self.samples < 1:
             raise ValueError(f"samples must be >= 1, got {self.samples}")
         if self.pass_k is not None and (not self.pass_k or min(self.pass_k) < 1

@@ -26,8 +26,8 @@ from mammoth_math.evaluation.records import ProblemRecord, meta_path, read_recor
 from mammoth_math.evaluation.scores import DatasetScore, score_records
 from mammoth_math.evaluation.strategies import Generator, Solution, Strategy, get_strategy
 from mammoth_math.files import InputError, JsonlAppender, read_json, write_json
-from mammoth_math.progress import bar
 from mammoth_math.grading.reasoning import ThinkTags
+from mammoth_math.progress import bar
 from mammoth_math.prompts import PROMPT_STYLES, Exemplar, stop_strings
 
 if TYPE_CHECKING:
