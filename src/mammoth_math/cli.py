@@ -292,9 +292,11 @@ _RUN_FIELDS = ("model", "backend", "datasets", "mode", "data_dir", "output_dir",
 
 def _run_values(args: argparse.Namespace, fields: Sequence[str]) -> dict:
     """The flags given among ``fields`` (a flag not given is None, so a config file's value stays)."""
+    from mammoth_math.benchmarks import resolve_datasets
+
     values = {k: getattr(args, k) for k in fields if getattr(args, k, None) is not None}
     if isinstance(values.get("datasets"), str):
-        values["datasets"] = [d.strip() for d in values["datasets"].split(",") if d.strip()]
+        values["datasets"] = resolve_datasets(values["datasets"])  # names and suites (mammoth, modern, all)
     return values
 
 

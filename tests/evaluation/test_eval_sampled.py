@@ -15,7 +15,9 @@ from mammoth_math.backends import make_backend
 from mammoth_math.benchmarks import SUITES, get_benchmark, load_problems
 from mammoth_math.cli import main
 from mammoth_math.evaluation import EvalConfig, evaluate, read_records
+from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.metrics import pass_at_k
+from mammoth_math.grading.reasoning import ThinkTags
 from mammoth_math.prompts import build_prompt
 
 MODERN = SUITES["modern"]
@@ -106,6 +108,18 @@ def test_cli_modern_suite_then_report_recomputes_k_without_a_backend(tiny_model_
 # --- reasoning models ----------------------------------------------------------------------------
 
 N_THINK = 4  # GSM8K problems; the odd ones never close their think block
+
+
+@pytest.mark.parametrize(("text", "finish", "expected"), [
+    ("<think>2+2</think> The answer is 4.", "stop", "The answer is 4."),
+    ("2+2 is</think> 4", "stop", "4"),  # the template opened the block (DeepSeek-R1)
+    ("<think>The answer is 4", "stop", None),  # never closed: no answer
+    ("The answer is 4", "length", None),  # cut by the budget inside a block the template opened
+    ("The answer is 4", "stop", "The answer is 4"),  # no block at all
+])
+def test_what_extraction_reads_of_a_reasoning_output(text, finish, expected):
+    assert Grader(think=ThinkTags()).answer_text(text, finish) == expected
+    assert Grader().answer_text(text, finish) == text  # without --reasoning the text is read whole
 
 
 def _thinking_targets(eval_dir: Path) -> list[tuple[str, str]]:

@@ -27,9 +27,15 @@ class Grader:
     rel_tol: float | None = None
     think: ThinkTags | None = None
 
-    def answer_text(self, text: str) -> str | None:
-        """The part of a generation extraction may read: after the think block; None when it never closed."""
-        return text if self.think is None else split_thinking(text, self.think).answer_text
+    def answer_text(self, text: str, finish_reason: str = "") -> str | None:
+        """The part of a generation extraction may read: after the think block; None when it never closed.
+
+        An output cut by the token limit with no closing tag is truncated even when it shows no opening tag:
+        templates such as DeepSeek-R1's open the block in the prompt.
+        """
+        if self.think is None:
+            return text
+        return split_thinking(text, self.think, starts_open=finish_reason == "length").answer_text
 
     def extract(self, text: str, problem: Problem, from_program: bool = False) -> Extraction:
         return extract_answer(text, problem.kind, problem.options, from_program=from_program, mode=self.mode)

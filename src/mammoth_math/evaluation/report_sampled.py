@@ -84,8 +84,11 @@ def _subset_metrics(records: list[ProblemRecord], field: str | None, ks: Sequenc
     return out
 
 
-def sampled_rows(sampled: dict[str, dict[str, dict[str, Any]]], subsets: dict[str, dict[str, dict[str, dict[str, Any]]]],
-                 run: str, datasets: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+Metrics = dict[str, Any]  # one metrics_dict
+
+
+def sampled_rows(sampled: dict[str, dict[str, Metrics]], subsets: dict[str, dict[str, dict[str, Metrics]]],
+                 run: str, datasets: Sequence[str]) -> list[tuple[str, Metrics]]:
     """(label, metrics) of one run's sampled sets, then their subsets (``comp_math_24_25 / hmmt_feb_2025``)."""
     rows = [(d, sampled[run][d]) for d in datasets if d in sampled.get(run, {})]
     return rows + [(f"{d} / {value}", row) for d in datasets for value, row in subsets.get(run, {}).get(d, {}).items()]

@@ -31,7 +31,7 @@ class CoT(SinglePass):
 
     def attempt(self, sample: Sample, problem: Problem, grader: Grader) -> Attempt:
         """The answer of one sample; a reasoning model's unclosed think block gives none (truncated)."""
-        answer_text = grader.answer_text(sample.text)
+        answer_text = grader.answer_text(sample.text, sample.finish_reason)
         if answer_text is None:
             return Attempt(self.name, sample.text, None, TRUNCATED, failure=TRUNCATED,
                            finish_reason=sample.finish_reason, tokens=sample.tokens)

@@ -36,7 +36,7 @@ class PoT(SinglePass):
         reasoning model's sample whose think block never closed (truncated: nothing to run)."""
         jobs = [(k, sample, None if text is None else unwrap_fences(text))
                 for k, c in enumerate(completions) if not c.error
-                for sample in texts(c) for text in (grader.answer_text(sample.text),)]
+                for sample in texts(c) for text in (grader.answer_text(sample.text, sample.finish_reason),)]
         codes = [code for *_, code in jobs if code is not None]
         if codes and sandbox is None:
             raise ValueError(f"strategy {self.name!r} runs programs: it needs a sandbox")
