@@ -95,7 +95,7 @@ def test_a_program_answering_through_ans_scores_in_both_probe_turns(tmp_path, sa
     data = _data(tmp_path)
     config = ProbeConfig("scripted", ["gsm8k"], str(tmp_path / "out"), challenge="doubt", mode="pot",
                          data_dir=str(data), chat=False, clever_hans=False, progress=False)
-    probe(config, ScriptedBackend("x = 6\nans = x * 7"), sandbox)
+    probe(config, ScriptedBackend("ans = 6*7"), sandbox)
     first, second = read_probe_records(tmp_path / "out" / "probe-doubt-pot" / "gsm8k.jsonl")
     assert (first.first.correct, first.second.correct) == (False, False)  # gold 12
     assert (second.first.answer, second.first.correct) == ("42", True)
