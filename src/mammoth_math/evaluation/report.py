@@ -3,8 +3,9 @@
 Runs (cot, pot, hybrid, ...) sit side by side per dataset, with the average over datasets as in the
 MAmmoTH tables (when there are several). The page also names each run's model and says how many problems
 were run of how many (``--limit``), and breaks each dataset down by its family, subject or type. The HTML page is one self-contained file (data, chart and script inline): every problem
-opens to its question, program, program output, CoT fallback and verdict; filters pick wrong,
-fallback or error problems. Other parts of the package add their own sections (``ReportSection``): the
+opens to its question, program, program output, CoT fallback and verdict (a sampled run's n samples side
+by side); filters pick wrong, fallback or error problems. Each suite gets a section of its own (accuracy,
+sampled metrics, truncation and output tokens: ``report_sampled``). Other parts of the package add their own sections (``ReportSection``): the
 report never imports them.
 """
 
