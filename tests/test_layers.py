@@ -13,7 +13,7 @@ BOTTOM = BASE | {"sandbox", "grading", "prompts"}
 ALLOWED: dict[str, set[str]] = {
     "files": set(),
     "progress": set(),
-    "cpu": set(),
+    "cpu": {"files"},
     "sandbox": BASE,
     "grading": BASE | {"sandbox"},
     "prompts": BASE,

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -197,7 +198,19 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_threads_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=int, help="CPU threads for torch (default: the cores free now, 1 when busy)")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: the count the output folder "
+                   "recorded, else the cores free now, 1 when busy)")
+
+
+def _cpu_run_threads(requested: int | None, output_dir: str) -> int | None:
+    """On CPU, the thread count the output folder recorded (float sums depend on it); on a GPU, as given."""
+    import torch
+
+    from mammoth_math.cpu import recorded_threads
+
+    if torch.cuda.is_available():
+        return requested
+    return recorded_threads(requested, Path(output_dir) / "cpu_threads.json")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -206,7 +219,7 @@ def _train(args: argparse.Namespace) -> int:
     from mammoth_math.training import dry_run, load_config, train
 
     config = load_config(args.config, args.overrides, cpu_fallback=args.dry_run)
-    set_threads(args.threads)
+    set_threads(args.threads if args.dry_run else _cpu_run_threads(args.threads, config.output_dir))
     if args.dry_run:
         report = dry_run(config, args.processes)
         plan, stats = report.plan, report.stats
@@ -359,7 +372,7 @@ def _eval(args: argparse.Namespace) -> int:
     if config.backend == "hf":
         from mammoth_math.cpu import set_threads
 
-        set_threads(args.threads)
+        set_threads(_cpu_run_threads(args.threads, config.output_dir))
     scores = evaluate(config)
     from rich.table import Table
 
@@ -377,8 +390,6 @@ def _add_cache_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _cache_dir(args: argparse.Namespace, output_dir: str) -> str | None:
-    from pathlib import Path
-
     return None if args.no_cache else (args.cache_dir or str(Path(output_dir) / "cache"))
 
 
@@ -559,8 +570,6 @@ def _data_synthesize(args: argparse.Namespace) -> int:
 
 
 def _data_stats(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from mammoth_math.files import InputError, check_finished, read_json
 
     folder = check_finished(args.dir)
@@ -661,9 +670,6 @@ def _add_launch_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _launch_slurm(args: argparse.Namespace) -> int:
-    import os
-    from pathlib import Path
-
     from mammoth_math.files import InputError
     from mammoth_math.launch import LaunchPlan, SlurmError, SlurmOptions, render, submit
 

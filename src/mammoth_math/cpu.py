@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from pathlib import Path
+
+from mammoth_math.files import read_json, write_json
 
 log = logging.getLogger(__name__)
 
@@ -64,4 +67,22 @@ def set_threads(threads: int | None) -> int:
         raise ValueError(f"--threads must be >= 1, got {count}")
     torch.set_num_threads(count)
     log.info("using %d CPU thread%s (%d usable cores)", count, "" if count == 1 else "s", usable_cores())
+    return count
+
+
+def recorded_threads(requested: int | None, record: str | os.PathLike) -> int:
+    """The thread count of a resumable CPU job whose outputs sit beside ``record`` (a small JSON file).
+
+    Float sums depend on the thread count, so a run keeps the count it started with: ``None`` reuses the
+    recorded count (else the free cores), and a different explicit count is refused, naming the file.
+    """
+    path = Path(record)
+    recorded = read_json(path).get("threads") if path.exists() else None
+    if requested is not None and recorded is not None and requested != recorded:
+        raise ValueError(f"{path}: field 'threads': this run was made with --threads {recorded} and float sums "
+                         f"depend on it; resume with --threads {recorded} or use another output folder")
+    count = requested or recorded or free_threads()
+    if recorded is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, {"threads": count})
     return count
