@@ -164,13 +164,17 @@ class HFBackend:
         ids, mask = enc["input_ids"], enc["attention_mask"]
         if ids.shape[1] < 2:  # nothing before the last token to share
             return {**enc, "num_return_sequences": n}
-        cache = DynamicCache(config=self.model.config)
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         name = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"  # 5.x
-        with torch.inference_mode():
-            self.model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], position_ids=positions[:, :-1],
-                       use_cache=True, **{name: cache})
-        cache.batch_repeat_interleave(n)
+        try:
+            cache = DynamicCache(config=self.model.config)
+            with torch.inference_mode():
+                self.model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], position_ids=positions[:, :-1],
+                           use_cache=True, **{name: cache})
+            cache.batch_repeat_interleave(n)
+        except Exception as e:  # an older transformers or a model with a cache of its own: the plain way
+            log.debug("hf: prompt pass not shared across samples (%s: %s)", type(e).__name__, e)
+            return {**enc, "num_return_sequences": n}
         return {"input_ids": ids.repeat_interleave(n, 0), "attention_mask": mask.repeat_interleave(n, 0), name: cache}
 
 
