@@ -4,6 +4,8 @@ Run: ``python bench/bench_eval.py [--problems 64] [--batch-size 16] [--max-new-t
 Part 1 runs the whole CoT harness (prompts, batched ``hf`` backend, grading, JSONL writes) against a
 plain loop that only calls ``generate`` per problem; target >= 4x at batch 16. Part 2 runs PoT and
 hybrid on the same problems with the real sandbox; target: hybrid / PoT <= 1 + fallback fraction + 10%.
+Part 3 draws ``--samples`` n CoT samples per problem in one batched pass (``--samples n``: one request of n
+per problem) against n separate sampled passes over the problems; target >= 2x.
 Tiny Llama (as the tests build it) on CPU, real GSM8K questions from ``../shared/data/eval``.
 """
 
@@ -27,10 +29,10 @@ from mammoth_math.evaluation import EvalConfig, evaluate  # noqa: E402
 from mammoth_math.prompts import build_prompt  # noqa: E402
 
 
-def timed_run(backend, out: str, mode: str, args: argparse.Namespace) -> tuple[float, dict]:
+def timed_run(backend, out: str, mode: str, args: argparse.Namespace, **sampling) -> tuple[float, dict]:
     config = EvalConfig(model="tiny", datasets=["gsm8k"], output_dir=out, mode=mode, data_dir=args.data_dir,
                         limit=args.problems, max_new_tokens=args.max_new_tokens, chunk_size=args.problems,
-                        progress=False)
+                        progress=False, **sampling)
     start = time.perf_counter()
     scores = evaluate(config, backend)
     return time.perf_counter() - start, scores["gsm8k"]
@@ -41,6 +43,7 @@ def main() -> None:
     parser.add_argument("--problems", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--samples", type=int, default=8, help="part 3: samples per problem")
     parser.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data" / "eval"))
     args = parser.parse_args()
 
@@ -59,6 +62,9 @@ def main() -> None:
         cot_s, _ = timed_run(backend, out, "cot", args)
         pot_s, _ = timed_run(backend, out, "pot", args)
         hybrid_s, hybrid = timed_run(backend, out, "hybrid", args)
+        sampled_s, _ = timed_run(backend, out, "cot", args, samples=args.samples, temperature=0.7)
+        passes_s = sum(timed_run(backend, f"{out}/pass-{seed}", "cot", args, temperature=0.7, seed=seed)[0]
+                       for seed in range(args.samples))
     fallback = hybrid.fallbacks / hybrid.problems
 
     print(f"problems: {n}, max_new_tokens: {args.max_new_tokens}, batch size: {args.batch_size}")
@@ -68,6 +74,9 @@ def main() -> None:
     print(f"PoT run                     : {pot_s:.2f} s")
     print(f"hybrid run                  : {hybrid_s:.2f} s, fallback fraction {fallback:.2f}")
     print(f"ratio (hybrid / PoT)        : {hybrid_s / pot_s:.2f}   (target <= {1 + fallback + 0.1:.2f})")
+    print(f"{args.samples} samples, one batched pass: {sampled_s:.2f} s")
+    print(f"{args.samples} separate sampled passes : {passes_s:.2f} s")
+    print(f"ratio (passes / one pass)   : {passes_s / sampled_s:.1f}x   (target >= 2x)")
 
 
 if __name__ == "__main__":

@@ -296,7 +296,7 @@ def _add_run_flags(p: argparse.ArgumentParser, default_dir: str) -> None:
 
     p.add_argument("--model", help="model path or hub id (hf, vllm) or served model name (openai)")
     p.add_argument("--backend", choices=list(BACKENDS), help="default: hf")
-    p.add_argument("--datasets", help="comma-separated benchmarks, e.g. gsm8k,math,aqua")
+    p.add_argument("--datasets", help="comma-separated benchmarks or suites (mammoth, modern, all), e.g. gsm8k,aime24")
     p.add_argument("--mode", choices=list(STRATEGIES), help="decoding strategy (default: hybrid)")
     p.add_argument("--data-dir", help="MAmmoTH evaluation files (e.g. ../shared/data/eval); default: the hub")
     p.add_argument("--output-dir", help=f"runs go to OUT/{default_dir}/; re-running resumes")
@@ -323,9 +323,11 @@ _RUN_FIELDS = ("model", "backend", "datasets", "mode", "data_dir", "output_dir",
 
 def _run_values(args: argparse.Namespace, fields: Sequence[str]) -> dict:
     """The flags given among ``fields`` (a flag not given is None, so a config file's value stays)."""
+    from mammoth_math.benchmarks import resolve_datasets
+
     values = {k: getattr(args, k) for k in fields if getattr(args, k, None) is not None}
     if isinstance(values.get("datasets"), str):
-        values["datasets"] = [d.strip() for d in values["datasets"].split(",") if d.strip()]
+        values["datasets"] = resolve_datasets(values["datasets"])  # names and suites (mammoth, modern, all)
     return values
 
 
@@ -337,13 +339,22 @@ def _backend_options(args: argparse.Namespace, backend: str, options: dict, outp
 
 
 def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
+    from mammoth_math.prompts import PROMPT_STYLES
+
     p = sub.add_parser("eval", help="evaluate a model on the MAmmoTH suite (cot / pot / hybrid, resumable)")
     p.add_argument("--config", help="a YAML under configs/eval/ (keys are EvalConfig fields); flags win")
     _add_run_flags(p, "<mode>")
     p.add_argument("--shard", help="i/n: take every n-th problem from the i-th (merge afterwards)")
-    p.add_argument("--samples", type=int, help="k > 1: self-consistency, majority vote of k samples")
-    p.add_argument("--temperature", type=float, help="default 0 (greedy), 0.7 with --samples > 1")
-    p.add_argument("--top-p", type=float, help="default: 1.0")
+    p.add_argument("--samples", type=int, help="n samples per problem in one batched pass: the answer is their "
+                                               "majority vote; avg@n, pass@k, maj@k reported (default: per set)")
+    p.add_argument("--pass-k", help="k of pass@k and maj@k, e.g. 1,2,4 (default: powers of two up to n)")
+    p.add_argument("--temperature", type=float, help="default: per set (0 greedy, 0.7 with --samples > 1)")
+    p.add_argument("--top-p", type=float, help="default: per set (1.0)")
+    p.add_argument("--reasoning", action="store_true", default=None,
+                   help="reasoning model: read the answer after the think block; an unclosed one is truncated")
+    p.add_argument("--think-tags", nargs=2, metavar=("OPEN", "CLOSE"), help="default: <think> </think>")
+    p.add_argument("--prompt-style", choices=list(PROMPT_STYLES), help="default: mammoth (Alpaca); others are "
+                                                                      "the chat prompts model cards document")
     p.add_argument("--few-shot", action="store_true", default=None, help="prepend exemplars (train splits, or --exemplars)")
     p.add_argument("--shots", type=int, help="exemplars per prompt with --few-shot (default 4)")
     p.add_argument("--train-dir", help="train splits to draw few-shot exemplars from (e.g. ../shared/data/train)")
@@ -357,6 +368,7 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     m.set_defaults(handler=_merge)
     r = sub.add_parser("report", help="table, results.json, PNG chart and HTML report of the runs under OUT")
     r.add_argument("output_dir")
+    r.add_argument("--pass-k", help="recompute pass@k and maj@k for these k from the records (e.g. 1,8)")
     r.set_defaults(handler=_report)
 
 
@@ -365,7 +377,8 @@ def _eval_config(args: argparse.Namespace) -> EvalConfig:
     from mammoth_math.evaluation import load_config
 
     values = _run_values(args, (*_RUN_FIELDS, "shard", "samples", "temperature", "top_p", "few_shot", "shots",
-                                "train_dir", "exemplars", "chat", "judge", "judge_base_url"))
+                                "train_dir", "exemplars", "chat", "pass_k", "reasoning", "think_tags", "prompt_style",
+                                "judge", "judge_base_url"))
     config = load_config(args.config, values)
     config.backend_options = _backend_options(args, config.backend, config.backend_options, config.output_dir)
     return config
@@ -413,17 +426,20 @@ def _report(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from mammoth_math.evaluation import build_report
+    from mammoth_math.evaluation.config import parse_ks
     from mammoth_math.evaluation.judge_report import judge_section
     from mammoth_math.probe import report_section
 
     judged = judge_section(args.output_dir)
-    report = build_report(args.output_dir, [report_section, *([lambda _: judged] if judged.rows else [])])
+    pass_k = parse_ks(args.pass_k) if args.pass_k else None
+    report = build_report(args.output_dir, [report_section, *([lambda _: judged] if judged.rows else [])], pass_k)
     console = _console()
     models = sorted(set(report.models.values()))
     table = Table("dataset", *report.runs, title=f"accuracy (%) of {', '.join(models)}")
     for row in report.table:
         table.add_row(row["dataset"], *(_percent(row[r]) for r in report.runs))
     console.print(table)
+    _print_suites(report)
     for dataset, breakdown in report.breakdown.items():
         table = Table(breakdown["field"], *report.runs, title=f"{dataset}: accuracy (%) by {breakdown['field']}")
         for row in breakdown["rows"]:
@@ -441,6 +457,32 @@ def _report(args: argparse.Namespace) -> int:
             print(f"{run}: backend errors (not scored): " + ", ".join(f"{d} {n}" for d, n in by_dataset.items() if n))
     print(f"wrote {report.results_json}, {report.chart_png}, {report.html}")
     return 0
+
+
+def _print_suites(report: Any) -> None:
+    """Per suite: each run's sampled metrics (avg@n ± standard error, pass@k, maj@k), then truncation and
+    mean output tokens per set."""
+    from rich.table import Table
+
+    from mammoth_math.evaluation.report_sampled import format_metric, metric_names, sampled_rows, settings_text
+
+    console = _console()
+    for suite, datasets in report.suites.items():
+        for run in report.runs:
+            rows = sampled_rows(report.sampled, report.subsets, run, datasets)
+            if rows:
+                names = metric_names([row for _, row in rows])
+                table = Table("dataset", "settings", *names, title=f"{suite}: {run}: sampled metrics (%)")
+                for d, row in rows:
+                    table.add_row(d, settings_text(row), *(format_metric(row, m) for m in names))
+                console.print(table)
+        table = Table("run", "dataset", "truncated (%)", "mean output tokens", title=f"{suite}: generation")
+        for run in report.runs:
+            for d in datasets:
+                if (g := report.generation.get(run, {}).get(d)):
+                    tokens = "-" if g["output_tokens"] is None else f"{g['output_tokens']:.0f}"
+                    table.add_row(run, d, _percent(g["truncation_rate"]), tokens)
+        console.print(table)
 
 
 # --- robustness ---------------------------------------------------------------------------------

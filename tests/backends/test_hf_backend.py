@@ -41,6 +41,24 @@ def test_seeded_sampling_is_reproducible(tiny_model) -> None:
     assert first.texts == again.texts and len(set(first.texts)) > 1
 
 
+def test_n_samples_share_one_prompt_pass_and_continue_it_exactly(tiny_model) -> None:
+    """The n samples of a prompt reuse one forward pass over it: from those inputs greedy decoding writes
+    exactly what it writes from n plain copies of the (left-padded) prompts."""
+    import torch
+
+    model, tokenizer = tiny_model
+    backend = make_backend("hf", model, tokenizer=tokenizer)
+    enc = tokenizer([build_prompt(q) for q in ("1+1?", "What is 12*12?")], return_tensors="pt", padding=True)
+    greedy = {"do_sample": False, "max_new_tokens": 12, "pad_token_id": tokenizer.pad_token_id}
+    with torch.inference_mode():
+        plain = model.generate(input_ids=enc["input_ids"].repeat_interleave(3, 0),
+                               attention_mask=enc["attention_mask"].repeat_interleave(3, 0), **greedy)
+        shared = model.generate(**backend._shared_prompts(enc, 3), **greedy)
+    assert torch.equal(plain, shared)
+    out = backend.generate([GenerationRequest(build_prompt("1+1?"), max_new_tokens=8, temperature=1.0, n=3, seed=1)])
+    assert len(out[0].texts) == 3 and len(out[0].sample_tokens) == 3 and out[0].error is None
+
+
 def test_hf_and_transformers_serve_agree_on_greedy_text(tiny_model, served_tiny_model) -> None:
     """Same weights, same greedy decoding: the in-process and the served backend return the same text."""
     model, tokenizer = tiny_model

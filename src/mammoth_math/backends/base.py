@@ -28,7 +28,8 @@ class Completion:
     completion_tokens: int = 0
     seconds: float = 0.0
     error: str | None = None  # set when the backend failed after its retries: never graded as wrong
-    finish_reasons: list[str] = field(default_factory=list)
+    finish_reasons: list[str] = field(default_factory=list)  # per sample: "stop", "length" or "error"
+    sample_tokens: list[int] = field(default_factory=list)  # output tokens per sample; empty when unknown
 
 
 class Backend(Protocol):

@@ -73,7 +73,7 @@ class ResponseStore:
         if entry is None:
             return None
         return Completion(list(entry["texts"]), entry["prompt_tokens"], entry["completion_tokens"], entry["seconds"],
-                          None, list(entry["finish_reasons"]))
+                          None, list(entry["finish_reasons"]), list(entry.get("sample_tokens", [])))
 
     def put(self, items: Sequence[tuple[str, Completion]]) -> None:
         """Append successful completions and fsync them: once this returns they survive a crash of the node."""
@@ -84,7 +84,7 @@ class ResponseStore:
         for key, c in items:
             entry = {"key": key, "texts": c.texts, "prompt_tokens": c.prompt_tokens,
                      "completion_tokens": c.completion_tokens, "seconds": c.seconds,
-                     "finish_reasons": c.finish_reasons}
+                     "finish_reasons": c.finish_reasons, "sample_tokens": c.sample_tokens}
             self._appender.write(entry)
             self._entries[key] = entry
         self._appender.sync()

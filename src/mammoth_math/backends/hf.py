@@ -7,6 +7,7 @@ tokenizer's chat template. Sampled generation is seeded per batch from the reque
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections import defaultdict
@@ -111,8 +112,9 @@ class HFBackend:
         sample = first.temperature > 0
         kwargs: dict[str, Any] = {"max_new_tokens": first.max_new_tokens, "do_sample": sample,
                                   "pad_token_id": self.tokenizer.pad_token_id}
+        inputs = enc.to(self.device)
         if sample:
-            kwargs.update(temperature=first.temperature, top_p=first.top_p, num_return_sequences=first.n)
+            kwargs.update(temperature=first.temperature, top_p=first.top_p)
             if first.seed is not None:
                 torch.manual_seed(first.seed)
         else:  # greedy: one sequence per prompt, copied n times below
@@ -121,7 +123,9 @@ class HFBackend:
             kwargs.update(stop_strings=list(first.stop), tokenizer=self.tokenizer)
         try:
             with torch.inference_mode():
-                out = self.model.generate(**enc.to(self.device), **kwargs)
+                if sample and first.n > 1:  # n samples of each prompt
+                    inputs = self._shared_prompts(inputs, first.n)
+                out = self.model.generate(**inputs, **kwargs)
         except Exception as e:  # a failed batch is recorded per request, never raised into the run
             log.warning("hf generation failed for a batch of %d: %s", len(requests), e)
             return [error_completion(r, f"{type(e).__name__}: {e}") for r in requests]
@@ -131,19 +135,47 @@ class HFBackend:
         completions = []
         for k, request in enumerate(requests):
             rows = new_tokens[k * per_prompt:(k + 1) * per_prompt]
-            texts_k, reasons, n_tokens = [], [], 0
+            texts_k, reasons, tokens = [], [], []
             for row in rows:
                 ids = _until_eos(row.tolist(), self.tokenizer.eos_token_id, self.tokenizer.pad_token_id)
                 text, stopped = cut_at_stop(self.tokenizer.decode(ids, skip_special_tokens=True), request.stop)
                 ended = stopped or len(ids) < len(row) or (ids and ids[-1] == self.tokenizer.eos_token_id)
                 texts_k.append(text)
                 reasons.append("stop" if ended else "length")
-                n_tokens += len(ids)
+                tokens.append(len(ids))
             if not sample:
-                texts_k, reasons, n_tokens = texts_k * request.n, reasons * request.n, n_tokens * request.n
-            completions.append(Completion(texts_k, prompt_tokens=int(prompt_lens[k]), completion_tokens=n_tokens,
-                                          seconds=seconds, finish_reasons=reasons))
+                texts_k, reasons, tokens = texts_k * request.n, reasons * request.n, tokens * request.n
+            completions.append(Completion(texts_k, prompt_tokens=int(prompt_lens[k]), completion_tokens=sum(tokens),
+                                          seconds=seconds, finish_reasons=reasons, sample_tokens=tokens))
         return completions
+
+
+    def _shared_prompts(self, enc: Any, n: int) -> dict[str, Any]:
+        """Inputs for n samples of each prompt whose prompt is run through the model once, not n times.
+
+        ``num_return_sequences`` copies each prompt n times before the forward pass, so the prompt's keys and
+        values are computed n times over; here they are computed once (all but the last token) and the cache
+        is repeated. Positions follow the left padding as ``generate`` computes them, so greedy output is the
+        same token for token.
+        """
+        import torch
+        from transformers import DynamicCache
+
+        ids, mask = enc["input_ids"], enc["attention_mask"]
+        if ids.shape[1] < 2:  # nothing before the last token to share
+            return {**enc, "num_return_sequences": n}
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        name = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"  # 5.x
+        try:
+            cache = DynamicCache(config=self.model.config)
+            with torch.inference_mode():
+                self.model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], position_ids=positions[:, :-1],
+                           use_cache=True, **{name: cache})
+            cache.batch_repeat_interleave(n)
+        except Exception as e:  # an older transformers or a model with a cache of its own: the plain way
+            log.debug("hf: prompt pass not shared across samples (%s: %s)", type(e).__name__, e)
+            return {**enc, "num_return_sequences": n}
+        return {"input_ids": ids.repeat_interleave(n, 0), "attention_mask": mask.repeat_interleave(n, 0), name: cache}
 
 
 def _batch_key(r: GenerationRequest) -> tuple:

@@ -105,6 +105,7 @@ class VLLMBackend:
                 seconds=seconds,
                 finish_reasons=["stop" if stopped else str(o.finish_reason)
                                 for (_, stopped), o in zip(cut, output.outputs)],
+                sample_tokens=[len(o.token_ids) for o in output.outputs],
             ))
         return completions
 

@@ -11,11 +11,14 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from mammoth_math.benchmarks import Sampling, resolve_datasets
 from mammoth_math.files import InputError, read_yaml_config
+from mammoth_math.prompts import PROMPT_STYLES
 
 # Settings that change what a record holds: resuming with any of them changed is refused.
 RESUME_KEYS = ("model", "backend", "mode", "samples", "max_new_tokens", "temperature", "top_p", "seed", "chat",
-               "few_shot", "shots", "exemplars", "grading", "program_timeout", "shard", "judge")  # and each dataset's limit
+               "few_shot", "shots", "exemplars", "grading", "program_timeout", "shard", "reasoning", "think_tags",
+               "prompt_style", "judge")  # and each dataset's limit
 
 
 @dataclass
@@ -23,9 +26,14 @@ class EvalConfig:
     """What to evaluate and how.
 
     ``mode``: a strategy of ``evaluation.strategies.STRATEGIES``: ``cot`` (rationale), ``pot`` (program, run in
-    the sandbox), ``hybrid`` (PoT, then CoT for the problems whose program failed). ``samples`` > 1 is self-consistency (majority vote); it samples at
-    ``temperature`` (default 0.7 then, greedy otherwise). ``shard`` is ``(i, n)``: this process takes
-    every problem whose position modulo ``n`` is ``i``.
+    the sandbox), ``hybrid`` (PoT, then CoT for the problems whose program failed). ``samples`` n > 1 draws n
+    samples per problem in one batched call: the record's answer is their majority vote (self-consistency, as
+    before) and the report adds avg@n, pass@k (each k of ``pass_k``), maj@k and the standard error.
+    ``samples``, ``temperature`` and ``top_p`` left None take each set's own default (``spec.sampling``: AIME
+    and AMC n=16 at 0.6 / 0.95; greedy for the rest, 0.7 for n > 1). ``reasoning``: the text inside
+    ``think_tags`` is dropped before extraction, an unclosed block is truncated (no answer).
+    ``prompt_style``: a ``prompts.PROMPT_STYLES`` name (chat styles ask for CoT only). ``shard`` is ``(i, n)``:
+    this process takes every problem whose position modulo ``n`` is ``i``.
     """
 
     model: str
@@ -36,10 +44,11 @@ class EvalConfig:
     data_dir: str | None = None  # MAmmoTH's evaluation files; None reads the Hugging Face hub
     limit: int | None = None  # first N problems of each dataset
     shard: tuple[int, int] = (0, 1)
-    samples: int = 1
+    samples: int | None = None  # None: each set's default (spec.sampling.n)
+    pass_k: list[int] | None = None  # the k of pass@k and maj@k; None: powers of two up to n
     max_new_tokens: int = 512
-    temperature: float | None = None  # None: 0 (greedy) for one sample, 0.7 for self-consistency
-    top_p: float = 1.0
+    temperature: float | None = None  # None: the set's default, 0.7 for n > 1 samples of a greedy set
+    top_p: float | None = None  # None: the set's default (1.0 unless it says otherwise)
     seed: int = 0
     chat: bool = False  # render prompts with the model's chat template (instruct models)
     few_shot: bool = False
@@ -51,6 +60,9 @@ class EvalConfig:
     chunk_size: int = 64  # problems generated, run and written together; a crash loses at most one chunk
     backend_options: dict[str, Any] = field(default_factory=dict)  # passed to make_backend (batch_size, base_url...)
     progress: bool = True
+    reasoning: bool = False  # strip think blocks before extraction; an unclosed one is truncated
+    think_tags: tuple[str, str] = ("<think>", "</think>")
+    prompt_style: str = "mammoth"
     judge: str | None = None  # a judge model (evaluation.judge) asked where the rules say wrong; None: no judge
     judge_base_url: str | None = None  # the OpenAI-compatible server (ends in /v1) serving ``judge``
 
@@ -59,17 +71,26 @@ class EvalConfig:
 
         if self.mode not in STRATEGIES:
             raise ValueError(f"mode must be one of {', '.join(STRATEGIES)}, got {self.mode!r}")
-        if self.samples < 1:
+        if self.samples is not None and self.samples < 1:
             raise ValueError(f"samples must be >= 1, got {self.samples}")
+        if self.pass_k is not None and (not self.pass_k or min(self.pass_k) < 1
+                                        or (self.samples and max(self.pass_k) > self.samples)):
+            raise ValueError(f"pass_k: every k must be between 1 and --samples, got {self.pass_k}")
+        if self.prompt_style not in PROMPT_STYLES:
+            raise ValueError(f"prompt_style must be one of {', '.join(PROMPT_STYLES)}, got {self.prompt_style!r}")
+        if PROMPT_STYLES[self.prompt_style].chat and self.mode != "cot":
+            raise ValueError(f"prompt style {self.prompt_style!r} asks for chain of thought: use --mode cot")
+        self.think_tags = tuple(self.think_tags)  # type: ignore[assignment]
+        if len(self.think_tags) != 2 or not all(self.think_tags):
+            raise ValueError(f"think_tags must be two non-empty strings (open, close), got {self.think_tags}")
         index, count = self.shard = tuple(self.shard)  # type: ignore[assignment]
         if not (count >= 1 and 0 <= index < count):
             raise ValueError(f"shard must be i/n with 0 <= i < n, got {index}/{count}")
         if not self.datasets:
             raise ValueError("no datasets given")
-        if self.temperature is None:
-            self.temperature = 0.0 if self.samples == 1 else 0.7
-        if self.samples > 1 and self.temperature == 0:
-            raise ValueError("self-consistency needs sampling: give --temperature > 0 with --samples > 1")
+        self.datasets = resolve_datasets(self.datasets)  # suites (mammoth, modern, all) expand here
+        if (self.samples or 1) > 1 and self.temperature == 0:
+            raise ValueError("several samples need sampling: give --temperature > 0 with --samples > 1")
         if self.judge and not self.judge_base_url:
             raise ValueError("a judge needs its server: give --judge-base-url (ending in /v1) with --judge")
         if self.chunk_size < 1:
@@ -77,11 +98,23 @@ class EvalConfig:
 
     @property
     def run_name(self) -> str:
-        """The folder of this run under ``output_dir``: the mode, plus ``-sc<k>`` for self-consistency."""
-        return self.mode if self.samples == 1 else f"{self.mode}-sc{self.samples}"
+        """The folder of this run under ``output_dir``: the mode, plus ``-sc<n>`` when ``--samples n`` > 1."""
+        return self.mode if (self.samples or 1) == 1 else f"{self.mode}-sc{self.samples}"
+
+    def sampling(self, default: Sampling) -> Sampling:
+        """The sampling of one set: the flags given, else the set's ``default``."""
+        n = self.samples or default.n
+        temperature = self.temperature
+        if temperature is None:
+            temperature = default.temperature or (0.7 if n > 1 else 0.0)
+        return Sampling(n, temperature, default.top_p if self.top_p is None else self.top_p)
+
+    def ks(self, n: int) -> list[int]:
+        """The k of pass@k and maj@k for n samples: ``pass_k`` (those <= n), else the powers of two up to n."""
+        return default_ks(n) if self.pass_k is None else sorted({k for k in self.pass_k if k <= n})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"shard": list(self.shard)}
+        return asdict(self) | {"shard": list(self.shard), "think_tags": list(self.think_tags)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvalConfig:
@@ -90,6 +123,23 @@ class EvalConfig:
         if unknown:
             raise ValueError(f"unknown evaluation settings: {', '.join(unknown)}")
         return cls(**data)
+
+
+def default_ks(n: int) -> list[int]:
+    """1, 2, 4, ... up to n, and n itself."""
+    ks = [2 ** i for i in range(n.bit_length()) if 2 ** i <= n]
+    return ks if ks[-1] == n else [*ks, n]
+
+
+def parse_ks(text: str) -> list[int]:
+    """``"1,2,4"`` -> ``[1, 2, 4]`` (the ``--pass-k`` flag)."""
+    try:
+        ks = sorted({int(x) for x in text.split(",") if x.strip()})
+    except ValueError:
+        raise ValueError(f"--pass-k must be comma-separated integers (e.g. 1,2,4), got {text!r}") from None
+    if not ks or ks[0] < 1:
+        raise ValueError(f"--pass-k needs integers >= 1, got {text!r}")
+    return ks
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -115,11 +165,13 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] = {}) -> E
         values["datasets"] = [d.strip() for d in values["datasets"].split(",") if d.strip()]
     if isinstance(values.get("shard"), str):
         values["shard"] = parse_shard(values["shard"])
+    if isinstance(values.get("pass_k"), str):
+        values["pass_k"] = parse_ks(values["pass_k"])
     for name in ("model", "datasets", "output_dir"):
         if not values.get(name):
             raise InputError(where, f"required: give --{name.replace('_', '-')} or set it in a config file",
                              field=name)
     try:
         return EvalConfig(**values)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, KeyError) as e:
         raise InputError(where, str(e)) from None

@@ -13,14 +13,29 @@ from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.metrics import group_answers, majority_index
 from mammoth_math.evaluation.records import Attempt
 from mammoth_math.grading import Extraction, Grade, GradingMode, extract_answer, grade
+from mammoth_math.grading.reasoning import ThinkTags, split_thinking
+
+TRUNCATED = "truncated"  # an attempt's failure when its think block never closed: no answer at all
 
 
 @dataclass(frozen=True)
 class Grader:
-    """Grading settings of a run: the mode (strict, mammoth) and the benchmark's tolerance."""
+    """Grading settings of a run: the mode (strict, mammoth), the benchmark's tolerance, and for reasoning
+    models the think tags whose block is dropped before extraction."""
 
     mode: str = "strict"
     rel_tol: float | None = None
+    think: ThinkTags | None = None
+
+    def answer_text(self, text: str, finish_reason: str = "") -> str | None:
+        """The part of a generation extraction may read: after the think block; None when it never closed.
+
+        An output cut by the token limit with no closing tag is truncated even when it shows no opening tag:
+        templates such as DeepSeek-R1's open the block in the prompt.
+        """
+        if self.think is None:
+            return text
+        return split_thinking(text, self.think, starts_open=finish_reason == "length").answer_text
 
     def extract(self, text: str, problem: Problem, from_program: bool = False) -> Extraction:
         return extract_answer(text, problem.kind, problem.options, from_program=from_program, mode=self.mode)

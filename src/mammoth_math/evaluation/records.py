@@ -42,6 +42,8 @@ class Attempt:
 
     ``path`` is the name of the strategy that made it (``cot``, ``pot``, ...). Self-consistency keeps every
     sample as its own attempt, numbered by ``sample``; a multi-step strategy keeps its steps in ``turns``.
+    A sampled run (n > 1) grades every attempt (``correct``): the sampled metrics are computed from these.
+    ``tokens``: output tokens of this sample, where the backend reports them per sample.
     """
 
     path: str
@@ -54,14 +56,15 @@ class Attempt:
     finish_reason: str = ""
     sample: int = 0
     turns: list[Turn] = field(default_factory=list)
+    correct: bool | None = None  # this attempt's own verdict (sampled runs)
+    tokens: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        """Without the defaults of ``sample`` and ``turns``, so single-pass records stay as they were."""
+        """Without the defaults of the later fields, so single-pass records stay as they were."""
         data = asdict(self)
-        if not self.turns:
-            del data["turns"]
-        if not self.sample:
-            del data["sample"]
+        for name, empty in (("turns", []), ("sample", 0), ("correct", None), ("tokens", 0)):
+            if data[name] == empty:
+                del data[name]
         return data
 
     @classmethod

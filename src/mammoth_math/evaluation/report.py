@@ -3,8 +3,9 @@
 Runs (cot, pot, hybrid, ...) sit side by side per dataset, with the average over datasets as in the
 MAmmoTH tables (when there are several). The page also names each run's model and says how many problems
 were run of how many (``--limit``), and breaks each dataset down by its family, subject or type. The HTML page is one self-contained file (data, chart and script inline): every problem
-opens to its question, program, program output, CoT fallback and verdict; filters pick wrong,
-fallback or error problems. Other parts of the package add their own sections (``ReportSection``): the
+opens to its question, program, program output, CoT fallback and verdict (a sampled run's n samples side
+by side); filters pick wrong, fallback or error problems. Each suite gets a section of its own (accuracy,
+sampled metrics, truncation and output tokens: ``report_sampled``). Other parts of the package add their own sections (``ReportSection``): the
 report never imports them.
 """
 
@@ -22,6 +23,7 @@ from typing import Any
 
 from mammoth_math.benchmarks import get_benchmark
 from mammoth_math.evaluation.records import ProblemRecord
+from mammoth_math.evaluation.report_sampled import SuiteSections, pct, sections_html, suite_sections
 from mammoth_math.evaluation.scores import DatasetScore, Run, find_runs, score_records
 from mammoth_math.files import InputError, atomic_writer, write_json
 
@@ -53,12 +55,18 @@ class Report:
     results_json: str
     chart_png: str
     html: str
+    suites: dict[str, list[str]]  # suite (mammoth, modern, other) -> its datasets in this report
+    sampled: dict[str, dict[str, dict[str, Any]]]  # run -> dataset -> avg@n, pass@k, maj@k, std_error, n, sampling
+    subsets: dict[str, dict[str, dict[str, dict[str, Any]]]]  # run -> dataset -> subset -> the same
+    generation: dict[str, dict[str, dict[str, Any]]]  # run -> dataset -> truncation rate, mean output tokens
 
 
-def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = ()) -> Report:
+def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
+                 pass_k: Sequence[int] | None = None) -> Report:
     """Write ``results.json``, ``report.png`` and ``report.html`` into ``output_dir`` from the runs found there.
 
-    ``sections`` add their rows and HTML (e.g. the probe's robustness section).
+    ``sections`` add their rows and HTML (e.g. the probe's robustness section); ``pass_k`` recomputes the
+    sampled metrics for these k instead of the ones each run was made with.
     """
     output_dir = Path(output_dir)
     runs = find_runs(output_dir)
@@ -73,9 +81,11 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = ()) 
         table.append({"dataset": "average", **average})
     models = {run.name: str(run.meta.get("config", {}).get("model", "?")) for run in runs}
     breakdown = {d: b for d in datasets if (b := _breakdown(d, runs))}
-    results = {"datasets": datasets, "table": table, "breakdown": breakdown,
+    suite = suite_sections(runs, datasets, pass_k)
+    results = {"datasets": datasets, "table": table, "breakdown": breakdown, "suites": suite.suites,
                "runs": {run.name: {"meta": run.meta, "model": models[run.name], "average": average[run.name],
-                                   "datasets": {d: s.to_dict() for d, s in scores[run.name].items()}}
+                                   "datasets": {d: s.to_dict() | _extras(suite, run.name, d)
+                                                for d, s in scores[run.name].items()}}
                         for run in runs}}
     extra = [make(output_dir) for make in sections]
     results.update({section.key: section.rows for section in extra})
@@ -83,11 +93,22 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = ()) 
     chart = output_dir / "report.png"
     _bar_chart(table, list(scores), chart, _chart_title(models))
     html = output_dir / "report.html"
-    details = _runs_section(runs, scores) + _breakdown_section(breakdown, list(scores))
+    details = (_runs_section(runs, scores) + sections_html(suite, table, list(scores))
+               + _breakdown_section(breakdown, list(scores)))
     _html_page(results, runs, chart, html, details + "\n".join(section.html for section in extra if section.html))
     errors = {r: {d: s.errors for d, s in by_dataset.items()} for r, by_dataset in scores.items()}
     return Report(datasets, list(scores), table, errors, models, breakdown, str(output_dir / "results.json"),
-                  str(chart), str(html))
+                  str(chart), str(html), suite.suites, suite.sampled, suite.subsets, suite.generation)
+
+
+def _extras(suite: SuiteSections, run: str, dataset: str) -> dict[str, Any]:
+    """A dataset's generation stats, and its sampled metrics (and per-subset ones) when it has n > 1."""
+    extras: dict[str, Any] = {"generation": suite.generation.get(run, {}).get(dataset)}
+    if dataset in suite.sampled.get(run, {}):
+        extras["sampled"] = suite.sampled[run][dataset]
+    if dataset in suite.subsets.get(run, {}):
+        extras["subsets"] = suite.subsets[run][dataset]
+    return extras
 
 
 def _breakdown(dataset: str, runs: list[Run]) -> dict[str, Any] | None:
@@ -143,15 +164,11 @@ def _breakdown_section(breakdown: dict[str, dict[str, Any]], runs: list[str]) ->
         head = "".join(f"<th>{html_text.escape(h)}</th>" for h in (b["field"], *runs, "problems"))
         rows = "".join(
             f"<tr><td>{html_text.escape(row['value'])}</td>"
-            + "".join(f'<td class="num">{_pct(row[r])}</td>' for r in runs)
+            + "".join(f'<td class="num">{pct(row[r])}</td>' for r in runs)
             + f'<td class="num">{max(row[f"{r} problems"] for r in runs)}</td></tr>' for row in b["rows"])
         parts.append(f"<h2>{html_text.escape(dataset)}: accuracy (%) by {html_text.escape(b['field'])}</h2>\n"
                      f'<table class="breakdown"><tr>{head}</tr>{rows}</table>\n')
     return "".join(parts)
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}"
 
 
 def _dataset_order(runs: list[Run]) -> list[str]:
@@ -202,7 +219,8 @@ def _problem_view(run: str, r: ProblemRecord) -> dict[str, Any]:
             "gold": r.gold, "answer": r.answer, "correct": r.correct, "path": r.path, "error": r.error,
             "fallback": r.fallback_reasons, "votes": r.votes, "method": r.method, "judge": r.judge,
             "attempts": [{"path": a.path, "text": clip(a.text), "program": clip(a.program), "answer": a.answer,
-                          "failure": a.failure, "rule": a.rule,
+                          "failure": a.failure, "rule": a.rule, "sample": a.sample, "correct": a.correct,
+                          "finish_reason": a.finish_reason, "tokens": a.tokens,
                           "stdout": clip(a.execution.stdout) if a.execution else None,
                           "exec_error": clip(a.execution.error) if a.execution else None,
                           "timed_out": a.execution.timed_out if a.execution else None,

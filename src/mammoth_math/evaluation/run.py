@@ -12,14 +12,14 @@ import logging
 import platform
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mammoth_math.backends import Backend, make_backend
 from mammoth_math.backends.base import library_versions
-from mammoth_math.benchmarks import Problem, get_benchmark, load_problems, read_exemplars, train_exemplars
+from mammoth_math.benchmarks import Problem, Sampling, get_benchmark, load_problems, read_exemplars, train_exemplars
 from mammoth_math.evaluation.config import RESUME_KEYS, EvalConfig
 from mammoth_math.evaluation.grader import Grader, vote
 from mammoth_math.evaluation.judge import Judge, judge_records
@@ -27,8 +27,9 @@ from mammoth_math.evaluation.records import ProblemRecord, meta_path, read_recor
 from mammoth_math.evaluation.scores import DatasetScore, score_records
 from mammoth_math.evaluation.strategies import Generator, Solution, Strategy, get_strategy
 from mammoth_math.files import InputError, JsonlAppender, read_json, write_json
+from mammoth_math.grading.reasoning import ThinkTags
 from mammoth_math.progress import bar
-from mammoth_math.prompts import Exemplar, stop_strings
+from mammoth_math.prompts import PROMPT_STYLES, Exemplar, stop_strings
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import Sandbox
@@ -46,12 +47,18 @@ class Context:
     sandbox: Sandbox | None
     grader: Grader
     exemplars: dict[str, list[Exemplar]]  # rationale ("cot"/"pot") -> few-shot exemplars
+    sampling: Sampling  # this set's n, temperature and top-p (flags over the spec's defaults)
     judge: Judge | None = None  # asked after the rules, where they said wrong
 
     def generator(self, seed: int) -> Generator:
         config = self.config
-        return Generator(self.backend, config.max_new_tokens, config.temperature or 0.0, config.top_p, 1, seed,
-                         config.chat, self.exemplars)
+        return Generator(self.backend, config.max_new_tokens, self.sampling.temperature, self.sampling.top_p, 1,
+                         seed, uses_chat(config), self.exemplars, style=config.prompt_style)
+
+
+def uses_chat(config: EvalConfig) -> bool:
+    """Chat messages: asked for with ``--chat``, or implied by a chat prompt style."""
+    return config.chat or PROMPT_STYLES[config.prompt_style].chat
 
 
 def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbox | None = None,
@@ -61,7 +68,7 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbo
     ``backend``, ``sandbox`` and ``judge`` (with ``config.judge``) default to ones built from the config; pass your
     own to share them across runs. The judge shares the response cache: its keys name the judge model.
     """
-    strategy = get_strategy(config.mode, config.samples)
+    strategy = get_strategy(config.mode)
     problems = load_inputs(config)  # names, paths and files fail here, before a model is loaded
     owned = backend is None
     backend = backend or make_backend(config.backend, config.model, **config.backend_options)
@@ -141,14 +148,18 @@ def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox:
         before = meta["benchmarks"].get(spec.name)
         if before:
             _check_limit(before, config, spec.version, meta_path(run_dir, config.shard))
+        sampling = config.sampling(spec.sampling)
         meta["benchmarks"][spec.name] = {"version": spec.version, "source": spec.source, "hub_id": spec.hub_id,
                                          "limit": config.limit, "loaded": len(every),
                                          "expected_count": spec.expected_count, "selected": len(mine),
-                                         "rel_tol": spec.rel_tol}
+                                         "rel_tol": spec.rel_tol, "sampling": asdict(sampling),
+                                         "pass_k": config.ks(sampling.n), "subset_field": spec.subset_field}
         write_json(meta_path(run_dir, config.shard), meta)
         path = records_path(run_dir, spec.name, config.shard)
-        ctx = Context(config, strategy, backend, sandbox, Grader(config.grading, spec.rel_tol),
-                      _exemplars(config, strategy, spec.name, problems), judge)
+        think = ThinkTags(*config.think_tags) if config.reasoning else None
+        ctx = Context(config, get_strategy(config.mode, sampling.n), backend, sandbox,
+                      Grader(config.grading, spec.rel_tol, think), _exemplars(config, strategy, spec.name, problems),
+                      sampling, judge)
         # seeded by position, not by what is left: a resumed chunk samples what the first run would have
         append_in_chunks(path, mine, _problem_id, read_records, config.chunk_size,
                          lambda chunk, start: solve_chunk(chunk, ctx, seed=config.seed + start),
@@ -197,7 +208,7 @@ def solve_chunk(chunk: Sequence[tuple[int, Problem]], ctx: Context, seed: int) -
     """Solve, pick and grade one chunk of problems; one finished record per problem, in order."""
     problems = [p for _, p in chunk]
     solutions = ctx.strategy.solve(problems, ctx.generator(seed), ctx.sandbox, ctx.grader)
-    records = [record(i, p, solution, ctx.config.mode, ctx.grader, ctx.config.samples > 1)
+    records = [record(i, p, solution, ctx.config.mode, ctx.grader, ctx.sampling.n > 1)
                for (i, p), solution in zip(chunk, solutions)]
     if ctx.judge is not None:
         judge_records(records, ctx.judge)
@@ -209,7 +220,8 @@ def record(index: int, problem: Problem, solution: Solution, mode: str, grader: 
     """The record of one problem: its solution, the answer the vote picked, where it came from, its grade.
 
     A backend error is not graded. The answer's path is the strategy that gave it, or ``fallback`` when a
-    hybrid's second strategy did.
+    hybrid's second strategy did. ``voted`` (n > 1 samples): every attempt gets its own verdict too, which
+    the sampled metrics read.
     """
     out = ProblemRecord(problem.id, problem.benchmark, index, problem.question, problem.gold, problem.kind.value,
                         list(problem.options) if problem.options else None, dict(problem.meta), mode,
@@ -221,6 +233,10 @@ def record(index: int, problem: Problem, solution: Solution, mode: str, grader: 
         return out
     winner, votes = vote(out.attempts, problem, grader)
     out.votes = votes if voted else {}
+    if voted:
+        for attempt in out.attempts:
+            attempt.correct = bool(not attempt.failure and attempt.answer and grader.verdict(attempt.answer,
+                                                                                              problem).correct)
     first = out.attempts[0].path if out.attempts else mode
     if winner is None:
         out.path = "fallback" if out.fallback else first
@@ -252,8 +268,10 @@ def start_meta(path: Path, settings: dict[str, Any], resume_keys: Sequence[str],
     """A run's metadata: ``fresh()`` for a new run; when resuming, the saved one, refusing changed settings."""
     if path.exists():
         old = read_json(path)
-        changed = [f"{k} {old.get('config', {}).get(k)!r} -> {settings[k]!r}" for k in resume_keys
-                   if old.get("config", {}).get(k) != settings[k]]
+        saved = old.get("config", {})
+        # a key the saved run lacks is a setting added since, which that run had at its default
+        changed = [f"{k} {saved.get(k)!r} -> {settings[k]!r}" for k in resume_keys
+                   if k in saved and saved[k] != settings[k]]
         if changed:
             raise ValueError(f"{path}: this output folder holds a run with different settings "
                              f"({', '.join(changed)}); use another --output-dir or restore them")
@@ -265,7 +283,7 @@ def _fresh_meta(config: EvalConfig) -> dict[str, Any]:
     return {"run": config.run_name, "config": config.to_dict(), "grading": config.grading,
             "sampling": {"samples": config.samples, "temperature": config.temperature, "top_p": config.top_p,
                          "max_new_tokens": config.max_new_tokens, "seed": config.seed,
-                         "stop": list(stop_strings(config.chat))},
+                         "stop": list(stop_strings(uses_chat(config)))},  # None: per set, see "benchmarks"
             "versions": versions(), "benchmarks": {}, "started": now(), "finished": None}
 
 

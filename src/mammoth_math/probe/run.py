@@ -86,7 +86,8 @@ class ProbeConfig:
         """The first turn: an evaluation run inside the probe's folder."""
         return EvalConfig(self.model, list(self.datasets), str(Path(self.output_dir) / self.run_name),
                           backend=self.backend, mode=self.mode, data_dir=self.data_dir, limit=self.limit,
-                          max_new_tokens=self.max_new_tokens, seed=self.seed, chat=chat, grading=self.grading,
+                          samples=1, max_new_tokens=self.max_new_tokens, seed=self.seed, chat=chat,
+                          grading=self.grading,
                           program_timeout=self.program_timeout, chunk_size=self.chunk_size,
                           backend_options=self.backend_options, progress=self.progress)
 

@@ -16,7 +16,7 @@ from mammoth_math.backends import Backend, Completion, GenerationRequest
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.records import Attempt
-from mammoth_math.prompts import Exemplar, Rationale, build_prompt, stop_strings
+from mammoth_math.prompts import PROMPT_STYLES, Exemplar, Rationale, build_prompt, stop_strings, styled_prompt
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import Sandbox
@@ -41,9 +41,12 @@ class Generator:
     chat: bool = False
     exemplars: Mapping[str, Sequence[Exemplar]] = field(default_factory=dict)  # rationale -> few-shot exemplars
     counts: Mapping[str, int] = field(default_factory=dict)
+    style: str = "mammoth"  # a ``prompts.PROMPT_STYLES`` name: a chat style replaces the CoT prompt
 
     def prompt(self, problem: Problem, rationale: Rationale) -> Prompt:
         """The prompt asking for ``rationale`` (``cot``/``pot``), with this run's exemplars and format."""
+        if rationale == "cot" and PROMPT_STYLES[self.style].chat:
+            return styled_prompt(problem, self.style)
         return build_prompt(problem, rationale, self.exemplars.get(rationale, ()), self.chat)
 
     def samples_for(self, problem: Problem) -> int:
@@ -133,7 +136,18 @@ class SinglePass:
         raise NotImplementedError
 
 
-def texts(completion: Completion) -> list[tuple[str, str]]:
-    """``(text, finish_reason)`` of each sample (a failed call's empty texts included)."""
-    reasons = completion.finish_reasons or [""] * len(completion.texts)
-    return list(zip(completion.texts, reasons))
+@dataclass(frozen=True)
+class Sample:
+    """One generated sample as a strategy reads it."""
+
+    text: str
+    finish_reason: str = ""
+    tokens: int = 0  # output tokens, 0 when the backend does not say per sample
+
+
+def texts(completion: Completion) -> list[Sample]:
+    """Each sample of ``completion`` (a failed call's empty texts included)."""
+    n = len(completion.texts)
+    reasons = completion.finish_reasons or [""] * n
+    tokens = completion.sample_tokens or [0] * n
+    return [Sample(*fields) for fields in zip(completion.texts, reasons, tokens)]

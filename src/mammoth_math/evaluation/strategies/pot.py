@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from mammoth_math.backends import Completion
 from mammoth_math.benchmarks import Problem
-from mammoth_math.evaluation.grader import Grader
+from mammoth_math.evaluation.grader import TRUNCATED, Grader
 from mammoth_math.evaluation.records import Attempt, Execution
-from mammoth_math.evaluation.strategies.base import SinglePass, texts
+from mammoth_math.evaluation.strategies.base import Sample, SinglePass, texts
 from mammoth_math.grading import program_failure, program_output
 from mammoth_math.prompts import Rationale
 from mammoth_math.sandbox.program import unwrap_fences
@@ -32,23 +32,29 @@ class PoT(SinglePass):
 
     def read(self, completions: Sequence[Completion], problems: Sequence[Problem], sandbox: Sandbox | None,
              grader: Grader) -> list[list[Attempt]]:
-        """Every sample's program, run in one sandbox batch; a failed backend call has none."""
-        jobs = [(k, text, reason) for k, c in enumerate(completions) if not c.error for text, reason in texts(c)]
-        codes = [unwrap_fences(text) for _, text, _ in jobs]
+        """Every sample's program, run in one sandbox batch; a failed backend call has none, nor does a
+        reasoning model's sample whose think block never closed (truncated: nothing to run)."""
+        jobs = [(k, sample, None if text is None else unwrap_fences(text))
+                for k, c in enumerate(completions) if not c.error
+                for sample in texts(c) for text in (grader.answer_text(sample.text, sample.finish_reason),)]
+        codes = [code for *_, code in jobs if code is not None]
         if codes and sandbox is None:
             raise ValueError(f"strategy {self.name!r} runs programs: it needs a sandbox")
-        results = sandbox.run_many(codes, progress=False) if codes else []
+        results = iter(sandbox.run_many(codes, progress=False) if codes else [])
         attempts: list[list[Attempt]] = [[] for _ in completions]
-        for (k, text, reason), code, result in zip(jobs, codes, results):
-            attempts[k].append(self.attempt(text, code, execution(result), problems[k], grader, reason))
+        for k, sample, code in jobs:
+            if code is None:
+                attempts[k].append(Attempt(self.name, sample.text, None, TRUNCATED, failure=TRUNCATED,
+                                           finish_reason=sample.finish_reason, tokens=sample.tokens))
+            else:
+                attempts[k].append(self.attempt(sample, code, execution(next(results)), problems[k], grader))
         return attempts
 
-    def attempt(self, text: str, program: str, run: Execution, problem: Problem, grader: Grader,
-                finish_reason: str = "") -> Attempt:
+    def attempt(self, sample: Sample, program: str, run: Execution, problem: Problem, grader: Grader) -> Attempt:
         found = grader.extract(program_output(run), problem, from_program=True)
         failure = program_failure(run, found, problem.kind)
-        return Attempt(self.name, text, None if failure else found.answer, found.rule, program, run,
-                       failure.value if failure else None, finish_reason)
+        return Attempt(self.name, sample.text, None if failure else found.answer, found.rule, program, run,
+                       failure.value if failure else None, sample.finish_reason, tokens=sample.tokens)
 
 
 def execution(result: ExecResult) -> Execution:
