@@ -479,6 +479,14 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     _add_cache_flags(s)
     s.set_defaults(handler=_data_synthesize)
     _add_isolation_flag(s)
+    d = dsub.add_parser("distill", help="k CoT/PoT samples per problem from a teacher (any backend), verified, "
+                                        "majority-labelled without a gold, filtered; resumable")
+    d.add_argument("--config", required=True, help="a YAML like configs/data/distill-gsm8k.yaml (DistillConfig keys)")
+    d.add_argument("--out", required=True, help="output folder (samples, cache, distilled.jsonl, report.json)")
+    d.add_argument("--seed", type=int, help="override the config's seed")
+    d.add_argument("--train-dir", help="override the config's train_dir")
+    d.set_defaults(handler=_data_distill)
+    _add_isolation_flag(d)
     t = dsub.add_parser("stats", help="print the report of a built folder")
     t.add_argument("dir", help="a folder written by `data build`")
     t.set_defaults(handler=_data_stats)
@@ -515,6 +523,27 @@ def _data_synthesize(args: argparse.Namespace) -> int:
     usage = synthesize(problems, synth, args.out)
     _print_json({"problems": len(problems), **usage.__dict__})
     return 1 if usage.rejected else 0
+
+
+def _data_distill(args: argparse.Namespace) -> int:
+    _log_progress()
+    from rich.table import Table
+
+    from mammoth_math.data import distill, load_distill_config
+
+    config = load_distill_config(args.config, {"seed": args.seed, "train_dir": args.train_dir})
+    result = distill(config, args.out)
+    stages = list(next(iter(result.report["samples"].values())))
+    table = Table("type", *stages, title=f"distilled from {result.report['teacher']}: samples per filter stage")
+    for kind, counts in result.report["samples"].items():
+        table.add_row(kind, *(str(counts[s]) for s in stages))
+    console = _console()
+    console.print(table)
+    console.print("problems: " + ", ".join(f"{k}={v}" for k, v in result.report["problems"].items()))
+    if result.report["label_accuracy"]:
+        console.print(f"majority label accuracy (hidden golds): {result.report['label_accuracy']}")
+    print(f"{result.rows} rows -> {result.out_dir}/distilled.jsonl (report.json)")
+    return 0 if result.rows else 2
 
 
 def _data_stats(args: argparse.Namespace) -> int:
