@@ -58,6 +58,7 @@ def test_program_answers_counts_printed_lines():
 @pytest.mark.parametrize(("text", "wrong"), [
     ("She has 2 + 3 = 5 apples.", []),
     ("x = 4 * 3 = 13 so", ["4 * 3 = 13"]),
+    ("There are 3 boxes. 4 * 3 = 13 nails.", ["4 * 3 = 13"]),
     ("1,000 + 2 = 1,002 and 12 - 15 = -3", []),
     ("10 / 3 = 3.33", []),  # right to the decimals written
     ("7 / 2 = 3", ["7 / 2 = 3"]),

@@ -87,7 +87,8 @@ def program_answers(stdout: str) -> int:
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _ARITH_RE = re.compile(rf"(-?)({_NUM})\s*([-+*/×÷])\s*(-?)({_NUM})\s*=\s*(-?)\$?({_NUM})")
-_BEFORE = re.compile(r"[\d.)^*/+\-×÷]\s*$")  # a is the tail of a longer expression: not "a op b = c"
+# a is the tail of a longer expression ("1 + 2 * 3"), not a sentence's first word ("boxes. 4 * 3 = 12")
+_BEFORE = re.compile(r"(?:[\d)^*/+\-×÷]|\d\.)\s*$")
 _AFTER = re.compile(r"^\s*[(^*/+×÷%]|^\.\d|^\s*-\s*\d")  # c is the head of a longer expression (or a percent)
 
 
