@@ -41,13 +41,16 @@ class ScriptedTeacher:
     def __init__(self, texts: dict[str, dict[str, list[str]]]):
         self.texts = texts
         self.requests = 0
+        self.prompts: list = []
 
     def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
         self.requests += len(requests)
+        self.prompts += [r.prompt for r in requests]
         out = []
         for r in requests:
-            content = r.prompt[0]["content"]
-            kind = "pot" if content.startswith("Write a Python program") else "cot"
+            content = r.prompt if isinstance(r.prompt, str) else r.prompt[0]["content"]
+            pot = content.startswith("Write a Python program") or "Let's write a program.\n\n### Response:" in content
+            kind = "pot" if pot else "cot"
             question = next(q for q in self.texts if q in content)
             out.append(Completion(list(self.texts[question][kind][:r.n])))
         return out

@@ -81,3 +81,13 @@ def test_cli_distill_errors_are_one_line(tmp_path, capsys):
     worse.write_text("sources: [gsm8k]\nmodel: m\nk: 0\n")
     assert main(["data", "distill", "--config", str(worse), "--out", str(tmp_path / "o")]) == 2
     assert "invalid k" in capsys.readouterr().err
+
+
+def test_mammoth_prompts_for_a_teacher_trained_here(tmp_path, runner):
+    config = load_distill_config(write_config(tmp_path / "d.yaml", write_problems(tmp_path / "train"),
+                                              prompt="mammoth"))
+    teacher = ScriptedTeacher(TEXTS)
+    result = distill(config, tmp_path / "out", backend=teacher, run_programs=runner, progress=False)
+    assert all(isinstance(p, str) and p.startswith("Below is an instruction") for p in teacher.prompts)
+    assert sum(p.endswith("Let's write a program.\n\n### Response:") for p in teacher.prompts) == len(PROBLEMS)
+    assert result.rows == 7  # the same texts as with chat prompts: the same rows

@@ -25,6 +25,7 @@ from mammoth_math.data.records import SeedProblem
 from mammoth_math.data.synthesize import PROMPTS
 from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner
 from mammoth_math.files import JsonlAppender, atomic_writer, iter_jsonl, write_json, write_jsonl
+from mammoth_math.prompts import build_prompt, stop_strings
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +122,13 @@ def sample(problems: Sequence[SeedProblem], config: DistillConfig, out: Path, ba
 def _request(problem: SeedProblem, kind: str, config: DistillConfig, seed: int):
     from mammoth_math.backends import GenerationRequest
 
-    return GenerationRequest(prompt=({"role": "user", "content": PROMPTS[kind].format(question=problem.question)},),
-                             max_new_tokens=config.max_new_tokens, temperature=config.temperature,
-                             top_p=config.top_p, n=config.k, seed=seed)
+    if config.prompt == "mammoth":
+        prompt: Any = build_prompt(problem, kind)
+        stop = stop_strings()
+    else:
+        prompt, stop = ({"role": "user", "content": PROMPTS[kind].format(question=problem.question)},), ()
+    return GenerationRequest(prompt=prompt, max_new_tokens=config.max_new_tokens, temperature=config.temperature,
+                             top_p=config.top_p, n=config.k, stop=stop, seed=seed)
 
 
 def _problem_dict(p: SeedProblem) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mammoth_math.data.config import SourceSpec, source_spec
 from mammoth_math.files import InputError, read_yaml_config
@@ -24,6 +24,9 @@ class DistillConfig:
     teacher: str | None = None  # the name written into every row; None: ``model``
     train_dir: str = "../shared/data/train"
     types: tuple[str, ...] = ("cot", "pot")
+    # "instruct": the chat instructions of ``data synthesize`` (instruction-tuned teachers); "mammoth": MAmmoTH's
+    # Alpaca prompt with the PoT trigger and its stop strings (a model this project trained, e.g. the quickstart's)
+    prompt: Literal["instruct", "mammoth"] = "instruct"
     k: int = 8  # samples per problem and rationale type
     temperature: float = 0.8
     top_p: float = 1.0
@@ -49,7 +52,8 @@ class DistillConfig:
                          ("max_per_problem", self.max_per_problem >= 1),
                          ("majority_share", 0 < self.majority_share <= 1),
                          ("pass_rate_min", 0 <= self.pass_rate_min <= self.pass_rate_max <= 1),
-                         ("types", bool(self.types) and set(self.types) <= {"cot", "pot"})):
+                         ("types", bool(self.types) and set(self.types) <= {"cot", "pot"}),
+                         ("prompt", self.prompt in ("instruct", "mammoth"))):
             if not ok:
                 raise ValueError(f"distill config: invalid {name} ({getattr(self, name)!r})")
 
