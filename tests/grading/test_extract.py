@@ -60,6 +60,8 @@ CASES = [
     ("The answer is 3z", N, None, None, "none", "a coefficient is no number"),
     ("The answer is r > 17", N, None, None, "none", "a bound is no value"),
     ("so f(x) -> 18.5 as x grows", N, None, "18.5", "last number", "an arrow is no relation"),
+    ("The sides are 5 cm and 12 cm, so the area is 60 cm^2", N, None, "60", "last number", "an exponent is no number"),
+    ("so the volume is 8 m^{3}", N, None, "8", "last number", "a braced exponent is no number"),
     ("print(f(x))\nTraceback (most recent call last):\n  File \"main.py\", line 7, in <module>\n"
      "ValueError: invalid literal for int() with base 10: 'x'", N, None, None, "none", "numbers in a traceback"),
     ("$Even$", E, None, "Even", "whole text", "a word in math delimiters is a bare answer"),

@@ -105,8 +105,19 @@ REACH = [
 
 @pytest.mark.parametrize("code", _both(REACH))
 def test_no_other_process_can_be_written_or_run_unfiltered(sb, code):
+    result = _attack(sb, code)  # refused by /proc being read-only (OSError) and, beneath, by the kernel
+    assert result.error is not None and result.error.startswith(("PermissionError", "OSError")), result
+
+
+@pytest.mark.parametrize("code", _both([
+    OTHERS + "for p in others:\n    for name in ('mem', 'maps', 'environ', 'auxv', 'syscall'):\n"
+    "        try:\n            open(f'/proc/{p}/{name}', 'rb').read(1)\n            raise AssertionError((p, name))\n"
+    "        except PermissionError:\n            pass\nraise PermissionError('all undumpable')",
+]))
+def test_every_other_process_is_undumpable(sb, code):
+    """Beneath the read-only /proc: even reading another process's memory map is refused by the kernel."""
     result = _attack(sb, code)
-    assert result.error is not None and result.error.startswith("PermissionError"), result
+    assert result.error == "PermissionError: all undumpable", result
 
 
 def test_pid_1_is_the_worker_itself(sb):
@@ -245,6 +256,9 @@ STATE = [
     "open('/dev/shm/planted', 'w').write('x')",
     "import _posixshmem\n_posixshmem.shm_open('/planted', 0o102, 0o600)",
     "open('/proc/sys/kernel/hostname', 'w').write('planted')",
+    "import os\nfor p in os.listdir('/proc'):\n    if p.isdigit() and int(p) != os.getpid():\n"
+    "        open(f'/proc/{p}/oom_score_adj', 'w').write('1000')",  # make the worker the OOM killer's choice
+    "open('/proc/sysrq-trigger', 'w')",  # opened, never written
     "import socket\nsocket.sethostname('planted')",
     "import os\nos.memfd_create('hoard')",
     "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"

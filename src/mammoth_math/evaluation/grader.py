@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mammoth_math.benchmarks import Problem
+from mammoth_math.evaluation.metrics import group_answers, majority_index
 from mammoth_math.evaluation.records import Attempt
 from mammoth_math.grading import Extraction, Grade, GradingMode, extract_answer, grade
 
@@ -45,20 +46,15 @@ class Grader:
 def vote(attempts: Sequence[Attempt], problem: Problem, grader: Grader) -> tuple[Attempt | None, dict[str, int]]:
     """The attempt whose answer most attempts agree with (graded-equal), and the vote counts.
 
-    Failed programs and empty answers cast no vote; ties go to the answer seen first.
+    Failed programs and empty answers cast no vote; ties go to the answer seen first (``metrics``'s grouping,
+    the same one maj@k counts with).
     """
-    clusters: list[tuple[str, list[Attempt]]] = []
-    for attempt in attempts:
-        if attempt.failure or attempt.answer is None or not attempt.answer.strip():
-            continue
-        for representative, members in clusters:
-            if attempt.answer == representative or grader.equal(attempt.answer, representative, problem):
-                members.append(attempt)
-                break
-        else:
-            clusters.append((attempt.answer, [attempt]))
-    votes = {rep: len(members) for rep, members in clusters}
-    if not clusters:
-        return None, votes
-    best = max(clusters, key=lambda c: len(c[1]))  # max keeps the first of equal counts
-    return best[1][0], votes
+    answers = [None if a.failure else a.answer for a in attempts]
+
+    def equal(answer: str, other: str) -> bool:
+        return grader.equal(answer, other, problem)
+
+    ids = group_answers(answers, equal)
+    votes = {answers[ids.index(j)]: ids.count(j) for j in sorted({i for i in ids if i is not None})}
+    winner = majority_index(answers, equal)
+    return (None if winner is None else attempts[winner]), votes

@@ -30,8 +30,9 @@ _TEXT_CMD_RE = re.compile(r"\\(?:text\w*|math\w*|mbox|operatorname|begin|end)\s*
 # Math spans, bounded in length so an unclosed delimiter costs linear time; inline ones stay on one line.
 _MATH_SPAN_RE = re.compile(r"\$\$(.{1,2000}?)\$\$|\\\[(.{1,2000}?)\\\]|\\\((.{1,2000}?)\\\)"
                            r"|(?<![\\$])\$((?:[^$\n\\]|\\[^\n]){1,2000}?)\$", re.DOTALL)
-# A number standing alone: not inside a word (AZYUK2A), not a coefficient (3z), a fraction 2/3 kept whole.
-_LONE_NUMBER_RE = re.compile(r"(?<![A-Za-z_\d.])-?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?"
+# A number standing alone: not inside a word (AZYUK2A), not a coefficient (3z), not an exponent (cm^2), a
+# fraction 2/3 kept whole.
+_LONE_NUMBER_RE = re.compile(r"(?<![A-Za-z_\d.^])(?<!\^\{)-?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?"
                              r"(?:\s*/\s*\d+(?:\.\d+)?)?|\.\d+)(?!\d|\.\d|[A-Za-z](?![A-Za-z²³]))")
 _RELATION_RE = re.compile(r"(?<![-=])[<>]|[≤≥≠]|\\(?:[lg]eq?|[lg]t|neq?|ne)\b")
 _ERROR_RE = re.compile(r"Traceback \(most recent call last\):\n(?:[ \t][^\n]*\n)*[^\n]*"

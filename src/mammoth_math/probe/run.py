@@ -92,7 +92,7 @@ class ProbeConfig:
 
 
 @dataclass
-class _Turn2:
+class _ChallengeContext:
     """What every chunk of the second turn shares."""
 
     config: ProbeConfig
@@ -136,7 +136,7 @@ def _probe(config: ProbeConfig, backend: Backend, sandbox: Sandbox | None) -> di
         meta["benchmarks"][spec.name] = {"version": spec.version, "loaded": len(problems), "rel_tol": spec.rel_tol}
         write_json(run_dir / META_FILE, meta)
         firsts = read_records(records_path(Path(first_turn.output_dir) / first_turn.run_name, spec.name))
-        turn = _Turn2(config, generator, sandbox, Grader(config.grading, spec.rel_tol),
+        turn = _ChallengeContext(config, generator, sandbox, Grader(config.grading, spec.rel_tol),
                       [p.gold for p in problems.values()])
         path = run_dir / f"{spec.name}.jsonl"
         items = [(r.index, (r, problems[r.id])) for r in sorted(firsts, key=lambda r: r.index)]
@@ -153,7 +153,7 @@ def _first_id(pair: tuple[ProblemRecord, Problem]) -> str:
     return pair[0].id
 
 
-def probe_chunk(chunk: Sequence[tuple[ProblemRecord, Problem]], turn: _Turn2) -> list[ProbeRecord]:
+def probe_chunk(chunk: Sequence[tuple[ProblemRecord, Problem]], turn: _ChallengeContext) -> list[ProbeRecord]:
     """The challenge, the second turn and the Clever Hans check for first-turn records; one record each."""
     config = turn.config
     records = []
@@ -189,7 +189,7 @@ def second_prompt(problem: Problem, first: ProblemRecord, text: str, chat: bool)
                                   [Exemplar(problem.question, last.text.strip())], chat)
 
 
-def _second_turns(asked: list[tuple[ProbeRecord, Problem]], turn: _Turn2) -> None:
+def _second_turns(asked: list[tuple[ProbeRecord, Problem]], turn: _ChallengeContext) -> None:
     if not asked:
         return
     prompts = [second_prompt(p, r.first, challenge_text(turn.config.challenge, r.wrong_answer),

@@ -5,7 +5,7 @@ the Python prefix and the virtualenv; no home, project directory or /etc); reach
 namespace; socket() refused); start processes or exec (threads only); signal, ptrace, renice or write
 the memory of any other process (seccomp: signals and resource calls only about itself; every
 process it can see is undumpable and filtered); leave state for a later program (/tmp is a capped
-private tmpfs emptied after every program; /dev and /proc/sys are read-only, so no /dev/shm and no
+private tmpfs emptied after every program; /dev and /proc are read-only, so no /dev/shm and no
 sysctl or hostname writes; SysV IPC, POSIX message queues and memfd refused); take over the process
 that judges it (the worker, pid 1 of the sandbox's pid namespace, runs under its own seccomp filter,
 reads one size-capped report from a pipe and validates it, and kills the program's process after);
@@ -17,8 +17,8 @@ within its timeout plus the time to kill and reap.
 NOT protected: kernel exploits, CPU side channels, memory pressure within the limits, reading the
 (public) files of the bound interpreter. When the host runs as root, bubblewrap maps the sandbox's uid
 to the host's root (with no capability): DAC checks then pass for root-owned files, which the read-only
-mounts and undumpable processes make harmless except that a program can raise another sandbox
-process's oom_score_adj and list (not open) its descriptors.
+mounts (/proc included) and undumpable processes make harmless, except that a program can list (not
+open) another sandbox process's descriptors.
 Without bubblewrap (``isolation="none"``, the CLI's ``--unsafe-no-isolation``) only rlimits, seccomp
 and a cleared environment remain: programs can read host files and other processes' command lines and
 plant files for later programs, so it is refused unless asked for by name.
@@ -82,9 +82,10 @@ def bwrap_command(bwrap: str, tmp_mb: int) -> list[str]:
     argv += ["--size", str(tmp_mb << 20), "--tmpfs", "/tmp"]
     for root in python_roots():
         argv += ["--ro-bind", root, root]
-    # /proc/sys read-only (hostname, sysctls: the sandbox's uid may be the host's root); /dev read-only,
+    # /proc read-only: no sysctl or hostname writes, no sysrq-trigger, no other process's oom_score_adj
+    # (the sandbox's uid may be the host's root, for which those files are writable). /dev read-only,
     # so no /dev/shm: writes to its device nodes (null, zero, urandom) still work.
-    argv += ["--ro-bind", str(WORKER_DIR), INSIDE_DIR, "--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys",
+    argv += ["--ro-bind", str(WORKER_DIR), INSIDE_DIR, "--proc", "/proc", "--remount-ro", "/proc",
              "--dev", "/dev", "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
     for key, value in ENV.items():
         argv += ["--setenv", key, value]

@@ -55,14 +55,21 @@ def filtered(pid):
         return True  # gone, or hidden
 out["writable_memory"] = [p for p in others if opens(f"/proc/{p}/mem", "r+b")]
 out["unfiltered"] = [p for p in others if not filtered(p)]
-attempt("dev_shm", lambda: open("/dev/shm/probe", "w").write("x"))
+def dev_shm():
+    path = "/dev/shm/mammoth-probe-" + str(os.getpid())
+    open(path, "w").close()
+    os.remove(path)
+    return "created"
+attempt("dev_shm", dev_shm)
 attempt("hostname", lambda: open("/proc/sys/kernel/hostname", "w").write("probe"))
 attempt("memfd", lambda: os.memfd_create("probe"))
 def shmget():
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.shmget(0, 4096, 0o1600) < 0:
+    segment = libc.shmget(0, 4096, 0o1600)
+    if segment < 0:
         raise OSError(ctypes.get_errno(), "shmget refused")
+    libc.shmctl(segment, 0, None)  # IPC_RMID
     return "created"
 attempt("sysv_shm", shmget)
 out["env"] = sorted(os.environ)

@@ -1,0 +1,45 @@
+"""The wipe between programs empties /tmp whatever a program left there, and spares the read-only binds."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src" / "mammoth_math" / "sandbox"))
+_wipe = pytest.importorskip("_wipe")
+
+
+def test_deep_locked_and_odd_trees_are_emptied(tmp_path, monkeypatch):
+    deep = tmp_path / "deep"
+    deep.mkdir()
+    monkeypatch.chdir(deep)
+    for _ in range(3000):  # past PATH_MAX as one path, and past Python's recursion limit
+        os.mkdir("d")
+        os.chdir("d")
+        os.chmod("..", 0)
+    os.chdir(tmp_path)
+    locked = tmp_path / "locked" / "inner"
+    locked.mkdir(parents=True)
+    (locked / "f").write_text("x")
+    os.chmod(locked, 0)
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "link").symlink_to("/usr")
+    (tmp_path / ".wipe-0").write_text("a name the wipe might pick")
+    _wipe.wipe(str(tmp_path))
+    assert os.listdir(tmp_path) == []
+    assert os.path.isdir("/usr/bin")  # the symlink was removed, not followed
+
+
+def test_binds_inside_and_their_parents_stay(tmp_path):
+    bind = tmp_path / "venvs" / "venv"
+    (bind / "lib").mkdir(parents=True)
+    (bind / "lib" / "site.py").write_text("kept")
+    (tmp_path / "venvs" / "planted").write_text("x")
+    (tmp_path / "other").mkdir()
+    _wipe.wipe(str(tmp_path), (str(bind),))
+    assert sorted(os.listdir(tmp_path)) == ["venvs"]
+    assert os.listdir(tmp_path / "venvs") == ["venv"]
+    assert (bind / "lib" / "site.py").read_text() == "kept"
