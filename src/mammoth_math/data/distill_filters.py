@@ -7,7 +7,6 @@ the majority label when there is none); PoT programs run through the builder's :
 
 from __future__ import annotations
 
-import logging
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -27,8 +26,6 @@ from mammoth_math.data.records import Example, SeedProblem
 from mammoth_math.data.synthesize import extract_program
 from mammoth_math.data.verify import ProgramRunner
 from mammoth_math.grading import grade, program_failure, program_output
-
-log = logging.getLogger(__name__)
 
 SOURCE = "distilled"  # the source name of distilled rows in a build
 STAGES = ("sampled", "no_answer", "unlabelled", "wrong", "out_of_window", "multiple_answers", "bad_arithmetic",
