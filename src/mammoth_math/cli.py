@@ -560,6 +560,14 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     _add_cache_flags(s)
     s.set_defaults(handler=_data_synthesize)
     _add_isolation_flag(s)
+    d = dsub.add_parser("distill", help="k CoT/PoT samples per problem from a teacher (any backend), verified, "
+                                        "majority-labelled without a gold, filtered; resumable")
+    d.add_argument("--config", required=True, help="a YAML like configs/data/distill-gsm8k.yaml (DistillConfig keys)")
+    d.add_argument("--out", required=True, help="output folder (samples, cache, distilled.jsonl, report.json)")
+    d.add_argument("--seed", type=int, help="override the config's seed")
+    d.add_argument("--train-dir", help="override the config's train_dir")
+    d.set_defaults(handler=_data_distill)
+    _add_isolation_flag(d)
     t = dsub.add_parser("stats", help="print the report of a built folder")
     t.add_argument("dir", help="a folder written by `data build`")
     t.set_defaults(handler=_data_stats)
@@ -598,6 +606,27 @@ def _data_synthesize(args: argparse.Namespace) -> int:
     return 1 if usage.rejected else 0
 
 
+def _data_distill(args: argparse.Namespace) -> int:
+    _log_progress()
+    from rich.table import Table
+
+    from mammoth_math.data import distill, load_distill_config
+
+    config = load_distill_config(args.config, {"seed": args.seed, "train_dir": args.train_dir})
+    result = distill(config, args.out)
+    stages = list(next(iter(result.report["samples"].values())))
+    table = Table("type", *stages, title=f"distilled from {result.report['teacher']}: samples per filter stage")
+    for kind, counts in result.report["samples"].items():
+        table.add_row(kind, *(str(counts[s]) for s in stages))
+    console = _console()
+    console.print(table)
+    console.print("problems: " + ", ".join(f"{k}={v}" for k, v in result.report["problems"].items()))
+    if result.report["label_accuracy"]:
+        console.print(f"majority label accuracy (hidden golds): {result.report['label_accuracy']}")
+    print(f"{result.rows} rows -> {result.out_dir}/distilled.jsonl (report.json)")
+    return 0 if result.rows else 2
+
+
 def _data_stats(args: argparse.Namespace) -> int:
     from mammoth_math.files import InputError, check_finished, read_json
 
@@ -634,6 +663,9 @@ def _add_quickstart_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--problems", type=int, nargs=2, metavar=("TRAIN", "TEST"), default=(2000, 300),
                    help="synthetic problems to train on and to test on")
+    p.add_argument("--rounds", type=int, choices=(1, 2), default=1,
+                   help="2: the model distills new problems without golds (majority labels), a second model trains "
+                        "on the union; both tables and the label accuracy are printed")
     _add_threads_flag(p)
     p.set_defaults(handler=_quickstart)
     _add_isolation_flag(p)
@@ -650,15 +682,21 @@ def _quickstart(args: argparse.Namespace) -> int:
     with logging_redirect_tqdm():  # log lines above the training bar, not glued to it
         result = run_quickstart(QuickstartConfig.for_minutes(
             args.minutes, out_dir=args.out, seed=args.seed, train_problems=args.problems[0],
-            test_problems=args.problems[1], threads=args.threads))
+            test_problems=args.problems[1], threads=args.threads, rounds=args.rounds))
     modes = [m for m in ("cot", "pot", "hybrid") if m in result.table[0]]
-    table = Table("test set", *modes, title="quickstart accuracy (%)")
-    for family, scores in result.families.items():
-        table.add_row(family, *(f"{100 * scores.get(m, 0.0):.1f}" for m in modes))
-    row = result.table[0]
-    table.add_row("[bold]all[/]", *(f"[bold]{100 * row[m]:.1f}[/]" for m in modes))
+    rounds = [("", result.families, result.table[0])]
+    if result.second_round is not None:
+        second = result.second_round
+        rounds += [(" r2", second.families, second.table[0])]
+    table = Table("test set", *(f"{m}{r}" for r, _, _ in rounds for m in modes), title="quickstart accuracy (%)")
+    for family in result.families:
+        table.add_row(family, *(f"{100 * fams.get(family, {}).get(m, 0.0):.1f}" for _, fams, _ in rounds for m in modes))
+    table.add_row("[bold]all[/]", *(f"[bold]{100 * row[m]:.1f}[/]" for _, _, row in rounds for m in modes))
     console = _console()
     console.print(table)
+    if result.second_round is not None:
+        console.print(f"round 2: {result.second_round.distilled} distilled rows; majority label accuracy "
+                      f"(hidden golds): {result.second_round.label_accuracy}")
     if result.skipped:
         console.print(f"resumed: skipped {', '.join(result.skipped)} (already complete)")
     console.print(f"report: {result.report_html} and {result.report_png}")

@@ -1,5 +1,6 @@
 """The MathInstruct builder: source adapters, deterministic PoT converters, verification in the
-sandbox, dedup, decontamination, mixing, export and report; synthesis through an OpenAI-compatible API.
+sandbox, dedup, decontamination, mixing, export and report; synthesis through an OpenAI-compatible API;
+rejection-sampled distillation from any backend (``distill``).
 
 ``build(load_config("configs/data/mathinstruct.yaml"), "out/")`` is the whole pipeline.
 """
@@ -11,10 +12,12 @@ from mammoth_math.data.config import (
            config_from_dict,
            load_config,
 )
+from mammoth_math.data.distill import DistillResult, distill
+from mammoth_math.data.distill_config import DistillConfig, load_distill_config
 from mammoth_math.data.records import Example, Reject, SeedProblem, SourceResult
 from mammoth_math.data.sources import SOURCES, formula_to_program, notes_to_program
 from mammoth_math.data.synthesize import SynthesisConfig, SynthesisUsage, synthesize
 
-__all__ = ["SOURCES", "BuildConfig", "BuildResult", "Example", "Reject", "SeedProblem", "SourceResult", "SourceSpec",
-           "SynthesisConfig", "SynthesisUsage", "build", "config_from_dict", "formula_to_program", "load_config",
+__all__ = ["SOURCES", "BuildConfig", "BuildResult", "DistillConfig", "DistillResult", "Example", "Reject", "SeedProblem", "SourceResult", "SourceSpec",
+           "SynthesisConfig", "SynthesisUsage", "build", "config_from_dict", "distill", "formula_to_program", "load_config", "load_distill_config",
            "notes_to_program", "read_sources", "synthesize"]

@@ -122,7 +122,7 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
         write_jsonl(out / "rejects.jsonl", (r.to_dict() for r in rejects))
         write_jsonl(out / "removed.jsonl", (r.to_dict() for r in removed))
         with atomic_writer(out / "config.yaml") as f:
-            yaml.safe_dump(_plain(config.to_dict()), f, sort_keys=False)
+            yaml.safe_dump(plain(config.to_dict()), f, sort_keys=False)
     with _timed(times, "report"):
         count = token_counter(config.tokenizer)
         lengths = [count(r["instruction"] + "\n" + r["output"]) for r in map(to_row, final)]
@@ -131,9 +131,10 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
     return BuildResult(str(out), len(final), len(rejects), len(removed), report, times)
 
 
-def _plain(value):
+def plain(value):
+    """Tuples and nested dataclass dicts as plain lists and dicts, for yaml.safe_dump."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value

@@ -61,12 +61,13 @@ def config_from_dict(raw: dict[str, Any], path: str | Path = "<config>") -> Buil
             raise InputError(path, f"unknown key (known: {', '.join(sorted(known))})", field=key)
     if not raw.get("sources"):
         raise InputError(path, "at least one source is required", field="sources")
-    sources = tuple(_source(s, path) for s in raw["sources"])
+    sources = tuple(source_spec(s, path) for s in raw["sources"])
     values = {k: tuple(v) if k == "formats" else v for k, v in raw.items() if k != "sources"}
     return BuildConfig(sources=sources, **values)
 
 
-def _source(raw: Any, path: str | Path) -> SourceSpec:
+def source_spec(raw: Any, path: str | Path) -> SourceSpec:
+    """One ``sources`` entry (a name, or a mapping of SourceSpec keys), checked against the known sources."""
     from mammoth_math.data.sources import SOURCES
 
     raw = {"name": raw} if isinstance(raw, str) else raw
@@ -81,4 +82,4 @@ def _source(raw: Any, path: str | Path) -> SourceSpec:
     return SourceSpec(**{k: tuple(v) if k == "types" else v for k, v in raw.items()})
 
 
-__all__ = ["BuildConfig", "SourceSpec", "config_from_dict", "load_config"]
+__all__ = ["BuildConfig", "SourceSpec", "config_from_dict", "load_config", "source_spec"]

@@ -19,11 +19,15 @@ from mammoth_math.prompts import with_pot_trigger
 FORMATS: tuple[str, ...] = ("alpaca", "jsonl", "parquet", "hf")
 
 
+DISTILLED_FIELDS = ("teacher", "pass_rate", "label")  # kept per row of a distilled source
+
+
 def to_row(example: Example) -> dict[str, Any]:
     """The exported row: Alpaca's three fields plus provenance."""
     instruction = with_pot_trigger(example.question) if example.rationale_type == "pot" else example.question
     return {"instruction": instruction, "input": "", "output": example.output, "source": example.source,
-            "rationale_type": example.rationale_type, "id": example.id}
+            "rationale_type": example.rationale_type, "id": example.id,
+            **{k: example.meta[k] for k in DISTILLED_FIELDS if k in example.meta}}
 
 
 def export(examples: Sequence[Example], out_dir: str | Path, formats: Sequence[str] = FORMATS) -> dict[str, str]:
@@ -54,7 +58,11 @@ def _table(rows: list[dict[str, Any]]):
     import pyarrow as pa
 
     names = ("instruction", "input", "output", "source", "rationale_type", "id")
-    return pa.table({n: pa.array([r[n] for r in rows], type=pa.string()) for n in names})
+    columns = {n: pa.array([r[n] for r in rows], type=pa.string()) for n in names}
+    for n in DISTILLED_FIELDS:  # only in a build with distilled rows; null in the other rows
+        if any(n in r for r in rows):
+            columns[n] = pa.array([r.get(n) for r in rows], type=pa.float64() if n == "pass_rate" else pa.string())
+    return pa.table(columns)
 
 
 def _write_parquet(rows: list[dict[str, Any]], path: Path) -> None:

@@ -48,6 +48,7 @@ class QuickstartConfig:
     max_new_tokens: int = 160
     eval_batch_size: int = 100
     threads: int | None = None  # CPU threads (torch, sandbox, build); None: the recorded count, else the free cores
+    rounds: int = 1  # 2: the trained model distills new problems without golds, and a second model trains on the union
     progress: bool = True
 
     @classmethod
@@ -65,6 +66,7 @@ class QuickstartResult:
     report_png: str
     skipped: list[str] = field(default_factory=list)  # stages found complete and not run again
     seconds: dict[str, float] = field(default_factory=dict)
+    second_round: Any = None  # a ``synthetic.rounds.SecondRound`` with --rounds 2
 
 
 def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
@@ -85,8 +87,13 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
     from mammoth_math.probe import report_section
 
     report = build_report(out / "eval", [report_section])
+    second = None
+    if config.rounds == 2:
+        from mammoth_math.synthetic.rounds import second_round
+
+        second = second_round(config, out, _data, _train, _eval, _family_scores)
     return QuickstartResult(str(out), report.table, _family_scores(out / "eval"), report.html, report.chart_png,
-                            skipped, seconds)
+                            skipped, seconds, second)
 
 
 # Settings that only change training: a new value keeps the data and retrains (then re-evaluates).
@@ -105,7 +112,7 @@ def _check_same_settings(config: QuickstartConfig, out: Path) -> QuickstartConfi
     saved = read_json(path) if path.exists() else None
     if config.threads is None:
         config = replace(config, threads=(saved or {}).get("threads") or free_threads())
-    settings = {k: v for k, v in asdict(config).items() if k not in ("out_dir", "progress")}
+    settings = {k: v for k, v in asdict(config).items() if k not in ("out_dir", "progress", "rounds")}
     if saved is not None:
         changed = sorted(k for k in settings if saved.get(k) != settings[k])
         fixed = [f"{k} {saved.get(k)!r} -> {settings[k]!r}" for k in changed if k not in TRAINING_ONLY]
@@ -132,28 +139,28 @@ def _generate(config: QuickstartConfig, out: Path) -> bool:
     return False
 
 
-def _data(config: QuickstartConfig, out: Path) -> bool:
+def _data(config: QuickstartConfig, out: Path, data_dir: str = "data", extra: tuple[dict, ...] = ()) -> bool:
     from mammoth_math.data import build, config_from_dict
 
-    if (out / "data" / "report.json").exists():
+    if (out / data_dir / "report.json").exists():
         return True
     # Templated questions share most n-grams, so near-duplicate removal and decontamination would remove
     # everything; the test set is kept out at generation instead (``exclude``).
     build_config = config_from_dict({
-        "name": "quickstart", "sources": [{"name": "rationales", "path": str(out / "synthetic" / "train.jsonl")}],
+        "name": "quickstart", "sources": [{"name": "rationales", "path": str(out / "synthetic" / "train.jsonl")}, *extra],
         "eval_dir": None, "near_dup_threshold": None, "seed": config.seed, "formats": ["alpaca", "jsonl"],
         "workers": config.threads})
-    build(build_config, out / "data", progress=config.progress)
+    build(build_config, out / data_dir, progress=config.progress)
     return False
 
 
-def _train(config: QuickstartConfig, out: Path) -> bool:
+def _train(config: QuickstartConfig, out: Path, data_dir: str = "data", model: str = "model") -> bool:
     from mammoth_math.training import load_config, load_rows, train, train_bpe_tokenizer
 
-    model_dir, tokenizer_dir = out / "model", out / "tokenizer"
+    model_dir, tokenizer_dir = out / model, out / "tokenizer"
     if (model_dir / "model.safetensors").exists() and (model_dir / "tokenizer.json").exists():
         return True
-    data = [str(out / "data" / "data.jsonl")]
+    data = [str(out / data_dir / "data.jsonl")]
     if not (tokenizer_dir / "tokenizer.json").exists():
         # One token per digit: the program then copies a number digit by digit, which a tiny model learns
         # fast; the prose still has to multiply multi-digit numbers, which it cannot learn at this size.
@@ -175,18 +182,18 @@ def _train(config: QuickstartConfig, out: Path) -> bool:
     return False
 
 
-def _eval(config: QuickstartConfig, out: Path) -> bool:
+def _eval(config: QuickstartConfig, out: Path, model: str = "model", eval_dir: str = "eval") -> bool:
     from mammoth_math.backends import make_backend
     from mammoth_math.evaluation import EvalConfig, evaluate, read_records
     from mammoth_math.sandbox import Sandbox
 
-    records = [out / "eval" / mode / "custom.jsonl" for mode in MODES]
+    records = [out / eval_dir / mode / "custom.jsonl" for mode in MODES]
     if all(path.exists() and len(read_records(path)) == config.test_problems for path in records):
         return True
-    backend = make_backend("hf", str(out / "model"), batch_size=config.eval_batch_size, device="cpu")
+    backend = make_backend("hf", str(out / model), batch_size=config.eval_batch_size, device="cpu")
     with Sandbox(timeout=5.0, workers=config.threads) as sandbox:
         for mode in MODES:  # finished modes resume instantly from their records
-            evaluate(EvalConfig(model=str(out / "model"), datasets=["custom"], output_dir=str(out / "eval"),
+            evaluate(EvalConfig(model=str(out / model), datasets=["custom"], output_dir=str(out / eval_dir),
                                 mode=mode, data_dir=str(out / "synthetic" / "test"), seed=config.seed,
                                 max_new_tokens=config.max_new_tokens, progress=config.progress,
                                 backend_options={"batch_size": config.eval_batch_size, "device": "cpu"}),

@@ -1,7 +1,8 @@
 """A generic source: your own problems with both rationales, one JSONL row each.
 
 Row fields: ``id``, ``question``, ``gold``, ``kind`` (an AnswerKind value), optional ``options`` (option
-texts, for ``choice``), ``source`` (a label kept as ``rationales:<label>``), ``cot`` and/or ``pot``.
+texts, for ``choice``), ``source`` (a label kept as ``rationales:<label>``), ``cot`` and/or ``pot``. A row with
+neither is a problem to write rationales for (``data synthesize`` / ``data distill``).
 ``mammoth-math quickstart`` writes its synthetic training set in this format.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mammoth_math.benchmarks.records import BadRecord, Record, Scanned, open_records, scan_jsonl
-from mammoth_math.data.records import Example, SourceResult
+from mammoth_math.data.records import Example, SeedProblem, SourceResult
 from mammoth_math.data.sources.rows import input_reject
 from mammoth_math.grading import AnswerKind
 
@@ -28,6 +29,10 @@ def load(path: Path, types: tuple[str, ...] = ("cot", "pot"), limit: int | None 
             continue
         source = f"rationales:{rec.data['source']}" if rec.data.get("source") else "rationales"
         options = rec.data.get("options")
+        if not rec.data.get("cot") and not rec.data.get("pot"):
+            result.problems.append(SeedProblem(source, item_id, str(rec.data["question"]).strip(),
+                                               str(rec.data["gold"]), rec.data["kind"],
+                                               tuple(options) if options else None))
         for kind in ("cot", "pot"):
             if kind in types and rec.data.get(kind):
                 result.examples.append(Example(source, item_id, kind, str(rec.data["question"]).strip(),
