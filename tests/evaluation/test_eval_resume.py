@@ -77,6 +77,20 @@ def test_resume_refuses_changed_settings(taught_model_dir, eval_dir, sandbox, tm
         evaluate(config, make_backend("hf", str(taught_model_dir)), sandbox)
 
 
+def test_a_run_saved_with_its_sampling_spelled_out_resumes(taught_model_dir, eval_dir, sandbox, tmp_path):
+    """Runs saved before per-set sampling defaults wrote samples 1, temperature 0, top_p 1; None now means
+    the same for GSM8K, so such a run resumes, while an explicit other temperature is still refused."""
+    _reference(taught_model_dir, eval_dir, tmp_path, sandbox, limit=2)
+    meta_file = tmp_path / "hybrid" / "run.json"
+    meta = json.loads(meta_file.read_text())
+    meta["config"] |= {"samples": 1, "temperature": 0.0, "top_p": 1.0}
+    meta_file.write_text(json.dumps(meta))
+    _reference(taught_model_dir, eval_dir, tmp_path, sandbox, limit=4)
+    assert len(_lines(tmp_path / "hybrid" / "gsm8k.jsonl")) == 4
+    with pytest.raises(ValueError, match="temperature"):
+        _reference(taught_model_dir, eval_dir, tmp_path, sandbox, limit=4, temperature=0.5, samples=1)
+
+
 def test_a_larger_limit_extends_the_run_in_place(taught_model_dir, eval_dir, sandbox, tmp_path):
     _reference(taught_model_dir, eval_dir, tmp_path / "grown", sandbox, limit=2)
     first = _lines(tmp_path / "grown" / "hybrid" / "gsm8k.jsonl")

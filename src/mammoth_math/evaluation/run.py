@@ -138,7 +138,8 @@ def _check_limit(before: dict[str, Any], config: EvalConfig, version: int, path:
 def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox: Sandbox | None,
               loaded: dict[str, list[Problem]], judge: Judge | None = None) -> dict[str, DatasetScore]:
     run_dir = Path(config.output_dir) / config.run_name
-    meta = start_meta(meta_path(run_dir, config.shard), config.to_dict(), RESUME_KEYS, lambda: _fresh_meta(config))
+    meta = start_meta(meta_path(run_dir, config.shard), config.to_dict(), RESUME_KEYS, lambda: _fresh_meta(config),
+                      _resolved_sampling(config, loaded))
     scores: dict[str, DatasetScore] = {}
     for name, every in loaded.items():
         spec = get_benchmark(name)
@@ -264,19 +265,36 @@ def _exemplars(config: EvalConfig, strategy: Strategy, name: str, problems: list
 
 
 def start_meta(path: Path, settings: dict[str, Any], resume_keys: Sequence[str],
-               fresh: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """A run's metadata: ``fresh()`` for a new run; when resuming, the saved one, refusing changed settings."""
+               fresh: Callable[[], dict[str, Any]], resolved: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A run's metadata: ``fresh()`` for a new run; when resuming, the saved one, refusing changed settings.
+
+    ``resolved`` gives what a setting left as None (the sets' own default) amounts to, so a run saved with
+    that value spelled out still resumes.
+    """
     if path.exists():
         old = read_json(path)
         saved = old.get("config", {})
+        resolved = resolved or {}
+
+        def same(k: str) -> bool:
+            return saved[k] == settings[k] or (settings[k] is None and k in resolved and saved[k] == resolved[k])
+
         # a key the saved run lacks is a setting added since, which that run had at its default
-        changed = [f"{k} {saved.get(k)!r} -> {settings[k]!r}" for k in resume_keys
-                   if k in saved and saved[k] != settings[k]]
+        changed = [f"{k} {saved.get(k)!r} -> {settings[k]!r}" for k in resume_keys if k in saved and not same(k)]
         if changed:
             raise ValueError(f"{path}: this output folder holds a run with different settings "
                              f"({', '.join(changed)}); use another --output-dir or restore them")
         return old | {"config": settings, "resumed": now(), "finished": None}
     return fresh()
+
+
+def _resolved_sampling(config: EvalConfig, loaded: dict[str, list[Problem]]) -> dict[str, Any]:
+    """samples, temperature and top_p as the run's sets resolve them, when they all agree (else nothing)."""
+    resolved = {config.sampling(get_benchmark(name).sampling) for name in loaded}
+    if len(resolved) != 1:
+        return {}
+    (sampling,) = resolved
+    return {"samples": sampling.n, "temperature": sampling.temperature, "top_p": sampling.top_p}
 
 
 def _fresh_meta(config: EvalConfig) -> dict[str, Any]:
