@@ -152,3 +152,8 @@ def test_help_shows_defaults(capsys):
         main(["quickstart", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "(default: 10.0)" in text and "(default: runs/quickstart)" in text and "default: 0" in text
+
+
+def test_launch_refusals_are_one_line(capsys, tmp_path):
+    fails(capsys, ["launch", "slurm", "--dry-run", "--", "grade", "--pred", "1", "--gold", "1"], "launch runs", "'grade'")
+    fails(capsys, ["launch", "status", str(tmp_path / "nowhere")], "nowhere")

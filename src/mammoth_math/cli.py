@@ -737,18 +737,15 @@ def _add_launch_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _launch_slurm(args: argparse.Namespace) -> int:
-    from mammoth_math.files import InputError
-    from mammoth_math.launch import LaunchPlan, SlurmError, SlurmOptions, render, submit
+    from mammoth_math.launch import LaunchPlan, SlurmOptions, render, submit
 
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     inner = build_parser().parse_args(command)
     what = " ".join(command[:2]) if inner.command == "data" else inner.command
     if what not in _LAUNCHABLE:
-        print(f"error: launch runs {', '.join(_LAUNCHABLE)}; got {what!r}", file=sys.stderr)
-        return 2
+        raise ValueError(f"launch runs {', '.join(_LAUNCHABLE)}; got {what!r}")
     if args.shards > 1 and what not in ("eval", "data synthesize") or "--shard" in command:
-        print("error: eval and data synthesize are sharded, by launch (--shards N), not by --shard", file=sys.stderr)
-        return 2
+        raise ValueError("eval and data synthesize are sharded, by launch (--shards N), not by --shard")
     out = inner.output_dir if what == "probe" else getattr(inner, "out", None)
     kind, run_dir, after, accelerate = "array", None, (), None
     if what == "eval":
@@ -759,8 +756,7 @@ def _launch_slurm(args: argparse.Namespace) -> int:
         after = (("report", out),)
     elif args.shards > 1:  # synthesis: the unsharded run finds every response in the shared cache
         if "--no-cache" in command:
-            print("error: sharded synthesis joins its shards through the cache: drop --no-cache", file=sys.stderr)
-            return 2
+            raise ValueError("sharded synthesis joins its shards through the cache: drop --no-cache")
         after = (tuple(command),)
     elif what == "train":
         from mammoth_math.training import load_config
@@ -777,38 +773,24 @@ def _launch_slurm(args: argparse.Namespace) -> int:
         for name, text in render(plan, options).items():
             print(f"# --- {folder / name}\n{text}")
         return 0
-    try:
-        submission = submit(plan, options)
-    except (InputError, SlurmError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    submission = submit(plan, options)
     print(f"submitted job {submission.main}" + (f", then job {submission.after}" if submission.after else "")
           + f"; logs: {folder / 'logs'}; follow with `mammoth-math launch status {folder}`")
     return 0
 
 
 def _launch_status(args: argparse.Namespace) -> int:
-    from mammoth_math.files import InputError
-    from mammoth_math.launch import SlurmError, summary
+    from mammoth_math.launch import summary
 
-    try:
-        report = summary(args.folder)
-    except (InputError, SlurmError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    report = summary(args.folder)
     _print_json(report)
     return 0 if all(s["finished"] for s in report["states"]) else 1
 
 
 def _launch_resume(args: argparse.Namespace) -> int:
-    from mammoth_math.files import InputError
-    from mammoth_math.launch import SlurmError, resume
+    from mammoth_math.launch import resume
 
-    try:
-        submission = resume(args.folder)
-    except (InputError, SlurmError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    submission = resume(args.folder)
     if submission is None:
         print("nothing to resubmit: every shard is finished or still queued")
         return 0
@@ -889,10 +871,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """What a user's mistake raises: our InputError (a ValueError), unknown names (KeyError), files and
-    folders (OSError, which transformers raises for a missing model), the network (when httpx is loaded)."""
+    folders (OSError, which transformers raises for a missing model), the network (when httpx is loaded),
+    Slurm refusing a job (when launch is loaded)."""
     errors: tuple[type[BaseException], ...] = (ValueError, KeyError, OSError)
     if "httpx" in sys.modules:
         errors += (sys.modules["httpx"].HTTPError,)
+    if "mammoth_math.launch.jobs" in sys.modules:  # sbatch, squeue or scancel said no
+        errors += (sys.modules["mammoth_math.launch.jobs"].SlurmError,)
     return errors
 
 
