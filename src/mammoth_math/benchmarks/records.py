@@ -67,13 +67,17 @@ Scanned = Record | BadRecord
 def scan_jsonl(path: str | Path) -> Iterator[Scanned]:
     """Each non-blank line of a JSON-lines file as a record (a line that is no JSON object: ``corrupt_line``)."""
     with open(path, "rb") as f:
-        numbered = [(line, raw) for line, raw in enumerate(f, start=1) if raw.strip()]
-    for index, (line, raw) in enumerate(numbered):
-        try:
-            rec: Scanned = Record(json_line(raw, path, line), str(path), line, index)
-        except InputError as e:
-            rec = BadRecord(str(path), line, index, "corrupt_line", e)
-        yield rec
+        nonblank = ((line, raw) for line, raw in enumerate(f, start=1) if raw.strip())
+        for index, (line, raw) in enumerate(nonblank):
+            yield _scanned(lambda: json_line(raw, path, line), path, line, index)
+
+
+def _scanned(parse: Callable[[], dict[str, Any]], path: str | Path, line: int, index: int) -> Scanned:
+    """The record ``parse`` reads, or a ``corrupt_line`` saying why it could not."""
+    try:
+        return Record(parse(), str(path), line, index)
+    except InputError as e:
+        return BadRecord(str(path), line, index, "corrupt_line", e)
 
 
 def scan_json_array(path: str | Path) -> Iterator[Scanned]:
@@ -104,11 +108,7 @@ def scan_json_array(path: str | Path) -> Iterator[Scanned]:
             error = InputError(path, f"invalid JSON ({e.msg}, column {e.colno})", line=e.lineno)
             yield BadRecord(str(path), e.lineno, index, "corrupt_file", error)
             return
-        try:
-            rec: Scanned = Record(json_object(obj, path, line), str(path), line, index)
-        except InputError as e:
-            rec = BadRecord(str(path), line, index, "corrupt_line", e)
-        yield rec
+        yield _scanned(lambda: json_object(obj, path, line), path, line, index)
         pos = _skip(text, pos)
         if text.startswith(",", pos):
             pos = _skip(text, pos + 1)
