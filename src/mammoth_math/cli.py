@@ -427,12 +427,10 @@ def _report(args: argparse.Namespace) -> int:
 
     from mammoth_math.evaluation import build_report
     from mammoth_math.evaluation.config import parse_ks
-    from mammoth_math.evaluation.judge_report import judge_section
     from mammoth_math.probe import report_section
 
-    judged = judge_section(args.output_dir)
     pass_k = parse_ks(args.pass_k) if args.pass_k else None
-    report = build_report(args.output_dir, [report_section, *([lambda _: judged] if judged.rows else [])], pass_k)
+    report = build_report(args.output_dir, [report_section], pass_k)
     console = _console()
     models = sorted(set(report.models.values()))
     table = Table("dataset", *report.runs, title=f"accuracy (%) of {', '.join(models)}")
@@ -445,10 +443,10 @@ def _report(args: argparse.Namespace) -> int:
         for row in breakdown["rows"]:
             table.add_row(row["value"], *(_percent(row[r]) for r in report.runs))
         console.print(table)
-    if judged.rows:
+    if report.judge:
         table = Table("run", "dataset", "rules", "judge", "rules-or-judge", "asked", "judge failures",
                       title="accuracy (%) by rules, judge and either")
-        for row in judged.rows:
+        for row in report.judge:
             table.add_row(row["run"], row["dataset"], *(_percent(row[k]) for k in ("rules", "judge", "rules-or-judge")),
                           str(row["asked"]), str(row["failures"]))
         console.print(table)

@@ -3,7 +3,7 @@
 Columns, each a share of the graded problems: ``rules`` (the rules said correct), ``judge`` (the rules said
 wrong, the judge "equivalent"), ``rules-or-judge`` (their sum). Judge failures count in neither and are
 reported apart (``failures``). A disagreement is a problem the rules call wrong and the judge equivalent;
-every one goes to ``judge_disagreements.jsonl`` and the report page. Used by ``report`` and ``regrade``.
+every one goes to ``judge_disagreements.jsonl`` and the report page. Used by ``report.build_report`` and ``regrade``.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.evaluation.report import ReportSection
-from mammoth_math.evaluation.scores import find_runs
+from mammoth_math.evaluation.scores import Run
 from mammoth_math.files import write_jsonl
 
 DISAGREEMENTS = "judge_disagreements.jsonl"
@@ -54,13 +53,10 @@ def is_disagreement(correct: bool | None, verdict: dict[str, Any] | None) -> boo
     return correct is False and verdict is not None and verdict["equivalent"] is True
 
 
-def judge_section(output_dir: str | Path) -> ReportSection:
-    """The report's judge part for the runs under ``output_dir``; writes ``judge_disagreements.jsonl`` there.
-
-    Empty (no rows, no file) when no record carries a judge verdict.
-    """
+def judge_rows(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The columns of every run and dataset whose records carry judge verdicts, and every disagreement."""
     rows, disagreements = [], []
-    for run in find_runs(output_dir):
+    for run in runs:
         for dataset, records in run.records.items():
             if not any(r.judge is not None for r in records):
                 continue
@@ -69,13 +65,12 @@ def judge_section(output_dir: str | Path) -> ReportSection:
             disagreements += [{"run": run.name, "dataset": dataset, "id": r.id, "question": r.question, "gold": r.gold,
                                "answer": r.answer, "rules": r.correct, "judge": r.judge}
                               for r in records if is_disagreement(r.correct, r.judge)]
-    if not rows:
-        return ReportSection("judge", [], "")
-    write_jsonl(Path(output_dir) / DISAGREEMENTS, disagreements)
-    return ReportSection("judge", rows, _html(rows, disagreements))
+    return rows, disagreements
 
 
-def _html(rows: Sequence[dict[str, Any]], disagreements: Sequence[dict[str, Any]]) -> str:
+def judge_html(rows: Sequence[dict[str, Any]], disagreements: Sequence[dict[str, Any]]) -> str:
+    """The page's judge section: the columns, then every disagreement."""
+
     def cells(values: Iterable[Any], tag: str = "td") -> str:
         return "".join(f"<{tag}>{html_text.escape(str(v))}</{tag}>" for v in values)
 

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from mammoth_math.benchmarks import get_benchmark
+from mammoth_math.evaluation.judge_report import DISAGREEMENTS, judge_html, judge_rows
 from mammoth_math.evaluation.records import ProblemRecord
 from mammoth_math.evaluation.report_sampled import SuiteSections, pct, sections_html, suite_sections
 from mammoth_math.evaluation.scores import DatasetScore, Run, find_runs, score_records
-from mammoth_math.files import InputError, atomic_writer, write_json
+from mammoth_math.files import InputError, atomic_writer, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class Report:
     sampled: dict[str, dict[str, dict[str, Any]]]  # run -> dataset -> avg@n, pass@k, maj@k, std_error, n, sampling
     subsets: dict[str, dict[str, dict[str, dict[str, Any]]]]  # run -> dataset -> subset -> the same
     generation: dict[str, dict[str, dict[str, Any]]]  # run -> dataset -> truncation rate, mean output tokens
+    judge: list[dict[str, Any]]  # per run and dataset: rules, judge, rules-or-judge, asked, failures (--judge runs)
 
 
 def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
@@ -88,6 +90,10 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
                                                 for d, s in scores[run.name].items()}}
                         for run in runs}}
     extra = [make(output_dir) for make in sections]
+    judged, disagreements = judge_rows(runs)
+    if judged:  # only runs made with --judge have these columns
+        write_jsonl(output_dir / DISAGREEMENTS, disagreements)
+        extra.append(ReportSection("judge", judged, judge_html(judged, disagreements)))
     results.update({section.key: section.rows for section in extra})
     write_json(output_dir / "results.json", results)
     chart = output_dir / "report.png"
@@ -98,7 +104,7 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
     _html_page(results, runs, chart, html, details + "\n".join(section.html for section in extra if section.html))
     errors = {r: {d: s.errors for d, s in by_dataset.items()} for r, by_dataset in scores.items()}
     return Report(datasets, list(scores), table, errors, models, breakdown, str(output_dir / "results.json"),
-                  str(chart), str(html), suite.suites, suite.sampled, suite.subsets, suite.generation)
+                  str(chart), str(html), suite.suites, suite.sampled, suite.subsets, suite.generation, judged)
 
 
 def _extras(suite: SuiteSections, run: str, dataset: str) -> dict[str, Any]:
