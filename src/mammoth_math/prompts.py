@@ -24,13 +24,19 @@ ALPACA_WITH_INPUT = (
     "### Instruction:\n{instruction}\n\n### Input:\n{input}\n\n### Response:"
 )
 POT_TRIGGER = " Let's write a program."
+TIR_TRIGGER = " Let's reason step by step and run Python code where it helps."
+# A TIR answer, as the model writes it and as training data shows it: prose, a ```python block, the
+# ```output block the sandbox filled in, more prose ..., then the final answer.
+CODE_FENCE, OUTPUT_FENCE, CLOSING_FENCE = "```python\n", "```output\n", "```\n"
 MC_RESPONSE_PREFIX = " Let's solve the multi-choice question step by step.\n"  # the ``alpaca_mc`` form
 CHOICES_LABEL = "Answer Choices: "
 LETTERS = "ABCDEFGHIJ"
 # Where an Alpaca-format answer ends: the model starting a new turn. Chat prompts end on the template's EOS.
 STOP_STRINGS: tuple[str, ...] = ("### Instruction", "### Response")
 
-Rationale = Literal["cot", "pot"]  # what a prompt asks for: prose steps, or a program (the PoT trigger appended)
+# What a prompt asks for: prose steps, a program (the PoT trigger appended), or prose interleaved with code
+# blocks whose outputs come back (tool-integrated reasoning, the TIR trigger appended).
+Rationale = Literal["cot", "pot", "tir"]
 Messages = tuple[dict[str, str], ...]
 
 
@@ -44,6 +50,16 @@ def alpaca_prompt(instruction: str, input: str = "") -> str:
 def with_pot_trigger(question: str) -> str:
     """Append the program-of-thought trigger exactly once."""
     return question if question.rstrip().endswith(POT_TRIGGER.strip()) else question + POT_TRIGGER
+
+
+def code_block(code: str) -> str:
+    """A TIR code block: ```python fence, the code, the closing fence (ends in a newline)."""
+    return f"{CODE_FENCE}{code.strip(chr(10))}\n{CLOSING_FENCE}"
+
+
+def output_block(output: str) -> str:
+    """A TIR output block (what the sandbox printed, as ``sandbox.notebook_output`` shows it)."""
+    return f"{OUTPUT_FENCE}{output.strip(chr(10))}\n{CLOSING_FENCE}"
 
 
 def format_choices(options: Sequence[str]) -> str:
@@ -82,7 +98,7 @@ def build_prompt(
 ) -> str | Messages:
     """The prompt for one problem: MAmmoTH's Alpaca text, or chat messages when ``chat``.
 
-    ``pot`` appends the trigger to every instruction (the exemplars' too); a problem with options gets
+    ``pot`` (``tir``) appends its trigger to every instruction (the exemplars' too); a problem with options gets
     the multiple-choice response prefix. Chat messages go to a chat endpoint or the tokenizer's chat
     template as they are: user/assistant turns for the exemplars, then the question.
     """
@@ -90,6 +106,8 @@ def build_prompt(
     multiple_choice = not isinstance(problem, str) and bool(problem.options)
 
     def instruction(text: str) -> str:
+        if mode == "tir":
+            return text if text.rstrip().endswith(TIR_TRIGGER.strip()) else text + TIR_TRIGGER
         return with_pot_trigger(text) if mode == "pot" else text
 
     if chat:
