@@ -41,6 +41,22 @@ def test_seeded_sampling_is_reproducible(tiny_model) -> None:
     assert first.texts == again.texts and len(set(first.texts)) > 1
 
 
+def test_sample_i_of_a_request_seeded_s_is_drawn_with_seed_s_plus_i(tiny_model) -> None:
+    """vLLM's rule, so that more samples extend a run: sample i is the same drawn alone (seed s + i), among n,
+    or beside other prompts of the batch."""
+    model, tokenizer = tiny_model
+    backend = make_backend("hf", model, tokenizer=tokenizer)
+
+    def ask(n: int, seed: int, prompt: str = "A train") -> GenerationRequest:
+        return GenerationRequest(prompt, max_new_tokens=10, temperature=1.0, top_p=0.9, n=n, seed=seed)
+
+    four, other = backend.generate([ask(4, 3), ask(4, 3, "What is 12*12?")])
+    alone = [backend.generate([ask(1, 3 + i)])[0].texts[0] for i in range(4)]
+    assert four.texts == alone and len(set(alone)) > 1
+    assert backend.generate([ask(2, 5)])[0].texts == four.texts[2:]  # samples 2..3: seed 3 + 2
+    assert other.texts != four.texts  # prompts sharing a seed do not share their draws
+
+
 def test_n_samples_share_one_prompt_pass_and_continue_it_exactly(tiny_model) -> None:
     """The n samples of a prompt reuse one forward pass over it: from those inputs greedy decoding writes
     exactly what it writes from n plain copies of the (left-padded) prompts."""
@@ -53,7 +69,7 @@ def test_n_samples_share_one_prompt_pass_and_continue_it_exactly(tiny_model) -> 
     with torch.inference_mode():
         plain = model.generate(input_ids=enc["input_ids"].repeat_interleave(3, 0),
                                attention_mask=enc["attention_mask"].repeat_interleave(3, 0), **greedy)
-        shared = model.generate(**backend._shared_prompts(enc, 3), **greedy)
+        shared = model.generate(**backend._shared_prompts(enc, 3, 12), **greedy)
     assert torch.equal(plain, shared)
     out = backend.generate([GenerationRequest(build_prompt("1+1?"), max_new_tokens=8, temperature=1.0, n=3, seed=1)])
     assert len(out[0].texts) == 3 and len(out[0].sample_tokens) == 3 and out[0].error is None

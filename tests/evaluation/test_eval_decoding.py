@@ -73,10 +73,10 @@ def test_cot_and_pot_modes(backend, sandbox, eval_dir, tmp_path):
 
 def test_self_consistency_votes_over_samples(backend, sandbox, eval_dir, tmp_path):
     config = _config(tmp_path, eval_dir, "hybrid", "gsm8k", N_GSM8K, samples=3, temperature=0.7, seed=1)
-    assert config.run_name == "hybrid-sc3"
+    assert config.run_name == "hybrid-sc"
     evaluate(config, backend, sandbox)
     assert all(r.n == 3 for r in backend.calls[0])
-    for r in read_records(tmp_path / "hybrid-sc3" / "gsm8k.jsonl"):
+    for r in read_records(tmp_path / "hybrid-sc" / "gsm8k.jsonl"):
         pots = [a for a in r.attempts if a.path == "pot"]
         assert len(pots) == 3 and len(r.attempts) == 3 + len(r.fallback_reasons)  # one CoT per failed sample
         voters = [a for a in r.attempts if not a.failure and a.answer]

@@ -39,7 +39,7 @@ class Counting:
 
 def _check_sampled_run(out: Path, n: int = 4, limit: int = 5) -> None:
     """Every modern set: ``limit`` records of n graded samples, its spec version in run.json."""
-    run = out / f"cot-sc{n}"
+    run = out / "cot-sc"
     meta = json.loads((run / "run.json").read_text())
     for name in MODERN:
         assert meta["benchmarks"][name]["version"] == get_benchmark(name).version
@@ -67,7 +67,7 @@ def test_modern_suite_sampled_in_one_pass_through_hf(tiny_model, modern_dir, tmp
     # --samples overrides only n: AIME/AMC/comp-math keep their published 0.6 / 0.95, the rest sample at 0.7
     assert {(r.temperature, r.top_p) for r in backend.requests} == {(0.6, 0.95), (0.7, 1.0)}
     _check_sampled_run(tmp_path)
-    assert all(a.tokens > 0 for a in read_records(tmp_path / "cot-sc4" / "aime24.jsonl")[0].attempts)
+    assert all(a.tokens > 0 for a in read_records(tmp_path / "cot-sc" / "aime24.jsonl")[0].attempts)
 
 
 def test_cli_modern_suite_then_report_recomputes_k_without_a_backend(tiny_model_dir, modern_dir, tmp_path,
@@ -79,15 +79,15 @@ def test_cli_modern_suite_then_report_recomputes_k_without_a_backend(tiny_model_
     _check_sampled_run(out)
     assert main(["report", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "modern: cot-sc4: sampled metrics" in printed and "modern: generation" in printed
+    assert "modern: cot-sc: sampled metrics" in printed and "modern: generation" in printed
     results = json.loads((out / "results.json").read_text())
     assert results["suites"] == {"modern": list(MODERN)}
-    aime = results["runs"]["cot-sc4"]["datasets"]["aime24"]
+    aime = results["runs"]["cot-sc"]["datasets"]["aime24"]
     assert {"avg@4", "pass@1", "pass@2", "pass@4", "maj@1", "maj@4", "std_error"} <= set(aime["sampled"])
     assert aime["sampled"]["sampling"] == {"n": 4, "temperature": 0.6, "top_p": 0.95}
-    subsets = results["runs"]["cot-sc4"]["datasets"]["comp_math_24_25"]["subsets"]
+    subsets = results["runs"]["cot-sc"]["datasets"]["comp_math_24_25"]["subsets"]
     assert set(subsets) == {str(r.meta["subset_for_metrics"])
-                            for r in read_records(out / "cot-sc4" / "comp_math_24_25.jsonl")}
+                            for r in read_records(out / "cot-sc" / "comp_math_24_25.jsonl")}
 
     def no_backend(*args, **kwargs):
         raise AssertionError("report must not build a backend")
@@ -96,8 +96,8 @@ def test_cli_modern_suite_then_report_recomputes_k_without_a_backend(tiny_model_
     assert main(["report", str(out), "--pass-k", "1,3"]) == 0
     results = json.loads((out / "results.json").read_text())
     for name in MODERN:
-        sampled = results["runs"]["cot-sc4"]["datasets"][name]["sampled"]
-        records = read_records(out / "cot-sc4" / f"{name}.jsonl")
+        sampled = results["runs"]["cot-sc"]["datasets"][name]["sampled"]
+        records = read_records(out / "cot-sc" / f"{name}.jsonl")
         assert "pass@2" not in sampled and "maj@3" in sampled
         assert sampled["pass@3"] == pytest.approx(_pass_at(records, 3))
         assert sampled["avg@4"] == pytest.approx(sum(a.correct for r in records for a in r.attempts) / 20)
@@ -204,9 +204,9 @@ def test_html_page_shows_all_samples_of_a_problem_side_by_side(tiny_model, moder
                         data_dir=str(modern_dir), limit=2, samples=3, max_new_tokens=4, progress=False),
              make_backend("hf", model, tokenizer=tok))
     assert main(["report", str(tmp_path)]) == 0
-    record = read_records(tmp_path / "cot-sc3" / "aime24.jsonl")[0]
+    record = read_records(tmp_path / "cot-sc" / "aime24.jsonl")[0]
     browser("Page.enable")
-    browser("Page.navigate", url=(tmp_path / "report.html").as_uri() + f"#open=cot-sc3|{record.id}")
+    browser("Page.navigate", url=(tmp_path / "report.html").as_uri() + f"#open=cot-sc|{record.id}")
     browser.wait_for("!document.getElementById('detail').hidden")
     columns = browser.js("[...document.querySelectorAll('#detail .sample h4')].map(h => h.innerText)")
     assert [c.split(":")[0] for c in columns] == ["sample 1", "sample 2", "sample 3"]

@@ -34,7 +34,7 @@ def test_set_defaults_then_flags():
     assert _config(samples=4).sampling(Sampling()) == Sampling(4, 0.7, 1.0)  # a greedy set sampled: 0.7
     assert _config(samples=4).sampling(COMPETITION) == Sampling(4, 0.6, 0.95)  # only n overridden
     assert _config(temperature=1.0, top_p=0.9).sampling(COMPETITION) == Sampling(16, 1.0, 0.9)
-    assert _config(samples=3).run_name == "hybrid-sc3" and _config().run_name == "hybrid"
+    assert _config(samples=3).run_name == "hybrid-sc" and _config().run_name == "hybrid"
     with pytest.raises(ValueError, match="give --temperature > 0"):
         _config(samples=4, temperature=0.0)
 

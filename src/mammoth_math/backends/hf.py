@@ -2,17 +2,23 @@
 
 Requests with the same sampling settings are batched together, sorted by prompt length so padding
 stays small, and returned in request order. Chat prompts (message tuples) are rendered through the
-tokenizer's chat template. Sampled generation is seeded per batch from the request's ``seed``.
+tokenizer's chat template. Sampled generation draws each sample from its own random stream: sample i of a
+request seeded s uses seed s + i (vLLM's rule for n > 1), so it is the same whether drawn alone, among n, or
+in another batch; that is what lets ``eval --samples`` extend a run with only the missing samples.
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import logging
+import random
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
+
+from transformers.cache_utils import DynamicLayer  # this module is imported only when the hf backend is used
 
 from mammoth_math.backends.base import (
     Completion,
@@ -110,28 +116,27 @@ class HFBackend:
                 requests[i], f"prompt ({prompt_lens[i]} tokens) + max_new_tokens ({requests[i].max_new_tokens}) "
                              f"exceeds the model's context of {self.max_context}") for i in range(len(requests))]
         sample = first.temperature > 0
-        kwargs: dict[str, Any] = {"max_new_tokens": first.max_new_tokens, "do_sample": sample,
-                                  "pad_token_id": self.tokenizer.pad_token_id}
-        inputs = enc.to(self.device)
+        per_prompt = first.n if sample else 1  # greedy: one sequence per prompt, copied n times below
+        # sampling is done by _SeededSampler; generate itself only takes its (forced) argmax
+        kwargs: dict[str, Any] = {"max_new_tokens": first.max_new_tokens, "do_sample": False, "temperature": None,
+                                  "top_p": None, "top_k": None, "pad_token_id": self.tokenizer.pad_token_id}
         if sample:
-            kwargs.update(temperature=first.temperature, top_p=first.top_p)
-            if first.seed is not None:
-                torch.manual_seed(first.seed)
-        else:  # greedy: one sequence per prompt, copied n times below
-            kwargs.update(temperature=None, top_p=None, top_k=None)
+            seeds = [_sample_seed(r.seed, j, text) for r, text in zip(requests, texts) for j in range(first.n)]
+            kwargs["logits_processor"] = [_SeededSampler(seeds, first.temperature, first.top_p,
+                                                         getattr(self.model.generation_config, "top_k", None))]
+        inputs = enc.to(self.device)
         if first.stop:
             kwargs.update(stop_strings=list(first.stop), tokenizer=self.tokenizer)
         try:
             with torch.inference_mode():
                 if sample and first.n > 1:  # n samples of each prompt
-                    inputs = self._shared_prompts(inputs, first.n)
+                    inputs = self._shared_prompts(inputs, first.n, first.max_new_tokens)
                 out = self.model.generate(**inputs, **kwargs)
         except Exception as e:  # a failed batch is recorded per request, never raised into the run
             log.warning("hf generation failed for a batch of %d: %s", len(requests), e)
             return [error_completion(r, f"{type(e).__name__}: {e}") for r in requests]
         seconds = (time.perf_counter() - started) / len(requests)
         new_tokens = out[:, enc["input_ids"].shape[1]:]
-        per_prompt = first.n if sample else 1
         completions = []
         for k, request in enumerate(requests):
             rows = new_tokens[k * per_prompt:(k + 1) * per_prompt]
@@ -149,14 +154,13 @@ class HFBackend:
                                           seconds=seconds, finish_reasons=reasons, sample_tokens=tokens))
         return completions
 
-
-    def _shared_prompts(self, enc: Any, n: int) -> dict[str, Any]:
+    def _shared_prompts(self, enc: Any, n: int, room: int) -> dict[str, Any]:
         """Inputs for n samples of each prompt whose prompt is run through the model once, not n times.
 
         ``num_return_sequences`` copies each prompt n times before the forward pass, so the prompt's keys and
         values are computed n times over; here they are computed once (all but the last token) and the cache
-        is repeated. Positions follow the left padding as ``generate`` computes them, so greedy output is the
-        same token for token.
+        is repeated, into buffers with ``room`` for the new tokens (:class:`_InPlaceLayer`). Positions follow the
+        left padding as ``generate`` computes them, so greedy output is the same token for token.
         """
         import torch
         from transformers import DynamicCache
@@ -172,14 +176,89 @@ class HFBackend:
                 self.model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], position_ids=positions[:, :-1],
                            use_cache=True, **{name: cache})
             cache.batch_repeat_interleave(n)
+            cache.layers = [_InPlaceLayer.reserved(layer, room + 1) for layer in cache.layers]
         except Exception as e:  # an older transformers or a model with a cache of its own: the plain way
             log.debug("hf: prompt pass not shared across samples (%s: %s)", type(e).__name__, e)
             return {**enc, "num_return_sequences": n}
         return {"input_ids": ids.repeat_interleave(n, 0), "attention_mask": mask.repeat_interleave(n, 0), name: cache}
 
 
+class _InPlaceLayer(DynamicLayer):
+    """A cache layer written into a buffer reserved for the whole generation.
+
+    transformers' ``DynamicLayer`` concatenates at every step, copying the whole cache: with n samples of each
+    prompt that copy of n repeated prompts is most of a CPU's time (profiled: ~35% of a sampled pass of the
+    tiny model). Here a step writes its one new position in place; past the reserve it concatenates as before.
+    """
+
+    @classmethod
+    def reserved(cls, layer: Any, room: int) -> Any:
+        if type(layer) is not DynamicLayer or not layer.is_initialized:  # another kind of layer: left as it is
+            return layer
+        new = cls()
+        new.__dict__.update(layer.__dict__)
+        length = layer.keys.shape[-2]
+        shape = (*layer.keys.shape[:-2], length + room, layer.keys.shape[-1])
+        new._keys, new._values = layer.keys.new_empty(shape), layer.values.new_empty(shape)
+        new._keys[..., :length, :], new._values[..., :length, :] = layer.keys, layer.values
+        new.keys, new.values = new._keys[..., :length, :], new._values[..., :length, :]
+        return new
+
+    def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        start = self.keys.shape[-2]
+        end = start + key_states.shape[-2]
+        if end > self._keys.shape[-2] or self.keys.data_ptr() != self._keys.data_ptr():  # full, or replaced
+            return super().update(key_states, value_states, *args, **kwargs)
+        self._keys[..., start:end, :], self._values[..., start:end, :] = key_states, value_states
+        self.keys, self.values = self._keys[..., :end, :], self._values[..., :end, :]
+        return self.keys, self.values
+
+
 def _batch_key(r: GenerationRequest) -> tuple:
-    return (r.max_new_tokens, r.temperature, r.top_p, r.n, r.stop, r.seed if r.temperature > 0 else None)
+    return (r.max_new_tokens, r.temperature, r.top_p, r.n, r.stop)  # seeds are per row (_SeededSampler)
+
+
+def _sample_seed(seed: int | None, sample: int, prompt: str) -> int | None:
+    """Sample ``sample``'s stream: seed + sample (vLLM's rule), mixed with the prompt so that the problems of
+    one request batch, which share a seed, do not share their random draws. None: unseeded."""
+    if seed is None:
+        return None
+    digest = hashlib.sha256(f"{seed + sample}\0{prompt}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+class _SeededSampler:
+    """A logits processor that samples every row from its own stream and forces that token.
+
+    transformers draws all rows of a batch from one global generator, so a sample depends on its batch
+    (its neighbours, n, the order). Here row r takes one uniform number per step from ``Random(seeds[r])``
+    and picks its token by the inverse CDF of the warped distribution (temperature, the model's top-k as
+    ``generate`` applies it, top-p); greedy decoding then takes that token.
+    """
+
+    def __init__(self, seeds: list[int | None], temperature: float, top_p: float, top_k: int | None):
+        from transformers.generation.logits_process import (
+            TemperatureLogitsWarper,
+            TopKLogitsWarper,
+            TopPLogitsWarper,
+        )
+
+        self._streams = [random.Random(seed) for seed in seeds]
+        self._warpers: list[Any] = [TemperatureLogitsWarper(temperature)]
+        if top_k:
+            self._warpers.append(TopKLogitsWarper(top_k))
+        if top_p < 1.0:
+            self._warpers.append(TopPLogitsWarper(top_p))
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        for warper in self._warpers:
+            scores = warper(input_ids, scores)
+        cdf = scores.softmax(-1).cumsum(-1)
+        draws = torch.tensor([s.random() for s in self._streams], dtype=cdf.dtype, device=cdf.device)
+        picks = torch.searchsorted(cdf, (draws * cdf[:, -1])[:, None], right=True).clamp(max=cdf.shape[-1] - 1)
+        return torch.full_like(scores, float("-inf")).scatter_(1, picks, 0.0)
 
 
 def _adds_bos(tokenizer: Any, texts: list[str]) -> bool:

@@ -15,7 +15,8 @@ from mammoth_math.benchmarks import Sampling, resolve_datasets
 from mammoth_math.files import InputError, read_yaml_config
 from mammoth_math.prompts import PROMPT_STYLES
 
-# Settings that change what a record holds: resuming with any of them changed is refused.
+# Settings that change what a record holds: resuming with any of them changed is refused (``samples`` only when
+# smaller: a larger n extends the run, see ``evaluation.run``).
 RESUME_KEYS = ("model", "backend", "mode", "samples", "max_new_tokens", "temperature", "top_p", "seed", "chat",
                "few_shot", "shots", "exemplars", "grading", "program_timeout", "shard", "reasoning", "think_tags",
                "prompt_style", "judge")  # and each dataset's limit
@@ -98,8 +99,11 @@ class EvalConfig:
 
     @property
     def run_name(self) -> str:
-        """The folder of this run under ``output_dir``: the mode, plus ``-sc<n>`` when ``--samples n`` > 1."""
-        return self.mode if (self.samples or 1) == 1 else f"{self.mode}-sc{self.samples}"
+        """The folder of this run under ``output_dir``: the mode, plus ``-sc`` when ``--samples n`` > 1.
+
+        Not ``-sc<n>`` (as before): a larger n on the same folder extends the run in place.
+        """
+        return self.mode if (self.samples or 1) == 1 else f"{self.mode}-sc"
 
     def sampling(self, default: Sampling) -> Sampling:
         """The sampling of one set: the flags given, else the set's ``default``."""

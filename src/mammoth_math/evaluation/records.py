@@ -1,6 +1,7 @@
 """Per-problem records of an evaluation run: one JSONL line each, appended and flushed as problems finish.
 
-A run lives in ``OUT/<run>/`` (``<run>`` is the mode, e.g. ``hybrid`` or ``cot-sc8``): ``<dataset>.jsonl``
+A run lives in ``OUT/<run>/`` (``<run>`` is the mode, e.g. ``hybrid``, or ``cot-sc`` for n > 1 samples;
+runs saved before were ``cot-sc<n>``): ``<dataset>.jsonl``
 records plus ``run.json`` (settings, backend info, library and spec versions). Shards write
 ``<dataset>.shard-<i>-of-<n>.jsonl`` and ``run.shard-<i>-of-<n>.json`` until ``merge`` joins them.
 """
@@ -123,8 +124,27 @@ REQUIRED = ("id", "benchmark", "index", "correct", "path")
 
 
 def read_records(path: str | Path) -> list[ProblemRecord]:
-    """Records of one JSONL file; a torn last line (a killed writer) is ignored, anything else bad fails loudly."""
-    return files.read_records(path, REQUIRED, ProblemRecord.from_dict, "an evaluation record")
+    """Records of one JSONL file; a torn last line (a killed writer) is ignored, anything else bad fails loudly.
+
+    A record given more samples (``eval --samples`` larger than the run's) is appended again: the last line of
+    an id wins, at the place of its first.
+    """
+    records = files.read_records(path, REQUIRED, ProblemRecord.from_dict, "an evaluation record")
+    latest = {r.id: r for r in records}
+    return records if len(latest) == len(records) else list(latest.values())
+
+
+def compact_records(path: str | Path) -> None:
+    """Rewrite ``path`` (atomically) with one line per id when extended records were appended to it."""
+    lines = sum(1 for _ in files.iter_jsonl(path, skip_torn_tail=True))
+    records = read_records(path)
+    if len(records) < lines:
+        files.write_jsonl(path, (r.to_dict() for r in records))
+
+
+def samples_of(record: ProblemRecord) -> int:
+    """How many samples a record holds (a hybrid's fallback answers one of them, it is not another)."""
+    return len({a.sample for a in record.attempts})
 
 
 def shard_suffix(shard: tuple[int, int]) -> str:

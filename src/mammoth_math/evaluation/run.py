@@ -3,7 +3,8 @@
 ``evaluate(EvalConfig(...))`` runs every dataset of the config, a chunk of problems at a time, appending
 one record per problem to ``OUT/<run>/<dataset>.jsonl`` as it goes. Re-running the same config resumes:
 recorded problems are skipped, and chunks are fixed by problem position (and seeded by it), so a
-resumed run computes exactly what an uninterrupted one would have. ``mammoth-math eval`` calls this.
+resumed run computes exactly what an uninterrupted one would have. A larger ``--limit`` adds the missing
+problems, a larger ``--samples`` the missing samples of each recorded problem. ``mammoth-math eval`` calls this.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from mammoth_math.benchmarks import Problem, Sampling, get_benchmark, load_probl
 from mammoth_math.evaluation.config import RESUME_KEYS, EvalConfig
 from mammoth_math.evaluation.grader import Grader, vote
 from mammoth_math.evaluation.judge import Judge, judge_records
-from mammoth_math.evaluation.records import ProblemRecord, meta_path, read_records, records_path
+from mammoth_math.evaluation.records import (
+    ProblemRecord,
+    compact_records,
+    meta_path,
+    read_records,
+    records_path,
+    samples_of,
+)
+from mammoth_math.evaluation.resume import adopt_legacy_folder, check_resume
 from mammoth_math.evaluation.scores import DatasetScore, score_records
 from mammoth_math.evaluation.strategies import Generator, Solution, Strategy, get_strategy
 from mammoth_math.files import InputError, JsonlAppender, read_json, write_json
@@ -124,22 +133,14 @@ def _load(name: str, config: EvalConfig) -> list[Problem]:
                          "pass --data-dir with MAmmoTH's evaluation files") from e
 
 
-def _check_limit(before: dict[str, Any], config: EvalConfig, version: int, path: Path) -> None:
-    """Resuming may extend a run (a larger ``--limit``), never change what its records mean."""
-    if before.get("version") != version:
-        raise ValueError(f"{path}: field 'version': the records were made with spec version "
-                         f"{before.get('version')}, now {version}; use another --output-dir")
-    old, new = before.get("limit"), config.limit
-    if new is not None and (old is None or new < old):
-        raise ValueError(f"{path}: field 'limit': the records cover --limit {old or 'all'}; give a --limit of at "
-                         f"least that (or none) to extend the run, or use another --output-dir")
-
-
 def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox: Sandbox | None,
               loaded: dict[str, list[Problem]], judge: Judge | None = None) -> dict[str, DatasetScore]:
+    adopt_legacy_folder(Path(config.output_dir), config.run_name)
     run_dir = Path(config.output_dir) / config.run_name
-    meta = start_meta(meta_path(run_dir, config.shard), config.to_dict(), RESUME_KEYS, lambda: _fresh_meta(config),
+    keys = [k for k in RESUME_KEYS if k != "samples"]  # checked per set (_check_resume): a larger n extends
+    meta = start_meta(meta_path(run_dir, config.shard), config.to_dict(), keys, lambda: _fresh_meta(config),
                       _resolved_sampling(config, loaded))
+    meta["run"] = config.run_name
     scores: dict[str, DatasetScore] = {}
     for name, every in loaded.items():
         spec = get_benchmark(name)
@@ -147,9 +148,9 @@ def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox:
         index, count = config.shard
         mine = [(i, p) for i, p in enumerate(problems) if i % count == index]
         before = meta["benchmarks"].get(spec.name)
-        if before:
-            _check_limit(before, config, spec.version, meta_path(run_dir, config.shard))
         sampling = config.sampling(spec.sampling)
+        if before:
+            check_resume(before, config, sampling, spec.version, meta_path(run_dir, config.shard))
         meta["benchmarks"][spec.name] = {"version": spec.version, "source": spec.source, "hub_id": spec.hub_id,
                                          "limit": config.limit, "loaded": len(every),
                                          "expected_count": spec.expected_count, "selected": len(mine),
@@ -161,6 +162,7 @@ def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox:
         ctx = Context(config, get_strategy(config.mode, sampling.n), backend, sandbox,
                       Grader(config.grading, spec.rel_tol, think), _exemplars(config, strategy, spec.name, problems),
                       sampling, judge)
+        extend_samples(path, mine, ctx, f"{spec.name} ({config.run_name}, more samples)")
         # seeded by position, not by what is left: a resumed chunk samples what the first run would have
         append_in_chunks(path, mine, _problem_id, read_records, config.chunk_size,
                          lambda chunk, start: solve_chunk(chunk, ctx, seed=config.seed + start),
@@ -169,6 +171,53 @@ def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox:
     meta.update(backend=backend.info(), finished=now(), **({"judge": judge.info()} if judge else {}))
     write_json(meta_path(run_dir, config.shard), meta)
     return scores
+
+
+def extend_samples(path: Path, items: Sequence[tuple[int, Problem]], ctx: Context, label: str) -> None:
+    """Give each recorded problem with fewer samples than the run's n the missing ones; those it has are kept.
+
+    A backend draws sample i of a request seeded s with seed s + i, so asking for samples k..n-1 with the seed
+    of the problem's chunk plus k gives the samples a fresh n-sample run would have drawn (a hybrid's fallbacks
+    for them are seeded alike, but not as in a fresh run). The grown record is appended (the last line of an
+    id wins) and the file compacted at the end, so a crash loses at most one chunk of new samples.
+    """
+    if not path.exists():
+        return
+    n, size = ctx.sampling.n, ctx.config.chunk_size
+    recorded = {r.id: r for r in read_records(path)}
+    groups: dict[tuple[int, int], list[tuple[int, Problem, ProblemRecord]]] = {}
+    for position, (i, problem) in enumerate(items):
+        old = recorded.get(problem.id)
+        if old is not None and old.error is None and samples_of(old) < n:  # chunk start, samples held
+            groups.setdefault((position - position % size, samples_of(old)), []).append((i, problem, old))
+    with JsonlAppender(path) as out, bar(label, sum(map(len, groups.values())), ctx.config.progress) as b:
+        for (start, have), group in sorted(groups.items()):
+            strategy = get_strategy(ctx.config.mode, n - have)
+            solutions = strategy.solve([p for _, p, _ in group], ctx.generator(ctx.config.seed + start + have),
+                                       ctx.sandbox, ctx.grader)
+            records = [record(i, problem, _joined(old, new, have), ctx.config.mode, ctx.grader, True)
+                       for (i, problem, old), new in zip(group, solutions) if not _failed(new, problem)]
+            if ctx.judge is not None:
+                judge_records(records, ctx.judge)
+            for grown in records:
+                out.write(grown.to_dict())
+            b.advance(len(group))
+    compact_records(path)
+
+
+def _failed(solution: Solution, problem: Problem) -> bool:
+    if solution.error:
+        log.warning("%s: more samples failed (%s); its record keeps the samples it had", problem.id, solution.error)
+    return bool(solution.error)
+
+
+def _joined(old: ProblemRecord, new: Solution, have: int) -> Solution:
+    """The old record's samples, then ``new``'s numbered after them; costs added up."""
+    for attempt in new.attempts:
+        attempt.sample += have
+    return Solution(old.prompt, old.attempts + new.attempts, old.fallback_prompt or new.fallback_prompt,
+                    old.fallback_reasons + new.fallback_reasons, None, old.prompt_tokens + new.prompt_tokens,
+                    old.completion_tokens + new.completion_tokens, old.seconds + new.seconds)
 
 
 class _Record(Protocol):
