@@ -363,7 +363,7 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     _add_judge_flags(p)
     _add_threads_flag(p)
     p.set_defaults(handler=_eval)
-    m = sub.add_parser("merge", help="join the shards of runs under OUT (after eval --shard i/n)")
+    m = sub.add_parser("merge", help="join the shards of runs and probes under OUT (after eval or probe --shard i/n)")
     m.add_argument("output_dir")
     m.set_defaults(handler=_merge)
     r = sub.add_parser("report", help="table, results.json, PNG chart and HTML report of the runs under OUT")
@@ -415,8 +415,15 @@ def _cache_dir(args: argparse.Namespace, output_dir: str) -> str | None:
 
 def _merge(args: argparse.Namespace) -> int:
     from mammoth_math.evaluation import merge_output
+    from mammoth_math.probe import merge_probes
 
-    for result in merge_output(args.output_dir):
+    results = merge_probes(args.output_dir)
+    try:
+        results += merge_output(args.output_dir)
+    except FileNotFoundError:  # no sharded evaluation run: fine when there were sharded probes
+        if not results:
+            raise
+    for result in results:
         print(f"{result.run_dir}: merged {result.shards} shards: "
               + ", ".join(f"{name} {n}" for name, n in result.problems.items()))
     return 0
@@ -436,7 +443,8 @@ def _report(args: argparse.Namespace) -> int:
     table = Table("dataset", *report.runs, title=f"accuracy (%) of {', '.join(models)}")
     for row in report.table:
         table.add_row(row["dataset"], *(_percent(row[r]) for r in report.runs))
-    console.print(table)
+    if report.runs:  # a folder of probes only has none
+        console.print(table)
     _print_suites(report)
     for dataset, breakdown in report.breakdown.items():
         table = Table(breakdown["field"], *report.runs, title=f"{dataset}: accuracy (%) by {breakdown['field']}")
@@ -496,21 +504,30 @@ def _add_robustness_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chat", choices=("auto", "yes", "no"), default="auto",
                    help="chat template (auto: when the model has one) or the Alpaca format")
     p.add_argument("--no-clever-hans", action="store_true", help="skip the Clever Hans check of correct programs")
+    p.add_argument("--shard", default="0/1", help="i/n: probe every n-th problem from the i-th (merge afterwards)")
     p.set_defaults(handler=_probe)
 
 
-def _probe(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
-    from mammoth_math.probe import ProbeConfig, probe
+def _probe_config(args: argparse.Namespace) -> Any:
+    """The probe command's :class:`~mammoth_math.probe.ProbeConfig`, from its flags."""
+    from mammoth_math.evaluation import parse_shard
+    from mammoth_math.probe import ProbeConfig
 
     values = _run_values(args, _RUN_FIELDS)
     missing = [f"--{flag.replace('_', '-')}" for flag in ("model", "datasets", "output_dir") if flag not in values]
     if missing:
         raise ValueError(f"probe needs {', '.join(missing)}")
     values["backend_options"] = _backend_options(args, values.get("backend", "hf"), {}, values["output_dir"])
-    config = ProbeConfig(**values, challenge=args.challenge, chat={"auto": None, "yes": True, "no": False}[args.chat],
-                         clever_hans=not args.no_clever_hans)
+    return ProbeConfig(**values, challenge=args.challenge, chat={"auto": None, "yes": True, "no": False}[args.chat],
+                       clever_hans=not args.no_clever_hans, shard=parse_shard(args.shard))
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from mammoth_math.probe import probe
+
+    config = _probe_config(args)
     scores = probe(config)
     table = Table("dataset", "subset", "graded", "acc. before", "acc. after", "flip rate", "recovery", "adopted X",
                   "Clever Hans", title=f"{config.run_name}: {config.model}")
@@ -693,8 +710,12 @@ def _quickstart(args: argparse.Namespace) -> int:
     console = _console()
     console.print(table)
     if result.second_round is not None:
-        console.print(f"round 2: {result.second_round.distilled} distilled rows; majority label accuracy "
-                      f"(hidden golds): {result.second_round.label_accuracy}")
+        labels = result.second_round.labels()
+        accuracy = labels["label_accuracy"]
+        console.print(f"round 2: {labels.get('majority', 0)} of {labels['read']} new problems majority-labelled, "
+                      f"{labels['distilled_rows']} distilled rows kept; majority label accuracy (hidden golds): "
+                      + (f"{100 * accuracy['accuracy']:.1f}% ({accuracy['correct']} of {accuracy['checked']})"
+                         if accuracy else "none checked"))
     if result.skipped:
         console.print(f"resumed: skipped {', '.join(result.skipped)} (already complete)")
     console.print(f"report: {result.report_html} and {result.report_png}")
@@ -710,7 +731,8 @@ def _add_launch_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("launch", help="run eval, probe, data synthesize or train as Slurm jobs (shards, merge, resume)")
     lsub = p.add_subparsers(dest="launch_command", required=True, metavar="ACTION")
     s = lsub.add_parser("slurm", help="write and submit sbatch scripts for `-- <mammoth-math command>`")
-    s.add_argument("--shards", type=int, default=1, help="eval: array tasks, each running --shard i/n")
+    s.add_argument("--shards", type=int, default=1, help="eval, probe, data synthesize: array tasks, each "
+                                                          "running --shard i/n")
     s.add_argument("--partition")
     s.add_argument("--account")
     s.add_argument("--time", help="Slurm time limit per task (e.g. 4:00:00)")
@@ -742,16 +764,18 @@ def _launch_slurm(args: argparse.Namespace) -> int:
     what = " ".join(command[:2]) if inner.command == "data" else inner.command
     if what not in _LAUNCHABLE:
         raise ValueError(f"launch runs {', '.join(_LAUNCHABLE)}; got {what!r}")
-    if args.shards > 1 and what not in ("eval", "data synthesize") or "--shard" in command:
-        raise ValueError("eval and data synthesize are sharded, by launch (--shards N), not by --shard")
+    if args.shards > 1 and what not in ("eval", "probe", "data synthesize") or "--shard" in command:
+        raise ValueError("eval, probe and data synthesize are sharded, by launch (--shards N), not by --shard")
     out = inner.output_dir if what == "probe" else getattr(inner, "out", None)
     kind, run_dir, after, accelerate = "array", None, (), None
     if what == "eval":
         config = _eval_config(inner)
         out, run_dir = config.output_dir, str(Path(config.output_dir) / config.run_name)
         after = (("merge", out), ("report", out)) if args.shards > 1 else (("report", out),)
-    elif what == "probe":
-        after = (("report", out),)
+    elif what == "probe":  # status counts the first turn's records, an evaluation run in the probe's folder
+        config = _probe_config(inner)
+        run_dir = str(Path(out) / config.run_name / config.mode)
+        after = (("merge", out), ("report", out)) if args.shards > 1 else (("report", out),)
     elif args.shards > 1:  # synthesis: the unsharded run finds every response in the shared cache
         if "--no-cache" in command:
             raise ValueError("sharded synthesis joins its shards through the cache: drop --no-cache")

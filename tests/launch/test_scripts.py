@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from mammoth_math.cli import main
@@ -47,8 +49,7 @@ def test_training_needs_an_accelerate_config():
         render(plan, SlurmOptions())
 
 
-@pytest.mark.parametrize("command", [["--shards", "2", "--", "probe", "--model", "m", "--datasets", "gsm8k",
-                                      "--challenge", "doubt", "--output-dir", "o"],
+@pytest.mark.parametrize("command", [["--shards", "2", "--", "train", "--config", "configs/train/tiny-cpu.yaml"],
                                      ["--", *EVAL, "--output-dir", "o", "--shard", "0/2"],
                                      ["--", "grade", "--pred", "1", "--gold", "1"]])
 def test_what_cannot_be_launched_is_refused(command, capsys):
@@ -81,3 +82,13 @@ def test_sharded_synthesis_is_joined_by_the_whole_run(tmp_path, capsys):
         in shards
     assert after.strip().endswith(f"synthesize --config configs/data/M.yaml --out {tmp_path} --model m")
     assert main(["launch", "slurm", "--shards", "3", "--dry-run", "--", *synth, "--no-cache"]) == 2
+
+
+def test_a_sharded_probe_is_an_array_then_merge_and_report(tmp_path, capsys):
+    probe = ["probe", "--model", "m", "--datasets", "gsm8k", "--mode", "cot", "--challenge", "doubt",
+             "--output-dir", str(tmp_path)]
+    assert main(["launch", "slurm", "--shards", "3", "--dry-run", "--", *probe]) == 0
+    shards, after = capsys.readouterr().out.split("# --- ")[1:]
+    assert "--output-dir " + str(tmp_path) + " --shard ${SLURM_ARRAY_TASK_ID}/3" in shards
+    assert after.strip().splitlines()[-2:] == [f"{sys.executable} -m mammoth_math merge {tmp_path}",
+                                               f"{sys.executable} -m mammoth_math report {tmp_path}"]

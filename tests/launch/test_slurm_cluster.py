@@ -1,5 +1,6 @@
 """Through a real Slurm cluster: an eval over 3 shards with one task cancelled mid-run and resumed merges into the
-results of a one-process run; a 2-task training job (gloo, CPU) logs the losses of a one-process run."""
+results of a one-process run; a probe over 2 shards merges into the one-process probe's summary; a 2-task
+training job (gloo, CPU) logs the losses of a one-process run."""
 
 from __future__ import annotations
 
@@ -78,6 +79,30 @@ def test_eval_shards_cancelled_and_resumed_equal_one_process(slurm, tiny_model_d
     assert _records(sharded / "cot" / "custom.jsonl") == _records(single / "cot" / "custom.jsonl")
     merged, alone = (json.loads((d / "results.json").read_text()) for d in (sharded, single))
     assert _comparable(merged) == _comparable(alone)
+
+
+def test_probe_shards_merge_into_the_one_process_probe(slurm, tiny_model_dir, tmp_path):
+    from mammoth_math.probe import read_probe_records, score_probe
+
+    data = _problems(tmp_path / "data", 7)
+    probe_args = ["probe", "--model", str(tiny_model_dir), "--backend", "hf", "--datasets", "custom", "--mode", "cot",
+                  "--data-dir", str(data), "--challenge", "assert-wrong", "--max-new-tokens", "16", "--no-cache"]
+    sharded, single = tmp_path / "sharded", tmp_path / "single"
+    assert main(["launch", "slurm", "--shards", "2", "--", *probe_args, "--output-dir", str(sharded)]) == 0
+    folder = sharded / "launch"
+    assert load(folder)[2][0].tasks == (0, 1)  # one array task per shard
+    _wait(lambda: (sharded / "results.json").exists(), 300, "the merge job wrote no results.json", folder)
+    assert main(["launch", "status", str(folder)]) == 0
+    assert main([*probe_args, "--output-dir", str(single)]) == 0 and main(["report", str(single)]) == 0
+
+    run = "probe-assert-wrong-cot"
+    assert (sharded / run / "custom.shard-1-of-2.jsonl").exists()  # it really ran in shards
+    merged, alone = (read_probe_records(d / run / "custom.jsonl") for d in (sharded, single))
+    assert len(merged) == 7 and score_probe(merged) == score_probe(alone)
+    assert [(r.id, r.wrong_answer, r.second and r.second.answer) for r in merged] == \
+        [(r.id, r.wrong_answer, r.second and r.second.answer) for r in alone]
+    robustness = [json.loads((d / "results.json").read_text()).get("robustness") for d in (sharded, single)]
+    assert robustness[0] == robustness[1]
 
 
 def test_two_task_training_job_matches_one_process(slurm, tmp_path):

@@ -34,5 +34,18 @@ def test_second_round_distills_with_majority_labels_and_retrains(tmp_path, capsy
         assert len((out / "round2" / "eval" / mode / "custom.jsonl").read_text().splitlines()) == 8
     assert (out / "round2" / "model" / "model.safetensors").exists()
 
+    # the quickstart's own report holds round 2 beside round 1, with the labels' counts and accuracy
+    results = json.loads((out / "eval" / "results.json").read_text())
+    rows = {row["test set"]: row for row in results["rounds"]}
+    assert set(rows["all"]) == {"test set", "cot", "pot", "hybrid", "cot r2", "pot r2", "hybrid r2"}
+    round2 = json.loads((out / "round2" / "eval" / "results.json").read_text())["table"][0]
+    assert all(rows["all"][f"{m} r2"] == round2[m] for m in ("cot", "pot", "hybrid"))
+    (labels,) = results["round2_labels"]
+    assert labels["label_accuracy"] == report["label_accuracy"] and labels["read"] == 12
+    assert labels.get("majority", 0) + sum(v for k, v in labels.items() if k.startswith("unlabelled_")) == 12
+    page = (out / "eval" / "report.html").read_text()
+    assert 'id="rounds"' in page and "Majority label accuracy" in page and "cot r2" in page
+
     assert main(["quickstart", *TOY, "--out", str(out), "--rounds", "2"]) == 0  # resumes every stage
     assert capsys.readouterr().out.count("cot r2") == 1
+    assert 'id="rounds"' in (out / "eval" / "report.html").read_text()  # a resumed run keeps it in the report

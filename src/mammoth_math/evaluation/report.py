@@ -72,7 +72,8 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
     """
     output_dir = Path(output_dir)
     runs = find_runs(output_dir)
-    if not runs:
+    extra = [make(output_dir) for make in sections]
+    if not runs and not any(section.rows for section in extra):  # a folder of probes only has a report too
         raise InputError(output_dir, "no evaluation run here (OUT/<mode>/run.json): give the --output-dir of "
                          "`mammoth-math eval`; sharded runs need `mammoth-math merge` first")
     scores = {run.name: run.scores() for run in runs}
@@ -89,7 +90,6 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
                                    "datasets": {d: s.to_dict() | _extras(suite, run.name, d)
                                                 for d, s in scores[run.name].items()}}
                         for run in runs}}
-    extra = [make(output_dir) for make in sections]
     judged, disagreements = judge_rows(runs)
     if judged:  # only runs made with --judge have these columns
         write_jsonl(output_dir / DISAGREEMENTS, disagreements)
@@ -209,7 +209,8 @@ def _bar_chart(table: list[dict[str, Any]], runs: list[str], path: Path, title: 
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 100)
     ax.set_title(title)
-    ax.legend()
+    if runs:  # a folder of probes only has no accuracy to chart
+        ax.legend()
     fig.tight_layout()
     with atomic_writer(path, "wb") as f:
         fig.savefig(f, format="png", dpi=110)

@@ -1,23 +1,26 @@
 """Join the shards of a run (``--shard i/n``) into one run: ``mammoth-math merge OUT``.
 
 Every shard must be present and finished, each problem recorded exactly once, and the shards
-must agree on their settings; anything else fails naming the shard file.
+must agree on their settings; anything else fails naming the shard file. :func:`merge_run` joins any
+folder of shards written this way (``<stem>.shard-<i>-of-<n>.json`` beside ``<dataset>.shard-<i>-of-<n>.jsonl``):
+an evaluation run's, and a probe's (``probe.merge_probe``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mammoth_math.evaluation.config import RESUME_KEYS
-from mammoth_math.evaluation.records import meta_path, read_records, records_path
+from mammoth_math.evaluation.records import read_records, records_path, shard_suffix
 from mammoth_math.files import InputError, read_json, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
 
-_SHARD_META = re.compile(r"run\.shard-(\d+)-of-(\d+)\.json$")
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,16 @@ def merge_output(output_dir: str | Path) -> list[MergeResult]:
     return [merge_run(d) for d in run_dirs]
 
 
-def merge_run(run_dir: str | Path) -> MergeResult:
-    """Merge the shards of one run folder into ``<dataset>.jsonl`` and ``run.json`` (atomically written)."""
+def merge_run(run_dir: str | Path, stem: str = "run", read: Callable[[Path], Sequence[Any]] = read_records,
+              keys: Sequence[str] = RESUME_KEYS) -> MergeResult:
+    """Merge the shards of one run folder into ``<dataset>.jsonl`` and ``<stem>.json`` (atomically written).
+
+    ``read`` reads one records file (records with ``id``, ``index`` and ``to_dict``); ``keys`` are the settings
+    every shard must share.
+    """
     run_dir = Path(run_dir)
-    found = {int(m[1]): int(m[2]) for p in run_dir.iterdir() if (m := _SHARD_META.match(p.name))}
+    pattern = re.compile(rf"{re.escape(stem)}\.shard-(\d+)-of-(\d+)\.json$")
+    found = {int(m[1]): int(m[2]) for p in run_dir.iterdir() if (m := pattern.match(p.name))}
     counts = set(found.values())
     if len(counts) != 1:
         raise InputError(run_dir, f"shards of different splits found: of-{sorted(counts)}")
@@ -46,19 +55,23 @@ def merge_run(run_dir: str | Path) -> MergeResult:
     missing = sorted(set(range(count)) - set(found))
     if missing:
         raise InputError(run_dir, f"shard(s) {missing} of {count} missing: run them before merging")
-    metas = [read_json(meta_path(run_dir, (i, count))) for i in range(count)]
+
+    def meta_file(shard: tuple[int, int] = (0, 1)) -> Path:
+        return run_dir / f"{stem}{shard_suffix(shard)}.json"
+
+    metas = [read_json(meta_file((i, count))) for i in range(count)]
     for i, meta in enumerate(metas):
         if not meta.get("finished"):
-            raise InputError(meta_path(run_dir, (i, count)), "shard not finished: re-run it to resume")
-        changed = [k for k in RESUME_KEYS if k != "shard" and meta["config"].get(k) != metas[0]["config"].get(k)]
+            raise InputError(meta_file((i, count)), "shard not finished: re-run it to resume")
+        changed = [k for k in keys if k != "shard" and meta["config"].get(k) != metas[0]["config"].get(k)]
         if changed:
-            raise InputError(meta_path(run_dir, (i, count)), f"settings differ from shard 0: {', '.join(changed)}")
+            raise InputError(meta_file((i, count)), f"settings differ from shard 0: {', '.join(changed)}")
     written: dict[str, int] = {}
     for name in metas[0]["benchmarks"]:
         rows, seen = [], set()
         for i, meta in enumerate(metas):
             path = records_path(run_dir, name, (i, count))
-            shard_rows = read_records(path) if path.exists() else []
+            shard_rows = read(path) if path.exists() else []
             expected = meta["benchmarks"].get(name, {}).get("selected")
             if len(shard_rows) != expected:
                 raise InputError(path, f"{len(shard_rows)} records, the shard selected {expected}")
@@ -75,6 +88,6 @@ def merge_run(run_dir: str | Path) -> MergeResult:
     merged["merged_from"] = [{"shard": [i, count], "backend": m.get("backend"), "started": m.get("started"),
                               "finished": m.get("finished")} for i, m in enumerate(metas)]
     merged["finished"] = max(m["finished"] for m in metas)
-    write_json(meta_path(run_dir), merged)
+    write_json(meta_file(), merged)
     log.info("merged %d shards of %s: %s", count, run_dir, written)
     return MergeResult(str(run_dir), count, written)

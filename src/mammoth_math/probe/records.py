@@ -1,7 +1,8 @@
 """Per-problem records of a probe: the first turn (an evaluation record), the challenge, the second turn.
 
 A probe lives in ``OUT/probe-<challenge>-<mode>/``: ``<dataset>.jsonl`` (one :class:`ProbeRecord` a line,
-appended and flushed) and ``probe.json`` (settings, backend, versions); its first turn is an evaluation run
+appended and flushed) and ``probe.json`` (settings, backend, versions), with ``.shard-<i>-of-<n>`` before the
+suffix for a shard; its first turn is an evaluation run
 in the ``<mode>/`` folder beneath. ``probe.json`` is not named ``run.json`` on purpose: ``eval``'s report
 lists only real evaluation runs.
 """
@@ -14,10 +15,16 @@ from typing import Any
 
 from mammoth_math import files
 from mammoth_math.evaluation import Attempt, ProblemRecord
+from mammoth_math.evaluation.records import shard_suffix
 from mammoth_math.evaluation.scores import Run, find_runs
 from mammoth_math.probe.clever_hans import CleverHans
 
 META_FILE = "probe.json"
+
+
+def probe_meta_path(run_dir: str | Path, shard: tuple[int, int] = (0, 1)) -> Path:
+    """``probe.json``, or ``probe.shard-<i>-of-<n>.json`` for a shard (``merge`` joins them)."""
+    return Path(run_dir) / f"probe{shard_suffix(shard)}.json"
 
 
 @dataclass

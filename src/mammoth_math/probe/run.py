@@ -4,7 +4,9 @@
 zero-shot, in ``OUT/probe-<challenge>-<mode>/<mode>/``); then each first answer is challenged: the whole
 conversation goes back with the user's pushback, and the new answer is read by the same strategy's ``read``
 (a program is rewritten and run in the sandbox). Records are appended per problem (``records.py``);
-re-running the same config resumes both turns. ``mammoth-math probe`` calls this.
+re-running the same config resumes both turns. ``shard`` (i, n) probes every n-th problem from the i-th, as
+``eval --shard`` does; :func:`merge_probes` joins the shards (``mammoth-math merge``). ``mammoth-math probe``
+calls this.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from mammoth_math.benchmarks import Problem, get_benchmark, load_problems
 from mammoth_math.evaluation import STRATEGIES, EvalConfig, Grader, ProblemRecord, evaluate, read_records
 from mammoth_math.evaluation.records import records_path
 from mammoth_math.evaluation.run import append_in_chunks, now, start_meta, versions
+from mammoth_math.evaluation.shard import MergeResult, merge_run
 from mammoth_math.evaluation.strategies import Generator, SinglePass
-from mammoth_math.files import write_json
+from mammoth_math.files import read_json, write_json
 from mammoth_math.probe.challenges import (
     CHALLENGES,
     Challenge,
@@ -30,7 +33,7 @@ from mammoth_math.probe.challenges import (
     plausible_wrong_answer,
 )
 from mammoth_math.probe.clever_hans import check_programs
-from mammoth_math.probe.records import META_FILE, ProbeRecord, SecondTurn, read_probe_records
+from mammoth_math.probe.records import ProbeRecord, SecondTurn, probe_meta_path, read_probe_records
 from mammoth_math.probe.summary import ProbeScore, score_probe
 from mammoth_math.prompts import Exemplar, build_prompt
 
@@ -69,8 +72,12 @@ class ProbeConfig:
     chunk_size: int = 64
     backend_options: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
+    shard: tuple[int, int] = (0, 1)  # (i, n): every n-th problem from the i-th, first turn and challenge alike
 
     def __post_init__(self) -> None:
+        index, count = self.shard = tuple(self.shard)  # type: ignore[assignment]
+        if not (count >= 1 and 0 <= index < count):
+            raise ValueError(f"shard must be i/n with 0 <= i < n, got {index}/{count}")
         if self.challenge not in CHALLENGES:
             raise ValueError(f"challenge must be one of {', '.join(CHALLENGES)}, got {self.challenge!r}")
         if self.mode not in STRATEGIES:
@@ -87,9 +94,8 @@ class ProbeConfig:
         return EvalConfig(self.model, list(self.datasets), str(Path(self.output_dir) / self.run_name),
                           backend=self.backend, mode=self.mode, data_dir=self.data_dir, limit=self.limit,
                           samples=1, max_new_tokens=self.max_new_tokens, seed=self.seed, chat=chat,
-                          grading=self.grading,
-                          program_timeout=self.program_timeout, chunk_size=self.chunk_size,
-                          backend_options=self.backend_options, progress=self.progress)
+                          grading=self.grading, program_timeout=self.program_timeout, chunk_size=self.chunk_size,
+                          backend_options=self.backend_options, progress=self.progress, shard=self.shard)
 
 
 @dataclass
@@ -123,8 +129,9 @@ def probe(config: ProbeConfig, backend: Backend | None = None, sandbox: Sandbox 
 def _probe(config: ProbeConfig, backend: Backend, sandbox: Sandbox | None) -> dict[str, dict[str, ProbeScore]]:
     chat = config.chat if config.chat is not None else backend.chat_template() is not None
     run_dir = Path(config.output_dir) / config.run_name
-    settings = asdict(config) | {"chat": chat}
-    meta = start_meta(run_dir / META_FILE, settings, RESUME_KEYS, lambda: {
+    meta_file = probe_meta_path(run_dir, config.shard)
+    settings = asdict(config) | {"chat": chat, "shard": list(config.shard)}
+    meta = start_meta(meta_file, settings, RESUME_KEYS, lambda: {
         "run": config.run_name, "config": settings, "challenge": config.challenge, "mode": config.mode,
         "versions": versions(), "benchmarks": {}, "started": now(), "finished": None})
     first_turn = config.eval_config(chat)
@@ -133,21 +140,33 @@ def _probe(config: ProbeConfig, backend: Backend, sandbox: Sandbox | None) -> di
     scores = {}
     for name in config.datasets:
         spec = get_benchmark(name)
-        problems = {p.id: p for p in load_problems(spec.name, config.data_dir, config.limit)}
-        meta["benchmarks"][spec.name] = {"version": spec.version, "loaded": len(problems), "rel_tol": spec.rel_tol}
-        write_json(run_dir / META_FILE, meta)
-        firsts = read_records(records_path(Path(first_turn.output_dir) / first_turn.run_name, spec.name))
+        problems = {p.id: p for p in load_problems(spec.name, config.data_dir, config.limit)}  # all: the pool
+        firsts = read_records(records_path(Path(first_turn.output_dir) / first_turn.run_name, spec.name,
+                                           config.shard))
+        meta["benchmarks"][spec.name] = {"version": spec.version, "loaded": len(problems), "rel_tol": spec.rel_tol,
+                                         "selected": len(firsts)}
+        write_json(meta_file, meta)
         turn = _ChallengeContext(config, generator, sandbox, Grader(config.grading, spec.rel_tol),
                       [p.gold for p in problems.values()])
-        path = run_dir / f"{spec.name}.jsonl"
+        path = records_path(run_dir, spec.name, config.shard)
         items = [(r.index, (r, problems[r.id])) for r in sorted(firsts, key=lambda r: r.index)]
         append_in_chunks(path, items, _first_id, read_probe_records, config.chunk_size,
                          lambda chunk, _: probe_chunk([pair for _, pair in chunk], turn),
                          f"{spec.name} ({config.run_name})", config.progress)
         scores[spec.name] = score_probe(read_probe_records(path))
     meta.update(backend=backend.info(), finished=now())
-    write_json(run_dir / META_FILE, meta)
+    write_json(meta_file, meta)
     return scores
+
+
+def merge_probes(output_dir: str | Path) -> list[MergeResult]:
+    """Join the shards of every probe under ``output_dir``: its first turn's evaluation run, then its records."""
+    results = []
+    for probe_dir in sorted({p.parent for p in Path(output_dir).glob("*/probe.shard-*-of-*.json")}):
+        mode = read_json(next(probe_dir.glob("probe.shard-*-of-*.json")))["mode"]
+        results.append(merge_run(probe_dir / mode))
+        results.append(merge_run(probe_dir, "probe", read_probe_records, RESUME_KEYS))
+    return results
 
 
 def _first_id(pair: tuple[ProblemRecord, Problem]) -> str:

@@ -87,13 +87,15 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
     from mammoth_math.probe import report_section
 
     report = build_report(out / "eval", [report_section])
+    families = _family_scores(out / "eval")
     second = None
     if config.rounds == 2:
-        from mammoth_math.synthetic.rounds import second_round
+        from mammoth_math.synthetic.rounds import labels_section, rounds_section, second_round
 
         second = second_round(config, out, _data, _train, _eval, _family_scores)
-    return QuickstartResult(str(out), report.table, _family_scores(out / "eval"), report.html, report.chart_png,
-                            skipped, seconds, second)
+        both = rounds_section(MODES, report.table, families, second)
+        report = build_report(out / "eval", [report_section, lambda _: both, lambda _: labels_section(second)])
+    return QuickstartResult(str(out), report.table, families, report.html, report.chart_png, skipped, seconds, second)
 
 
 # Settings that only change training: a new value keeps the data and retrains (then re-evaluates).

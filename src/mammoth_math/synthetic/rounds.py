@@ -4,18 +4,23 @@ The first round's model samples CoT and PoT solutions to a new batch of syntheti
 not shown (``data distill`` with ``use_gold: false``); the majority answer labels each problem, the filters
 keep the agreeing solutions, and a second model trains on the first round's data plus these rows and is
 evaluated on the same test set. The label accuracy is the majority's agreement with the hidden golds.
-Everything goes under ``<out>/round2/``; each stage resumes like the first round's.
+Everything goes under ``<out>/round2/``; each stage resumes like the first round's. :func:`rounds_section`
+puts both rounds' tables side by side, with the label accuracy and counts, into the quickstart's report.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mammoth_math.synthetic.generate import generate, write_problems
+
+if TYPE_CHECKING:
+    from mammoth_math.evaluation import ReportSection
 
 ROUND = "round2"
 K = 4  # samples per problem and type: enough for a majority, cheap for a tiny model on a CPU
@@ -28,6 +33,11 @@ class SecondRound:
     label_accuracy: dict[str, Any] | None  # majority labels against the hidden golds
     distilled: int  # rows the distillation kept
     report: dict[str, Any]  # the distillation report (counts at every filter stage)
+
+    def labels(self) -> dict[str, Any]:
+        """How the new problems were labelled: read, majority-labelled, unlabelled by reason, label accuracy."""
+        counts = {k: v for k, v in self.report["problems"].items() if k != "sampled"}
+        return {"distilled_rows": self.distilled, **counts, "label_accuracy": self.label_accuracy}
 
 
 def second_round(config: Any, out: Path, data: Callable, train: Callable, evaluate: Callable,
@@ -65,3 +75,42 @@ def _distill(config: Any, out: Path, folder: Path) -> dict[str, Any]:
                              workers=config.threads)
     backend = make_backend("hf", str(out / "model"), batch_size=config.eval_batch_size, device="cpu")
     return distill(settings, folder / "distill", backend=backend, progress=config.progress).report
+
+
+def rounds_section(modes: Sequence[str], first_table: list[dict[str, Any]],
+                   first_families: dict[str, dict[str, float]], second: SecondRound) -> ReportSection:
+    """Both rounds side by side for the report: ``rounds`` rows (one per family, then ``all``; columns ``cot``,
+    ..., ``cot r2``, ...) and, under ``round2_labels`` in ``results.json``, the majority labels' counts and accuracy."""
+    from mammoth_math.evaluation import ReportSection
+
+    rows = [{"test set": family, **{m: first_families[family].get(m) for m in modes},
+             **{f"{m} r2": second.families.get(family, {}).get(m) for m in modes}} for family in first_families]
+    rows.append({"test set": "all", **{m: first_table[0][m] for m in modes},
+                 **{f"{m} r2": second.table[0][m] for m in modes}})
+    return ReportSection("rounds", rows, _rounds_html(rows, second.labels()))
+
+
+def labels_section(second: SecondRound) -> ReportSection:
+    """The round-two labels as ``results.json`` rows (shown in the rounds section's HTML)."""
+    from mammoth_math.evaluation import ReportSection
+
+    return ReportSection("round2_labels", [second.labels()], "")
+
+
+def _rounds_html(rows: list[dict[str, Any]], labels: dict[str, Any]) -> str:
+    columns = list(rows[0])[1:]
+    head = "".join(f"<th>{escape(c)}</th>" for c in ["test set", *columns])
+    body = "".join("<tr>" + f"<td>{escape(row['test set'])}</td>" + "".join(
+        f'<td class="num">{"-" if row[c] is None else f"{100 * row[c]:.1f}"}</td>' for c in columns) + "</tr>"
+        for row in rows)
+    accuracy = labels["label_accuracy"]
+    checked = (f"{100 * accuracy['accuracy']:.1f}% ({accuracy['correct']} of {accuracy['checked']} against the "
+               "hidden golds)") if accuracy else "none checked (no problem got a majority label)"
+    unlabelled = ", ".join(f"{k.removeprefix('unlabelled_')} {v}" for k, v in labels.items()
+                           if k.startswith("unlabelled_")) or "none"
+    return (f'<section id="rounds"><h2>Self-distillation: round 1 and round 2 (accuracy %)</h2>'
+            f"<p>The round-1 model wrote {K} CoT and {K} PoT solutions to {labels['read']} new problems without their "
+            f"golds; {labels.get('majority', 0)} got a majority label (unlabelled: {escape(unlabelled)}). "
+            f"Majority label accuracy: {escape(checked)}. Round 2 trained on round 1's data plus the "
+            f"{labels['distilled_rows']} distilled rows kept by the filters (columns <i>r2</i>).</p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>")
