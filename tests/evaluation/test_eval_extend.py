@@ -95,3 +95,20 @@ def test_a_run_saved_as_mode_sc_n_is_renamed_and_extended(tiny_model_dir, eval_d
     assert not (out / "cot-sc2").exists() and [r.n for r in requests] == [2] * LIMIT
     grown = read_records(out / "cot-sc" / "gsm8k.jsonl")
     assert [_samples(r)[:2] for r in grown] == [_samples(r) for r in first]
+
+
+def test_a_hybrid_run_gains_samples_with_their_own_fallbacks(tiny_model_dir, eval_dir, tmp_path, requests):
+    """Gibberish programs all fail: each new sample gets its CoT fallback, numbered as that sample."""
+    out = tmp_path / "out"
+    hybrid = ["--mode", "hybrid", "--timeout", "1"]
+    assert _eval(tiny_model_dir, eval_dir, out, 2, *hybrid) == 0
+    first = read_records(out / "hybrid-sc" / "gsm8k.jsonl")
+    requests.clear()
+    assert _eval(tiny_model_dir, eval_dir, out, 3, *hybrid) == 0
+    assert sorted(r.n for r in requests if "write a program" in str(r.prompt)) == [1] * LIMIT  # one new PoT sample each
+    for old, new in zip(first, read_records(out / "hybrid-sc" / "gsm8k.jsonl")):
+        assert _samples(new)[:len(old.attempts)] == _samples(old)
+        added = new.attempts[len(old.attempts):]
+        assert [a.sample for a in added if a.path == "pot"] == [2]
+        assert all(a.sample == 2 for a in added)  # a fallback answers the new sample, not an old one
+        assert new.fallback_reasons[:len(old.fallback_reasons)] == old.fallback_reasons
