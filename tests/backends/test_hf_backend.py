@@ -58,19 +58,26 @@ def test_sample_i_of_a_request_seeded_s_is_drawn_with_seed_s_plus_i(tiny_model) 
 
 
 def test_n_samples_share_one_prompt_pass_and_continue_it_exactly(tiny_model) -> None:
-    """The n samples of a prompt reuse one forward pass over it: from those inputs greedy decoding writes
-    exactly what it writes from n plain copies of the (left-padded) prompts."""
+    """The n samples of a prompt reuse one pass over it and attend to one copy of its keys and values: from
+    those inputs greedy decoding writes exactly what it writes from n plain copies of the (left-padded) prompts,
+    and the model's attention is restored after."""
     import torch
 
+    from mammoth_math.backends.hf_shared import ATTENTION, shared_prompt
+
     model, tokenizer = tiny_model
-    backend = make_backend("hf", model, tokenizer=tokenizer)
-    enc = tokenizer([build_prompt(q) for q in ("1+1?", "What is 12*12?")], return_tensors="pt", padding=True)
+    make_backend("hf", model, tokenizer=tokenizer)  # left padding
+    enc = tokenizer([build_prompt(q) for q in ("1+1?", "What is 12*12?", "Q")], return_tensors="pt", padding=True)
     greedy = {"do_sample": False, "max_new_tokens": 12, "pad_token_id": tokenizer.pad_token_id}
+    before = model.config._attn_implementation
     with torch.inference_mode():
         plain = model.generate(input_ids=enc["input_ids"].repeat_interleave(3, 0),
                                attention_mask=enc["attention_mask"].repeat_interleave(3, 0), **greedy)
-        shared = model.generate(**backend._shared_prompts(enc, 3, 12), **greedy)
-    assert torch.equal(plain, shared)
+        with shared_prompt(model, enc, 3, 12) as inputs:
+            assert model.config._attn_implementation == ATTENTION and "num_return_sequences" not in inputs
+            shared = model.generate(**inputs, **greedy)
+    assert torch.equal(plain, shared) and model.config._attn_implementation == before
+    backend = make_backend("hf", model, tokenizer=tokenizer)
     out = backend.generate([GenerationRequest(build_prompt("1+1?"), max_new_tokens=8, temperature=1.0, n=3, seed=1)])
     assert len(out[0].texts) == 3 and len(out[0].sample_tokens) == 3 and out[0].error is None
 

@@ -10,15 +10,13 @@ in another batch; that is what lets ``eval --samples`` extend a run with only th
 from __future__ import annotations
 
 import hashlib
-import inspect
 import logging
 import random
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import ExitStack
 from typing import Any
-
-from transformers.cache_utils import DynamicLayer  # this module is imported only when the hf backend is used
 
 from mammoth_math.backends.base import (
     Completion,
@@ -128,9 +126,11 @@ class HFBackend:
         if first.stop:
             kwargs.update(stop_strings=list(first.stop), tokenizer=self.tokenizer)
         try:
-            with torch.inference_mode():
-                if sample and first.n > 1:  # n samples of each prompt
-                    inputs = self._shared_prompts(inputs, first.n, first.max_new_tokens)
+            with torch.inference_mode(), ExitStack() as stack:
+                if sample and first.n > 1:  # n samples of each prompt from one pass over it
+                    from mammoth_math.backends.hf_shared import shared_prompt
+
+                    inputs = stack.enter_context(shared_prompt(self.model, inputs, first.n, first.max_new_tokens))
                 out = self.model.generate(**inputs, **kwargs)
         except Exception as e:  # a failed batch is recorded per request, never raised into the run
             log.warning("hf generation failed for a batch of %d: %s", len(requests), e)
@@ -153,65 +153,6 @@ class HFBackend:
             completions.append(Completion(texts_k, prompt_tokens=int(prompt_lens[k]), completion_tokens=sum(tokens),
                                           seconds=seconds, finish_reasons=reasons, sample_tokens=tokens))
         return completions
-
-    def _shared_prompts(self, enc: Any, n: int, room: int) -> dict[str, Any]:
-        """Inputs for n samples of each prompt whose prompt is run through the model once, not n times.
-
-        ``num_return_sequences`` copies each prompt n times before the forward pass, so the prompt's keys and
-        values are computed n times over; here they are computed once (all but the last token) and the cache
-        is repeated, into buffers with ``room`` for the new tokens (:class:`_InPlaceLayer`). Positions follow the
-        left padding as ``generate`` computes them, so greedy output is the same token for token.
-        """
-        import torch
-        from transformers import DynamicCache
-
-        ids, mask = enc["input_ids"], enc["attention_mask"]
-        if ids.shape[1] < 2:  # nothing before the last token to share
-            return {**enc, "num_return_sequences": n}
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        name = "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"  # 5.x
-        try:
-            cache = DynamicCache(config=self.model.config)
-            with torch.inference_mode():
-                self.model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], position_ids=positions[:, :-1],
-                           use_cache=True, **{name: cache})
-            cache.batch_repeat_interleave(n)
-            cache.layers = [_InPlaceLayer.reserved(layer, room + 1) for layer in cache.layers]
-        except Exception as e:  # an older transformers or a model with a cache of its own: the plain way
-            log.debug("hf: prompt pass not shared across samples (%s: %s)", type(e).__name__, e)
-            return {**enc, "num_return_sequences": n}
-        return {"input_ids": ids.repeat_interleave(n, 0), "attention_mask": mask.repeat_interleave(n, 0), name: cache}
-
-
-class _InPlaceLayer(DynamicLayer):
-    """A cache layer written into a buffer reserved for the whole generation.
-
-    transformers' ``DynamicLayer`` concatenates at every step, copying the whole cache: with n samples of each
-    prompt that copy of n repeated prompts is most of a CPU's time (profiled: ~35% of a sampled pass of the
-    tiny model). Here a step writes its one new position in place; past the reserve it concatenates as before.
-    """
-
-    @classmethod
-    def reserved(cls, layer: Any, room: int) -> Any:
-        if type(layer) is not DynamicLayer or not layer.is_initialized:  # another kind of layer: left as it is
-            return layer
-        new = cls()
-        new.__dict__.update(layer.__dict__)
-        length = layer.keys.shape[-2]
-        shape = (*layer.keys.shape[:-2], length + room, layer.keys.shape[-1])
-        new._keys, new._values = layer.keys.new_empty(shape), layer.values.new_empty(shape)
-        new._keys[..., :length, :], new._values[..., :length, :] = layer.keys, layer.values
-        new.keys, new.values = new._keys[..., :length, :], new._values[..., :length, :]
-        return new
-
-    def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
-        start = self.keys.shape[-2]
-        end = start + key_states.shape[-2]
-        if end > self._keys.shape[-2] or self.keys.data_ptr() != self._keys.data_ptr():  # full, or replaced
-            return super().update(key_states, value_states, *args, **kwargs)
-        self._keys[..., start:end, :], self._values[..., start:end, :] = key_states, value_states
-        self.keys, self.values = self._keys[..., :end, :], self._values[..., :end, :]
-        return self.keys, self.values
 
 
 def _batch_key(r: GenerationRequest) -> tuple:
