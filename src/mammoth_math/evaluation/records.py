@@ -129,17 +129,25 @@ def read_records(path: str | Path) -> list[ProblemRecord]:
     A record given more samples (``eval --samples`` larger than the run's) is appended again: the last line of
     an id wins, at the place of its first.
     """
-    records = files.read_records(path, REQUIRED, ProblemRecord.from_dict, "an evaluation record")
+    return _latest(_read_lines(path))
+
+
+def compact_records(path: str | Path) -> list[ProblemRecord]:
+    """:func:`read_records`, rewriting ``path`` atomically with one line per id when it held superseded ones."""
+    lines = _read_lines(path)
+    records = _latest(lines)
+    if len(records) < len(lines):
+        files.write_jsonl(path, (r.to_dict() for r in records))
+    return records
+
+
+def _read_lines(path: str | Path) -> list[ProblemRecord]:
+    return files.read_records(path, REQUIRED, ProblemRecord.from_dict, "an evaluation record")
+
+
+def _latest(records: list[ProblemRecord]) -> list[ProblemRecord]:
     latest = {r.id: r for r in records}
     return records if len(latest) == len(records) else list(latest.values())
-
-
-def compact_records(path: str | Path) -> None:
-    """Rewrite ``path`` (atomically) with one line per id when extended records were appended to it."""
-    lines = sum(1 for _ in files.iter_jsonl(path, skip_torn_tail=True))
-    records = read_records(path)
-    if len(records) < lines:
-        files.write_jsonl(path, (r.to_dict() for r in records))
 
 
 def samples_of(record: ProblemRecord) -> int:

@@ -184,13 +184,17 @@ def extend_samples(path: Path, items: Sequence[tuple[int, Problem]], ctx: Contex
     if not path.exists():
         return
     n, size = ctx.sampling.n, ctx.config.chunk_size
-    recorded = {r.id: r for r in read_records(path)}
+    recorded = {r.id: r for r in compact_records(path)}  # compacted first: a crash may have left grown lines
     groups: dict[tuple[int, int], list[tuple[int, Problem, ProblemRecord]]] = {}
     for position, (i, problem) in enumerate(items):
         old = recorded.get(problem.id)
         if old is not None and old.error is None and samples_of(old) < n:  # chunk start, samples held
             groups.setdefault((position - position % size, samples_of(old)), []).append((i, problem, old))
-    with JsonlAppender(path) as out, bar(label, sum(map(len, groups.values())), ctx.config.progress) as b:
+    if not groups:
+        return
+    todo = sum(map(len, groups.values()))
+    log.info("%s: %d recorded problems get their missing samples (of %d)", label, todo, n)
+    with JsonlAppender(path) as out, bar(label, todo, ctx.config.progress) as b:
         for (start, have), group in sorted(groups.items()):
             strategy = get_strategy(ctx.config.mode, n - have)
             solutions = strategy.solve([p for _, p, _ in group], ctx.generator(ctx.config.seed + start + have),
