@@ -293,3 +293,8 @@ def test_notebook_output_keeps_head_and_tail():
     shown = notebook_output(ExecResult(text, None, False, None, 0.0), limit=100)
     cut = len(text.rstrip("\n")) - 100
     assert shown == f"{text[:50]}\n... [{cut} characters cut] ...\n{text.rstrip(chr(10))[-50:]}"
+
+
+def test_a_session_capacity_out_of_range_is_refused():
+    with pytest.raises(ValueError, match="sessions_per_worker"):
+        Sandbox(sessions_per_worker=0)
