@@ -298,3 +298,18 @@ def test_notebook_output_keeps_head_and_tail():
 def test_a_session_capacity_out_of_range_is_refused():
     with pytest.raises(ValueError, match="sessions_per_worker"):
         Sandbox(sessions_per_worker=0)
+
+
+def test_a_dead_session_worker_ends_its_sessions_and_is_replaced(one):
+    with one.session() as s:
+        s.run("x = 1")
+        dead = s._worker
+        dead.kill()  # as if the sandbox itself died: every session on it ends, none hangs
+        for _ in range(3000):  # the kill lands asynchronously: a call sent before it may still be answered
+            if dead.dead:
+                break
+            time.sleep(0.01)
+        result = s.run("print(x)")
+        assert result.error is not None and not s.alive, result
+    with one.session() as fresh:  # a new worker took its place
+        assert fresh.run("print(3)").stdout == "3\n" and one._sessions.workers[0] is not dead
