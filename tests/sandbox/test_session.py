@@ -313,3 +313,16 @@ def test_a_dead_session_worker_ends_its_sessions_and_is_replaced(one):
         assert result.error is not None and not s.alive, result
     with one.session() as fresh:  # a new worker took its place
         assert fresh.run("print(3)").stdout == "3\n" and one._sessions.workers[0] is not dead
+
+
+def test_a_thread_left_running_between_calls_disturbs_no_one_else(one):
+    """A block may leave a thread behind (notebook semantics); one that floods the report pipe is read
+    and dropped between calls, and forges only its own session's report, which ends that session."""
+    with one.session() as noisy, one.session() as other:
+        noisy.run("import os, threading\ndef flood():\n    while True:\n        os.write(3, b'x' * 4096)\n"
+                  "threading.Thread(target=flood, daemon=True).start()")
+        assert [other.run(f"print({i})").stdout for i in range(20)] == [f"{i}\n" for i in range(20)]
+        result = noisy.run("print(1)")  # or the block that started it already got the forged report
+        assert result.error.startswith(("BadReport", "SessionEnded: an earlier block ended it (BadReport")), result
+        assert not noisy.alive
+    _clean(one)

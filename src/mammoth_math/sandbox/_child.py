@@ -133,7 +133,7 @@ def serve_session(setup: ChildSetup, request_fd: int, result_fd: int, opened: di
                   others: list[Any]) -> NoReturn:
     """Lock down, then run each block that comes in one namespace and report it; exit when the pipe closes.
 
-    ``setup`` carries this session's own capture; ``others`` are the other live sessions' captures
+    ``setup`` carries this session's own capture; ``others`` are every other session slot's capture
     (shared mappings inherited through the fork), unmapped first. A block's exception is reported and
     the next block runs (notebook semantics).
     """
