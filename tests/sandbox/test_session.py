@@ -326,3 +326,7 @@ def test_a_thread_left_running_between_calls_disturbs_no_one_else(one):
         assert result.error.startswith(("BadReport", "SessionEnded: an earlier block ended it (BadReport")), result
         assert not noisy.alive
     _clean(one)
+
+
+def test_sandbox_check_reports_session_isolation(one, report):
+    assert report.active("sessions"), report.detail("sessions")
