@@ -28,6 +28,10 @@ class SharedCapture:
         for stream in (0, 1):
             _TOTAL.pack_into(self.buf, stream * self._stream_size, 0)
 
+    def clear(self) -> None:
+        """Zero every byte (reset only forgets the lengths): the next user of this capture reads nothing."""
+        self.buf[:] = bytes(len(self.buf))
+
     def writer(self, stream: int) -> _Writer:
         return _Writer(self, stream * self._stream_size)
 
@@ -95,3 +99,8 @@ class _Writer(io.TextIOBase):
 
     def flush(self) -> None:
         pass
+
+    def reset(self) -> None:
+        """Start over empty (a session's next call)."""
+        self._total, self.has_text = 0, False
+        _TOTAL.pack_into(self._buf, self._base, 0)

@@ -1,7 +1,8 @@
-"""The forked child: lock itself down, run one program, report its outcome on a pipe, exit.
+"""The forked child: lock itself down, run one program (or one session's blocks), report on a pipe, exit.
 
-Forked by the sandbox worker before its program arrives; it runs exactly one program and never returns
-into the worker's loop. Everything here after the program starts is the program's to tamper with: the
+Forked by the sandbox worker before its program arrives; it runs exactly one program, or the blocks of
+exactly one session in order in one namespace (``serve_session``), and never returns into the worker's
+loop. Everything here after the program starts is the program's to tamper with: the
 worker treats the report as untrusted data (``_verdict``) and kills the process once it has it.
 Standard library only.
 """
@@ -9,13 +10,16 @@ Standard library only.
 from __future__ import annotations
 
 import builtins
+import ctypes
 import io
 import math
 import os
 import resource
+import signal
 import sys
 import traceback
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import _capture
@@ -24,6 +28,7 @@ import _seccomp
 from _verdict import ANSWER_MAX, ERROR_MAX
 
 RESULT_FD, REQUEST_FD = 3, 4
+_PR_SET_PDEATHSIG = 1
 _exit = os._exit  # kept here: a program may replace it
 
 
@@ -42,6 +47,22 @@ class ChildSetup:
     builtins: dict[str, Any]  # the builtins as the worker had them, restored after the program
     keep: tuple[str, ...]  # read-only binds inside ``tmp`` (a virtualenv under /tmp), never wiped
     streams: tuple[Any, Any, io.StringIO]  # the program's stdout, stderr (into ``capture``) and empty stdin
+
+
+def fork_helper(body: Callable[[], None]) -> int:
+    """Fork a helper of the worker (the heavy worker, the sessions' fork server) and return its pid; it is
+    killed when its parent dies, and exits when ``body`` returns (status 0) or raises (1)."""
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0),
+                                    ctypes.c_ulong(0), ctypes.c_ulong(0))
+            body()
+            status = 0
+        finally:
+            os._exit(status)
+    return pid
 
 
 def serve(setup: ChildSetup, request_fd: int, result_fd: int) -> NoReturn:
@@ -86,13 +107,58 @@ def _lock_down(setup: ChildSetup, request_fd: int, result_fd: int) -> None:
 
 def _limit(request: dict[str, Any], setup: ChildSetup) -> None:
     """Memory and CPU for this program (CPU counted from what the process used so far: almost nothing)."""
-    memory = setup.base_vm + int(request["memory_mb"]) * (1 << 20)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = int(usage.ru_utime + usage.ru_stime) + math.ceil(float(request["timeout"])) + 1
+    _limit_memory(int(request["memory_mb"]), setup)
+    _limit_cpu(float(request["timeout"]), None)
+
+
+def _limit_memory(memory_mb: int, setup: ChildSetup) -> None:
+    memory = setup.base_vm + memory_mb * (1 << 20)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+
+def _limit_cpu(timeout: float, budget: int | None) -> None:
+    """CPU seconds for one call on top of what the process used; ``budget``: a hard cap that stays (a
+    session's later calls raise the soft limit up to it: a hard limit, once lowered, cannot be raised)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = int(usage.ru_utime + usage.ru_stime) + math.ceil(timeout) + 1
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
-    hard = cpu + 1 if hard == resource.RLIM_INFINITY else min(hard, cpu + 1)
+    if budget is not None:
+        hard = budget if hard == resource.RLIM_INFINITY else min(hard, budget)
+    else:
+        hard = cpu + 1 if hard == resource.RLIM_INFINITY else min(hard, cpu + 1)
     resource.setrlimit(resource.RLIMIT_CPU, (min(cpu, hard), hard))
+
+
+def serve_session(setup: ChildSetup, request_fd: int, result_fd: int, opened: dict[str, Any],
+                  others: list[Any]) -> NoReturn:
+    """Lock down, then run each block that comes in one namespace and report it; exit when the pipe closes.
+
+    ``setup`` carries this session's own capture; ``others`` are every other session slot's capture
+    (shared mappings inherited through the fork), unmapped first. A block's exception is reported and
+    the next block runs (notebook semantics).
+    """
+    status = 70
+    try:
+        for mapping in others:
+            mapping.close()
+        _lock_down(setup, request_fd, result_fd)
+        _limit_memory(int(opened["memory_mb"]), setup)
+        budget = int(opened["cpu_budget_s"])
+        env = dict(setup.namespace)
+        env["__name__"] = "__main__"
+        stdout, stderr = sys.stdout, sys.stderr
+        while (request := _protocol.read_frame(REQUEST_FD)) is not None:
+            _limit_cpu(float(request["timeout"]), budget)
+            stdout.reset()
+            stderr.reset()
+            error = _run_code(lambda: exec(compile(request["code"], "<program>", "exec"), env), request)
+            vars(builtins).update(setup.builtins)
+            sys.stdout, sys.stderr, sys.stdin = setup.streams  # a block may have replaced them
+            report = _failed(error) if error is not None else _printed() if stdout.has_text else _answered(None, None)
+            _protocol.write_frame(RESULT_FD, report)
+        status = 0
+    finally:
+        _exit(status)
 
 
 def _execute(request: dict[str, Any], setup: ChildSetup) -> dict[str, Any]:
