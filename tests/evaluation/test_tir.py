@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.servers import fault_server
 
-from mammoth_math.backends import Completion, GenerationRequest
+from mammoth_math.backends import Completion, GenerationRequest, make_backend
 from mammoth_math.backends.base import cut_at_stop
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation import EvalConfig, build_report, evaluate, read_records
@@ -162,6 +163,22 @@ def test_chat_answers_continue_the_assistant_message(sandbox):
     assert "integrate natural language reasoning with programs" in system["content"] and user["content"] == question
     *_, partial = backend.calls[1][0].prompt
     assert partial == {"role": "assistant", "content": BLOCK.format("print(6 * 7)") + output_block("42")}
+    assert solution.attempts[0].answer == "42"
+
+
+def test_openai_chat_asks_the_server_to_continue_the_answer(sandbox):
+    def reply(body: dict) -> str:
+        resumed = body["messages"][-1]["role"] == "assistant"
+        return "The answer is \\boxed{42}." if resumed else BLOCK.format("print(6 * 7)")
+
+    with fault_server([], text=reply) as server:
+        backend = make_backend("openai", "fault", base_url=server.base_url)
+        (solution,) = get_strategy("tir").solve([_problem("Six times seven?")], Generator(backend, chat=True),
+                                                sandbox, Grader())
+    first, second = server.requests
+    assert "continue_final_message" not in first and first["messages"][-1]["role"] == "user"
+    assert (second["continue_final_message"], second["add_generation_prompt"]) == (True, False)
+    assert second["messages"][-1]["content"] == BLOCK.format("print(6 * 7)") + output_block("42")
     assert solution.attempts[0].answer == "42"
 
 
