@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eval_support import ScriptedBackend
 from helpers.servers import fault_server
 
 from mammoth_math.backends import Completion, GenerationRequest, make_backend
@@ -24,7 +25,7 @@ from mammoth_math.prompts import OUTPUT_FENCE, TIR_TRIGGER, output_block
 BLOCK = "```python\n{}\n```\n"
 
 
-class TurnBackend:
+class TurnBackend(ScriptedBackend):
     """Answers turn t of the problem whose question the prompt holds with ``script[question][t]``.
 
     A turn is counted by the output blocks the prompt already holds. A script entry is a text or
@@ -34,6 +35,7 @@ class TurnBackend:
     name = "turns"
 
     def __init__(self, script: dict[str, Sequence[Any]], honours_stop: bool = True):
+        super().__init__()
         self.script, self.honours_stop, self.calls = script, honours_stop, []
 
     def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
@@ -50,15 +52,6 @@ class TurnBackend:
             reason = "stop" if stopped else reason
         return Completion([text] * request.n, prompt_tokens=7, completion_tokens=3 * request.n,
                           finish_reasons=[reason] * request.n, sample_tokens=[3] * request.n)
-
-    def info(self) -> dict[str, Any]:
-        return {"backend": self.name}
-
-    def chat_template(self) -> str | None:
-        return None
-
-    def close(self) -> None:
-        pass
 
 
 def _problem(question: str, gold: str = "42") -> Problem:
