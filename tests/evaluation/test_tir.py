@@ -20,6 +20,7 @@ from mammoth_math.evaluation.grader import TRUNCATED, Grader
 from mammoth_math.evaluation.strategies import STRATEGIES, Generator, get_strategy
 from mammoth_math.evaluation.strategies.tir import CALL_CAP, NO_ANSWER, STOP, Step, read_turn
 from mammoth_math.grading import AnswerKind
+from mammoth_math.probe import ProbeConfig
 from mammoth_math.prompts import OUTPUT_FENCE, TIR_TRIGGER, output_block
 
 BLOCK = "```python\n{}\n```\n"
@@ -222,7 +223,7 @@ def test_tir_and_hybrid_tir_through_eval_resume_and_report(tmp_path, sandbox):
         "max_calls"] == 2
 
 
-def test_chat_styles_ask_for_their_own_rationale():
+def test_settings_are_checked_before_any_work():
     assert STRATEGIES["hybrid-tir"].prompts == ("tir", "cot")
     config = EvalConfig("m", ["gsm8k"], "out", mode="tir", prompt_style="qwen25-math-tir")
     assert config.max_tool_calls == 4
@@ -230,3 +231,5 @@ def test_chat_styles_ask_for_their_own_rationale():
         EvalConfig("m", ["gsm8k"], "out", mode="cot", prompt_style="qwen25-math-tir")
     with pytest.raises(ValueError, match="max_tool_calls must be >= 1"):
         EvalConfig("m", ["gsm8k"], "out", mode="tir", max_tool_calls=0)
+    with pytest.raises(ValueError, match="answers in several passes"):
+        ProbeConfig("m", ["gsm8k"], "out", mode="hybrid-tir")

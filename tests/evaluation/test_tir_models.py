@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 from eval_support import teach
 from helpers.servers import serve_model
+from test_eval_report import browser  # noqa: F401  (fixture: headless chromium)
 
 from mammoth_math.backends import make_backend
 from mammoth_math.backends.base import render_chat
+from mammoth_math.cli import main
 from mammoth_math.evaluation import EvalConfig, build_report, evaluate, read_records
 from mammoth_math.prompts import PROMPT_STYLES, build_prompt, code_block, output_block, styled_prompt
 
@@ -109,3 +111,28 @@ def test_tir_through_transformers_serve(tir_model_dir, data_dir, sandbox, tmp_pa
             _check_run(tmp_path / style / "tir")
     meta = json.loads((tmp_path / "mammoth" / "tir" / "run.json").read_text())
     assert meta["config"]["max_tool_calls"] == 4 and meta["backend"]["backend"] == "openai"
+
+
+@pytest.mark.slow
+def test_tir_from_the_cli_and_its_conversation_on_the_page(tir_model_dir, data_dir, tmp_path, capsys, browser):
+    out = tmp_path / "out"
+    assert main(["eval", "--model", str(tir_model_dir), "--datasets", "gsm8k", "--data-dir", str(data_dir),
+                 "--output-dir", str(out), "--mode", "tir", "--max-tool-calls", "3", "--max-new-tokens", "40",
+                 "--no-cache"]) == 0
+    assert "tool calls per problem (mean / max)" in capsys.readouterr().out
+    _check_run(out / "tir")
+    assert main(["report", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "tool use" in printed and "1.50 / 2" in printed
+
+    browser("Page.enable")
+    browser("Page.navigate", url=(out / "report.html").as_uri())
+    browser.wait_for("document.readyState === 'complete' && document.querySelectorAll('#problems tr.row').length > 0")
+    key = f"tir|{read_records(out / 'tir' / 'gsm8k.jsonl')[1].id}"
+    browser.js(f"openProblem({json.dumps(key)})")
+    browser.wait_for("!document.getElementById('detail').hidden")
+    detail = browser.js("document.getElementById('detail').innerText")
+    _, first, second, last = detail.split("model, turn ")  # the conversation, turn by turn
+    assert "x = 12" in first and "tool output" in first and first.rstrip().endswith("12")
+    assert "print(x * 2)" in second and "tool output" in second and second.rstrip().endswith("24")
+    assert "The answer is \\boxed{24}." in last and "tool output" not in last
