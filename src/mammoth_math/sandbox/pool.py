@@ -140,6 +140,8 @@ class Sandbox:
                  sessions_per_worker: int = 16):
         if timeout <= 0 or memory_mb <= 0:
             raise ValueError("timeout and memory_mb must be positive")
+        if not 1 <= sessions_per_worker <= 48:  # each is a process under the sandbox's task limit of 64
+            raise ValueError(f"sessions_per_worker must be between 1 and 48, not {sessions_per_worker}")
         if isolation is None:
             isolation = "none" if os.environ.get(UNSAFE_ENV) == "1" else "bubblewrap"
         if isolation not in ("bubblewrap", "none"):
@@ -158,8 +160,7 @@ class Sandbox:
         # Workers die with the thread that started them (PR_SET_PDEATHSIG): start them all from one
         # thread that lives as long as the sandbox.
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spawn")
-        self._sessions = SessionPool(self._start_session_worker, self.workers, sessions_per_worker,
-                                     _response_limit(output_limit))
+        self._sessions = SessionPool(self.workers, sessions_per_worker, _response_limit(output_limit))
         self._finalizer = weakref.finalize(self, _shutdown, self._all, self._spawner, self._sessions.workers)
 
     # --- lifecycle
@@ -223,11 +224,13 @@ class Sandbox:
         fresh.handshake(time.monotonic() + 120)
         return fresh
 
-    def _start_session_worker(self) -> _Worker:
+    def _start_session_workers(self, n: int) -> list[_Worker]:
         self.start()
-        worker = self._spawner.submit(self._new_worker, self._sessions.per_worker).result()
-        worker.handshake(time.monotonic() + 120)
-        return worker
+        workers = [self._spawner.submit(self._new_worker, self._sessions.per_worker).result() for _ in range(n)]
+        deadline = time.monotonic() + 120
+        for w in workers:
+            w.handshake(deadline)
+        return workers
 
     @property
     def worker_info(self) -> dict[str, Any]:
@@ -269,7 +272,8 @@ class Sandbox:
         with self._lock:
             if self._closed:
                 raise SandboxError("this Sandbox is closed")
-        return self._sessions.open(self.timeout if timeout is None else float(timeout), memory_mb or self.memory_mb)
+        return self._sessions.open(self.timeout if timeout is None else float(timeout), memory_mb or self.memory_mb,
+                                   self._start_session_workers)
 
     def run_many(self, codes: Iterable[str | bytes], progress: bool = False, *,
                  timeout: float | None = None) -> list[ExecResult]:
