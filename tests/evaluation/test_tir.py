@@ -149,6 +149,18 @@ def test_samples_each_get_their_own_session(sandbox):
     assert [r.n for r in backend.calls[0]] == [3] and [r.n for r in backend.calls[1]] == [1, 1, 1]
 
 
+def test_more_answers_than_sessions_go_in_waves():
+    from mammoth_math.sandbox import Sandbox
+
+    script = {f"Problem {k}?": [BLOCK.format(f"v = {k}\nprint(v)"), f"The answer is {k}."] for k in range(5)}
+    with Sandbox(timeout=2.0, workers=1, sessions_per_worker=2) as small:
+        solutions, backend = _solve(script, small)
+        assert [s.attempts[0].answer for s in solutions] == ["0", "1", "2", "3", "4"]
+        assert [len(call) for call in backend.calls] == [2, 2, 2, 2, 1, 1]  # two turns per wave of at most two
+        with pytest.raises(ValueError, match="3 samples of one problem need as many sandbox sessions"):
+            _solve({"Many?": ["The answer is 1."]}, small, samples=3)
+
+
 def test_chat_answers_continue_the_assistant_message(sandbox):
     question = "Six times seven, in chat?"
     (solution,), backend = _solve({question: [BLOCK.format("print(6 * 7)"), "The answer is \\boxed{42}."]},
