@@ -144,9 +144,11 @@ def test_hostile_blocks_end_as_turn_errors_not_crashes(sandbox):
 def test_samples_each_get_their_own_session(sandbox):
     question = "Which sample am I?"
     script = {question: [BLOCK.format("print(globals().get('seen', 0))\nseen = 1"), "The answer is 0."]}
-    (solution,), backend = _solve(script, sandbox, samples=3)
+    (solution,), backend = _solve(script, sandbox, samples=3, temperature=0.7, seed=5)
     assert [(a.sample, a.turns[0].output, a.answer) for a in solution.attempts] == [(k, "0", "0") for k in range(3)]
     assert [r.n for r in backend.calls[0]] == [3] and [r.n for r in backend.calls[1]] == [1, 1, 1]
+    # each sample goes on with a seed of its own: alike so far, they need not write alike next
+    assert [r.seed for r in backend.calls[0]] == [5] and [r.seed for r in backend.calls[1]] == [5, 6, 7]
 
 
 def test_more_answers_than_sessions_go_in_waves():

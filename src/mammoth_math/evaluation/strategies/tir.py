@@ -127,7 +127,7 @@ class TIR:
                     _record_call(answer, step, result, solutions[answer.problem])
                 pending = [a for a, _ in calls]
                 more = generator.generate([continued(prompts[a.problem], a.text) for a in pending],
-                                          [1] * len(pending), STOP)
+                                          [1] * len(pending), STOP, [a.sample for a in pending])
                 replies = [(a, c, texts(c)[0]) for a, c in zip(pending, more)]
                 for a, c in zip(pending, more):
                     _count(solutions[a.problem], c)
