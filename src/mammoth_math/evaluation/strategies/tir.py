@@ -196,7 +196,7 @@ def _count(solution: Solution, completion: Completion) -> None:
     solution.error = solution.error or completion.error
 
 
-def _run_all(jobs: Sequence[tuple[SandboxSession, str | None]]) -> list[ExecResult]:
+def _run_all(jobs: Sequence[tuple[SandboxSession, str]]) -> list[ExecResult]:
     """Each block in its own session, the sessions side by side (each call blocks until its block ends)."""
     with ThreadPoolExecutor(max_workers=min(32, len(jobs))) as pool:
         return list(pool.map(lambda job: job[0].run(job[1]), jobs))
