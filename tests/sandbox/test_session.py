@@ -298,3 +298,35 @@ def test_notebook_output_keeps_head_and_tail():
 def test_a_session_capacity_out_of_range_is_refused():
     with pytest.raises(ValueError, match="sessions_per_worker"):
         Sandbox(sessions_per_worker=0)
+
+
+def test_a_dead_session_worker_ends_its_sessions_and_is_replaced(one):
+    with one.session() as s:
+        s.run("x = 1")
+        dead = s._worker
+        dead.kill()  # as if the sandbox itself died: every session on it ends, none hangs
+        for _ in range(3000):  # the kill lands asynchronously: a call sent before it may still be answered
+            if dead.dead:
+                break
+            time.sleep(0.01)
+        result = s.run("print(x)")
+        assert result.error is not None and not s.alive, result
+    with one.session() as fresh:  # a new worker took its place
+        assert fresh.run("print(3)").stdout == "3\n" and one._sessions.workers[0] is not dead
+
+
+def test_a_thread_left_running_between_calls_disturbs_no_one_else(one):
+    """A block may leave a thread behind (notebook semantics); one that floods the report pipe is read
+    and dropped between calls, and forges only its own session's report, which ends that session."""
+    with one.session() as noisy, one.session() as other:
+        noisy.run("import os, threading\ndef flood():\n    while True:\n        os.write(3, b'x' * 4096)\n"
+                  "threading.Thread(target=flood, daemon=True).start()")
+        assert [other.run(f"print({i})").stdout for i in range(20)] == [f"{i}\n" for i in range(20)]
+        result = noisy.run("print(1)")  # or the block that started it already got the forged report
+        assert result.error.startswith(("BadReport", "SessionEnded: an earlier block ended it (BadReport")), result
+        assert not noisy.alive
+    _clean(one)
+
+
+def test_sandbox_check_reports_session_isolation(one, report):
+    assert report.active("sessions"), report.detail("sessions")

@@ -6,7 +6,7 @@ session forks once, not once per call) and splits in two before it sees any requ
   rlimits, no environment, plus the "session" seccomp filter, which refuses every file write) and reaps
   them. It never handles a session's code or output, so a session inherits no other session's data
   through its memory (a process that has passed such text on keeps it in freed heap pages);
-- the *relay* (pid 1) serves the host and every session at once in one poll loop, so a block sleeping
+- the *relay* (the worker itself) serves the host and every session at once in one poll loop, so a block sleeping
   to its deadline holds up no other session.
 Each of the ``max_sessions`` slots is a request pipe, a report pipe and an output capture, all made
 before the split; a session process keeps its slot's and drops every other slot's. A freed slot is
@@ -23,7 +23,6 @@ non-blocking pipe, so a session that stops reading cannot wedge it. Standard lib
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import io
 import math
@@ -41,7 +40,6 @@ import _verdict
 
 _REPORT_MAX = 1 << 16  # bytes, as for single runs
 _BLIND_POLL_S = 0.01  # without pidfds, how often the fork server looks for exits
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -78,17 +76,13 @@ def serve(requests: int, responses: int, setup: _child.ChildSetup, config: dict[
     slots = [_Slot.make(i, int(config["output_limit"])) for i in range(int(config["max_sessions"]))]
     command_read, command_write = os.pipe()
     message_read, message_write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        status = 1
-        try:
-            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-            for fd in (requests, responses, command_write, message_read):
-                os.close(fd)
-            _fork_server(command_read, message_write, slots, setup)
-            status = 0
-        finally:
-            os._exit(status)
+
+    def fork_server() -> None:
+        for fd in (requests, responses, command_write, message_read):
+            os.close(fd)
+        _fork_server(command_read, message_write, slots, setup)
+
+    _child.fork_helper(fork_server)
     for fd in (command_read, message_write, *(slot.report_write for slot in slots)):
         os.close(fd)
     for slot in slots:

@@ -125,7 +125,7 @@ class SessionPool:
                     worker = min(free, key=lambda w: w.open)
                     worker.open += 1
                     break
-                self._ready.wait()
+                self._ready.wait(1.0)  # a release wakes it; a worker that died meanwhile is seen by the clock
         sid = next(self._sids)
         reply = worker.ask({"op": "open", "sid": sid, "memory_mb": memory_mb,
                             "cpu_budget_s": _CPU_CALLS * (math.ceil(timeout) + 1)}, _GRACE_S)
