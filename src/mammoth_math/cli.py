@@ -472,7 +472,7 @@ def _print_tool_use(report: Any) -> None:
 
     if not report.tools:
         return
-    table = Table("run", "dataset", *TOOL_HEADS, title="tool use (%: share of problems)")
+    table = Table("run", "dataset", *TOOL_HEADS, title="tool use")
     for run, by_dataset in report.tools.items():
         for dataset, tools in by_dataset.items():
             table.add_row(run, dataset, *tool_cells(tools))
