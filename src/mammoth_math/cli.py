@@ -341,7 +341,7 @@ def _backend_options(args: argparse.Namespace, backend: str, options: dict, outp
 def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     from mammoth_math.prompts import PROMPT_STYLES
 
-    p = sub.add_parser("eval", help="evaluate a model on the MAmmoTH suite (cot / pot / hybrid, resumable)")
+    p = sub.add_parser("eval", help="evaluate a model on the MAmmoTH suite (cot / pot / hybrid / tir, resumable)")
     p.add_argument("--config", help="a YAML under configs/eval/ (keys are EvalConfig fields); flags win")
     _add_run_flags(p, "<mode>")
     p.add_argument("--shard", help="i/n: take every n-th problem from the i-th (merge afterwards)")
