@@ -237,6 +237,18 @@ def test_tir_and_hybrid_tir_through_eval_resume_and_report(tmp_path, sandbox):
         "max_calls"] == 2
 
 
+def test_self_consistency_votes_over_tir_samples(tmp_path, sandbox):
+    script = {"Six times seven?": [BLOCK.format("print(6 * 7)"), "The answer is 42."]}
+    data, out = _data(tmp_path, [("Six times seven?", "42")]), tmp_path / "out"
+    config = EvalConfig("scripted", ["gsm8k"], str(out), mode="tir", samples=3, temperature=0.7,
+                        data_dir=str(data), progress=False)
+    score = evaluate(config, TurnBackend(script), sandbox)["gsm8k"]
+    (record,) = read_records(out / "tir-sc3" / "gsm8k.jsonl")
+    assert (record.answer, record.correct, record.votes) == ("42", True, {"42": 3})
+    assert [(a.sample, a.correct, a.turns[0].output) for a in record.attempts] == [(k, True, "42") for k in range(3)]
+    assert score.tools.mean_calls == 1.0
+
+
 def test_settings_are_checked_before_any_work():
     assert STRATEGIES["hybrid-tir"].prompts == ("tir", "cot")
     config = EvalConfig("m", ["gsm8k"], "out", mode="tir", prompt_style="qwen25-math-tir")
