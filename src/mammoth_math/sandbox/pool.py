@@ -130,7 +130,10 @@ class Sandbox:
     files for later ones (see ``isolation``); never chosen silently. None (the default) means
     "bubblewrap" unless the environment sets ``MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION=1`` (what the
     command line's ``--unsafe-no-isolation`` does). Every program runs in a fresh process of its own.
-    Workers start on first use or on ``start()``/``with``.
+    Workers start on first use or on ``start()``/``with``. ``session()`` runs one problem's blocks in
+    one process of its own, on session workers (as many as ``workers``, each holding up to
+    ``sessions_per_worker`` sessions, started on the first session); each live session may hold
+    ``memory_mb``: size ``sessions_per_worker`` to the machine's memory.
     """
 
     def __init__(self, timeout: float = 5.0, memory_mb: int = 1024, workers: int | None = None, *,
