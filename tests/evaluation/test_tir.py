@@ -243,7 +243,7 @@ def test_self_consistency_votes_over_tir_samples(tmp_path, sandbox):
     config = EvalConfig("scripted", ["gsm8k"], str(out), mode="tir", samples=3, temperature=0.7,
                         data_dir=str(data), progress=False)
     score = evaluate(config, TurnBackend(script), sandbox)["gsm8k"]
-    (record,) = read_records(out / "tir-sc3" / "gsm8k.jsonl")
+    (record,) = read_records(out / "tir-sc" / "gsm8k.jsonl")
     assert (record.answer, record.correct, record.votes) == ("42", True, {"42": 3})
     assert [(a.sample, a.correct, a.turns[0].output) for a in record.attempts] == [(k, True, "42") for k in range(3)]
     assert score.tools.mean_calls == 1.0
