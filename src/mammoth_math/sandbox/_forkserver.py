@@ -84,13 +84,15 @@ def _serve(sock: socket.socket, setup: _child.ChildSetup) -> None:
             for fd in fds:
                 os.close(fd)
             continue
-        if op == b"P":
-            reaped, status = os.waitpid(pid, os.WNOHANG) if pid in live else (pid, exited.get(pid, 0))
-            if reaped != pid:
-                status = -1
-            elif pid in live:
+        if op == b"P" and pid in live:
+            reaped, status = os.waitpid(pid, os.WNOHANG)
+            if reaped == pid:
                 live.discard(pid)
                 exited[pid] = status
+            else:
+                status = -1
+        elif op == b"P":
+            status = exited.get(pid, 0)
         else:
             if pid in live:
                 live.discard(pid)
