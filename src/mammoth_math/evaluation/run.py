@@ -53,7 +53,8 @@ class Context:
     def generator(self, seed: int) -> Generator:
         config = self.config
         return Generator(self.backend, config.max_new_tokens, self.sampling.temperature, self.sampling.top_p, 1,
-                         seed, uses_chat(config), self.exemplars, style=config.prompt_style)
+                         seed, uses_chat(config), self.exemplars, style=config.prompt_style,
+                         max_tool_calls=config.max_tool_calls)
 
 
 def uses_chat(config: EvalConfig) -> bool:
@@ -259,8 +260,9 @@ def _exemplars(config: EvalConfig, strategy: Strategy, name: str, problems: list
         return {rationale: shots for rationale in strategy.prompts}
     assert config.train_dir is not None  # load_inputs checked it
     shots = train_exemplars(name, config.train_dir, config.shots, config.seed, [p.question for p in problems])
-    if "pot" in strategy.prompts:
-        log.info("%s: PoT prompts stay zero-shot: train splits hold rationales, not programs", name)
+    for rationale in ("pot", "tir"):
+        if rationale in strategy.prompts:
+            log.info("%s: %s prompts stay zero-shot: train splits hold rationales, not programs", name, rationale)
     return {"cot": shots} if "cot" in strategy.prompts else {}
 
 

@@ -278,6 +278,12 @@ class Sandbox:
         return self._sessions.open(self.timeout if timeout is None else float(timeout), memory_mb or self.memory_mb,
                                    self._start_session_workers)
 
+    @property
+    def session_capacity(self) -> int:
+        """Sessions open at once before ``session()`` waits (workers x sessions per worker): a caller holding
+        sessions while it opens more must stay within it, or wait for itself."""
+        return self.workers * self._sessions.per_worker
+
     def run_many(self, codes: Iterable[str | bytes], progress: bool = False, *,
                  timeout: float | None = None) -> list[ExecResult]:
         """Run many programs in parallel on all workers; results in input order."""

@@ -29,7 +29,7 @@ class Generator:
     """The run's backend with its prompt format and sampling settings: what a strategy generates through.
 
     ``samples`` completions per prompt unless ``counts`` (problem id -> n) says otherwise; a fallback asks
-    for as many as there were failed samples.
+    for as many as there were failed samples. ``max_tool_calls``: code blocks a tool-integrated answer may run.
     """
 
     backend: Backend
@@ -41,11 +41,13 @@ class Generator:
     chat: bool = False
     exemplars: Mapping[str, Sequence[Exemplar]] = field(default_factory=dict)  # rationale -> few-shot exemplars
     counts: Mapping[str, int] = field(default_factory=dict)
-    style: str = "mammoth"  # a ``prompts.PROMPT_STYLES`` name: a chat style replaces the CoT prompt
+    style: str = "mammoth"  # a ``prompts.PROMPT_STYLES`` name: a chat style replaces the prompt it asks for
+    max_tool_calls: int = 4  # ToRA's and Qwen2.5-Math's default
 
     def prompt(self, problem: Problem, rationale: Rationale) -> Prompt:
-        """The prompt asking for ``rationale`` (``cot``/``pot``), with this run's exemplars and format."""
-        if rationale == "cot" and PROMPT_STYLES[self.style].chat:
+        """The prompt asking for ``rationale`` (``cot``/``pot``/``tir``), with this run's exemplars and format."""
+        style = PROMPT_STYLES[self.style]
+        if style.chat and style.rationale == rationale:
             return styled_prompt(problem, self.style)
         return build_prompt(problem, rationale, self.exemplars.get(rationale, ()), self.chat)
 
@@ -58,15 +60,19 @@ class Generator:
     def with_samples(self, samples: int) -> Generator:
         return replace(self, samples=samples)
 
-    def generate(self, prompts: Sequence[Prompt], counts: Sequence[int], stop: Sequence[str] = ()
-                 ) -> list[Completion]:
+    def generate(self, prompts: Sequence[Prompt], counts: Sequence[int], stop: Sequence[str] = (),
+                 seed_offsets: Sequence[int] = ()) -> list[Completion]:
         """One batched backend call: ``counts[i]`` completions of ``prompts[i]``, in order.
 
         ``stop`` adds stop strings to the prompt format's (a strategy that pauses generation, e.g. to run code).
+        ``seed_offsets[i]`` is added to the seed of request i: samples continued one request each must not
+        share a seed, or two that wrote the same text so far would go on alike.
         """
+        offsets = seed_offsets or [0] * len(prompts)
         requests = [GenerationRequest(prompt, self.max_new_tokens, self.temperature, self.top_p, n,
-                                      (*stop_strings(self.chat), *stop), self.seed if self.temperature else None)
-                    for prompt, n in zip(prompts, counts)]
+                                      (*stop_strings(self.chat), *stop),
+                                      self.seed + offset if self.temperature and self.seed is not None else None)
+                    for prompt, n, offset in zip(prompts, counts, offsets)]
         return self.backend.generate(requests, progress=False)
 
 
