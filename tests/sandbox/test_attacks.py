@@ -14,9 +14,9 @@ from mammoth_math.sandbox import Sandbox, pool
 from mammoth_math.sandbox.isolation import binds_under_tmp
 
 TMP_CLEAN = str(sorted({Path(b).relative_to("/tmp").parts[0] for b in binds_under_tmp()}))
-# Besides itself a program sees at most its worker, the other worker (light or heavy) and that one's spare
-# child: a process an attack left behind would make a fourth.
-PROCESSES = "import os\nprint(len([p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]) <= 3)"
+# Besides itself a program sees at most its worker and that one's fork server, the other worker (light or
+# heavy), its fork server and its spare child: a process an attack left behind would make a sixth.
+PROCESSES = "import os\nprint(len([p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]) <= 5)"
 # (program, answer in a clean sandbox): light and heavy (numpy/sympy) workers, every answer convention;
 # the first ones are those that would meet a poisoned process the soonest.
 INNOCENT = [
@@ -361,3 +361,43 @@ def test_a_wedged_program_on_one_worker_does_not_hold_the_others():
     with Sandbox(timeout=1.0, workers=2) as sb:
         results = sb.run_many([FRAME + "os.write(3, b'1')\ntime.sleep(60)"] + ["print(2)"] * 10)
         assert results[0].timed_out and [r.answer for r in results[1:]] == ["2"] * 10
+
+
+# --- 7. no code or output of an earlier program is left in the memory a later one inherits
+
+# Reads every readable mapping (/proc/self/mem at the addresses /proc/self/maps lists) for two markers:
+# one an earlier program printed, one that only stood in its code. Each is searched for as "MARK" and
+# what must follow, so that this program's own text and buffers never hold either marker whole.
+MEMORY_SCAN = """
+import re
+found = set()
+with open('/proc/self/mem', 'rb', buffering=0) as mem:
+    for line in open('/proc/self/maps').read().splitlines():
+        span, perms = line.split()[:2]
+        lo, hi = (int(x, 16) for x in span.split('-'))
+        if not perms.startswith('r') or hi - lo > 1 << 30:
+            continue
+        try:
+            mem.seek(lo)
+            data = mem.read(hi - lo)
+        except OSError:  # vvar and the like
+            continue
+        for m in re.finditer(b'MARK', data):
+            tail = data[m.end():m.end() + 6]
+            if tail in (b'PRTPRT', b'SRCSRC'):
+                found.add(tail.decode())
+print(sorted(found))
+"""
+
+
+@pytest.mark.parametrize("heavy", [False, True])
+def test_no_earlier_program_is_left_in_a_later_ones_memory(sb, heavy):
+    """The process that forks a program never held another program's code or output (the worker's
+    relay handles them; its fork server never does), so a fork hands none of it down."""
+    prefix = "import numpy\n" if heavy else ""
+    secret = prefix + f"secret = '{'MARK' + 'SRC' * 4}'\nprint('MARK' + 'PRT' * 200)"  # in code; printed
+    for _ in range(3):  # the earlier programs' frames and results pile up in whoever handled them
+        assert sb.run(secret).error is None
+    for _ in range(2):
+        scanned = sb.run(prefix + MEMORY_SCAN, timeout=30)
+        assert (scanned.answer, scanned.error) == ("[]", None), scanned

@@ -1,9 +1,9 @@
 """The forked child: lock itself down, run one program (or one session's blocks), report on a pipe, exit.
 
-Forked by the sandbox worker before its program arrives; it runs exactly one program, or the blocks of
-exactly one session in order in one namespace (``serve_session``), and never returns into the worker's
-loop. Everything here after the program starts is the program's to tamper with: the
-worker treats the report as untrusted data (``_verdict``) and kills the process once it has it.
+Forked by the sandbox worker's fork server before its program arrives; it runs exactly one program, or
+the blocks of exactly one session in order in one namespace (``serve_session``), and never returns
+into the fork server's loop. Everything here after the program starts is the program's to tamper with:
+the worker treats the report as untrusted data (``_verdict``) and kills the process once it has it.
 Standard library only.
 """
 
@@ -50,19 +50,22 @@ class ChildSetup:
 
 
 def fork_helper(body: Callable[[], None]) -> int:
-    """Fork a helper of the worker (the heavy worker, the sessions' fork server) and return its pid; it is
+    """Fork a helper of the worker (the heavy worker, a fork server) and return its pid; it is
     killed when its parent dies, and exits when ``body`` returns (status 0) or raises (1)."""
     pid = os.fork()
     if pid == 0:
         status = 1
         try:
-            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0),
-                                    ctypes.c_ulong(0), ctypes.c_ulong(0))
+            prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
             body()
             status = 0
         finally:
             os._exit(status)
     return pid
+
+
+def prctl(option: int, value: int) -> None:
+    ctypes.CDLL(None).prctl(option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 def serve(setup: ChildSetup, request_fd: int, result_fd: int) -> NoReturn:

@@ -53,7 +53,7 @@ _X86_64 = {
     "epoll_create1": 291, "epoll_ctl": 233, "epoll_wait": 232, "epoll_pwait": 281, "epoll_pwait2": 441,
     "eventfd": 284, "eventfd2": 290, "getrandom": 318, "arch_prctl": 158, "prctl": 157, "wait4": 61,
     "waitid": 247, "setpgid": 109, "pidfd_open": 434, "setuid": 105, "setgid": 106, "setgroups": 116,
-    "fchownat": 260, "fchown": 93, "chown": 92, "lchown": 94
+    "fchownat": 260, "fchown": 93, "chown": 92, "lchown": 94, "socketpair": 53, "sendmsg": 46, "recvmsg": 47
 }
 _AARCH64 = {
     "read": 63, "write": 64, "readv": 65, "writev": 66, "pread64": 67, "pwrite64": 68, "preadv": 69,
@@ -78,7 +78,7 @@ _AARCH64 = {
     "getrusage": 165, "sched_getaffinity": 123, "ppoll": 73, "pselect6": 72, "epoll_create1": 20,
     "epoll_ctl": 21, "epoll_pwait": 22, "epoll_pwait2": 441, "eventfd2": 19, "getrandom": 278, "prctl": 167,
     "wait4": 260, "waitid": 95, "setpgid": 154, "pidfd_open": 434, "setuid": 146, "setgid": 144,
-    "setgroups": 159, "fchownat": 54, "fchown": 55
+    "setgroups": 159, "fchownat": 54, "fchown": 55, "socketpair": 199, "sendmsg": 211, "recvmsg": 212
 }
 _ARCHES = {"x86_64": (0xC000003E, _X86_64), "aarch64": (0xC00000B7, _AARCH64)}  # AUDIT_ARCH_*
 
@@ -116,7 +116,8 @@ _PROGRAM_PRCTL = (2, 3, 15, 16, 21, 22, 30, 38, 39, 0x53564D41)
 # Only about the caller: argument 0 is its own pid ("own"), or its own pid or 0 ("own_or_0").
 _OWN = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
 _OWN_OR_0 = ("prlimit64", "sched_getaffinity")
-# The worker also forks, waits for, groups and kills its children, and (without bubblewrap, as root)
+# The worker also forks, waits for, groups and kills its children, passes a child's pipes from its fork
+# server to its relay (a Unix socket pair, SCM_RIGHTS: ``_forkserver``) and (without bubblewrap, as root)
 # drops to nobody; it allows the calls above with any arguments, so that the program's filter decides.
 # What a session may not do to files (``open``/``openat`` are checked for their flags instead; ``openat2``
 # hides them in memory and is refused).
@@ -126,7 +127,7 @@ _FILE_WRITES = ("creat", "openat2", "mkdir", "mkdirat", "rmdir", "unlink", "unli
 _OPEN_FLAGS = {"open": 1, "openat": 2}  # the flags' argument index
 _WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000  # O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND
 _WORKER = ("wait4", "waitid", "setpgid", "pidfd_open", "prctl", "setuid", "setgid", "setgroups", "fchownat",
-           "fchown", "chown", *_OWN, *_OWN_OR_0)
+           "fchown", "chown", "socketpair", "sendmsg", "recvmsg", *_OWN, *_OWN_OR_0)
 
 _CLONE_THREAD = 0x00010000
 _CLONE_NAMESPACES = 0x7E020000  # CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET

@@ -1,4 +1,4 @@
-"""The sandbox worker: one long-lived process that loads the preamble once, then forks a child per program.
+"""The sandbox worker: one long-lived process that loads the preamble once, then has a child forked per program.
 
 The host starts it (inside bubblewrap, as the pid namespace's pid 1) as ``python -I -B -X utf8
 _worker.py`` and talks length-prefixed JSON on its stdin/stdout (see ``_protocol``): a config frame, then
@@ -7,7 +7,10 @@ one request and one response per program. Standard library only: the package is 
 The worker trusts nothing a child says about itself. It decides from what it observes: the child's
 exit (a pidfd), its own clock, and the bytes of one report frame it reads from a pipe it owns, capped
 in size and validated field by field (``_verdict``). A child runs one program and is killed once its
-report is in or its time is up; the private /tmp is emptied before the next child is forked.
+report is in or its time is up; the private /tmp is emptied before the next child is forked. The
+children are forked by the worker's fork server (``_forkserver``), split off before the first request:
+this process, which reads every program's code and output, forks none of them, so no child inherits
+an earlier program's text from its memory.
 
 Forking costs in proportion to the parent's memory: a worker holding sympy and numpy (about 130 MB)
 takes four times as long per program as one holding the standard library. So when the preamble has
@@ -23,7 +26,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import ctypes
 import gc
 import io
 import math
@@ -43,6 +45,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
 import _capture  # noqa: E402
 import _child  # noqa: E402
+import _forkserver  # noqa: E402
 import _protocol  # noqa: E402
 import _seccomp  # noqa: E402
 import _sessions  # noqa: E402
@@ -63,7 +66,7 @@ class _Running:
     pid: int
     report: int  # read end of the child's report pipe
     request: int  # write end of the child's request pipe
-    pidfd: int | None  # readable once the child has exited (Linux >= 5.3)
+    pidfd: int | None  # readable once the child has exited (Linux >= 5.3); it is the fork server's child
     started: float
     status: int | None = None  # wait status, once reaped
     received: bytearray = field(default_factory=bytearray)  # report bytes read so far
@@ -206,7 +209,7 @@ def _load(preamble: str, warmup: str = "") -> dict[str, Any]:
 
 def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildSetup:
     """Everything every child of this worker shares, built once before the first fork."""
-    _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    _child.prctl(_PR_SET_CHILD_SUBREAPER, 1)
     drop_uid = bool(config["drop_uid"]) and os.geteuid() == 0
     if drop_uid:
         os.chown(config["tmp"], 65534, 65534)
@@ -222,7 +225,7 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
                               (capture.writer(0), capture.writer(1), io.StringIO()))
     # Not dumpable (inherited by every child): a program cannot open /proc/<worker or child>/mem or fd,
     # nor ptrace, even with the same uid; only CAP_SYS_PTRACE could, and the sandbox has no capabilities.
-    _prctl(_PR_SET_DUMPABLE, 0)
+    _child.prctl(_PR_SET_DUMPABLE, 0)
     gc.collect()
     gc.freeze()  # children share the preamble's pages instead of copying them on the first collection
     return setup
@@ -232,75 +235,69 @@ def _serve(requests: int, responses: int, setup: _child.ChildSetup, heavy: _Heav
            heavy_side: bool = False) -> None:
     """Answer requests until the pipe closes: one child per program, forked before its program comes.
 
-    The previous child is killed, reaped and /tmp wiped after answering (overlapping the host's work),
-    before the next request is read. The heavy worker shares /tmp with the light one, so it says
-    when it is done (``heavy_side``) and the light one waits for that before running anything.
+    Before the first request the worker splits: its fork server forks the children and never sees a
+    program's code or output; this process relays them (``_forkserver``). The previous child is
+    killed, reaped and /tmp wiped after answering (overlapping the host's work), before the next
+    request is read. The heavy worker shares /tmp with the light one, so it says when it is done
+    (``heavy_side``) and the light one waits for that before running anything.
     """
-    spared = () if heavy is None else (heavy.pid,)  # children that are not programs' leftovers
-    spare = _spawn(setup)
+    host_fds = (requests, responses) if heavy is None else (requests, responses, heavy.requests, heavy.responses)
+    forks = _forkserver.ForkServer(setup, host_fds)
+    spare = _spawn(forks)
     while (request := _protocol.read_frame(requests)) is not None:
         if heavy is not None:
             heavy.settle()
             if heavy.wants(request["code"]):
                 _protocol.write_frame(responses, heavy.call(request))
                 continue
-        run = _hand_over(spare, request, setup, spared)
-        _protocol.write_frame(responses, _finish(run, request, setup))
-        _clean_up(run, setup, spared)
+        run = _hand_over(spare, request, setup, forks)
+        _protocol.write_frame(responses, _finish(run, request, setup, forks))
+        _clean_up(run, setup, forks)
         if heavy_side:
             _protocol.write_frame(responses, {"clean": True})
-        spare = _spawn(setup)
+        spare = _spawn(forks)
 
 
-def _spawn(setup: _child.ChildSetup) -> _Running:
-    """Fork the next child now; it locks itself down and waits for its request on a pipe."""
-    setup.capture.clear()  # zeroed, not just reset: the child can read the whole mapping, earlier output included
-    request_read, request_write = os.pipe()
-    report_read, report_write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        _child.serve(setup, request_read, report_write)
-    os.close(request_read)
-    os.close(report_write)
+def _spawn(forks: _forkserver.ForkServer) -> _Running:
+    """The next child, from the fork server: it locks itself down and waits for its request on a pipe."""
+    pid, request_write, report_read = forks.spawn()
     try:
-        os.setpgid(pid, pid)  # its own group (killed whole on timeout), before its program can arrive
-    except OSError:
-        pass
-    try:
-        pidfd: int | None = os.pidfd_open(pid)
+        pidfd: int | None = os.pidfd_open(pid)  # its parent reaps it only when told to: the pid stays ours
     except (AttributeError, OSError):
         pidfd = None
     return _Running(pid, report_read, request_write, pidfd, 0.0)
 
 
 def _hand_over(spare: _Running, request: dict[str, Any], setup: _child.ChildSetup,
-               spared: tuple[int, ...]) -> _Running:
+               forks: _forkserver.ForkServer) -> _Running:
     for _ in range(3):
         spare.started = time.monotonic()
         try:
             _protocol.write_frame(spare.request, request)
             return spare
         except OSError:  # the spare died before its program came: replace it
-            _clean_up(spare, setup, spared)
-            spare = _spawn(setup)
+            _clean_up(spare, setup, forks)
+            spare = _spawn(forks)
     raise RuntimeError("cannot start a child for the program")
 
 
-def _finish(run: _Running, request: dict[str, Any], setup: _child.ChildSetup) -> dict[str, Any]:
+def _finish(run: _Running, request: dict[str, Any], setup: _child.ChildSetup,
+            forks: _forkserver.ForkServer) -> dict[str, Any]:
     """The response for the host, once the report is in, the child has exited or its time is up."""
     timeout = float(request["timeout"])
-    done = _wait(run, run.started + timeout)
-    _kill(run.pid)  # one program per process: nothing it does after its report (or its time) counts
+    done = _wait(run, run.started + timeout, forks)
+    if run.status is None:  # not reaped yet, so the pid is still the child's
+        _forkserver.kill(run.pid)  # one program per process: nothing it does after its report (or its time) counts
 
     def exit_status() -> int:
-        _reap(run)
+        _reap(run, forks)
         return run.status or 0
 
     return _verdict.response(setup.capture, done, bytes(run.received), exit_status, timeout,
                              time.monotonic() - run.started)
 
 
-def _wait(run: _Running, deadline: float) -> bool:
+def _wait(run: _Running, deadline: float, forks: _forkserver.ForkServer) -> bool:
     """Read the child's report until it is complete or the child has exited; False at the deadline.
 
     Whatever the child writes (a partial report, then silence), this returns by the deadline.
@@ -325,7 +322,7 @@ def _wait(run: _Running, deadline: float) -> bool:
                 listening = False
             elif _complete(run, chunk):
                 return True
-        if blind and _reap(run, block=False):
+        if blind and _reap(run, forks, block=False):
             return True
 
 
@@ -347,30 +344,15 @@ def _drain(run: _Running) -> None:
         run.received += chunk
 
 
-def _kill(pid: int) -> None:
-    for kill in (os.killpg, os.kill):
-        try:
-            kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
-def _reap(run: _Running, block: bool = True) -> bool:
+def _reap(run: _Running, forks: _forkserver.ForkServer, block: bool = True) -> bool:
+    """Whether the child is gone; ``block``: kill it and wait until it and what it left are reaped."""
     if run.status is None:
-        try:
-            pid, status = os.waitpid(run.pid, 0 if block else os.WNOHANG)
-        except ChildProcessError:
-            pid, status = run.pid, 0
-        if pid == 0:
-            return False
-        run.status = status
-    return True
+        run.status = forks.reap(run.pid) if block else forks.poll(run.pid)
+    return run.status is not None
 
 
-def _clean_up(run: _Running, setup: _child.ChildSetup, spared: tuple[int, ...]) -> None:
-    _kill(run.pid)  # the group may still hold processes a program started (only possible without seccomp)
-    _reap(run)
-    _reap_strays(spared)
+def _clean_up(run: _Running, setup: _child.ChildSetup, forks: _forkserver.ForkServer) -> None:
+    forks.reap(run.pid)  # even after a reap: the processes a program started (only without seccomp) go too
     for fd in (run.report, run.request):
         try:
             os.close(fd)
@@ -379,35 +361,6 @@ def _clean_up(run: _Running, setup: _child.ChildSetup, spared: tuple[int, ...]) 
     if run.pidfd is not None:
         os.close(run.pidfd)
     _wipe.wipe(setup.tmp, setup.keep)
-
-
-def _reap_strays(spared: tuple[int, ...]) -> None:
-    """Kill and reap processes that left the group: as subreaper, orphans become this worker's children.
-
-    ``spared``: children that are part of the sandbox (the heavy worker).
-    """
-    path = f"/proc/self/task/{os.getpid()}/children"
-    for _ in range(100):
-        try:
-            with open(path) as f:
-                pids = [int(p) for p in f.read().split() if int(p) not in spared]
-        except OSError:
-            pids = []
-        for pid in pids:
-            _kill(pid)
-        for pid in pids:
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
-        while True:  # zombies already handed to us
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    break
-            except ChildProcessError:
-                break
-        if not pids:
-            return
 
 
 def _seccomp_works() -> bool:
@@ -426,10 +379,6 @@ def _seccomp_works() -> bool:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
-
-
-def _prctl(option: int, value: int) -> None:
-    ctypes.CDLL(None).prctl(option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 def _address_space() -> int:

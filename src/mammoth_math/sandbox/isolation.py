@@ -6,14 +6,18 @@ namespace; socket() refused); start processes or exec (threads only); signal, pt
 the memory of any other process (seccomp: signals and resource calls only about itself; every
 process it can see is undumpable and filtered); leave state for a later program (/tmp is a capped
 private tmpfs emptied after every program; /dev and /proc are read-only, so no /dev/shm and no
-sysctl or hostname writes; SysV IPC, POSIX message queues and memfd refused); take over the process
-that judges it (the worker, pid 1 of the sandbox's pid namespace, runs under its own seccomp filter,
-reads one size-capped report from a pipe and validates it, and kills the program's process after);
-hold its worker past its time limit (the wait ends at the deadline whatever the program writes).
-Every run gets: a fresh process forked from the pre-warmed worker, running this program only, under
-a seccomp allow-list (``_seccomp``), rlimits on address space, CPU time, file size and open files, an
-empty environment and no capabilities; an answer that is a validated string or an error; a result
-within its timeout plus the time to kill and reap.
+sysctl or hostname writes; SysV IPC, POSIX message queues and memfd refused); find an earlier
+program's code or output in its memory (each worker splits before its first program: a fork server,
+holding only the preamble and the config, forks the children and never handles a program's code or
+output; the worker relays those through pipes it gets per child; the output capture, shared with the
+child, is zeroed before each fork); take over the process that judges it (the worker, pid 1 of the
+sandbox's pid namespace, runs under its own seccomp filter, reads one size-capped report from a pipe
+and validates it, and kills the program's process after); hold its worker past its time limit (the
+wait ends at the deadline whatever the program writes).
+Every run gets: a fresh process forked from the pre-warmed worker's fork server, running this program
+only, under a seccomp allow-list (``_seccomp``), rlimits on address space, CPU time, file size and
+open files, an empty environment and no capabilities; an answer that is a validated string or an
+error; a result within its timeout plus the time to kill and reap.
 Sessions (``Sandbox.session()``: one problem's blocks in one process, names kept between calls) run in
 session workers, bubblewrap sandboxes of their own: no /tmp and no pid namespace shared with single
 runs. A session process gets everything above except a fresh process per block, and may not: create,
