@@ -212,7 +212,8 @@ def test_a_session_that_stops_reading_cannot_wedge_the_worker(one):
         s.run("import os\nos.dup2(os.open('/dev/null', os.O_RDONLY), 4)")
         result = s.run("x = '" + "a" * (1 << 20) + "'", timeout=1.0)
         assert result.error is not None and not s.alive, result
-        assert other.run("print(2)").stdout == "2\n"
+        answer = other.run("print(2)", timeout=30.0)  # a loaded machine is no reason to fail the other session
+        assert answer.stdout == "2\n", answer
     _clean(one)
 
 
