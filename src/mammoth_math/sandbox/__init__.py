@@ -1,12 +1,16 @@
 """Run model-written Python safely and fast: pre-warmed fork-server workers inside bubblewrap.
 
-``Sandbox(...).run(code)`` returns an ``ExecResult``; ``isolation_report()`` says what is isolated here.
+``Sandbox(...).run(code)`` returns an ``ExecResult``; ``Sandbox(...).session()`` runs one problem's blocks
+in one persistent process (``notebook_output`` is what a model is shown); ``isolation_report()`` says what
+is isolated here.
 The threat model is in ``isolation``.
 """
 
+from mammoth_math.sandbox.notebook import notebook_output
 from mammoth_math.sandbox.pool import DEFAULT_PREAMBLE, Sandbox, SandboxError
 from mammoth_math.sandbox.report import Feature, IsolationReport, isolation_report
 from mammoth_math.sandbox.result import ExecResult
+from mammoth_math.sandbox.session import SandboxSession
 
 __all__ = ["DEFAULT_PREAMBLE", "ExecResult", "Feature", "IsolationReport", "Sandbox", "SandboxError",
-           "isolation_report"]
+           "SandboxSession", "isolation_report", "notebook_output"]

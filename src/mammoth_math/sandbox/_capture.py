@@ -95,3 +95,8 @@ class _Writer(io.TextIOBase):
 
     def flush(self) -> None:
         pass
+
+    def reset(self) -> None:
+        """Start over empty (a session's next call)."""
+        self._total, self.has_text = 0, False
+        _TOTAL.pack_into(self._buf, self._base, 0)

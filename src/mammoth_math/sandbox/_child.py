@@ -1,7 +1,8 @@
-"""The forked child: lock itself down, run one program, report its outcome on a pipe, exit.
+"""The forked child: lock itself down, run one program (or one session's blocks), report on a pipe, exit.
 
-Forked by the sandbox worker before its program arrives; it runs exactly one program and never returns
-into the worker's loop. Everything here after the program starts is the program's to tamper with: the
+Forked by the sandbox worker before its program arrives; it runs exactly one program, or the blocks of
+exactly one session in order in one namespace (``serve_session``), and never returns into the worker's
+loop. Everything here after the program starts is the program's to tamper with: the
 worker treats the report as untrusted data (``_verdict``) and kills the process once it has it.
 Standard library only.
 """
@@ -86,13 +87,58 @@ def _lock_down(setup: ChildSetup, request_fd: int, result_fd: int) -> None:
 
 def _limit(request: dict[str, Any], setup: ChildSetup) -> None:
     """Memory and CPU for this program (CPU counted from what the process used so far: almost nothing)."""
-    memory = setup.base_vm + int(request["memory_mb"]) * (1 << 20)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = int(usage.ru_utime + usage.ru_stime) + math.ceil(float(request["timeout"])) + 1
+    _limit_memory(int(request["memory_mb"]), setup)
+    _limit_cpu(float(request["timeout"]), None)
+
+
+def _limit_memory(memory_mb: int, setup: ChildSetup) -> None:
+    memory = setup.base_vm + memory_mb * (1 << 20)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+
+def _limit_cpu(timeout: float, budget: int | None) -> None:
+    """CPU seconds for one call on top of what the process used; ``budget``: a hard cap that stays (a
+    session's later calls raise the soft limit up to it: a hard limit, once lowered, cannot be raised)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = int(usage.ru_utime + usage.ru_stime) + math.ceil(timeout) + 1
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
-    hard = cpu + 1 if hard == resource.RLIM_INFINITY else min(hard, cpu + 1)
+    if budget is not None:
+        hard = budget if hard == resource.RLIM_INFINITY else min(hard, budget)
+    else:
+        hard = cpu + 1 if hard == resource.RLIM_INFINITY else min(hard, cpu + 1)
     resource.setrlimit(resource.RLIMIT_CPU, (min(cpu, hard), hard))
+
+
+def serve_session(setup: ChildSetup, request_fd: int, result_fd: int, opened: dict[str, Any],
+                  others: list[Any]) -> NoReturn:
+    """Lock down, then run each block that comes in one namespace and report it; exit when the pipe closes.
+
+    ``setup`` carries this session's own capture; ``others`` are the other live sessions' captures
+    (shared mappings inherited through the fork), unmapped first. A block's exception is reported and
+    the next block runs (notebook semantics).
+    """
+    status = 70
+    try:
+        for mapping in others:
+            mapping.close()
+        _lock_down(setup, request_fd, result_fd)
+        _limit_memory(int(opened["memory_mb"]), setup)
+        budget = int(opened["cpu_budget_s"])
+        env = dict(setup.namespace)
+        env["__name__"] = "__main__"
+        stdout, stderr = sys.stdout, sys.stderr
+        while (request := _protocol.read_frame(REQUEST_FD)) is not None:
+            _limit_cpu(float(request["timeout"]), budget)
+            stdout.reset()
+            stderr.reset()
+            error = _run_code(lambda: exec(compile(request["code"], "<program>", "exec"), env), request)
+            vars(builtins).update(setup.builtins)
+            sys.stdout, sys.stderr, sys.stdin = setup.streams  # a block may have replaced them
+            report = _failed(error) if error is not None else _printed() if stdout.has_text else _answered(None, None)
+            _protocol.write_frame(RESULT_FD, report)
+        status = 0
+    finally:
+        _exit(status)
 
 
 def _execute(request: dict[str, Any], setup: ChildSetup) -> dict[str, Any]:

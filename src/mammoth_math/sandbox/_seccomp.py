@@ -6,7 +6,10 @@ runs unfiltered; it may fork, wait for and signal its children. Each forked chil
 "program" filter before its program arrives: threads but
 no processes, signals and resource calls only about itself (argument 0 is its own pid, patched in when
 it loads), a few ``ioctl``/``fcntl``/``prctl`` commands, no sockets, no IPC (SysV, POSIX queues,
-memfd), no exec, no namespaces, no ptrace. A refused call fails with EPERM (``clone3`` with ENOSYS,
+memfd), no exec, no namespaces, no ptrace. A session's process (``_sessions``) adds the "session"
+filter instead: the program's, and no file is created, written, renamed, removed or changed (``open``
+only without write, create or truncate flags), so concurrent sessions of one worker share no writable
+state. A refused call fails with EPERM (``clone3`` with ENOSYS,
 so glibc falls back to ``clone``, where the flags can be checked); nothing is killed.
 Standard library only (it runs inside the sandbox); x86_64 and aarch64.
 """
@@ -19,7 +22,7 @@ import platform
 import struct
 from typing import Literal
 
-Role = Literal["worker", "program"]
+Role = Literal["worker", "program", "session"]
 
 # Syscall numbers: arch/x86/entry/syscalls/syscall_64.tbl and include/uapi/asm-generic/unistd.h
 # (aarch64 lacks the legacy calls; a name missing from a table is simply not allowed there).
@@ -115,6 +118,13 @@ _OWN = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
 _OWN_OR_0 = ("prlimit64", "sched_getaffinity")
 # The worker also forks, waits for, groups and kills its children, and (without bubblewrap, as root)
 # drops to nobody; it allows the calls above with any arguments, so that the program's filter decides.
+# What a session may not do to files (``open``/``openat`` are checked for their flags instead; ``openat2``
+# hides them in memory and is refused).
+_FILE_WRITES = ("creat", "openat2", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename", "renameat",
+                "renameat2", "link", "linkat", "symlink", "symlinkat", "chmod", "fchmod", "fchmodat", "truncate",
+                "ftruncate", "fallocate", "utimensat")
+_OPEN_FLAGS = {"open": 1, "openat": 2}  # the flags' argument index
+_WRITE_FLAGS = 0o1 | 0o2 | 0o100 | 0o1000 | 0o2000  # O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND
 _WORKER = ("wait4", "waitid", "setpgid", "pidfd_open", "prctl", "setuid", "setgid", "setgroups", "fchownat",
            "fchown", "chown", *_OWN, *_OWN_OR_0)
 
@@ -151,12 +161,18 @@ def build(role: Role) -> tuple[bytes, list[int]]:
     if audit == _ARCHES["x86_64"][0]:
         prog += [_op(_JGE, _X32_BIT, 0, 1), _op(_RET, _EPERM)]  # the x32 ABI would bypass the numbers below
     allowed = _ANYONE + (_WORKER if role == "worker" else ())
+    if role == "session":
+        for name in _OPEN_FLAGS:
+            if name in nr:  # aarch64 has no open
+                prog += [_op(_JEQ, nr[name], 0, 4), _arg(_OPEN_FLAGS[name]), _op(_JSET, _WRITE_FLAGS, 0, 1),
+                         _op(_RET, _EPERM), _op(_RET, _ALLOW)]
+        allowed = tuple(name for name in allowed if name not in _FILE_WRITES and name not in _OPEN_FLAGS)
     for name in allowed:
         if name in nr:
             prog += [_op(_JEQ, nr[name], 0, 1), _op(_RET, _ALLOW)]
     pid_at: list[int] = []
     values = dict(_VALUES)
-    if role == "program":
+    if role != "worker":
         values["prctl"] = (0, _PROGRAM_PRCTL)
         for name in _OWN + _OWN_OR_0:
             own = (0,) if name in _OWN else (0, 0)
@@ -167,7 +183,7 @@ def build(role: Role) -> tuple[bytes, list[int]]:
     # clone: the flags are argument 0 on both architectures (clone3 hides them in memory: ENOSYS, so
     # glibc falls back to clone). A program may start threads; no one may create namespaces.
     checks = [_op(_JSET, _CLONE_NAMESPACES, 1, 0)]
-    if role == "program":
+    if role != "worker":
         checks.insert(0, _op(_JSET, _CLONE_THREAD, 0, 2))
     prog += [_op(_JEQ, nr["clone"], 0, len(checks) + 3), _arg(0), *checks, _op(_RET, _ALLOW), _op(_RET, _EPERM)]
     prog += [_op(_JEQ, nr["clone3"], 0, 1), _op(_RET, _ENOSYS), _op(_RET, _EPERM)]

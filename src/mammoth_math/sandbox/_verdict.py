@@ -8,12 +8,40 @@ import json
 import math
 import os
 import signal
+from collections.abc import Callable
 from typing import Any
 
 ANSWER_MAX = 4096
 ERROR_MAX = 2048
 _SOURCES = {"print", "variable", "solution", None}
 _CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT}
+
+
+def response(capture: Any, done: bool, report: bytes, exit_status: Callable[[], int], timeout: float,
+             duration: float) -> dict[str, Any]:
+    """The response for the host, from what the worker saw: the report, the exit, or its own clock.
+
+    ``capture``: the child's ``SharedCapture``; ``done``: False when the worker's clock ran out first;
+    ``exit_status``: waits for the (killed or exited) child, called only when there is no report.
+    """
+    stdout, stdout_bytes = capture.read(0)
+    stderr, _ = capture.read(1)
+    result: dict[str, Any] = {"stdout": stdout, "stderr": stderr, "timed_out": not done, "duration_s": duration,
+                              "stdout_truncated": stdout_bytes > capture.head + capture.tail,
+                              "error": None, "answer": None, "answer_source": None, "memory_exceeded": False}
+    if not done:
+        result["error"] = f"Timeout: the program ran past the {timeout:g} s time limit"
+    elif not report:
+        result["error"] = describe_exit(exit_status(), timeout)
+    else:
+        checked = verdict(report)
+        if checked is None:
+            result["error"] = "BadReport: the program's process sent a malformed report (it tampered with it)"
+        else:
+            result.update(checked)
+            if checked["answer_source"] == "print":
+                result["answer"] = last_line(stdout)
+    return result
 
 
 def verdict(report: bytes) -> dict[str, Any] | None:

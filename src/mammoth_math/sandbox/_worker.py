@@ -15,6 +15,8 @@ heavy imports the worker splits in two: it keeps the preamble's standard-library
 *heavy* worker that loads the whole preamble (and the warm-up). A program goes to the heavy one when its
 text names something only the whole preamble binds (``np``, ``sympy``, ``K``...) or a module only it
 loaded; any other program means the same in both. The heavy worker answers the same protocol over pipes.
+
+A worker whose config says ``sessions`` serves persistent sessions instead (``_sessions``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import _capture  # noqa: E402
 import _child  # noqa: E402
 import _protocol  # noqa: E402
 import _seccomp  # noqa: E402
+import _sessions  # noqa: E402
 import _verdict  # noqa: E402
 import _wipe  # noqa: E402
 
@@ -113,7 +116,7 @@ def main() -> None:
         return
     if config["seccomp"]:  # first: nothing in the sandbox runs without a filter (the heavy worker inherits it)
         _seccomp.Loader("worker").load(os.getpid())
-    light = _light_part(config["preamble"])
+    light = None if config.get("sessions") else _light_part(config["preamble"])
     heavy = None if light is None else _start_heavy(config, light, (proto_in, proto_out))
     try:
         namespace = _load(light) if light is not None else _load(config["preamble"], config["warmup"])
@@ -132,7 +135,10 @@ def main() -> None:
         heavy.names = frozenset(heavy_info["names"]) | (frozenset(heavy_info["modules"]) - loaded)
         info.update(heavy_worker=True, heavy_base_vm_mb=heavy_info["base_vm_mb"])
     _protocol.write_frame(proto_out, info)
-    _serve(proto_in, proto_out, setup, heavy)
+    if config.get("sessions"):
+        _sessions.serve(proto_in, proto_out, setup, config)
+    else:
+        _serve(proto_in, proto_out, setup, heavy)
 
 
 def _light_part(preamble: str) -> str | None:
@@ -213,8 +219,9 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
         raise RuntimeError("the seccomp filter does not refuse fork here")
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # inherited: a write past the file size limit fails instead
     capture = _capture.SharedCapture(int(config["output_limit"]))
+    role = "session" if config.get("sessions") else "program"
     setup = _child.ChildSetup(namespace, capture, config["tmp"], _address_space(), int(config["file_size"]),
-                              _seccomp.Loader("program") if seccomp else None, drop_uid, config["max_tasks"],
+                              _seccomp.Loader(role) if seccomp else None, drop_uid, config["max_tasks"],
                               dict(vars(builtins)), tuple(config["keep"]),
                               (capture.writer(0), capture.writer(1), io.StringIO()))
     # Not dumpable (inherited by every child): a program cannot open /proc/<worker or child>/mem or fd,
@@ -284,30 +291,17 @@ def _hand_over(spare: _Running, request: dict[str, Any], setup: _child.ChildSetu
 
 
 def _finish(run: _Running, request: dict[str, Any], setup: _child.ChildSetup) -> dict[str, Any]:
-    """The response for the host, from what the worker saw: the report, the exit, or its own clock."""
+    """The response for the host, once the report is in, the child has exited or its time is up."""
     timeout = float(request["timeout"])
     done = _wait(run, run.started + timeout)
     _kill(run.pid)  # one program per process: nothing it does after its report (or its time) counts
-    duration = time.monotonic() - run.started
-    stdout, stdout_bytes = setup.capture.read(0)
-    stderr, _ = setup.capture.read(1)
-    response: dict[str, Any] = {"stdout": stdout, "stderr": stderr, "timed_out": not done, "duration_s": duration,
-                                "stdout_truncated": stdout_bytes > setup.capture.head + setup.capture.tail,
-                                "error": None, "answer": None, "answer_source": None, "memory_exceeded": False}
-    if not done:
-        response["error"] = f"Timeout: the program ran past the {timeout:g} s time limit"
-    elif not run.received:
+
+    def exit_status() -> int:
         _reap(run)
-        response["error"] = _verdict.describe_exit(run.status or 0, timeout)
-    else:
-        verdict = _verdict.verdict(bytes(run.received))
-        if verdict is None:
-            response["error"] = "BadReport: the program's process sent a malformed report (it tampered with it)"
-        else:
-            response.update(verdict)
-            if verdict["answer_source"] == "print":
-                response["answer"] = _verdict.last_line(stdout)
-    return response
+        return run.status or 0
+
+    return _verdict.response(setup.capture, done, bytes(run.received), exit_status, timeout,
+                             time.monotonic() - run.started)
 
 
 def _wait(run: _Running, deadline: float) -> bool:

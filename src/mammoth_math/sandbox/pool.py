@@ -32,7 +32,8 @@ from mammoth_math.sandbox.isolation import (
     refusal,
 )
 from mammoth_math.sandbox.program import prepare
-from mammoth_math.sandbox.result import ExecResult
+from mammoth_math.sandbox.result import ExecResult, from_response
+from mammoth_math.sandbox.session import SandboxSession, SessionPool
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,8 @@ class Sandbox:
     def __init__(self, timeout: float = 5.0, memory_mb: int = 1024, workers: int | None = None, *,
                  preamble: str = DEFAULT_PREAMBLE, warmup: str = DEFAULT_WARMUP,
                  isolation: Literal["bubblewrap", "none"] | None = None,
-                 output_limit: int = 64 * 1024, tmp_mb: int = 64, seccomp: bool = True):
+                 output_limit: int = 64 * 1024, tmp_mb: int = 64, seccomp: bool = True,
+                 sessions_per_worker: int = 16):
         if timeout <= 0 or memory_mb <= 0:
             raise ValueError("timeout and memory_mb must be positive")
         if isolation is None:
@@ -156,7 +158,9 @@ class Sandbox:
         # Workers die with the thread that started them (PR_SET_PDEATHSIG): start them all from one
         # thread that lives as long as the sandbox.
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spawn")
-        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._spawner)
+        self._sessions = SessionPool(self._start_session_worker, self.workers, sessions_per_worker,
+                                     _response_limit(output_limit))
+        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._spawner, self._sessions.workers)
 
     # --- lifecycle
 
@@ -198,14 +202,16 @@ class Sandbox:
             raise SandboxError(refusal(detail))
         self.mode = "bubblewrap"
 
-    def _new_worker(self) -> _Worker:
+    def _new_worker(self, sessions: int = 0) -> _Worker:
+        """A worker for single runs, or (``sessions`` > 0) one holding up to that many sessions."""
         bwrap = self.mode == "bubblewrap"
         tmp = None if bwrap else tempfile.mkdtemp(prefix="mammoth-sandbox-")
         config = {"preamble": self.preamble, "warmup": self.warmup, "tmp": "/tmp" if bwrap else tmp,
                   "output_limit": self.output_limit, "file_size": self.tmp_mb << 20, "seccomp": self.seccomp,
                   "drop_uid": not bwrap,
                   # RLIMIT_NPROC counts per user namespace inside bubblewrap (Linux >= 5.14), host-wide outside
-                  "max_tasks": 64 if bwrap else None, "keep": binds_under_tmp() if bwrap else ()}
+                  "max_tasks": 64 if bwrap else None, "keep": binds_under_tmp() if bwrap else (),
+                  "sessions": sessions > 0, "max_sessions": sessions}
         argv = bwrap_command(find_bwrap()[0], self.tmp_mb) if bwrap else fallback_command()
         return _Worker(argv, config, tmp)
 
@@ -216,6 +222,12 @@ class Sandbox:
             self._all[self._all.index(dead)] = fresh
         fresh.handshake(time.monotonic() + 120)
         return fresh
+
+    def _start_session_worker(self) -> _Worker:
+        self.start()
+        worker = self._spawner.submit(self._new_worker, self._sessions.per_worker).result()
+        worker.handshake(time.monotonic() + 120)
+        return worker
 
     @property
     def worker_info(self) -> dict[str, Any]:
@@ -235,8 +247,7 @@ class Sandbox:
         request = {"code": source, "timeout": limit, "memory_mb": memory_mb or self.memory_mb}
         worker = self._idle.get()
         try:
-            # stdout and stderr, JSON-escaped (at most 6 bytes a byte), and the rest
-            response = worker.call(request, time.monotonic() + limit + _GRACE_S, 12 * self.output_limit + (1 << 20))
+            response = worker.call(request, time.monotonic() + limit + _GRACE_S, _response_limit(self.output_limit))
         except (OSError, EOFError, TimeoutError, ValueError) as e:
             log.warning("sandbox worker %s failed (%s); replacing it", worker.proc.pid, e)
             worker = self._replace(worker)
@@ -244,7 +255,21 @@ class Sandbox:
                               False, None, 0.0)
         finally:
             self._idle.put(worker)
-        return _to_result(response)
+        return from_response(response)
+
+    def session(self, *, timeout: float | None = None, memory_mb: int | None = None) -> SandboxSession:
+        """A persistent session: one problem's blocks run in order in one process of its own (see
+        ``SandboxSession``); ``timeout`` is per call. Waits while every session worker is full.
+
+        >>> with Sandbox(timeout=5.0, workers=1) as sb, sb.session() as s:
+        ...     _ = s.run("x = 6")
+        ...     s.run("print(x * 7)").stdout
+        '42\\n'
+        """
+        with self._lock:
+            if self._closed:
+                raise SandboxError("this Sandbox is closed")
+        return self._sessions.open(self.timeout if timeout is None else float(timeout), memory_mb or self.memory_mb)
 
     def run_many(self, codes: Iterable[str | bytes], progress: bool = False, *,
                  timeout: float | None = None) -> list[ExecResult]:
@@ -262,22 +287,15 @@ class Sandbox:
         return results  # type: ignore[return-value]
 
 
-def _to_result(r: dict[str, Any]) -> ExecResult:
-    """The worker's response as a result, each field checked for its type."""
-    def text(key: str) -> str | None:
-        return r[key] if isinstance(r.get(key), str) else None
-
-    source = r.get("answer_source")
-    duration = r.get("duration_s")
-    return ExecResult(stdout=text("stdout") or "", error=text("error"), timed_out=r.get("timed_out") is True,
-                      answer=text("answer"), duration_s=float(duration) if isinstance(duration, float) else 0.0,
-                      stderr=text("stderr") or "",
-                      answer_source=source if source in ("print", "variable", "solution") else None,
-                      memory_exceeded=r.get("memory_exceeded") is True,
-                      stdout_truncated=r.get("stdout_truncated") is True)
+def _response_limit(output_limit: int) -> int:
+    """The largest response a worker may send: stdout and stderr JSON-escaped (at most 6 bytes a byte), and
+    the rest."""
+    return 12 * output_limit + (1 << 20)
 
 
-def _shutdown(workers: Sequence[_Worker], spawner: ThreadPoolExecutor) -> None:
+def _shutdown(workers: Sequence[_Worker], spawner: ThreadPoolExecutor, session_workers: Sequence[Any]) -> None:
     for w in list(workers):
         w.kill()
+    for s in list(session_workers):
+        s.kill()
     spawner.shutdown(wait=False)
