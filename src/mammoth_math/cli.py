@@ -360,6 +360,7 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--train-dir", help="train splits to draw few-shot exemplars from (e.g. ../shared/data/train)")
     p.add_argument("--exemplars", help="JSONL of your own exemplars ({question, answer} per line)")
     p.add_argument("--chat", action="store_true", default=None, help="use the model's chat template (instruct models)")
+    p.add_argument("--max-tool-calls", type=int, help="tir: code blocks run per answer (default 4)")
     _add_judge_flags(p)
     _add_threads_flag(p)
     p.set_defaults(handler=_eval)
@@ -378,7 +379,7 @@ def _eval_config(args: argparse.Namespace) -> EvalConfig:
 
     values = _run_values(args, (*_RUN_FIELDS, "shard", "samples", "temperature", "top_p", "few_shot", "shots",
                                 "train_dir", "exemplars", "chat", "pass_k", "reasoning", "think_tags", "prompt_style",
-                                "judge", "judge_base_url"))
+                                "judge", "judge_base_url", "max_tool_calls"))
     config = load_config(args.config, values)
     config.backend_options = _backend_options(args, config.backend, config.backend_options, config.output_dir)
     return config
@@ -396,10 +397,15 @@ def _eval(args: argparse.Namespace) -> int:
     scores = evaluate(config)
     from rich.table import Table
 
-    table = Table("dataset", "problems", "accuracy", "errors", "fallbacks", title=f"{config.run_name}: {config.model}")
+    from mammoth_math.evaluation.report import TOOL_HEADS, tool_cells
+
+    tools = any(s.tools for s in scores.values())
+    table = Table("dataset", "problems", "accuracy", "errors", "fallbacks", *(TOOL_HEADS if tools else ()),
+                  title=f"{config.run_name}: {config.model}")
     for name, s in scores.items():
         acc = "-" if s.accuracy is None else f"{100 * s.accuracy:.1f}"
-        table.add_row(name, str(s.problems), acc, str(s.errors), str(s.fallbacks))
+        table.add_row(name, str(s.problems), acc, str(s.errors), str(s.fallbacks),
+                      *(tool_cells(s.tools) if tools else ()))
     _console().print(table)
     return 0
 
@@ -438,6 +444,7 @@ def _report(args: argparse.Namespace) -> int:
         table.add_row(row["dataset"], *(_percent(row[r]) for r in report.runs))
     console.print(table)
     _print_suites(report)
+    _print_tool_use(report)
     for dataset, breakdown in report.breakdown.items():
         table = Table(breakdown["field"], *report.runs, title=f"{dataset}: accuracy (%) by {breakdown['field']}")
         for row in breakdown["rows"]:
@@ -455,6 +462,21 @@ def _report(args: argparse.Namespace) -> int:
             print(f"{run}: backend errors (not scored): " + ", ".join(f"{d} {n}" for d, n in by_dataset.items() if n))
     print(f"wrote {report.results_json}, {report.chart_png}, {report.html}")
     return 0
+
+
+def _print_tool_use(report: Any) -> None:
+    """Tool use of the runs that called one (tir), per dataset."""
+    from rich.table import Table
+
+    from mammoth_math.evaluation.report import TOOL_HEADS, tool_cells
+
+    if not report.tools:
+        return
+    table = Table("run", "dataset", *TOOL_HEADS, title="tool use (%: share of problems)")
+    for run, by_dataset in report.tools.items():
+        for dataset, tools in by_dataset.items():
+            table.add_row(run, dataset, *tool_cells(tools))
+    _console().print(table)
 
 
 def _print_suites(report: Any) -> None:

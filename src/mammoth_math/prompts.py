@@ -145,7 +145,8 @@ class PromptStyle:
     """How one model family is asked a math question, as its model card documents.
 
     ``user`` wraps the question (``{question}`` marks where it goes); ``system`` is the system message,
-    if the family uses one; ``thinks`` says the model writes a think block before its answer.
+    if the family uses one; ``thinks`` says the model writes a think block before its answer; ``rationale``
+    is what the prompt asks for (a TIR prompt is answered with code blocks run as they come).
     """
 
     name: str
@@ -154,6 +155,7 @@ class PromptStyle:
     user: str = "{question}"
     thinks: bool = False
     source: str = ""
+    rationale: Rationale = "cot"
 
 
 PROMPT_STYLES: dict[str, PromptStyle] = {s.name: s for s in (
@@ -163,7 +165,7 @@ PROMPT_STYLES: dict[str, PromptStyle] = {s.name: s for s in (
     PromptStyle("qwen25-math-tir", chat=True,
                 system="Please integrate natural language reasoning with programs to solve the problem above, "
                        "and put your final answer within \\boxed{}.",
-                source="Qwen2.5-Math model card: tool-integrated reasoning system message"),
+                source="Qwen2.5-Math model card: tool-integrated reasoning system message", rationale="tir"),
     PromptStyle("deepseek-r1", chat=True, user="{question}\n" + BOXED_COT, thinks=True,
                 source="DeepSeek-R1 model card: no system prompt, the instruction in the user turn"),
     PromptStyle("openmath-nemotron", chat=True,
@@ -174,7 +176,7 @@ PROMPT_STYLES: dict[str, PromptStyle] = {s.name: s for s in (
 
 
 def styled_prompt(problem: PromptSource | str, style: str = "mammoth") -> str | Messages:
-    """The CoT prompt for one problem in a family's documented style (Alpaca text for ``mammoth``)."""
+    """The prompt for one problem in a family's documented style (Alpaca CoT text for ``mammoth``)."""
     if style not in PROMPT_STYLES:
         raise ValueError(f"unknown prompt style {style!r}; known: {', '.join(PROMPT_STYLES)}")
     spec = PROMPT_STYLES[style]

@@ -68,6 +68,22 @@ def folder_chat_template(model: str) -> str | None:
     return json.loads(config.read_text(encoding="utf-8")).get("chat_template") if config.exists() else None
 
 
+def continues(prompt: str | tuple[dict[str, str], ...]) -> bool:
+    """Chat messages ending in an assistant message: the model goes on with that message (a tool-integrated
+    answer resumed after a tool's output), it does not start a new turn."""
+    return not isinstance(prompt, str) and bool(prompt) and prompt[-1].get("role") == "assistant"
+
+
+def render_chat(tokenizer: Any, prompt: str | tuple[dict[str, str], ...]) -> str:
+    """The text a local model is given: plain text as it is; messages through the tokenizer's chat template,
+    opening the assistant's turn, or, when the messages end with a partial assistant answer, continuing it."""
+    if isinstance(prompt, str):
+        return prompt
+    more = continues(prompt)
+    return tokenizer.apply_chat_template(list(prompt), tokenize=False, add_generation_prompt=not more,
+                                         continue_final_message=more)
+
+
 def cut_at_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:
     """``text`` up to the first occurrence of any stop string (removed), and whether one was found.
 

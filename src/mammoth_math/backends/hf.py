@@ -22,6 +22,7 @@ from mammoth_math.backends.base import (
     error_completion,
     invalid_reason,
     library_versions,
+    render_chat,
 )
 from mammoth_math.progress import bar
 
@@ -75,7 +76,7 @@ class HFBackend:
                 results[i] = error_completion(request, reason)
             else:
                 groups[_batch_key(request)].append(i)
-        texts = [self._render(r.prompt) for r in requests]
+        texts = [render_chat(self.tokenizer, r.prompt) for r in requests]
         with bar("generating (hf)", len(requests), enabled=progress) as b:
             b.advance(sum(r is not None for r in results))
             for indices in groups.values():
@@ -87,11 +88,6 @@ class HFBackend:
                         results[i] = completion
                     b.advance(len(batch))
         return [r for r in results if r is not None]
-
-    def _render(self, prompt: str | tuple[dict[str, str], ...]) -> str:
-        if isinstance(prompt, str):
-            return prompt
-        return self.tokenizer.apply_chat_template(list(prompt), tokenize=False, add_generation_prompt=True)
 
     def _generate_batch(self, requests: list[GenerationRequest], texts: list[str]) -> list[Completion]:
         import torch

@@ -1,6 +1,9 @@
 """The ``openai`` backend: any OpenAI-compatible server (vLLM, SGLang, ``transformers serve``, llama.cpp, OpenAI).
 
-Text prompts go to ``/v1/completions``, chat messages to ``/v1/chat/completions``. Requests run
+Text prompts go to ``/v1/completions``, chat messages to ``/v1/chat/completions`` (messages ending with an
+assistant message ask the server to continue it: vLLM's and SGLang's ``continue_final_message``; ``transformers
+serve`` and OpenAI have no such option, so a chat TIR answer there cannot go on after its first tool call:
+use text prompts on ``/v1/completions``). Requests run
 concurrently on a thread pool sharing one ``httpx`` client; given several base URLs (one vLLM server per
 GPU, say), each attempt goes to the server with the fewest requests in flight (then the fewest failures, so
 retries leave a dead server), and ``info()`` counts the requests each one answered. 429, 5xx, timeouts and connection errors
@@ -25,6 +28,7 @@ from mammoth_math.backends.base import (
     Completion,
     GenerationRequest,
     SamplingLog,
+    continues,
     cut_at_stop,
     error_completion,
     folder_chat_template,
@@ -143,6 +147,8 @@ class OpenAIBackend:
         if chat:
             prompt = request.prompt
             body["messages"] = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+            if continues(prompt):  # vLLM's and SGLang's chat API: go on with the final assistant message
+                body.update(add_generation_prompt=False, continue_final_message=True)
             return "/chat/completions", {**body, **self.extra_body}
         if not isinstance(request.prompt, str):
             raise RequestFailed("chat messages cannot be sent to the completions endpoint (use endpoint='chat')", False)

@@ -23,6 +23,7 @@ from mammoth_math.backends.base import (
     error_completion,
     invalid_reason,
     library_versions,
+    render_chat,
 )
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class VLLMBackend:
 
         if not requests:
             return []
-        prompts = [self._render(r.prompt) for r in requests]
+        prompts = [render_chat(self.tokenizer, r.prompt) for r in requests]
         params = [SamplingParams(n=r.n, temperature=r.temperature, top_p=r.top_p, max_tokens=r.max_new_tokens,
                                  stop=list(r.stop) or None, seed=r.seed) for r in requests]
         started = time.perf_counter()
@@ -108,8 +109,3 @@ class VLLMBackend:
                 sample_tokens=[len(o.token_ids) for o in output.outputs],
             ))
         return completions
-
-    def _render(self, prompt: str | tuple[dict[str, str], ...]) -> str:
-        if isinstance(prompt, str):
-            return prompt
-        return self.tokenizer.apply_chat_template(list(prompt), tokenize=False, add_generation_prompt=True)

@@ -18,7 +18,7 @@ from mammoth_math.prompts import PROMPT_STYLES
 # Settings that change what a record holds: resuming with any of them changed is refused.
 RESUME_KEYS = ("model", "backend", "mode", "samples", "max_new_tokens", "temperature", "top_p", "seed", "chat",
                "few_shot", "shots", "exemplars", "grading", "program_timeout", "shard", "reasoning", "think_tags",
-               "prompt_style", "judge")  # and each dataset's limit
+               "prompt_style", "judge", "max_tool_calls")  # and each dataset's limit
 
 
 @dataclass
@@ -26,14 +26,17 @@ class EvalConfig:
     """What to evaluate and how.
 
     ``mode``: a strategy of ``evaluation.strategies.STRATEGIES``: ``cot`` (rationale), ``pot`` (program, run in
-    the sandbox), ``hybrid`` (PoT, then CoT for the problems whose program failed). ``samples`` n > 1 draws n
-    samples per problem in one batched call: the record's answer is their majority vote (self-consistency, as
-    before) and the report adds avg@n, pass@k (each k of ``pass_k``), maj@k and the standard error.
+    the sandbox), ``hybrid`` (PoT, then CoT for the problems whose program failed), ``tir`` (prose and code
+    blocks run as they are written, at most ``max_tool_calls`` of them), ``hybrid-tir`` (TIR, then CoT for the
+    problems it gave no answer). ``samples`` n > 1 draws n samples per problem in one batched call: the record's
+    answer is their majority vote (self-consistency, as before) and the report adds avg@n, pass@k (each k of
+    ``pass_k``), maj@k and the standard error.
     ``samples``, ``temperature`` and ``top_p`` left None take each set's own default (``spec.sampling``: AIME
     and AMC n=16 at 0.6 / 0.95; greedy for the rest, 0.7 for n > 1). ``reasoning``: the text inside
     ``think_tags`` is dropped before extraction, an unclosed block is truncated (no answer).
-    ``prompt_style``: a ``prompts.PROMPT_STYLES`` name (chat styles ask for CoT only). ``shard`` is ``(i, n)``:
-    this process takes every problem whose position modulo ``n`` is ``i``.
+    ``prompt_style``: a ``prompts.PROMPT_STYLES`` name (a chat style asks for one rationale, which must be the
+    mode's first prompt). ``shard`` is ``(i, n)``: this process takes every problem whose position modulo ``n``
+    is ``i``.
     """
 
     model: str
@@ -65,6 +68,7 @@ class EvalConfig:
     prompt_style: str = "mammoth"
     judge: str | None = None  # a judge model (evaluation.judge) asked where the rules say wrong; None: no judge
     judge_base_url: str | None = None  # the OpenAI-compatible server (ends in /v1) serving ``judge``
+    max_tool_calls: int = 4  # tir: code blocks run per answer (ToRA's and Qwen2.5-Math's default)
 
     def __post_init__(self) -> None:
         from mammoth_math.evaluation.strategies import STRATEGIES
@@ -78,8 +82,13 @@ class EvalConfig:
             raise ValueError(f"pass_k: every k must be between 1 and --samples, got {self.pass_k}")
         if self.prompt_style not in PROMPT_STYLES:
             raise ValueError(f"prompt_style must be one of {', '.join(PROMPT_STYLES)}, got {self.prompt_style!r}")
-        if PROMPT_STYLES[self.prompt_style].chat and self.mode != "cot":
-            raise ValueError(f"prompt style {self.prompt_style!r} asks for chain of thought: use --mode cot")
+        style = PROMPT_STYLES[self.prompt_style]
+        if style.chat and style.rationale != STRATEGIES[self.mode].prompts[0]:  # a fallback's prompt is plain chat
+            modes = [name for name, s in STRATEGIES.items() if style.rationale == s.prompts[0]]
+            raise ValueError(f"prompt style {self.prompt_style!r} asks for {style.rationale}: use --mode "
+                             f"{' or '.join(modes)}")
+        if self.max_tool_calls < 1:
+            raise ValueError(f"max_tool_calls must be >= 1, got {self.max_tool_calls}")
         self.think_tags = tuple(self.think_tags)  # type: ignore[assignment]
         if len(self.think_tags) != 2 or not all(self.think_tags):
             raise ValueError(f"think_tags must be two non-empty strings (open, close), got {self.think_tags}")

@@ -25,7 +25,7 @@ from mammoth_math.benchmarks import get_benchmark
 from mammoth_math.evaluation.judge_report import DISAGREEMENTS, judge_html, judge_rows
 from mammoth_math.evaluation.records import ProblemRecord
 from mammoth_math.evaluation.report_sampled import SuiteSections, pct, sections_html, suite_sections
-from mammoth_math.evaluation.scores import DatasetScore, Run, find_runs, score_records
+from mammoth_math.evaluation.scores import DatasetScore, Run, ToolUse, find_runs, score_records
 from mammoth_math.files import InputError, atomic_writer, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class Report:
     subsets: dict[str, dict[str, dict[str, dict[str, Any]]]]  # run -> dataset -> subset -> the same
     generation: dict[str, dict[str, dict[str, Any]]]  # run -> dataset -> truncation rate, mean output tokens
     judge: list[dict[str, Any]]  # per run and dataset: rules, judge, rules-or-judge, asked, failures (--judge runs)
+    tools: dict[str, dict[str, ToolUse]]  # run -> dataset -> tool use, for the runs that called a tool (tir)
 
 
 def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
@@ -103,8 +104,10 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
                + _breakdown_section(breakdown, list(scores)))
     _html_page(results, runs, chart, html, details + "\n".join(section.html for section in extra if section.html))
     errors = {r: {d: s.errors for d, s in by_dataset.items()} for r, by_dataset in scores.items()}
+    tools = {r: used for r, by_dataset in scores.items()
+             if (used := {d: s.tools for d, s in by_dataset.items() if s.tools})}
     return Report(datasets, list(scores), table, errors, models, breakdown, str(output_dir / "results.json"),
-                  str(chart), str(html), suite.suites, suite.sampled, suite.subsets, suite.generation, judged)
+                  str(chart), str(html), suite.suites, suite.sampled, suite.subsets, suite.generation, judged, tools)
 
 
 def _extras(suite: SuiteSections, run: str, dataset: str) -> dict[str, Any]:
@@ -147,7 +150,9 @@ def _chart_title(models: dict[str, str]) -> str:
 
 
 def _runs_section(runs: list[Run], scores: dict[str, dict[str, DatasetScore]]) -> str:
-    """Which model each run evaluated and how many problems of how many (a ``--limit``ed run says so)."""
+    """Which model each run evaluated and how many problems of how many (a ``--limit``ed run says so); a tir
+    run's tool use."""
+    tools = any(s.tools for by_dataset in scores.values() for s in by_dataset.values())
     rows = []
     for run in runs:
         config = run.meta.get("config", {})
@@ -157,11 +162,22 @@ def _runs_section(runs: list[Run], scores: dict[str, dict[str, DatasetScore]]) -
             loaded = bench.get("loaded")
             of = f"{score.problems} of {loaded}" if loaded is not None else str(score.problems)
             cells = (run.name, config.get("model", "?"), config.get("backend", "?"), dataset, of,
-                     f"--limit {limit}" if limit is not None else "all", str(score.graded), str(score.errors))
+                     f"--limit {limit}" if limit is not None else "all", str(score.graded), str(score.errors),
+                     *(tool_cells(score.tools) if tools else ()))
             rows.append("<tr>" + "".join(f"<td>{html_text.escape(str(c))}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("run", "model", "backend", "dataset", "problems", "limit",
-                                              "graded", "backend errors"))
+                                              "graded", "backend errors", *(TOOL_HEADS if tools else ())))
     return f'<h2>Runs</h2>\n<table id="runs"><tr>{head}</tr>{"".join(rows)}</table>\n'
+
+
+TOOL_HEADS = ("tool calls per problem (mean / max)", "hit the call cap", "code raised")
+
+
+def tool_cells(tools: ToolUse | None) -> tuple[str, ...]:
+    """A run's tool use as the ``TOOL_HEADS`` columns show it (here and in the CLI's tables)."""
+    if tools is None:
+        return ("-",) * len(TOOL_HEADS)
+    return f"{tools.mean_calls:.2f} / {tools.max_calls:g}", pct(tools.hit_cap), pct(tools.raised)
 
 
 def _breakdown_section(breakdown: dict[str, dict[str, Any]], runs: list[str]) -> str:
@@ -231,7 +247,7 @@ def _problem_view(run: str, r: ProblemRecord) -> dict[str, Any]:
                           "exec_error": clip(a.execution.error) if a.execution else None,
                           "timed_out": a.execution.timed_out if a.execution else None,
                           "turns": [{"text": clip(t.text), "code": clip(t.code), "output": clip(t.output),
-                                     "error": clip(t.error)} for t in a.turns]}
+                                     "error": clip(t.error), "seconds": t.seconds} for t in a.turns]}
                          for a in r.attempts]}
 
 

@@ -53,7 +53,8 @@ class Context:
     def generator(self, seed: int) -> Generator:
         config = self.config
         return Generator(self.backend, config.max_new_tokens, self.sampling.temperature, self.sampling.top_p, 1,
-                         seed, uses_chat(config), self.exemplars, style=config.prompt_style)
+                         seed, uses_chat(config), self.exemplars, style=config.prompt_style,
+                         max_tool_calls=config.max_tool_calls)
 
 
 def uses_chat(config: EvalConfig) -> bool:

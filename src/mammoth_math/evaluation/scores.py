@@ -14,7 +14,33 @@ from typing import Any
 
 from mammoth_math.evaluation.records import ProblemRecord, read_records
 from mammoth_math.evaluation.strategies import STRATEGIES
+from mammoth_math.evaluation.strategies.tir import CALL_CAP
 from mammoth_math.files import read_json
+
+
+@dataclass
+class ToolUse:
+    """How a multi-step run (tir) used its tool, per problem, over the attempts that kept turns (a hybrid's
+    CoT fallback keeps none). A problem's calls are the mean over its samples."""
+
+    problems: int
+    mean_calls: float  # code blocks run per problem
+    max_calls: float
+    hit_cap: float  # share of problems with an answer that asked for a call past --max-tool-calls
+    raised: float  # share of problems with a block that raised or timed out
+
+    @classmethod
+    def of(cls, records: list[ProblemRecord]) -> ToolUse | None:
+        """None when no record holds a multi-step attempt."""
+        stepped = [[a for a in r.attempts if a.turns] for r in records]
+        stepped = [attempts for attempts in stepped if attempts]
+        if not stepped:
+            return None
+        calls = [sum(t.output is not None for a in attempts for t in a.turns) / len(attempts) for attempts in stepped]
+        n = len(stepped)
+        return cls(n, round(sum(calls) / n, 3), max(calls),
+                   round(sum(any(a.failure == CALL_CAP for a in attempts) for attempts in stepped) / n, 4),
+                   round(sum(any(t.error for a in attempts for t in a.turns) for attempts in stepped) / n, 4))
 
 
 @dataclass
@@ -27,6 +53,7 @@ class DatasetScore:
     paths: dict[str, int] = field(default_factory=dict)  # path that produced the answer -> problems
     completion_tokens: int = 0
     seconds: float = 0.0
+    tools: ToolUse | None = None  # tir runs: tool calls per problem, cap hits, blocks that raised
 
     @property
     def accuracy(self) -> float | None:
@@ -47,6 +74,7 @@ def score_records(records: list[ProblemRecord]) -> DatasetScore:
         paths=dict(Counter(r.path for r in records)),
         completion_tokens=sum(r.completion_tokens for r in records),
         seconds=round(sum(r.seconds for r in records), 3),
+        tools=ToolUse.of(records),
     )
 
 

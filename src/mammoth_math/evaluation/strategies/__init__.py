@@ -11,8 +11,10 @@ from mammoth_math.evaluation.strategies.cot import CoT
 from mammoth_math.evaluation.strategies.hybrid import Hybrid
 from mammoth_math.evaluation.strategies.pot import PoT
 from mammoth_math.evaluation.strategies.self_consistency import SelfConsistency
+from mammoth_math.evaluation.strategies.tir import TIR
 
-STRATEGIES: dict[str, Strategy] = {"cot": CoT(), "pot": PoT(), "hybrid": Hybrid(PoT(), CoT())}
+STRATEGIES: dict[str, Strategy] = {"cot": CoT(), "pot": PoT(), "hybrid": Hybrid(PoT(), CoT()), "tir": TIR(),
+                                   "hybrid-tir": Hybrid(TIR(), CoT(), name="hybrid-tir")}
 
 
 def get_strategy(name: str, samples: int = 1) -> Strategy:
@@ -24,4 +26,4 @@ def get_strategy(name: str, samples: int = 1) -> Strategy:
 
 
 __all__ = ["STRATEGIES", "CoT", "Generator", "Hybrid", "PoT", "SelfConsistency", "SinglePass", "Solution",
-           "Strategy", "get_strategy"]
+           "Strategy", "TIR", "get_strategy"]

@@ -29,7 +29,7 @@ class Generator:
     """The run's backend with its prompt format and sampling settings: what a strategy generates through.
 
     ``samples`` completions per prompt unless ``counts`` (problem id -> n) says otherwise; a fallback asks
-    for as many as there were failed samples.
+    for as many as there were failed samples. ``max_tool_calls``: code blocks a tool-integrated answer may run.
     """
 
     backend: Backend
@@ -41,11 +41,13 @@ class Generator:
     chat: bool = False
     exemplars: Mapping[str, Sequence[Exemplar]] = field(default_factory=dict)  # rationale -> few-shot exemplars
     counts: Mapping[str, int] = field(default_factory=dict)
-    style: str = "mammoth"  # a ``prompts.PROMPT_STYLES`` name: a chat style replaces the CoT prompt
+    style: str = "mammoth"  # a ``prompts.PROMPT_STYLES`` name: a chat style replaces the prompt it asks for
+    max_tool_calls: int = 4  # ToRA's and Qwen2.5-Math's default
 
     def prompt(self, problem: Problem, rationale: Rationale) -> Prompt:
-        """The prompt asking for ``rationale`` (``cot``/``pot``), with this run's exemplars and format."""
-        if rationale == "cot" and PROMPT_STYLES[self.style].chat:
+        """The prompt asking for ``rationale`` (``cot``/``pot``/``tir``), with this run's exemplars and format."""
+        style = PROMPT_STYLES[self.style]
+        if style.chat and style.rationale == rationale:
             return styled_prompt(problem, self.style)
         return build_prompt(problem, rationale, self.exemplars.get(rationale, ()), self.chat)
 
