@@ -99,7 +99,7 @@ def split_program(program: str, max_blocks: int = MAX_BLOCKS) -> list[Block] | N
     while tail > setup and _is_print(body[tail - 1]):
         tail -= 1
     middle = tail - setup
-    wanted = min(max_blocks, (middle + 1) // 2)
+    wanted = min(max_blocks, middle // 2 + 1)
     cuts: list[int] = []  # statement index after which a block ends
     for k in range(1, wanted):
         cut = _valid_cut(body, setup + round(k * middle / wanted) - 1, setup, tail, cuts)
