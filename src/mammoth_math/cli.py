@@ -675,7 +675,7 @@ def _print_data_report(report: dict) -> None:
 
 def _add_quickstart_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("quickstart", help="the embedded CPU demo: synthetic data -> build -> tiny model -> "
-                                          "CoT/PoT/hybrid evaluation and report (resumes)")
+                                          "CoT/PoT/hybrid/TIR evaluation and report (resumes)")
     p.add_argument("--minutes", type=float, default=10.0,
                    help="training budget on 2 free cores (scales the steps; a new value on an existing --out "
                         "reuses its data and retrains)")
@@ -696,6 +696,7 @@ def _quickstart(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from mammoth_math.synthetic import QuickstartConfig, run_quickstart
+    from mammoth_math.synthetic.quickstart import MODES
 
     from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -703,7 +704,7 @@ def _quickstart(args: argparse.Namespace) -> int:
         result = run_quickstart(QuickstartConfig.for_minutes(
             args.minutes, out_dir=args.out, seed=args.seed, train_problems=args.problems[0],
             test_problems=args.problems[1], threads=args.threads, rounds=args.rounds))
-    modes = [m for m in ("cot", "pot", "hybrid") if m in result.table[0]]
+    modes = [m for m in MODES if m in result.table[0]]
     rounds = [("", result.families, result.table[0])]
     if result.second_round is not None:
         second = result.second_round

@@ -122,3 +122,13 @@ def test_synthesized_trajectories_are_replayed(tmp_path: Path, runner, sessions)
     assert json.loads((tmp_path / "usage.json").read_text())["reject_reasons"] == {"output_mismatch": 1}
     with pytest.raises(ValueError, match="unknown rationale type"):
         SynthesisConfig("m", types=("tor",))
+
+
+def test_a_printed_number_names_the_nearest_option(sessions) -> None:
+    """MathQA programs print a value; the TIR answer names the option nearest to it, as verification reads it."""
+    options = ("16.5 m", "17.7 m", "18 m", "20 m", "none of these")
+    program = "def divide(a, b):\n    return a / b\n\nn0 = 53\nn1 = 3\nt0 = divide(n0, n1)\nt1 = t0 * 1\nprint(t1)\n"
+    kept, rejects = from_programs([Example("mathqa", "mathqa/1", "pot", "q", program, "B", "choice", options)],
+                                  sessions, progress=False)
+    assert rejects == [] and kept[0].output.endswith("```output\n17.666666666666668\n```\nThe answer is (B).")
+    assert kept[0].output.count("```python") == 2 and "def divide" in parse_trajectory(kept[0].output)[0].code

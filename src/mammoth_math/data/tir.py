@@ -22,7 +22,7 @@ from mammoth_math.data.records import Example, Reject
 from mammoth_math.grading import ProgramFailure, grade, program_failure
 from mammoth_math.grading.grade import ProgramRun
 from mammoth_math.progress import track
-from mammoth_math.prompts import MC_RESPONSE_PREFIX, code_block, output_block
+from mammoth_math.prompts import LETTERS, MC_RESPONSE_PREFIX, code_block, output_block
 from mammoth_math.sandbox.program import unwrap_fences
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class SessionRunner:
 
 OPENING = "Let's compute it with Python step by step.\n"
 MAX_BLOCKS = 3
+CHOICE_REL_TOL = 0.02  # how near a printed number must be to the option it names (verification's default)
 
 # A model's code block and the output block right after it; fences close at the start of a line.
 _CODE = re.compile(r"```python[ \t]*\n(.*?)^```[ \t]*(?:\n|\Z)", re.S | re.M)
@@ -81,10 +82,10 @@ class Block:
 def split_program(program: str, max_blocks: int = MAX_BLOCKS) -> list[Block] | None:
     """The program as 1..``max_blocks`` blocks cut at top-level statements; None when it does not parse.
 
-    Leading imports and constant assignments (setup) join the first block, trailing prints the last; the
-    statements between are cut into near-equal runs of about two statements. A cut is made only after an
-    assignment to one name (a ``print`` of it is added unless the block prints already) or after a block that
-    prints, so every block but the last shows something.
+    Leading imports, definitions and constant assignments (setup) join the first block, trailing prints the
+    last; the n statements between are cut into n // 2 + 1 near-equal runs (at most ``max_blocks``). A cut is
+    made only after an assignment to one name (a ``print`` of it is added unless the block prints already) or
+    after a block that prints, so every block but the last shows something.
     """
     source = unwrap_fences(program)
     try:
@@ -133,7 +134,7 @@ def _first_line(stmt: ast.stmt) -> int:
 
 
 def _is_setup(stmt: ast.stmt) -> bool:
-    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+    if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
         return True
     return isinstance(stmt, ast.Assign) and not any(isinstance(n, ast.Name) for n in ast.walk(stmt.value))
 
@@ -159,7 +160,8 @@ def _assigned_name(stmt: ast.stmt) -> str | None:
 # --- from verified programs ------------------------------------------------------------------------------------
 
 
-def from_programs(programs: Sequence[Example], sessions: SessionRunner, max_blocks: int = MAX_BLOCKS, progress: bool = True) -> tuple[list[Example], list[Reject]]:
+def from_programs(programs: Sequence[Example], sessions: SessionRunner, max_blocks: int = MAX_BLOCKS,
+                  choice_rel_tol: float = CHOICE_REL_TOL, progress: bool = True) -> tuple[list[Example], list[Reject]]:
     """A TIR row for each PoT example (same source and id), outputs from really running its blocks in order."""
     split = [(e, split_program(e.output, max_blocks)) for e in programs]
     rejects = [_reject(e, "syntax_error", "the program does not parse") for e, blocks in split if blocks is None]
@@ -167,7 +169,7 @@ def from_programs(programs: Sequence[Example], sessions: SessionRunner, max_bloc
     runs = sessions.run([[b.code for b in blocks] for _, blocks in todo]) if todo else []
     kept = []
     for (example, blocks), results in track(list(zip(todo, runs)), "writing TIR rows", enabled=progress):
-        row = _render(example, blocks, results, sessions.show)
+        row = _render(example, blocks, results, sessions.show, choice_rel_tol)
         if isinstance(row, Reject):
             rejects.append(row)
         else:
@@ -177,7 +179,7 @@ def from_programs(programs: Sequence[Example], sessions: SessionRunner, max_bloc
 
 
 def _render(example: Example, blocks: list[Block], results: Sequence[ProgramRun],
-            show: Callable[[ProgramRun], str]) -> Example | Reject:
+            show: Callable[[ProgramRun], str], choice_rel_tol: float) -> Example | Reject:
     for i, result in enumerate(results):
         failure = program_failure(result)
         if failure in (ProgramFailure.TIMEOUT, ProgramFailure.ERROR):
@@ -192,20 +194,28 @@ def _render(example: Example, blocks: list[Block], results: Sequence[ProgramRun]
         if block is not blocks[-1]:
             one_line = block.shows and output and "\n" not in output
             parts.append(f"So {block.shows} is {output}.\n" if one_line else "We go on from there.\n")
-    parts.append(f"The answer is {_answer_text(example, final)}.")
+    parts.append(f"The answer is {_answer_text(example, final, choice_rel_tol)}.")
     row = replace(example, rationale_type="tir", output="".join(parts),
                   meta={**example.meta, "tir_from": "pot", "tool_calls": len(blocks)})
     reason = _wrong(row)
     return row if reason is None else _reject(example, *reason)
 
 
-def _answer_text(example: Example, value: str) -> str:
-    """The printed value, or for multiple choice the option letter it names (as CoT rationales end)."""
-    if example.kind == "choice" and example.options:
-        letter = grade(f"The answer is {value}.", example.gold, example.kind, example.options).answer
-        if letter and len(letter) == 1 and letter.isalpha():
-            return f"({letter})"
-    return value
+def _answer_text(example: Example, value: str, choice_rel_tol: float) -> str:
+    """The printed value, or for multiple choice the option letter it names (as CoT rationales end): the option
+    it states, else the one nearest in value within ``choice_rel_tol`` (as verification reads MathQA programs)."""
+    if example.kind != "choice" or not example.options:
+        return value
+    letter = grade(f"The answer is {value}.", example.gold, example.kind, example.options).answer
+    if letter and len(letter) == 1 and letter in LETTERS:
+        return f"({letter})"
+    from mammoth_math.data.sources.mathqa import closest_option
+
+    try:
+        closest = closest_option(float(value), example.options)
+    except ValueError:
+        return value
+    return f"({LETTERS[closest[0]]})" if closest and closest[1] <= choice_rel_tol else value
 
 
 # --- replaying written trajectories ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mammoth_math.data.records import Example, Reject
-from mammoth_math.data.tir import SessionRunner, replay, session_runner
+from mammoth_math.data.tir import CHOICE_REL_TOL, SessionRunner, replay, session_runner
 from mammoth_math.grading import Extraction, ProgramFailure, grade, program_failure, program_output
 from mammoth_math.grading.grade import ProgramRun
 from mammoth_math.progress import track
@@ -31,7 +31,7 @@ class VerifyConfig:
     timeout: float = 5.0  # seconds per program
     memory_mb: int = 1024
     workers: int | None = None  # sandbox workers; None = one per CPU
-    choice_rel_tol: float = 0.02  # how near a MathQA program's output must be to the gold option's value
+    choice_rel_tol: float = CHOICE_REL_TOL  # how near a MathQA program's output must be to the gold option's value
 
 
 def sandbox_runner(config: VerifyConfig, progress: bool = True) -> ProgramRunner:
@@ -106,13 +106,12 @@ def _check_pot(example: Example, run: ProgramRun, config: VerifyConfig) -> tuple
 
 
 def _check_option_value(example: Example, value: float, config: VerifyConfig) -> tuple[str, str] | None:
-    from mammoth_math.data.sources.mathqa import option_value
+    from mammoth_math.data.sources.mathqa import closest_option
 
-    values = [option_value(text) for text in example.options or ()]
-    scored = [(abs(v - value) / max(abs(v), 1e-9), i) for i, v in enumerate(values) if v is not None]
-    if not scored:
+    closest = closest_option(value, example.options or ())
+    if closest is None:
         return "bad_options", "no option states a number"
-    distance, index = min(scored)
+    index, distance = closest
     if LETTERS[index] != example.gold:
         return "wrong_answer", f"expected {example.gold}, output {value:g} is closest to option {LETTERS[index]}"
     if distance > config.choice_rel_tol:
