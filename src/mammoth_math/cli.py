@@ -341,7 +341,7 @@ def _backend_options(args: argparse.Namespace, backend: str, options: dict, outp
 def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     from mammoth_math.prompts import PROMPT_STYLES
 
-    p = sub.add_parser("eval", help="evaluate a model on the MAmmoTH suite (cot / pot / hybrid, resumable)")
+    p = sub.add_parser("eval", help="evaluate a model on the MAmmoTH suite (cot / pot / hybrid / tir, resumable)")
     p.add_argument("--config", help="a YAML under configs/eval/ (keys are EvalConfig fields); flags win")
     _add_run_flags(p, "<mode>")
     p.add_argument("--shard", help="i/n: take every n-th problem from the i-th (merge afterwards)")
@@ -472,7 +472,7 @@ def _print_tool_use(report: Any) -> None:
 
     if not report.tools:
         return
-    table = Table("run", "dataset", *TOOL_HEADS, title="tool use (%: share of problems)")
+    table = Table("run", "dataset", *TOOL_HEADS, title="tool use")
     for run, by_dataset in report.tools.items():
         for dataset, tools in by_dataset.items():
             table.add_row(run, dataset, *tool_cells(tools))

@@ -74,6 +74,23 @@ def test_chat_messages_are_accepted(backend) -> None:
     assert c.error is None and c.texts[0] and c.prompt_tokens > 5
 
 
+def test_a_final_assistant_message_is_continued_not_answered(backend) -> None:
+    """A TIR answer goes on after a tool's output: the model continues the assistant message (no new turn), so it
+    writes what it writes after the same rendered text. ``transformers serve``'s chat endpoint cannot (422, a
+    backend error); its completions endpoint can, with the template rendered by the client."""
+    from mammoth_math.backends import make_backend
+
+    messages = (*build_prompt("What is 2+2?", chat=True), {"role": "assistant", "content": "Let me see"})
+    rendered = "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\nLet me see"  # the tiny template
+    (as_text,) = backend.generate([_greedy(rendered, max_new_tokens=8)])
+    if backend.name == "openai":
+        (refused,) = backend.generate([_greedy(messages, max_new_tokens=8)])
+        assert refused.error and "continue_final_message" in refused.error
+        backend = make_backend("openai", backend.model, base_url=backend.base_urls, endpoint="completions")
+    (continued,) = backend.generate([_greedy(messages, max_new_tokens=8)])
+    assert continued.error is None and continued.texts == as_text.texts
+
+
 def test_info_records_backend_model_versions_and_sampling(backend) -> None:
     backend.generate([_greedy(PROMPTS[3], max_new_tokens=3)])
     info = backend.info()

@@ -15,6 +15,7 @@ from typing import Any
 
 from helpers.tiny_model import build_tiny_model
 
+from mammoth_math.backends import Completion, GenerationRequest
 from mammoth_math.benchmarks import load_problems
 from mammoth_math.prompts import build_prompt
 
@@ -77,6 +78,29 @@ def teach(pairs: Sequence[tuple[str, str]], max_steps: int = 80, lr: float = 1e-
     finally:
         torch.set_num_threads(threads)
     return model.eval(), tok
+
+
+class ScriptedBackend:
+    """Answers every prompt with ``reply``; records the requests (no model: the strategy is under test)."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str = ""):
+        self.reply, self.requests = reply, []
+
+    def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
+        self.requests.extend(requests)
+        return [Completion([self.reply] * r.n, prompt_tokens=3, completion_tokens=2, finish_reasons=["stop"] * r.n)
+                for r in requests]
+
+    def info(self) -> dict[str, Any]:
+        return {"backend": self.name}
+
+    def chat_template(self) -> str | None:
+        return None
+
+    def close(self) -> None:
+        pass
 
 
 class CountingBackend:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.backends import Completion, GenerationRequest
+from eval_support import ScriptedBackend
+
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation import STRATEGIES, Attempt, EvalConfig, Turn, build_report, evaluate, read_records
 from mammoth_math.evaluation.strategies import Generator, Solution
@@ -18,29 +19,6 @@ from mammoth_math.probe import ProbeConfig, probe, read_probe_records
 
 PROBLEMS = [("Tom has 5 apples and buys 7 more. How many apples does he have?", 12),
             ("A box holds 6 rows of 7 eggs. How many eggs are in the box?", 42)]
-
-
-class ScriptedBackend:
-    """Answers every prompt with ``reply``; records the requests (no model: the strategy is under test)."""
-
-    name = "scripted"
-
-    def __init__(self, reply: str):
-        self.reply, self.requests = reply, []
-
-    def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
-        self.requests.extend(requests)
-        return [Completion([self.reply] * r.n, prompt_tokens=3, completion_tokens=2, finish_reasons=["stop"] * r.n)
-                for r in requests]
-
-    def info(self) -> dict[str, Any]:
-        return {"backend": self.name}
-
-    def chat_template(self) -> str | None:
-        return None
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass(frozen=True)

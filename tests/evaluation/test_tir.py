@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eval_support import ScriptedBackend
+from helpers.servers import fault_server
 
-from mammoth_math.backends import Completion, GenerationRequest
+from mammoth_math.backends import Completion, GenerationRequest, make_backend
 from mammoth_math.backends.base import cut_at_stop
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation import EvalConfig, build_report, evaluate, read_records
@@ -18,12 +20,13 @@ from mammoth_math.evaluation.grader import TRUNCATED, Grader
 from mammoth_math.evaluation.strategies import STRATEGIES, Generator, get_strategy
 from mammoth_math.evaluation.strategies.tir import CALL_CAP, NO_ANSWER, STOP, Step, read_turn
 from mammoth_math.grading import AnswerKind
+from mammoth_math.probe import ProbeConfig
 from mammoth_math.prompts import OUTPUT_FENCE, TIR_TRIGGER, output_block
 
 BLOCK = "```python\n{}\n```\n"
 
 
-class TurnBackend:
+class TurnBackend(ScriptedBackend):
     """Answers turn t of the problem whose question the prompt holds with ``script[question][t]``.
 
     A turn is counted by the output blocks the prompt already holds. A script entry is a text or
@@ -33,6 +36,7 @@ class TurnBackend:
     name = "turns"
 
     def __init__(self, script: dict[str, Sequence[Any]], honours_stop: bool = True):
+        super().__init__()
         self.script, self.honours_stop, self.calls = script, honours_stop, []
 
     def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
@@ -49,15 +53,6 @@ class TurnBackend:
             reason = "stop" if stopped else reason
         return Completion([text] * request.n, prompt_tokens=7, completion_tokens=3 * request.n,
                           finish_reasons=[reason] * request.n, sample_tokens=[3] * request.n)
-
-    def info(self) -> dict[str, Any]:
-        return {"backend": self.name}
-
-    def chat_template(self) -> str | None:
-        return None
-
-    def close(self) -> None:
-        pass
 
 
 def _problem(question: str, gold: str = "42") -> Problem:
@@ -149,9 +144,23 @@ def test_hostile_blocks_end_as_turn_errors_not_crashes(sandbox):
 def test_samples_each_get_their_own_session(sandbox):
     question = "Which sample am I?"
     script = {question: [BLOCK.format("print(globals().get('seen', 0))\nseen = 1"), "The answer is 0."]}
-    (solution,), backend = _solve(script, sandbox, samples=3)
+    (solution,), backend = _solve(script, sandbox, samples=3, temperature=0.7, seed=5)
     assert [(a.sample, a.turns[0].output, a.answer) for a in solution.attempts] == [(k, "0", "0") for k in range(3)]
     assert [r.n for r in backend.calls[0]] == [3] and [r.n for r in backend.calls[1]] == [1, 1, 1]
+    # each sample goes on with a seed of its own: alike so far, they need not write alike next
+    assert [r.seed for r in backend.calls[0]] == [5] and [r.seed for r in backend.calls[1]] == [5, 6, 7]
+
+
+def test_more_answers_than_sessions_go_in_waves():
+    from mammoth_math.sandbox import Sandbox
+
+    script = {f"Problem {k}?": [BLOCK.format(f"v = {k}\nprint(v)"), f"The answer is {k}."] for k in range(5)}
+    with Sandbox(timeout=2.0, workers=1, sessions_per_worker=2) as small:
+        solutions, backend = _solve(script, small)
+        assert [s.attempts[0].answer for s in solutions] == ["0", "1", "2", "3", "4"]
+        assert [len(call) for call in backend.calls] == [2, 2, 2, 2, 1, 1]  # two turns per wave of at most two
+        with pytest.raises(ValueError, match="3 samples of one problem need as many sandbox sessions"):
+            _solve({"Many?": ["The answer is 1."]}, small, samples=3)
 
 
 def test_chat_answers_continue_the_assistant_message(sandbox):
@@ -162,6 +171,22 @@ def test_chat_answers_continue_the_assistant_message(sandbox):
     assert "integrate natural language reasoning with programs" in system["content"] and user["content"] == question
     *_, partial = backend.calls[1][0].prompt
     assert partial == {"role": "assistant", "content": BLOCK.format("print(6 * 7)") + output_block("42")}
+    assert solution.attempts[0].answer == "42"
+
+
+def test_openai_chat_asks_the_server_to_continue_the_answer(sandbox):
+    def reply(body: dict) -> str:
+        resumed = body["messages"][-1]["role"] == "assistant"
+        return "The answer is \\boxed{42}." if resumed else BLOCK.format("print(6 * 7)")
+
+    with fault_server([], text=reply) as server:
+        backend = make_backend("openai", "fault", base_url=server.base_url)
+        (solution,) = get_strategy("tir").solve([_problem("Six times seven?")], Generator(backend, chat=True),
+                                                sandbox, Grader())
+    first, second = server.requests
+    assert "continue_final_message" not in first and first["messages"][-1]["role"] == "user"
+    assert (second["continue_final_message"], second["add_generation_prompt"]) == (True, False)
+    assert second["messages"][-1]["content"] == BLOCK.format("print(6 * 7)") + output_block("42")
     assert solution.attempts[0].answer == "42"
 
 
@@ -212,7 +237,19 @@ def test_tir_and_hybrid_tir_through_eval_resume_and_report(tmp_path, sandbox):
         "max_calls"] == 2
 
 
-def test_chat_styles_ask_for_their_own_rationale():
+def test_self_consistency_votes_over_tir_samples(tmp_path, sandbox):
+    script = {"Six times seven?": [BLOCK.format("print(6 * 7)"), "The answer is 42."]}
+    data, out = _data(tmp_path, [("Six times seven?", "42")]), tmp_path / "out"
+    config = EvalConfig("scripted", ["gsm8k"], str(out), mode="tir", samples=3, temperature=0.7,
+                        data_dir=str(data), progress=False)
+    score = evaluate(config, TurnBackend(script), sandbox)["gsm8k"]
+    (record,) = read_records(out / "tir-sc3" / "gsm8k.jsonl")
+    assert (record.answer, record.correct, record.votes) == ("42", True, {"42": 3})
+    assert [(a.sample, a.correct, a.turns[0].output) for a in record.attempts] == [(k, True, "42") for k in range(3)]
+    assert score.tools.mean_calls == 1.0
+
+
+def test_settings_are_checked_before_any_work():
     assert STRATEGIES["hybrid-tir"].prompts == ("tir", "cot")
     config = EvalConfig("m", ["gsm8k"], "out", mode="tir", prompt_style="qwen25-math-tir")
     assert config.max_tool_calls == 4
@@ -220,3 +257,5 @@ def test_chat_styles_ask_for_their_own_rationale():
         EvalConfig("m", ["gsm8k"], "out", mode="cot", prompt_style="qwen25-math-tir")
     with pytest.raises(ValueError, match="max_tool_calls must be >= 1"):
         EvalConfig("m", ["gsm8k"], "out", mode="tir", max_tool_calls=0)
+    with pytest.raises(ValueError, match="answers in several passes"):
+        ProbeConfig("m", ["gsm8k"], "out", mode="hybrid-tir")

@@ -274,6 +274,14 @@ STATE = [
 ]
 
 
+def test_no_output_of_an_earlier_program_is_left_in_the_capture(sb):
+    """The capture is shared memory the program can read whole: it must hold nothing of the last program."""
+    for heavy in ("", "import numpy\n"):
+        assert sb.run(heavy + "print('EARLIER' + 'OUTPUT' * 3)").answer == "EARLIEROUTPUTOUTPUTOUTPUT"
+        seen = sb.run(heavy + "import sys\nprint(b'EARLIEROUTPUT' in bytes(sys.stdout._buf[:]))")
+        assert seen.answer == "False", seen
+
+
 @pytest.mark.parametrize("code", _both(STATE))
 def test_no_state_outlives_a_program(sb, code):
     result = _attack(sb, code)

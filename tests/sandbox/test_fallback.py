@@ -53,3 +53,11 @@ def test_fallback_still_contains_loops_memory_and_fork_bombs(fallback):
         pytest.skip("seccomp is not available: a fork bomb would not be contained without bubblewrap")
     assert fallback.run("import os\nwhile True:\n    os.fork()").error.startswith("PermissionError")
     assert fallback.run("print(2 + 2)").answer == "4"
+
+
+def test_fallback_sessions_keep_state_and_write_no_file(fallback):
+    with fallback.session() as s:
+        assert s.run("x = 6").error is None and s.run("print(x * 7)").stdout == "42\n"
+        if fallback.worker_info["seccomp"]:
+            assert s.run("open('planted', 'w')").error.startswith("PermissionError") and s.alive
+        assert s.run("while True: pass").timed_out and not s.alive

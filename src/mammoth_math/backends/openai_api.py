@@ -1,9 +1,10 @@
 """The ``openai`` backend: any OpenAI-compatible server (vLLM, SGLang, ``transformers serve``, llama.cpp, OpenAI).
 
-Text prompts go to ``/v1/completions``, chat messages to ``/v1/chat/completions`` (messages ending with an
-assistant message ask the server to continue it: vLLM's and SGLang's ``continue_final_message``; ``transformers
-serve`` and OpenAI have no such option, so a chat TIR answer there cannot go on after its first tool call:
-use text prompts on ``/v1/completions``). Requests run
+Text prompts go to ``/v1/completions``, chat messages to ``/v1/chat/completions``. Messages ending with an
+assistant message (a TIR answer resumed after a tool's output) ask the server to continue it: vLLM's and
+SGLang's ``continue_final_message``; servers without it (``transformers serve`` answers 422) are served with
+``endpoint="completions"``, where messages are rendered here through the model's own chat template (the
+``tokenizer`` folder or hub id, default ``model``), as Qwen2.5-Math's evaluation prompts vLLM. Requests run
 concurrently on a thread pool sharing one ``httpx`` client; given several base URLs (one vLLM server per
 GPU, say), each attempt goes to the server with the fewest requests in flight (then the fewest failures, so
 retries leave a dead server), and ``info()`` counts the requests each one answered. 429, 5xx, timeouts and connection errors
@@ -34,6 +35,7 @@ from mammoth_math.backends.base import (
     folder_chat_template,
     invalid_reason,
     library_versions,
+    render_chat,
 )
 from mammoth_math.progress import bar
 
@@ -58,8 +60,10 @@ class OpenAIBackend:
     def __init__(self, model: str, base_url: str | Sequence[str] = "http://127.0.0.1:8000/v1", api_key: str | None = None,
                  endpoint: Literal["auto", "completions", "chat"] = "auto", concurrency: int = 8,
                  max_retries: int = 5, timeout_s: float = 600.0, backoff_s: float = 1.0, max_backoff_s: float = 60.0,
-                 extra_body: dict[str, Any] | None = None):
+                 extra_body: dict[str, Any] | None = None, tokenizer: str | None = None):
         self.model = model
+        self.tokenizer = tokenizer or model  # where chat messages sent to /completions take their template from
+        self._template: Any = None
         urls = [base_url] if isinstance(base_url, str) else list(base_url)
         if not urls:
             raise ValueError("openai backend: no base_url given")
@@ -84,11 +88,12 @@ class OpenAIBackend:
         return {"backend": self.name, "model": self.model, "base_urls": self.base_urls, "servers": dict(self._served),
                 "endpoint": self.endpoint,
                 "concurrency": self.concurrency, "max_retries": self.max_retries, "extra_body": self.extra_body,
-                "versions": library_versions("httpx"), "sampling": self._sampling.settings()}
+                "versions": library_versions("httpx"), "sampling": self._sampling.settings(),
+                **({"tokenizer": self.tokenizer} if self.tokenizer != self.model else {})}
 
     def chat_template(self) -> str | None:
-        """A server does not publish its template; one saved in a model folder of the same name is read."""
-        return folder_chat_template(self.model)
+        """A server does not publish its template; one saved in the ``tokenizer`` (or model) folder is read."""
+        return folder_chat_template(self.tokenizer)
 
     def close(self) -> None:
         self._client.close()
@@ -150,9 +155,23 @@ class OpenAIBackend:
             if continues(prompt):  # vLLM's and SGLang's chat API: go on with the final assistant message
                 body.update(add_generation_prompt=False, continue_final_message=True)
             return "/chat/completions", {**body, **self.extra_body}
-        if not isinstance(request.prompt, str):
-            raise RequestFailed("chat messages cannot be sent to the completions endpoint (use endpoint='chat')", False)
-        return "/completions", {**body, "prompt": request.prompt, **self.extra_body}
+        return "/completions", {**body, "prompt": self._text(request.prompt), **self.extra_body}
+
+    def _text(self, prompt: str | tuple[dict[str, str], ...]) -> str:
+        """A prompt for ``/completions``: text as it is, chat messages rendered through the model's chat template."""
+        if isinstance(prompt, str):
+            return prompt
+        with self._lock:  # one load, whichever request thread comes first
+            if self._template is None:
+                try:
+                    from transformers import AutoTokenizer
+
+                    self._template = AutoTokenizer.from_pretrained(self.tokenizer)
+                except Exception as e:  # no transformers, no such folder, no hub: the request cannot be built
+                    raise RequestFailed(f"chat messages on the completions endpoint need the model's chat template "
+                                        f"(tokenizer {self.tokenizer!r}: {type(e).__name__}: {e}); or use "
+                                        f"endpoint='chat'", False) from None
+        return render_chat(self._template, prompt)
 
     def _post_with_retries(self, request: GenerationRequest, n: int, seed: int | None) -> dict[str, Any]:
         path, body = self._body(request, n, seed)

@@ -170,7 +170,7 @@ def _runs_section(runs: list[Run], scores: dict[str, dict[str, DatasetScore]]) -
     return f'<h2>Runs</h2>\n<table id="runs"><tr>{head}</tr>{"".join(rows)}</table>\n'
 
 
-TOOL_HEADS = ("tool calls per problem (mean / max)", "hit the call cap", "code raised")
+TOOL_HEADS = ("tool calls per problem (mean / max)", "hit the call cap (%)", "code raised (%)")
 
 
 def tool_cells(tools: ToolUse | None) -> tuple[str, ...]:

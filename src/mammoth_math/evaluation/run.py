@@ -260,8 +260,9 @@ def _exemplars(config: EvalConfig, strategy: Strategy, name: str, problems: list
         return {rationale: shots for rationale in strategy.prompts}
     assert config.train_dir is not None  # load_inputs checked it
     shots = train_exemplars(name, config.train_dir, config.shots, config.seed, [p.question for p in problems])
-    if "pot" in strategy.prompts:
-        log.info("%s: PoT prompts stay zero-shot: train splits hold rationales, not programs", name)
+    for rationale in ("pot", "tir"):
+        if rationale in strategy.prompts:
+            log.info("%s: %s prompts stay zero-shot: train splits hold rationales, not programs", name, rationale)
     return {"cot": shots} if "cot" in strategy.prompts else {}
 
 

@@ -75,6 +75,9 @@ class ProbeConfig:
             raise ValueError(f"challenge must be one of {', '.join(CHALLENGES)}, got {self.challenge!r}")
         if self.mode not in STRATEGIES:
             raise ValueError(f"mode must be one of {', '.join(STRATEGIES)}, got {self.mode!r}")
+        if "tir" in STRATEGIES[self.mode].prompts:  # before the first turn is spent: see ``second_prompt``
+            raise ValueError(f"mode {self.mode!r} answers in several passes: the probe re-asks single-pass answers "
+                             "(cot, pot, hybrid)")
         if not self.datasets:
             raise ValueError("no datasets given")
 

@@ -28,6 +28,10 @@ class SharedCapture:
         for stream in (0, 1):
             _TOTAL.pack_into(self.buf, stream * self._stream_size, 0)
 
+    def clear(self) -> None:
+        """Zero every byte (reset only forgets the lengths): the next user of this capture reads nothing."""
+        self.buf[:] = bytes(len(self.buf))
+
     def writer(self, stream: int) -> _Writer:
         return _Writer(self, stream * self._stream_size)
 

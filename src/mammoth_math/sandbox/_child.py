@@ -10,13 +10,16 @@ Standard library only.
 from __future__ import annotations
 
 import builtins
+import ctypes
 import io
 import math
 import os
 import resource
+import signal
 import sys
 import traceback
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import _capture
@@ -25,6 +28,7 @@ import _seccomp
 from _verdict import ANSWER_MAX, ERROR_MAX
 
 RESULT_FD, REQUEST_FD = 3, 4
+_PR_SET_PDEATHSIG = 1
 _exit = os._exit  # kept here: a program may replace it
 
 
@@ -43,6 +47,22 @@ class ChildSetup:
     builtins: dict[str, Any]  # the builtins as the worker had them, restored after the program
     keep: tuple[str, ...]  # read-only binds inside ``tmp`` (a virtualenv under /tmp), never wiped
     streams: tuple[Any, Any, io.StringIO]  # the program's stdout, stderr (into ``capture``) and empty stdin
+
+
+def fork_helper(body: Callable[[], None]) -> int:
+    """Fork a helper of the worker (the heavy worker, the sessions' fork server) and return its pid; it is
+    killed when its parent dies, and exits when ``body`` returns (status 0) or raises (1)."""
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0),
+                                    ctypes.c_ulong(0), ctypes.c_ulong(0))
+            body()
+            status = 0
+        finally:
+            os._exit(status)
+    return pid
 
 
 def serve(setup: ChildSetup, request_fd: int, result_fd: int) -> NoReturn:
@@ -113,7 +133,7 @@ def serve_session(setup: ChildSetup, request_fd: int, result_fd: int, opened: di
                   others: list[Any]) -> NoReturn:
     """Lock down, then run each block that comes in one namespace and report it; exit when the pipe closes.
 
-    ``setup`` carries this session's own capture; ``others`` are the other live sessions' captures
+    ``setup`` carries this session's own capture; ``others`` are every other session slot's capture
     (shared mappings inherited through the fork), unmapped first. A block's exception is reported and
     the next block runs (notebook semantics).
     """

@@ -1,18 +1,24 @@
-"""The session worker's loop: many live sessions, each a process running one problem's blocks in order.
+"""The session worker: many live sessions, each a process running one problem's blocks in order.
 
 A worker started with ``sessions`` in its config loads the whole preamble (no light/heavy split: a
-session forks once, not once per call) and hosts up to ``max_sessions`` session processes, forked
-like single runs' children (same preamble, rlimits, no environment) under the "session" seccomp filter,
-which also refuses every file write: sessions of one worker share no writable state, and single runs
-live in other workers' sandboxes. One poll loop serves the host's requests and every session's pipes
-and exit, so a block sleeping to its deadline holds up no other session. Frames (``_protocol``) carry
-the host's request id ``rid`` and session id ``sid``:
+session forks once, not once per call) and splits in two before it sees any request:
+- the *fork server* forks session processes on demand (like single runs' children: same preamble,
+  rlimits, no environment, plus the "session" seccomp filter, which refuses every file write) and reaps
+  them. It never handles a session's code or output, so a session inherits no other session's data
+  through its memory (a process that has passed such text on keeps it in freed heap pages);
+- the *relay* (the worker itself) serves the host and every session at once in one poll loop, so a block sleeping
+  to its deadline holds up no other session.
+Each of the ``max_sessions`` slots is a request pipe, a report pipe and an output capture, all made
+before the split; a session process keeps its slot's and drops every other slot's. A freed slot is
+drained before its next session. Host frames (``_protocol``) carry a request id ``rid`` and a session
+id ``sid``:
   {"op": "open", "rid", "sid", "memory_mb", "cpu_budget_s"}  -> {"rid", "error": None | str}
   {"op": "run", "rid", "sid", "code", "timeout", "memory_mb"} -> {"rid", "ended": bool, **single-run response}
-  {"op": "close", "rid", "sid"}                               -> {"rid"} (a call in flight is answered first)
-As for single runs the worker trusts only what it observes: each report (bounded, ``_verdict``), the
-exit (pidfd), its own clock. It writes to a session only through a non-blocking pipe, so a session
-that stops reading cannot wedge it. Standard library only.
+  {"op": "close", "rid", "sid"}                               -> {"rid"} once the process is gone (a call in
+                                                                 flight is answered first)
+As for single runs the relay trusts only what it observes: each report (bounded, ``_verdict``), the
+exit (reported by the fork server, its parent), its own clock. It writes to a session only through a
+non-blocking pipe, so a session that stops reading cannot wedge it. Standard library only.
 """
 
 from __future__ import annotations
@@ -33,208 +39,272 @@ import _protocol
 import _verdict
 
 _REPORT_MAX = 1 << 16  # bytes, as for single runs
-_BLIND_POLL_S = 0.01  # without pidfds, how often exits are looked for
+_BLIND_POLL_S = 0.01  # without pidfds, how often the fork server looks for exits
 
 
 @dataclass
-class _Session:
-    sid: int
-    pid: int
-    request: int  # write end of its request pipe, non-blocking
-    report: int  # read end of its report pipe
-    pidfd: int | None
+class _Slot:
+    """One session's pipes and output capture, reused by the next session once drained."""
+
+    index: int
+    request_read: int  # kept by the relay only to drain it
+    request_write: int  # non-blocking
+    report_read: int
+    report_write: int  # the session's end (closed in the relay)
     capture: _capture.SharedCapture
+    sid: int | None = None  # the session holding it, until its process is reaped
+    pid: int | None = None
+    generation: int = 0  # counts sessions: a poll event of an earlier one is ignored
+    opening: int | None = None  # rid of the open waiting for the fork server
+    closing: list[int] = field(default_factory=list)  # rids of closes waiting for the exit
+    ending: bool = False  # killed or ended: no more calls, freed at the exit
     rid: int | None = None  # the call in flight
     timeout: float = 0.0
     started: float = 0.0
     outbox: bytes = b""  # the rest of the block, not yet taken by the session
     received: bytearray = field(default_factory=bytearray)
-    listening: bool = True  # False once its report pipe is at end of file
+
+    @classmethod
+    def make(cls, index: int, output_limit: int) -> _Slot:
+        request_read, request_write = os.pipe()
+        report_read, report_write = os.pipe()
+        return cls(index, request_read, request_write, report_read, report_write, _capture.SharedCapture(output_limit))
 
 
-class _Loop:
-    def __init__(self, requests: int, responses: int, setup: _child.ChildSetup, config: dict[str, Any]):
-        self.requests, self.responses, self.setup = requests, responses, setup
-        self.max_sessions = int(config["max_sessions"])
-        self.output_limit = int(config["output_limit"])
-        self.sessions: dict[int, _Session] = {}
-        self.ended: dict[int, str] = {}  # sessions that died between calls, until the host closes them
+def serve(requests: int, responses: int, setup: _child.ChildSetup, config: dict[str, Any]) -> None:
+    """Split into the fork server and the relay, then relay until the host closes the request pipe."""
+    slots = [_Slot.make(i, int(config["output_limit"])) for i in range(int(config["max_sessions"]))]
+    command_read, command_write = os.pipe()
+    message_read, message_write = os.pipe()
+
+    def fork_server() -> None:
+        for fd in (requests, responses, command_write, message_read):
+            os.close(fd)
+        _fork_server(command_read, message_write, slots, setup)
+
+    _child.fork_helper(fork_server)
+    for fd in (command_read, message_write, *(slot.report_write for slot in slots)):
+        os.close(fd)
+    for slot in slots:
+        os.set_blocking(slot.request_write, False)
+    _Relay(requests, responses, command_write, message_read, slots).serve()
+
+
+# --- the fork server: forks, kills and reaps session processes; sees no session's code or output
+
+def _fork_server(commands: int, messages: int, slots: list[_Slot], setup: _child.ChildSetup) -> None:
+    children: dict[int, int | None] = {}  # pid -> pidfd
+    while True:
+        poller = select.poll()
+        poller.register(commands, select.POLLIN)
+        for pidfd in children.values():
+            if pidfd is not None:
+                poller.register(pidfd, select.POLLIN)
+        blind = None in children.values()
+        ready = {fd for fd, _ in poller.poll(_BLIND_POLL_S * 1000 if blind else -1)}
+        if commands in ready:
+            command = _protocol.read_frame(commands)
+            if command is None:
+                for pid in children:
+                    _kill(pid)
+                return
+            if command["op"] == "fork":
+                _protocol.write_frame(messages, _fork(command, slots, setup, children))
+            elif command["pid"] in children:  # "kill": only an unreaped child, so never a reused pid
+                _kill(command["pid"])
+        for pid, pidfd in list(children.items()):
+            if pidfd is None or pidfd in ready:
+                reaped, status = os.waitpid(pid, os.WNOHANG)
+                if reaped == pid:
+                    if pidfd is not None:
+                        os.close(pidfd)
+                    del children[pid]
+                    _protocol.write_frame(messages, {"exited": pid, "status": status})
+
+
+def _fork(command: dict[str, Any], slots: list[_Slot], setup: _child.ChildSetup,
+          children: dict[int, int | None]) -> dict[str, Any]:
+    slot = slots[command["slot"]]
+    capture = slot.capture
+    setup = dataclasses.replace(setup, capture=capture, streams=(capture.writer(0), capture.writer(1), io.StringIO()))
+    try:
+        pid = os.fork()
+    except OSError as e:
+        return {"slot": slot.index, "error": f"SandboxBusy: cannot start a session process ({e})"}
+    if pid == 0:
+        _child.serve_session(setup, slot.request_read, slot.report_write, command,
+                             [other.capture.buf for other in slots if other is not slot])
+    try:
+        children[pid] = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        children[pid] = None
+    return {"slot": slot.index, "pid": pid}
+
+
+# --- the relay: the host's requests, the sessions' blocks and reports, the fork server's news
+
+class _Relay:
+    def __init__(self, requests: int, responses: int, commands: int, messages: int, slots: list[_Slot]):
+        self.requests, self.responses, self.commands, self.messages = requests, responses, commands, messages
+        self.slots = slots
+        self.ended: dict[int, str] = {}  # why a session is over, until the host closes it
 
     def serve(self) -> None:
         while True:
             poller, owners = select.poll(), {}
             poller.register(self.requests, select.POLLIN)
-            for s in self.sessions.values():
-                watched = [(s.report, select.POLLIN)] if s.listening else []
-                watched += [(s.pidfd, select.POLLIN)] if s.pidfd is not None else []
-                watched += [(s.request, select.POLLOUT)] if s.outbox else []
-                for fd, mask in watched:
-                    poller.register(fd, mask)
-                    owners[fd] = s
+            poller.register(self.messages, select.POLLIN)
+            for slot in self.slots:
+                if slot.pid is not None and not slot.ending:
+                    poller.register(slot.report_read, select.POLLIN)
+                    owners[slot.report_read] = (slot, slot.generation)
+                    if slot.outbox:
+                        poller.register(slot.request_write, select.POLLOUT)
+                        owners[slot.request_write] = (slot, slot.generation)
             for fd, _ in poller.poll(self._wait_ms()):
                 if fd == self.requests:
                     request = _protocol.read_frame(self.requests)
                     if request is None:
                         return
-                    getattr(self, "_" + request["op"])(request)
-                    continue
-                s = owners[fd]
-                if self.sessions.get(s.sid) is not s:  # ended earlier in this round
-                    continue
-                if fd == s.report:
-                    self._read_report(s)
-                elif fd == s.pidfd:
-                    self._exited(s)
+                    {"open": self._open, "run": self._run, "close": self._close}[request["op"]](request)
+                elif fd == self.messages:
+                    self._news(_protocol.read_frame(self.messages))
                 else:
-                    self._send(s)
-            self._look_around()
+                    slot, generation = owners[fd]
+                    if slot.generation != generation or slot.ending:  # it ended earlier in this round
+                        continue
+                    if fd == slot.report_read:
+                        self._read_report(slot)
+                    else:
+                        self._send(slot)
+            now = time.monotonic()
+            for slot in self.slots:  # the relay's clock ends calls past their limit
+                if slot.rid is not None and now >= slot.started + slot.timeout:
+                    self._answer(slot, done=False, status=0)
 
     # --- the host's requests
 
     def _open(self, request: dict[str, Any]) -> None:
-        if len(self.sessions) >= self.max_sessions:
-            self._respond(request["rid"], error=f"SandboxBusy: this worker already holds {self.max_sessions} sessions")
+        slot = next((s for s in self.slots if s.sid is None), None)
+        if slot is None:
+            self._respond(request["rid"], error=f"SandboxBusy: this worker holds {len(self.slots)} sessions")
             return
-        capture = _capture.SharedCapture(self.output_limit)
-        setup = dataclasses.replace(self.setup, capture=capture,
-                                    streams=(capture.writer(0), capture.writer(1), io.StringIO()))
-        request_read, request_write = os.pipe()
-        report_read, report_write = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError as e:
-            for fd in (request_read, request_write, report_read, report_write):
-                os.close(fd)
-            capture.buf.close()
-            self._respond(request["rid"], error=f"SandboxBusy: cannot start a session process ({e})")
-            return
-        if pid == 0:
-            _child.serve_session(setup, request_read, report_write, request,
-                                 [other.capture.buf for other in self.sessions.values()])
-        os.close(request_read)
-        os.close(report_write)
-        os.set_blocking(request_write, False)
-        try:
-            pidfd: int | None = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            pidfd = None
-        self.sessions[request["sid"]] = _Session(request["sid"], pid, request_write, report_read, pidfd, capture)
-        self._respond(request["rid"], error=None)
+        slot.sid, slot.opening, slot.generation = request["sid"], request["rid"], slot.generation + 1
+        _protocol.write_frame(self.commands, {"op": "fork", "slot": slot.index, "memory_mb": request["memory_mb"],
+                                              "cpu_budget_s": request["cpu_budget_s"]})
 
     def _run(self, request: dict[str, Any]) -> None:
-        s = self.sessions.get(request["sid"])
-        if s is None or s.rid is not None:
+        slot = self._slot(request["sid"])
+        if slot is None or slot.ending or slot.pid is None or slot.rid is not None:
             why = self.ended.get(request["sid"], "no such session, or a call of it is still running")
             self._respond(request["rid"], ended=True, error=f"SessionEnded: {why}")
             return
-        s.capture.reset()
-        s.rid, s.timeout, s.started = request["rid"], float(request["timeout"]), time.monotonic()
-        s.received.clear()
-        s.outbox = _protocol.encode({k: request[k] for k in ("code", "timeout", "memory_mb")})
-        self._send(s)
+        slot.capture.reset()
+        slot.rid, slot.timeout, slot.started = request["rid"], float(request["timeout"]), time.monotonic()
+        slot.received.clear()
+        slot.outbox = _protocol.encode({k: request[k] for k in ("code", "timeout", "memory_mb")})
+        self._send(slot)
 
     def _close(self, request: dict[str, Any]) -> None:
         self.ended.pop(request["sid"], None)
-        s = self.sessions.get(request["sid"])
-        if s is not None:
-            if s.rid is not None:
-                stdout, _ = s.capture.read(0)
-                self._respond(s.rid, ended=True, stdout=stdout, duration_s=time.monotonic() - s.started,
-                              error="SessionEnded: the session was closed while this block ran")
-            self._end(s)
-        self._respond(request["rid"])
+        slot = self._slot(request["sid"])
+        if slot is None:
+            self._respond(request["rid"])
+            return
+        if slot.rid is not None:
+            stdout, _ = slot.capture.read(0)
+            self._respond(slot.rid, ended=True, stdout=stdout, duration_s=time.monotonic() - slot.started,
+                          error="SessionEnded: the session was closed while this block ran")
+            slot.rid = None
+        slot.closing.append(request["rid"])
+        self._end(slot, "the session was closed")
 
-    # --- what the sessions do
+    # --- the sessions and the fork server
 
-    def _send(self, s: _Session) -> None:
+    def _send(self, slot: _Slot) -> None:
         try:
-            s.outbox = s.outbox[os.write(s.request, s.outbox):]
+            slot.outbox = slot.outbox[os.write(slot.request_write, slot.outbox):]
         except BlockingIOError:
             pass
-        except OSError:  # it closed its end: it can take no block; its exit is reported like any other
-            s.outbox = b""
-            _kill(s.pid)
 
-    def _read_report(self, s: _Session) -> None:
-        chunk = os.read(s.report, _REPORT_MAX)
-        if not chunk:  # it closed its end: it can report nothing more
-            s.listening = False
-            _kill(s.pid)
-        elif s.rid is not None:  # bytes between calls are dropped
-            s.received += chunk
-            have = len(s.received)
-            if have >= _REPORT_MAX or (have >= 4 and have >= 4 + int.from_bytes(s.received[:4], "big")):
-                self._answer(s, done=True, alive=True)
-
-    def _exited(self, s: _Session) -> None:
-        if s.rid is None:
-            self.ended[s.sid] = f"the session's process ended between calls ({self._status(s)})"
-            self._end(s)
+    def _read_report(self, slot: _Slot) -> None:
+        chunk = os.read(slot.report_read, _REPORT_MAX)
+        if slot.rid is None:  # bytes between calls are dropped
             return
-        poller = select.poll()  # what it wrote before it died still counts
-        poller.register(s.report, select.POLLIN)
-        while s.listening and len(s.received) < _REPORT_MAX and poller.poll(0):
-            chunk = os.read(s.report, _REPORT_MAX)
-            s.received += chunk
-            s.listening = bool(chunk)
-        self._answer(s, done=True, alive=False)
+        slot.received += chunk
+        have = len(slot.received)
+        if have >= _REPORT_MAX or (have >= 4 and have >= 4 + int.from_bytes(slot.received[:4], "big")):
+            self._answer(slot, done=True, status=None)
 
-    def _look_around(self) -> None:
-        """The worker's clock ends calls past their limit; without pidfds, exits are found by waitpid."""
-        now = time.monotonic()
-        for s in list(self.sessions.values()):
-            if s.rid is not None and now >= s.started + s.timeout:
-                self._answer(s, done=False, alive=False)
-            elif s.pidfd is None and os.waitpid(s.pid, os.WNOHANG)[0] != 0:
-                s.pidfd = -1  # reaped: the status is gone, the exit is all there is to report
-                self._exited(s)
+    def _news(self, message: dict[str, Any] | None) -> None:
+        if message is None:
+            raise RuntimeError("the session fork server exited")
+        if "exited" in message:
+            for slot in self.slots:
+                if slot.pid == message["exited"]:
+                    self._exited(slot, int(message["status"]))
+            return
+        slot = self.slots[message["slot"]]
+        rid, slot.opening = slot.opening, None
+        if "error" in message:
+            slot.sid = None
+        else:
+            slot.pid = message["pid"]
+        self._respond(rid, error=message.get("error"))
+
+    def _exited(self, slot: _Slot, status: int) -> None:
+        """The fork server reaped the session's process: answer a call it was running, free the slot."""
+        if slot.rid is not None:
+            while len(slot.received) < _REPORT_MAX and _readable(slot.report_read):  # written before it died
+                slot.received += os.read(slot.report_read, _REPORT_MAX)
+            self._answer(slot, done=True, status=status)
+        elif not slot.ending and slot.sid is not None:
+            self.ended[slot.sid] = f"its process ended between calls ({_verdict.describe_exit(status, slot.timeout)})"
+        for rid in slot.closing:
+            self._respond(rid)
+        for fd in (slot.report_read, slot.request_read):  # nothing of this session reaches the next
+            while _readable(fd):
+                os.read(fd, 1 << 16)
+        slot.capture.clear()
+        slot.sid = slot.pid = slot.rid = None
+        slot.closing, slot.ending, slot.outbox = [], False, b""
+        slot.received.clear()
+
+    def _answer(self, slot: _Slot, done: bool, status: int | None) -> None:
+        """Answer the call in flight; ``status``: the exit status once reaped, else None (it still lives).
+        The session lives on only after a valid report of a block that did not run out of memory."""
+        report = bytes(slot.received)
+        response = _verdict.response(slot.capture, done, report, lambda: status or 0, slot.timeout,
+                                     time.monotonic() - slot.started)
+        alive = status is None and done and _verdict.verdict(report) is not None and not response["memory_exceeded"]
+        self._respond(slot.rid, ended=not alive, **response)
+        slot.rid = None
+        if not alive:
+            self._end(slot, f"an earlier block ended it ({response['error']})")
+
+    def _end(self, slot: _Slot, why: str) -> None:
+        if slot.sid is not None and slot.sid not in self.ended:
+            self.ended[slot.sid] = why
+        if not slot.ending and slot.pid is not None:
+            slot.ending = True
+            _protocol.write_frame(self.commands, {"op": "kill", "pid": slot.pid})
+
+    def _slot(self, sid: int) -> _Slot | None:
+        return next((s for s in self.slots if s.sid == sid), None)
 
     def _wait_ms(self) -> int:
-        deadlines = [s.started + s.timeout for s in self.sessions.values() if s.rid is not None]
+        deadlines = [s.started + s.timeout for s in self.slots if s.rid is not None]
         left = min(deadlines, default=math.inf) - time.monotonic()
-        if any(s.pidfd is None for s in self.sessions.values()):
-            left = min(left, _BLIND_POLL_S)
         return -1 if left == math.inf else max(0, math.ceil(left * 1000))
-
-    # --- answers and endings
-
-    def _answer(self, s: _Session, done: bool, alive: bool) -> None:
-        """Answer the call in flight; the session lives on only after a valid report of a block that
-        did not run out of memory."""
-        report = bytes(s.received)
-        response = _verdict.response(s.capture, done, report, lambda: self._status_code(s), s.timeout,
-                                     time.monotonic() - s.started)
-        alive = alive and _verdict.verdict(report) is not None and not response["memory_exceeded"]
-        self._respond(s.rid, ended=not alive, **response)
-        s.rid = None
-        if not alive:
-            self._end(s)
-
-    def _status_code(self, s: _Session) -> int:
-        _kill(s.pid)
-        try:
-            return os.waitpid(s.pid, 0)[1]
-        except ChildProcessError:  # reaped already (no pidfd)
-            return 0
-
-    def _status(self, s: _Session) -> str:
-        return _verdict.describe_exit(self._status_code(s), s.timeout)
-
-    def _end(self, s: _Session) -> None:
-        """Kill and reap the session's process, close its pipes and unmap its output: its slot is free."""
-        _kill(s.pid)
-        try:
-            os.waitpid(s.pid, 0)
-        except ChildProcessError:
-            pass
-        for fd in (s.request, s.report, s.pidfd):
-            if fd is not None and fd >= 0:
-                os.close(fd)
-        s.capture.buf.close()
-        del self.sessions[s.sid]
 
     def _respond(self, rid: int, **fields: Any) -> None:
         _protocol.write_frame(self.responses, {"rid": rid, **fields})
+
+
+def _readable(fd: int) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _kill(pid: int) -> None:
@@ -242,8 +312,3 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
     except OSError:
         pass
-
-
-def serve(requests: int, responses: int, setup: _child.ChildSetup, config: dict[str, Any]) -> None:
-    """Serve sessions until the host closes the request pipe."""
-    _Loop(requests, responses, setup, config).serve()

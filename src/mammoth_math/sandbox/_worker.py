@@ -51,7 +51,7 @@ import _wipe  # noqa: E402
 
 sys.path.remove(_HERE)
 
-_PR_SET_PDEATHSIG, _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 1, 4, 36
+_PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
 _NAME = re.compile(r"\w+")
 _MISSING = object()
 _REPORT_MAX = 1 << 16  # bytes: a report holds at most an answer and an error message
@@ -163,22 +163,18 @@ def _start_heavy(config: dict[str, Any], light: str, host_fds: tuple[int, int]) 
     """Fork the heavy worker before anything is loaded here; it reports its names once it is ready."""
     request_read, request_write = os.pipe()
     response_read, response_write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        status = 1
-        try:
-            _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-            # Its pipes take the host's fd numbers (3 and 4), as in the light worker: a child's own
-            # pipes, moved to 3 and 4 when it locks down, must not be among them.
-            requests, responses = host_fds
-            os.dup2(request_read, requests)
-            os.dup2(response_write, responses)
-            for fd in (request_read, response_write, request_write, response_read):
-                os.close(fd)
-            _run_heavy(config, light, requests, responses)
-            status = 0
-        finally:
-            os._exit(status)
+
+    def heavy() -> None:
+        # Its pipes take the host's fd numbers (3 and 4), as in the light worker: a child's own
+        # pipes, moved to 3 and 4 when it locks down, must not be among them.
+        requests, responses = host_fds
+        os.dup2(request_read, requests)
+        os.dup2(response_write, responses)
+        for fd in (request_read, response_write, request_write, response_read):
+            os.close(fd)
+        _run_heavy(config, light, requests, responses)
+
+    pid = _child.fork_helper(heavy)
     os.close(request_read)
     os.close(response_write)
     return _Heavy(pid, request_write, response_read)
@@ -258,7 +254,7 @@ def _serve(requests: int, responses: int, setup: _child.ChildSetup, heavy: _Heav
 
 def _spawn(setup: _child.ChildSetup) -> _Running:
     """Fork the next child now; it locks itself down and waits for its request on a pipe."""
-    setup.capture.reset()
+    setup.capture.clear()  # zeroed, not just reset: the child can read the whole mapping, earlier output included
     request_read, request_write = os.pipe()
     report_read, report_write = os.pipe()
     pid = os.fork()

@@ -14,11 +14,24 @@ Every run gets: a fresh process forked from the pre-warmed worker, running this 
 a seccomp allow-list (``_seccomp``), rlimits on address space, CPU time, file size and open files, an
 empty environment and no capabilities; an answer that is a validated string or an error; a result
 within its timeout plus the time to kill and reap.
+Sessions (``Sandbox.session()``: one problem's blocks in one process, names kept between calls) run in
+session workers, bubblewrap sandboxes of their own: no /tmp and no pid namespace shared with single
+runs. A session process gets everything above except a fresh process per block, and may not: create,
+write, rename or remove any file (a stricter filter: ``open`` without write, create or truncate flags;
+no mkdir, unlink, rename, link, symlink, chmod, truncate), so sessions of one worker share no writable
+state; read the memory of, signal or trace another session (undumpable, signals only to itself, no
+ptrace); find
+another session's code or output in its memory (its process comes from a fork server that never
+handles them, and drops every other session's output capture; a slot's pipes and capture are emptied
+before reuse); hold its worker (the relay's clock ends each call, its writes to a session never block).
+A timeout, crash, memory overrun or forged report ends the session and its process.
 NOT protected: kernel exploits, CPU side channels, memory pressure within the limits, reading the
 (public) files of the bound interpreter. When the host runs as root, bubblewrap maps the sandbox's uid
 to the host's root (with no capability): DAC checks then pass for root-owned files, which the read-only
 mounts (/proc included) and undumpable processes make harmless, except that a program can list (not
-open) another sandbox process's descriptors.
+open) another sandbox process's descriptors. Sessions on one worker share its task limit (64): one
+session's threads can make another's thread creation fail; a session's threads may run between its
+calls (within its CPU budget).
 Without bubblewrap (``isolation="none"``, the CLI's ``--unsafe-no-isolation``) only rlimits, seccomp
 and a cleared environment remain: programs can read host files and other processes' command lines and
 plant files for later programs, so it is refused unless asked for by name.

@@ -130,7 +130,10 @@ class Sandbox:
     files for later ones (see ``isolation``); never chosen silently. None (the default) means
     "bubblewrap" unless the environment sets ``MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION=1`` (what the
     command line's ``--unsafe-no-isolation`` does). Every program runs in a fresh process of its own.
-    Workers start on first use or on ``start()``/``with``.
+    Workers start on first use or on ``start()``/``with``. ``session()`` runs one problem's blocks in
+    one process of its own, on session workers (as many as ``workers``, each holding up to
+    ``sessions_per_worker`` sessions, started on the first session); each live session may hold
+    ``memory_mb``: size ``sessions_per_worker`` to the machine's memory.
     """
 
     def __init__(self, timeout: float = 5.0, memory_mb: int = 1024, workers: int | None = None, *,
@@ -140,6 +143,8 @@ class Sandbox:
                  sessions_per_worker: int = 16):
         if timeout <= 0 or memory_mb <= 0:
             raise ValueError("timeout and memory_mb must be positive")
+        if not 1 <= sessions_per_worker <= 48:  # each is a process under the sandbox's task limit of 64
+            raise ValueError(f"sessions_per_worker must be between 1 and 48, not {sessions_per_worker}")
         if isolation is None:
             isolation = "none" if os.environ.get(UNSAFE_ENV) == "1" else "bubblewrap"
         if isolation not in ("bubblewrap", "none"):
@@ -158,8 +163,7 @@ class Sandbox:
         # Workers die with the thread that started them (PR_SET_PDEATHSIG): start them all from one
         # thread that lives as long as the sandbox.
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spawn")
-        self._sessions = SessionPool(self._start_session_worker, self.workers, sessions_per_worker,
-                                     _response_limit(output_limit))
+        self._sessions = SessionPool(self.workers, sessions_per_worker, _response_limit(output_limit))
         self._finalizer = weakref.finalize(self, _shutdown, self._all, self._spawner, self._sessions.workers)
 
     # --- lifecycle
@@ -223,11 +227,13 @@ class Sandbox:
         fresh.handshake(time.monotonic() + 120)
         return fresh
 
-    def _start_session_worker(self) -> _Worker:
+    def _start_session_workers(self, n: int) -> list[_Worker]:
         self.start()
-        worker = self._spawner.submit(self._new_worker, self._sessions.per_worker).result()
-        worker.handshake(time.monotonic() + 120)
-        return worker
+        workers = [self._spawner.submit(self._new_worker, self._sessions.per_worker).result() for _ in range(n)]
+        deadline = time.monotonic() + 120
+        for w in workers:
+            w.handshake(deadline)
+        return workers
 
     @property
     def worker_info(self) -> dict[str, Any]:
@@ -269,7 +275,14 @@ class Sandbox:
         with self._lock:
             if self._closed:
                 raise SandboxError("this Sandbox is closed")
-        return self._sessions.open(self.timeout if timeout is None else float(timeout), memory_mb or self.memory_mb)
+        return self._sessions.open(self.timeout if timeout is None else float(timeout), memory_mb or self.memory_mb,
+                                   self._start_session_workers)
+
+    @property
+    def session_capacity(self) -> int:
+        """Sessions open at once before ``session()`` waits (workers x sessions per worker): a caller holding
+        sessions while it opens more must stay within it, or wait for itself."""
+        return self.workers * self._sessions.per_worker
 
     def run_many(self, codes: Iterable[str | bytes], progress: bool = False, *,
                  timeout: float | None = None) -> list[ExecResult]:

@@ -76,7 +76,18 @@ out["env"] = sorted(os.environ)
 out["processes"] = len([p for p in os.listdir("/proc") if p.isdigit()])
 out["limits"] = {n: resource.getrlimit(getattr(resource, n))[0] for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE")}
 out["uid"] = os.getuid()
+out["tmp"] = [os.stat(".").st_dev, os.stat(".").st_ino]  # the private /tmp (the working directory)
 print(json.dumps(out))
+"""
+# Run in a session after "x = 1": state kept, no file written, a /tmp of its own.
+_SESSION_PROBE = """
+import json, os
+try:
+    open("mammoth-probe", "w").close()
+    write = "allowed"
+except OSError as e:
+    write = "refused: " + type(e).__name__
+print(json.dumps({"x": x, "write": write, "tmp": [os.stat(".").st_dev, os.stat(".").st_ino]}))
 """
 _ENV_OK = set(ENV) | {"PWD", "LC_CTYPE", "TMPDIR"}
 _SHARED = ("dev_shm", "hostname", "memfd", "sysv_shm")  # state a program could leave for the next
@@ -136,6 +147,10 @@ def _probe(sb: Sandbox) -> IsolationReport:
     if result.error or not result.answer:
         raise RuntimeError(f"isolation probe failed: {result.error}\n{result.stderr}")
     p: dict[str, Any] = json.loads(result.answer)
+    with sb.session(timeout=10.0) as session:
+        session.run("x = 1")
+        answer = session.run(_SESSION_PROBE).answer
+    q: dict[str, Any] = json.loads(answer) if answer else {}
     info = sb.worker_info
     limits = p["limits"]
     home_seen = p["home"].startswith("allowed") and any(
@@ -158,5 +173,8 @@ def _probe(sb: Sandbox) -> IsolationReport:
                 "; ".join(f"{k}: {p[k]}" for k in _SHARED)),
         Feature("limits", all(v not in (-1, None) for v in (limits["RLIMIT_AS"], limits["RLIMIT_CPU"])),
                 json.dumps(limits)),
+        Feature("sessions", q.get("x") == 1 and str(q.get("write")).startswith("refused") and q.get("tmp") != p["tmp"],
+                f"state kept between calls: {q.get('x') == 1}; file write in a session: {q.get('write')}; "
+                f"/tmp shared with single runs: {q.get('tmp') == p['tmp']}"),
     )
     return IsolationReport(sb.mode or "none", sb.fallback_reason, features)

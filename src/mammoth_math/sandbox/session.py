@@ -47,7 +47,8 @@ class _SessionWorker:
         self._waiting: dict[int, _Reply] = {}
         self._rids = itertools.count()
         self._limit = response_limit
-        threading.Thread(target=self._read, name="sandbox-sessions", daemon=True).start()
+        self._reader = threading.Thread(target=self._read, name="sandbox-sessions", daemon=True)
+        self._reader.start()
 
     def ask(self, frame: dict[str, Any], wait_s: float) -> dict[str, Any] | None:
         """The worker's response; None when it died or did not answer in time (then it is killed)."""
@@ -63,6 +64,8 @@ class _SessionWorker:
         except (OSError, ValueError) as e:
             log.warning("sandbox session worker %s failed (%s)", self.worker.proc.pid, e)
             self.kill()
+        if threading.current_thread() is self._reader:  # a finalizer run by the collector here: answers
+            return None                                  # come from this very thread, so never wait
         if not reply.done.wait(wait_s):
             log.warning("sandbox session worker %s did not answer in time; killing it", self.worker.proc.pid)
             self.kill()
@@ -101,27 +104,28 @@ class _SessionWorker:
 class SessionPool:
     """The session workers of one sandbox and their free slots; workers start on the first session."""
 
-    def __init__(self, start_worker: Callable[[], Any], size: int, per_worker: int, response_limit: int):
+    def __init__(self, size: int, per_worker: int, response_limit: int):
         self.workers: list[_SessionWorker] = []
-        self._start_worker, self._size, self.per_worker = start_worker, size, per_worker
+        self._size, self.per_worker = size, per_worker
         self._response_limit = response_limit
         self._ready = threading.Condition()
         self._sids = itertools.count()
 
-    def open(self, timeout: float, memory_mb: int) -> SandboxSession:
+    def open(self, timeout: float, memory_mb: int, start_workers: Callable[[int], list[Any]]) -> SandboxSession:
+        """A session on the least busy worker; ``start_workers(n)`` starts n session workers (pool._Worker)."""
         with self._ready:
             while True:
                 if not self.workers:
-                    self.workers += [self._new() for _ in range(self._size)]
+                    self.workers += self._wrap(start_workers(self._size))
                 for i, w in enumerate(self.workers):
                     if w.dead:  # its sessions have all ended; they release slots of the old object
-                        self.workers[i] = self._new()
+                        self.workers[i] = self._wrap(start_workers(1))[0]
                 free = [w for w in self.workers if w.open < self.per_worker]
                 if free:
                     worker = min(free, key=lambda w: w.open)
                     worker.open += 1
                     break
-                self._ready.wait()
+                self._ready.wait(1.0)  # a release wakes it; a worker that died meanwhile is seen by the clock
         sid = next(self._sids)
         reply = worker.ask({"op": "open", "sid": sid, "memory_mb": memory_mb,
                             "cpu_budget_s": _CPU_CALLS * (math.ceil(timeout) + 1)}, _GRACE_S)
@@ -135,8 +139,8 @@ class SessionPool:
             worker.open -= 1
             self._ready.notify()
 
-    def _new(self) -> _SessionWorker:
-        return _SessionWorker(self._start_worker(), self._response_limit)
+    def _wrap(self, workers: list[Any]) -> list[_SessionWorker]:
+        return [_SessionWorker(worker, self._response_limit) for worker in workers]
 
 
 class SandboxSession:

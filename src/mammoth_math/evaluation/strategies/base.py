@@ -60,15 +60,19 @@ class Generator:
     def with_samples(self, samples: int) -> Generator:
         return replace(self, samples=samples)
 
-    def generate(self, prompts: Sequence[Prompt], counts: Sequence[int], stop: Sequence[str] = ()
-                 ) -> list[Completion]:
+    def generate(self, prompts: Sequence[Prompt], counts: Sequence[int], stop: Sequence[str] = (),
+                 seed_offsets: Sequence[int] = ()) -> list[Completion]:
         """One batched backend call: ``counts[i]`` completions of ``prompts[i]``, in order.
 
         ``stop`` adds stop strings to the prompt format's (a strategy that pauses generation, e.g. to run code).
+        ``seed_offsets[i]`` is added to the seed of request i: samples continued one request each must not
+        share a seed, or two that wrote the same text so far would go on alike.
         """
+        offsets = seed_offsets or [0] * len(prompts)
         requests = [GenerationRequest(prompt, self.max_new_tokens, self.temperature, self.top_p, n,
-                                      (*stop_strings(self.chat), *stop), self.seed if self.temperature else None)
-                    for prompt, n in zip(prompts, counts)]
+                                      (*stop_strings(self.chat), *stop),
+                                      self.seed + offset if self.temperature and self.seed is not None else None)
+                    for prompt, n, offset in zip(prompts, counts, offsets)]
         return self.backend.generate(requests, progress=False)
 
 

@@ -4,7 +4,8 @@ The model writes prose and a ```python block; generation stops at the block's cl
 should the model open an output block itself); the block runs in that answer's sandbox session (one
 interpreter per problem and sample, so a later block sees an earlier one's variables); what a notebook would
 show comes back as an ```output block appended to the answer so far, and the model goes on. Every unfinished
-answer advances together: one batched backend call per turn. At most ``max_tool_calls`` blocks run (4, as
+answer advances together: one batched backend call per turn (a wave of problems at a time when their answers
+outnumber the sessions the sandbox holds at once). At most ``max_tool_calls`` blocks run (4, as
 ToRA and Qwen2.5-Math); the final answer (``\\boxed{}`` or "The answer is") is read from the last turn.
 
 Rules, as ToRA's loop has them: only a block the model closed runs; one the token limit cut never runs (the
@@ -97,8 +98,17 @@ class TIR:
 
     def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
               grader: Grader) -> list[Solution]:
+        """The problems a wave at a time: a wave's answers hold their sessions from start to end, so a wave
+        never needs more than the sandbox holds at once (``session()`` would wait for slots it holds itself)."""
         if sandbox is None:
             raise ValueError(f"strategy {self.name!r} runs programs: it needs a sandbox")
+        solutions: list[Solution] = []
+        for wave in _waves([generator.samples_for(p) for p in problems], sandbox.session_capacity):
+            solutions += self._solve_wave([problems[k] for k in wave], generator, sandbox, grader)
+        return solutions
+
+    def _solve_wave(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox,
+                    grader: Grader) -> list[Solution]:
         prompts = [generator.prompt(p, "tir") for p in problems]
         solutions = [Solution(prompt) for prompt in prompts]
         with ExitStack() as stack:  # every session ends here, whatever happens in between
@@ -117,7 +127,7 @@ class TIR:
                     _record_call(answer, step, result, solutions[answer.problem])
                 pending = [a for a, _ in calls]
                 more = generator.generate([continued(prompts[a.problem], a.text) for a in pending],
-                                          [1] * len(pending), STOP)
+                                          [1] * len(pending), STOP, [a.sample for a in pending])
                 replies = [(a, c, texts(c)[0]) for a, c in zip(pending, more)]
                 for a, c in zip(pending, more):
                     _count(solutions[a.problem], c)
@@ -162,6 +172,23 @@ class TIR:
                        sample=answer.sample, turns=answer.turns, tokens=answer.tokens)
 
 
+def _waves(samples: Sequence[int], capacity: int) -> list[list[int]]:
+    """Consecutive problems (their indices) whose samples together fit in ``capacity`` sessions."""
+    too_many = [n for n in samples if n > capacity]
+    if too_many:
+        raise ValueError(f"tir: {max(too_many)} samples of one problem need as many sandbox sessions at once; this "
+                         f"sandbox holds {capacity} (workers x sessions per worker): take fewer --samples")
+    waves: list[list[int]] = [[]]
+    used = 0
+    for k, n in enumerate(samples):
+        if used + n > capacity:
+            waves.append([])
+            used = 0
+        waves[-1].append(k)
+        used += n
+    return [wave for wave in waves if wave]
+
+
 def _count(solution: Solution, completion: Completion) -> None:
     solution.prompt_tokens += completion.prompt_tokens
     solution.completion_tokens += completion.completion_tokens
@@ -169,7 +196,7 @@ def _count(solution: Solution, completion: Completion) -> None:
     solution.error = solution.error or completion.error
 
 
-def _run_all(jobs: Sequence[tuple[SandboxSession, str | None]]) -> list[ExecResult]:
+def _run_all(jobs: Sequence[tuple[SandboxSession, str]]) -> list[ExecResult]:
     """Each block in its own session, the sessions side by side (each call blocks until its block ends)."""
     with ThreadPoolExecutor(max_workers=min(32, len(jobs))) as pool:
         return list(pool.map(lambda job: job[0].run(job[1]), jobs))
