@@ -192,9 +192,7 @@ def _eval(config: QuickstartConfig, out: Path, model: str = "model", eval_dir: s
     if all(path.exists() and len(read_records(path)) == config.test_problems for path in records):
         return True
     backend = make_backend("hf", str(out / model), batch_size=config.eval_batch_size, device="cpu")
-    # The tir strategy opens a session for every problem of a chunk before its first call, so one worker must
-    # hold a whole chunk's sessions (a smaller pool would leave the chunk waiting for a slot forever).
-    with Sandbox(timeout=5.0, workers=config.threads, sessions_per_worker=EvalConfig.chunk_size) as sandbox:
+    with Sandbox(timeout=5.0, workers=config.threads) as sandbox:
         for mode in MODES:  # finished modes resume instantly from their records
             evaluate(EvalConfig(model=str(out / model), datasets=["custom"], output_dir=str(out / eval_dir),
                                 mode=mode, data_dir=str(out / "synthetic" / "test"), seed=config.seed,
