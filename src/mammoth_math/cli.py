@@ -248,7 +248,7 @@ def _train(args: argparse.Namespace) -> int:
         if stats is not None:
             rows.update({"rows read": stats.rows, "over max_length (dropped)": stats.dropped_overlong,
                          "prompt tokens": stats.prompt_tokens, "response tokens (trained)": stats.response_tokens,
-                         "longest example": stats.longest})
+                         "tool output tokens (masked)": stats.tool_output_tokens, "longest example": stats.longest})
         else:
             rows["token counts"] = (f"not computed: tokenizer {config.tokenizer or config.model} is not on this "
                                     "machine; pass tokenizer=<local dir> to count tokens and over-long drops")
@@ -580,13 +580,13 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--eval-dir", help="override the config's eval_dir (decontamination)")
     b.set_defaults(handler=_data_build)
     _add_isolation_flag(b)
-    s = dsub.add_parser("synthesize", help="CoT/PoT rationales for seed problems from an OpenAI-compatible API")
+    s = dsub.add_parser("synthesize", help="CoT/PoT/TIR rationales for seed problems from an OpenAI-compatible API")
     s.add_argument("--config", required=True, help="build config naming the sources whose problems to use")
     s.add_argument("--out", required=True, help="synthesis folder (cache, accepted, rejects, usage); resumable")
     s.add_argument("--model", required=True, help="model name served at --base-url")
     s.add_argument("--base-url", nargs="+", default=["http://127.0.0.1:8000/v1"],
                    help="server URL(s) ending in /v1; several: requests are spread over them")
-    s.add_argument("--types", default="cot,pot", help="comma-separated rationale types")
+    s.add_argument("--types", default="cot,pot", help="comma-separated rationale types: cot, pot, tir")
     s.add_argument("--n", type=int, default=1, help="samples per problem and type")
     s.add_argument("--temperature", type=float, default=0.7)
     s.add_argument("--max-new-tokens", type=int, default=512)
@@ -692,7 +692,7 @@ def _print_data_report(report: dict) -> None:
 
 def _add_quickstart_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("quickstart", help="the embedded CPU demo: synthetic data -> build -> tiny model -> "
-                                          "CoT/PoT/hybrid evaluation and report (resumes)")
+                                          "CoT/PoT/hybrid/TIR evaluation and report (resumes)")
     p.add_argument("--minutes", type=float, default=10.0,
                    help="training budget on 2 free cores (scales the steps; a new value on an existing --out "
                         "reuses its data and retrains)")
@@ -713,6 +713,7 @@ def _quickstart(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from mammoth_math.synthetic import QuickstartConfig, run_quickstart
+    from mammoth_math.synthetic.quickstart import MODES
 
     from tqdm.contrib.logging import logging_redirect_tqdm
 
@@ -720,7 +721,7 @@ def _quickstart(args: argparse.Namespace) -> int:
         result = run_quickstart(QuickstartConfig.for_minutes(
             args.minutes, out_dir=args.out, seed=args.seed, train_problems=args.problems[0],
             test_problems=args.problems[1], threads=args.threads, rounds=args.rounds))
-    modes = [m for m in ("cot", "pot", "hybrid") if m in result.table[0]]
+    modes = [m for m in MODES if m in result.table[0]]
     rounds = [("", result.families, result.table[0])]
     if result.second_round is not None:
         second = result.second_round

@@ -52,6 +52,11 @@ def with_pot_trigger(question: str) -> str:
     return question if question.rstrip().endswith(POT_TRIGGER.strip()) else question + POT_TRIGGER
 
 
+def with_tir_trigger(question: str) -> str:
+    """Append the tool-integrated reasoning trigger exactly once."""
+    return question if question.rstrip().endswith(TIR_TRIGGER.strip()) else question + TIR_TRIGGER
+
+
 def code_block(code: str) -> str:
     """A TIR code block: ```python fence, the code, the closing fence (ends in a newline)."""
     return f"{CODE_FENCE}{code.strip(chr(10))}\n{CLOSING_FENCE}"
@@ -107,7 +112,7 @@ def build_prompt(
 
     def instruction(text: str) -> str:
         if mode == "tir":
-            return text if text.rstrip().endswith(TIR_TRIGGER.strip()) else text + TIR_TRIGGER
+            return with_tir_trigger(text)
         return with_pot_trigger(text) if mode == "pot" else text
 
     if chat:

@@ -12,7 +12,9 @@ import pytest
 from transformers import AutoTokenizer
 
 from mammoth_math.cli import main
+from mammoth_math.prompts import TIR_TRIGGER
 from mammoth_math.synthetic import QuickstartConfig, run_quickstart
+from mammoth_math.synthetic.quickstart import MODES
 
 TOY = {"train_problems": 24, "test_problems": 8, "hidden_size": 32, "layers": 1, "heads": 2, "vocab_size": 300,
        "max_steps": 4, "batch_size": 8, "max_new_tokens": 24, "eval_batch_size": 8, "threads": 1, "progress": False}
@@ -31,7 +33,9 @@ def test_every_stage_writes_its_artefacts(run) -> None:
     test_rows = [json.loads(line) for line in (out / "synthetic" / "test" / "custom.jsonl").read_text().splitlines()]
     assert len(train_rows) == 24 and len(test_rows) == 8
     exported = [json.loads(line) for line in (out / "data" / "data.jsonl").read_text().splitlines()]
-    assert {r["rationale_type"] for r in exported} == {"cot", "pot"} and len(exported) == 48  # all verified
+    assert {r["rationale_type"] for r in exported} == {"cot", "pot", "tir"} and len(exported) == 72  # all verified
+    tir = [r for r in exported if r["rationale_type"] == "tir"]
+    assert all("```output\n" in r["output"] and r["instruction"].endswith(TIR_TRIGGER) for r in tir)
     assert json.loads((out / "data" / "alpaca.json").read_text())[0].keys() >= {"instruction", "input", "output"}
     assert (out / "data" / "report.json").exists() and (out / "data" / "rejects.jsonl").read_text() == ""
     for name in ("config.json", "model.safetensors", "tokenizer.json", "train_config.yaml"):
@@ -39,13 +43,13 @@ def test_every_stage_writes_its_artefacts(run) -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(out / "model"))
     pieces = tokenizer.convert_ids_to_tokens(tokenizer("s = 1395", add_special_tokens=False)["input_ids"])
     assert pieces[-4:] == ["1", "3", "9", "5"]  # one token per digit: programs copy numbers digit by digit
-    for mode in ("cot", "pot", "hybrid"):
+    for mode in MODES:
         records = [json.loads(line) for line in (out / "eval" / mode / "custom.jsonl").read_text().splitlines()]
         assert sorted(r["id"] for r in records) == sorted(f"custom/{r['id']}" for r in test_rows)
     assert Path(result.report_html).name == "report.html" and Path(result.report_html).stat().st_size > 0
     assert Path(result.report_png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [row["dataset"] for row in result.table] == ["custom"]  # no "average" of one data set
-    assert all(0.0 <= row[m] <= 1.0 for row in result.table for m in ("cot", "pot", "hybrid"))
+    assert all(0.0 <= row[m] <= 1.0 for row in result.table for m in MODES)
     assert set(result.families) == {"arithmetic", "rates", "linear", "choice"}
     results = json.loads((out / "eval" / "results.json").read_text())
     assert results["breakdown"]["custom"]["field"] == "family"
@@ -71,7 +75,7 @@ def test_rerun_resumes_and_prints_the_same_table(run, capsys: pytest.CaptureFixt
     monkeypatch.setattr(QuickstartConfig, "for_minutes", classmethod(lambda cls, minutes, **kw: cls(**{**kw, **TOY})))
     assert main(["quickstart", "--out", str(out), "--seed", "3"]) == 0
     printed = capsys.readouterr().out
-    assert "quickstart accuracy" in printed and "hybrid" in printed
+    assert "quickstart accuracy" in printed and "hybrid-tir" in printed
     assert "skipped generate, data, train, eval" in printed
 
 
@@ -80,7 +84,7 @@ def test_same_seed_same_model_and_generations(run, tmp_path: Path) -> None:
     again = run_quickstart(QuickstartConfig(out_dir=str(tmp_path), seed=3, **TOY))
     for rel in ("synthetic/train.jsonl", "data/data.jsonl", "model/model.safetensors"):
         assert (tmp_path / rel).read_bytes() == (out / rel).read_bytes(), rel
-    for mode in ("cot", "pot", "hybrid"):
+    for mode in MODES:
         texts = [[json.loads(line)["attempts"] for line in (root / "eval" / mode / "custom.jsonl").open()]
                  for root in (out, tmp_path)]
         assert [[a["text"] for a in r] for r in texts[0]] == [[a["text"] for a in r] for r in texts[1]]

@@ -1,4 +1,8 @@
-"""The build, top to bottom: read sources -> verify -> dedup -> decontaminate -> mix -> export -> report.
+"""The build, top to bottom: read sources -> verify -> TIR from programs -> dedup -> decontaminate -> mix ->
+export -> report.
+
+A source whose ``types`` name ``tir`` gets a TIR row from each of its verified PoT programs (``data.tir``; its
+PoT rows are read for that even when ``types`` leaves ``pot`` out, and then not kept).
 
 ``build(config, out_dir)`` writes the exports, ``rejects.jsonl`` (bad input, failed conversion or
 verification, with reasons), ``removed.jsonl`` (duplicates and contamination, with what they matched),
@@ -12,7 +16,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -22,10 +26,11 @@ from mammoth_math.data.decontaminate import build_index, decontaminate
 from mammoth_math.data.dedup import dedup
 from mammoth_math.data.export import export, to_row
 from mammoth_math.data.mix import SourceMix, mix
-from mammoth_math.data.records import Example, Reject, SeedProblem, SourceResult
+from mammoth_math.data.records import Example, Reject, SeedProblem, SourceResult, base_source
 from mammoth_math.data.report import build_report, token_counter, write_report
 from mammoth_math.data.sources import DEFAULT_PATHS, SOURCES
-from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner, verify
+from mammoth_math.data.tir import SessionRunner, from_programs
+from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner, sessions, verify
 from mammoth_math.files import InputError, atomic_folder, atomic_writer, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -56,7 +61,8 @@ def _read_all(config: BuildConfig) -> SourceResult:
         if not path.exists():
             merged.rejects.append(Reject(spec.name, f"{spec.name}/*", "", "input", "missing_source", str(path)))
             continue
-        got = SOURCES[spec.name](path, tuple(spec.types), spec.limit)
+        types = tuple(spec.types) + (("pot",) if "tir" in spec.types and "pot" not in spec.types else ())
+        got = SOURCES[spec.name](path, types, spec.limit)
         merged.examples += got.examples
         merged.rejects += got.rejects
         merged.problems += got.problems
@@ -78,11 +84,11 @@ def read_problems(config: BuildConfig) -> list[SeedProblem]:
 
 
 def build(config: BuildConfig, out_dir: str | Path, run_programs: ProgramRunner | None = None,
-          progress: bool = True) -> BuildResult:
+          progress: bool = True, run_sessions: SessionRunner | None = None) -> BuildResult:
     """Build the data set described by ``config`` into ``out_dir``; see the module docstring."""
     check_paths(config)
     with atomic_folder(out_dir) as partial:
-        result = _build(config, partial, run_programs, progress)
+        result = _build(config, partial, run_programs, progress, run_sessions)
     result.out_dir = str(out_dir)
     return result
 
@@ -95,19 +101,30 @@ def check_paths(config: BuildConfig) -> None:
         raise InputError(config.eval_dir, "no such folder (eval_dir, or --eval-dir; null skips decontamination)")
 
 
-def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, progress: bool) -> BuildResult:
+def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, progress: bool,
+           run_sessions: SessionRunner | None) -> BuildResult:
     times: dict[str, float] = {}
     with _timed(times, "read"):
         examples, rejects = read_sources(config)
+    vconfig = VerifyConfig(config.timeout, config.memory_mb, config.workers)
+    run_sessions = run_sessions or sessions(vconfig, progress)
     with _timed(times, "verify"):
-        vconfig = VerifyConfig(config.timeout, config.memory_mb, config.workers)
-        verified, failed = verify(examples, run_programs or sandbox_runner(vconfig, progress), vconfig, progress)
+        verified, failed = verify(examples, run_programs or sandbox_runner(vconfig, progress), vconfig, progress,
+                                  run_sessions)
         rejects += failed
+    with _timed(times, "tir"):
+        wanted = _wanting(config, "tir")
+        programs = [e for e in verified if e.rationale_type == "pot" and base_source(e.source) in wanted]
+        tir, failed = from_programs(programs, run_sessions, progress=progress) if programs else ([], [])
+        rejects += failed
+        # The report counts each TIR row as checked once per program it was made from.
+        checked, verified = examples + [replace(e, rationale_type="tir") for e in programs], verified + tir
     removed: list[Reject] = []
     with _timed(times, "dedup"):
-        kept = verified
+        # Programs read only to make TIR rows (``types`` without ``pot``) leave here.
+        kept = [e for e in verified if e.rationale_type != "pot" or base_source(e.source) in _wanting(config, "pot")]
         if config.dedup:
-            kept, dups = dedup(verified, config.near_dup_threshold, progress=progress)
+            kept, dups = dedup(kept, config.near_dup_threshold, progress=progress)
             removed += dups
     with _timed(times, "decontaminate"):
         if config.eval_dir:
@@ -126,9 +143,13 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
     with _timed(times, "report"):
         count = token_counter(config.tokenizer)
         lengths = [count(r["instruction"] + "\n" + r["output"]) for r in map(to_row, final)]
-        report = build_report(examples, verified, final, rejects, removed, lengths, config.tokenizer)
+        report = build_report(checked, verified, final, rejects, removed, lengths, config.tokenizer)
         write_report(report, lengths, out)
     return BuildResult(str(out), len(final), len(rejects), len(removed), report, times)
+
+
+def _wanting(config: BuildConfig, kind: str) -> set[str]:
+    return {spec.name for spec in config.sources if kind in spec.types}
 
 
 def plain(value):

@@ -1,7 +1,8 @@
 """Export: Alpaca JSON (instruction, input, output), JSONL, Parquet and a Hugging Face ``datasets`` folder.
 
-Every row keeps ``source`` and ``rationale_type``; a PoT instruction carries the trigger exactly as the
-evaluation prompt does (``prompts.with_pot_trigger``). All writers are atomic and deterministic.
+Every row keeps ``source`` and ``rationale_type``; a PoT (TIR) instruction carries its trigger exactly as the
+evaluation prompt does (``prompts.with_pot_trigger``, ``with_tir_trigger``). All writers are atomic and
+deterministic.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from mammoth_math.data.records import Example
 from mammoth_math.files import atomic_writer, write_json, write_jsonl
-from mammoth_math.prompts import with_pot_trigger
+from mammoth_math.prompts import with_pot_trigger, with_tir_trigger
 
 FORMATS: tuple[str, ...] = ("alpaca", "jsonl", "parquet", "hf")
 
@@ -24,7 +25,8 @@ DISTILLED_FIELDS = ("teacher", "pass_rate", "label")  # kept per row of a distil
 
 def to_row(example: Example) -> dict[str, Any]:
     """The exported row: Alpaca's three fields plus provenance."""
-    instruction = with_pot_trigger(example.question) if example.rationale_type == "pot" else example.question
+    trigger = {"pot": with_pot_trigger, "tir": with_tir_trigger}.get(example.rationale_type)
+    instruction = trigger(example.question) if trigger else example.question
     return {"instruction": instruction, "input": "", "output": example.output, "source": example.source,
             "rationale_type": example.rationale_type, "id": example.id,
             **{k: example.meta[k] for k in DISTILLED_FIELDS if k in example.meta}}

@@ -1,4 +1,5 @@
-"""Mixing: per-source caps and weights, an optional PoT share, then one seeded shuffle.
+"""Mixing: per-source caps and weights (per rationale type: cot, pot, tir), an optional PoT share, then one
+seeded shuffle.
 
 Everything is drawn from ``random.Random(seed)`` over rows in build order, so the same config and seed
 give the same rows in the same order.
@@ -10,7 +11,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mammoth_math.data.records import Example
+from mammoth_math.data.records import Example, base_source
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ def mix(examples: Sequence[Example], per_source: Mapping[str, SourceMix], seed: 
     rng = random.Random(seed)
     groups: dict[tuple[str, str], list[Example]] = {}
     for e in examples:
-        groups.setdefault((_base_source(e.source), e.rationale_type), []).append(e)
+        groups.setdefault((base_source(e.source), e.rationale_type), []).append(e)
     chosen: list[Example] = []
     for (source, _), rows in sorted(groups.items()):
         rule = per_source.get(source, SourceMix())
@@ -38,10 +39,6 @@ def mix(examples: Sequence[Example], per_source: Mapping[str, SourceMix], seed: 
     return chosen
 
 
-def _base_source(source: str) -> str:
-    return source.split(":", 1)[0]  # "mathinstruct:gsm8k_pot" mixes as "mathinstruct"
-
-
 def _weighted(rows: list[Example], weight: float, rng: random.Random) -> list[Example]:
     if weight < 0:
         raise ValueError(f"weight must be >= 0, got {weight}")
@@ -50,14 +47,17 @@ def _weighted(rows: list[Example], weight: float, rng: random.Random) -> list[Ex
 
 
 def _balance(rows: list[Example], pot_ratio: float, rng: random.Random) -> list[Example]:
-    """Downsample the over-represented type so that PoT makes up ``pot_ratio`` of the rows."""
+    """Downsample the over-represented type so that PoT makes up ``pot_ratio`` of the CoT and PoT rows (other
+    types, TIR, are left as they are)."""
     if not 0.0 <= pot_ratio <= 1.0:
         raise ValueError(f"pot_ratio must be in [0, 1], got {pot_ratio}")
     pot = [r for r in rows if r.rationale_type == "pot"]
     cot = [r for r in rows if r.rationale_type == "cot"]
+    others = {id(r) for r in rows if r.rationale_type not in ("cot", "pot")}
     if pot_ratio in (0.0, 1.0):
-        return pot if pot_ratio == 1.0 else cot
+        keep = {id(r) for r in (pot if pot_ratio == 1.0 else cot)} | others
+        return [r for r in rows if id(r) in keep]
     want_pot = min(len(pot), round(len(cot) * pot_ratio / (1 - pot_ratio)))
     want_cot = min(len(cot), round(want_pot * (1 - pot_ratio) / pot_ratio))
-    keep = {id(r) for r in rng.sample(pot, want_pot) + rng.sample(cot, want_cot)}
+    keep = {id(r) for r in rng.sample(pot, want_pot) + rng.sample(cot, want_cot)} | others
     return [r for r in rows if id(r) in keep]

@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-RationaleType = Literal["cot", "pot"]
+RationaleType = Literal["cot", "pot", "tir"]
 
 
 @dataclass(frozen=True)
 class Example:
-    """One (question, rationale) pair with the gold it must reach; ``output`` is a program for PoT."""
+    """One (question, rationale) pair with the gold it must reach; ``output`` is a program for PoT, prose with
+    code and output blocks for TIR."""
 
     source: str
     id: str  # "<source>/<item id>", stable across runs
@@ -65,3 +66,8 @@ class SourceResult:
     examples: list[Example] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     problems: list[SeedProblem] = field(default_factory=list)
+
+
+def base_source(source: str) -> str:
+    """The configured source a row came from: "mathinstruct:gsm8k_pot" comes from "mathinstruct"."""
+    return source.split(":", 1)[0]

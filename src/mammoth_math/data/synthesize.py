@@ -1,5 +1,6 @@
-"""Synthesis through any OpenAI-compatible API (GPT-4's role in the paper): CoT and PoT rationales for seed
-problems, n samples each, kept only when their answer equals the gold (PoT: run in the sandbox).
+"""Synthesis through any OpenAI-compatible API (GPT-4's role in the paper): CoT, PoT and TIR rationales for seed
+problems, n samples each, kept only when their answer equals the gold (PoT: run in the sandbox; TIR: every
+block replayed in a sandbox session, and a trajectory showing an output its block does not print is rejected).
 
 Requests go through the ``openai`` backend (concurrency, retries, several servers) under the shared response
 cache (``backends/cache.py``, by default ``<out>/cache/``), so a rerun sends only what is missing. ``usage.json`` accounts tokens
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mammoth_math.data.records import Example, Reject, SeedProblem
+from mammoth_math.data.tir import SessionRunner
 from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner, verify
 from mammoth_math.files import iter_jsonl, write_json, write_jsonl
 from mammoth_math.sandbox.program import unwrap_fences
@@ -28,6 +31,9 @@ PROMPTS = {
     "cot": "Solve the following math problem step by step. End with \"The answer is X.\"\n\n{question}",
     "pot": "Write a Python program that solves the following math problem and prints the final answer. "
            "Reply with the program only.\n\n{question}",
+    "tir": "Solve the following math problem step by step, running Python where it helps. Put each piece of code "
+           "in a ```python block that prints what you need, and right after it the exact printed output in an "
+           "```output block. End with \"The answer is X.\"\n\n{question}",
 }
 
 
@@ -46,6 +52,10 @@ class SynthesisConfig:
     use_cache: bool = True
     shard: tuple[int, int] = (0, 1)  # (i, n): every n-th problem from the i-th, written to <out>/shard-i-of-n/
 
+    def __post_init__(self) -> None:
+        if unknown := [t for t in self.types if t not in PROMPTS]:
+            raise ValueError(f"unknown rationale type(s) {', '.join(unknown)}; choose from {', '.join(PROMPTS)}")
+
 
 @dataclass
 class SynthesisUsage:
@@ -57,6 +67,7 @@ class SynthesisUsage:
     usd: float = 0.0
     accepted: int = 0
     rejected: int = 0
+    reject_reasons: dict[str, int] = field(default_factory=dict)  # reason -> rows (output_mismatch, wrong_answer...)
 
 
 def extract_program(text: str) -> str | None:
@@ -73,7 +84,8 @@ def extract_program(text: str) -> str | None:
 
 
 def synthesize(problems: Sequence[SeedProblem], config: SynthesisConfig, out_dir: str | Path,
-               run_programs: ProgramRunner | None = None, progress: bool = True) -> SynthesisUsage:
+               run_programs: ProgramRunner | None = None, progress: bool = True,
+               run_sessions: SessionRunner | None = None) -> SynthesisUsage:
     """Generate, cache, verify; write ``accepted.jsonl``, ``rejects.jsonl`` and ``usage.json`` under ``out_dir``.
 
     A shard writes under ``out_dir/shard-i-of-n/`` into the shared cache, so the unsharded run afterwards
@@ -107,9 +119,11 @@ def synthesize(problems: Sequence[SeedProblem], config: SynthesisConfig, out_dir
     candidates, rejects = _candidates(jobs, [c for c, _ in marked])
     usage.api_errors = sum(1 for r in rejects if r.reason == "api_error")
     vconfig = VerifyConfig()
-    accepted, failed = verify(candidates, run_programs or sandbox_runner(vconfig, progress), vconfig, progress)
+    accepted, failed = verify(candidates, run_programs or sandbox_runner(vconfig, progress), vconfig, progress,
+                              run_sessions)
     rejects += [Reject(r.source, r.id, r.rationale_type, "synthesize", r.reason, r.detail) for r in failed]
     usage.accepted, usage.rejected = len(accepted), len(rejects)
+    usage.reject_reasons = dict(sorted(Counter(r.reason for r in rejects).items()))
     write_jsonl(out / "accepted.jsonl", (e.to_dict() for e in accepted))
     write_jsonl(out / "rejects.jsonl", (r.to_dict() for r in rejects))
     write_json(out / "usage.json", asdict(usage))

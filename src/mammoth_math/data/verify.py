@@ -1,5 +1,6 @@
 """Verification: every PoT program runs in the sandbox and its output is graded against the gold; every CoT
-rationale's final answer is extracted and graded. Failures become rejects with a reason, never dropped.
+rationale's final answer is extracted and graded; every TIR trajectory is replayed in a sandbox session
+(``data.tir.replay``). Failures become rejects with a reason, never dropped.
 
 MathQA-style PoT (a choice gold, a program printing a number) passes when the option closest in value to the
 output is the gold letter and within ``choice_rel_tol`` of it.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mammoth_math.data.records import Example, Reject
+from mammoth_math.data.tir import CHOICE_REL_TOL, SessionRunner, replay, session_runner
 from mammoth_math.grading import Extraction, ProgramFailure, grade, program_failure, program_output
 from mammoth_math.grading.grade import ProgramRun
 from mammoth_math.progress import track
@@ -29,7 +31,7 @@ class VerifyConfig:
     timeout: float = 5.0  # seconds per program
     memory_mb: int = 1024
     workers: int | None = None  # sandbox workers; None = one per CPU
-    choice_rel_tol: float = 0.02  # how near a MathQA program's output must be to the gold option's value
+    choice_rel_tol: float = CHOICE_REL_TOL  # how near a MathQA program's output must be to the gold option's value
 
 
 def sandbox_runner(config: VerifyConfig, progress: bool = True) -> ProgramRunner:
@@ -43,13 +45,30 @@ def sandbox_runner(config: VerifyConfig, progress: bool = True) -> ProgramRunner
     return run
 
 
+def sessions(config: VerifyConfig, progress: bool = True) -> SessionRunner:
+    """Sandbox sessions (one per problem, blocks in order) with this config's limits."""
+    return session_runner(config.timeout, config.memory_mb, config.workers, progress)
+
+
 def verify(examples: Sequence[Example], run_programs: ProgramRunner, config: VerifyConfig = VerifyConfig(),
-           progress: bool = True) -> tuple[list[Example], list[Reject]]:
-    """Split ``examples`` into those whose answer equals the gold and rejects saying why not (input order kept)."""
+           progress: bool = True, run_sessions: SessionRunner | None = None
+           ) -> tuple[list[Example], list[Reject]]:
+    """Split ``examples`` into those whose answer equals the gold and rejects saying why not (input order kept).
+
+    TIR rows come back with their output blocks as the replay printed them (``run_sessions``: default, sandbox
+    sessions with ``config``'s limits).
+    """
     pot = [e for e in examples if e.rationale_type == "pot"]
     runs = dict(zip((id(e) for e in pot), run_programs([e.output for e in pot]))) if pot else {}
+    tir = [e for e in examples if e.rationale_type == "tir"]
+    replayed = dict(zip((id(e) for e in tir), replay(tir, run_sessions or sessions(config, progress),
+                                                     progress=progress))) if tir else {}
     kept, rejects = [], []
     for example in track(examples, "verifying", enabled=progress):
+        if example.rationale_type == "tir":
+            checked = replayed[id(example)]
+            (rejects if isinstance(checked, Reject) else kept).append(checked)
+            continue
         reason = _check_pot(example, runs[id(example)], config) if example.rationale_type == "pot" else _check_cot(example)
         if reason is None:
             kept.append(example)
@@ -87,13 +106,12 @@ def _check_pot(example: Example, run: ProgramRun, config: VerifyConfig) -> tuple
 
 
 def _check_option_value(example: Example, value: float, config: VerifyConfig) -> tuple[str, str] | None:
-    from mammoth_math.data.sources.mathqa import option_value
+    from mammoth_math.data.sources.mathqa import closest_option
 
-    values = [option_value(text) for text in example.options or ()]
-    scored = [(abs(v - value) / max(abs(v), 1e-9), i) for i, v in enumerate(values) if v is not None]
-    if not scored:
+    closest = closest_option(value, example.options or ())
+    if closest is None:
         return "bad_options", "no option states a number"
-    distance, index = min(scored)
+    index, distance = closest
     if LETTERS[index] != example.gold:
         return "wrong_answer", f"expected {example.gold}, output {value:g} is closest to option {LETTERS[index]}"
     if distance > config.choice_rel_tol:

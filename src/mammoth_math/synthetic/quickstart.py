@@ -1,4 +1,4 @@
-"""The embedded demo: synthetic problems -> data builder -> tiny CPU model -> CoT / PoT / hybrid evaluation.
+"""The embedded demo: synthetic problems -> data builder -> tiny CPU model -> CoT / PoT / hybrid / TIR evaluation.
 
 Every stage is the real one (sandbox-verified build, TRL training, the evaluation harness and its report),
 at a size that fits a laptop CPU. Everything goes under ``out_dir``; a stage whose output is complete is
@@ -25,7 +25,7 @@ from mammoth_math.synthetic.generate import generate, write_problems, write_rati
 
 log = logging.getLogger(__name__)
 
-MODES = ("cot", "pot", "hybrid")
+MODES = ("cot", "pot", "hybrid", "tir", "hybrid-tir")
 # Measured on 2 free cores: ~5.5 training steps/s for the default model; the rest is data, eval and slack.
 STEPS_PER_MINUTE = 240
 
@@ -36,7 +36,7 @@ class QuickstartConfig:
 
     out_dir: str = "runs/quickstart"
     seed: int = 0
-    train_problems: int = 2000  # problems; each gives a CoT and a PoT example
+    train_problems: int = 2000  # problems; each gives a CoT, a PoT and a TIR example (the PoT program in blocks)
     test_problems: int = 300
     hidden_size: int = 128
     layers: int = 4
@@ -149,7 +149,8 @@ def _data(config: QuickstartConfig, out: Path, data_dir: str = "data", extra: tu
     # Templated questions share most n-grams, so near-duplicate removal and decontamination would remove
     # everything; the test set is kept out at generation instead (``exclude``).
     build_config = config_from_dict({
-        "name": "quickstart", "sources": [{"name": "rationales", "path": str(out / "synthetic" / "train.jsonl")}, *extra],
+        "name": "quickstart", "sources": [{"name": "rationales", "path": str(out / "synthetic" / "train.jsonl"),
+                                           "types": ["cot", "pot", "tir"]}, *extra],
         "eval_dir": None, "near_dup_threshold": None, "seed": config.seed, "formats": ["alpaca", "jsonl"],
         "workers": config.threads})
     build(build_config, out / data_dir, progress=config.progress)

@@ -2,25 +2,31 @@
 
 Rows are Alpaca records (``instruction``, optional ``input``, ``output``): the data builder's export, any
 Alpaca JSON/JSONL, or a hub data set. The prompt is :func:`mammoth_math.prompts.alpaca_prompt` exactly; the
-response and EOS are trained, the prompt is masked (-100). Examples longer than ``max_length`` are dropped
-(counted) or reported, never cut: a truncated program teaches the model to stop mid-program.
+response and EOS are trained, the prompt is masked (-100). In a TIR response the sandbox's output is masked
+too (:func:`response_pieces`): the model must learn to write ```output and stop, never to predict what the
+tool prints. Examples longer than ``max_length`` are dropped (counted) or reported, never cut: a truncated
+program teaches the model to stop mid-program.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from mammoth_math.files import InputError, check_finished, iter_jsonl, read_json, require_fields
-from mammoth_math.prompts import alpaca_prompt
+from mammoth_math.prompts import CLOSING_FENCE, OUTPUT_FENCE, alpaca_prompt
 
 log = logging.getLogger(__name__)
 
 IGNORE = -100
 REQUIRED = ("instruction", "output")
+# An output block's content and closing fence: from after "```output\n" to after the "```\n" that closes it at
+# the start of a line (or to the end of the text, for a block that never closes).
+_TOOL_OUTPUT = re.compile(re.escape(OUTPUT_FENCE) + r"(.*?(?:^" + re.escape(CLOSING_FENCE) + r"|\Z))", re.S | re.M)
 
 
 @dataclass(frozen=True)
@@ -39,13 +45,14 @@ class EncodeStats:
     kept: int = 0
     dropped_overlong: int = 0
     prompt_tokens: int = 0
-    response_tokens: int = 0
+    response_tokens: int = 0  # trained: the response and EOS
+    tool_output_tokens: int = 0  # masked inside a TIR response's output blocks
     longest: int = 0
     overlong_examples: list[str] = field(default_factory=list)
 
     @property
     def tokens(self) -> int:
-        return self.prompt_tokens + self.response_tokens
+        return self.prompt_tokens + self.response_tokens + self.tool_output_tokens
 
 
 def load_rows(sources: Sequence[str]) -> list[AlpacaRow]:
@@ -115,39 +122,61 @@ def _rows_from_hub(dataset_id: str) -> list[AlpacaRow]:
 
 
 def encode(tokenizer: Any, prompt: str, response: str) -> tuple[list[int], list[int]]:
-    """``(input_ids, labels)`` for prompt + response + EOS, labels -100 exactly on the prompt's tokens.
+    """``(input_ids, labels)`` for prompt + response + EOS, labels -100 exactly on the prompt's tokens and on the
+    tool output of a TIR response (:func:`response_pieces`).
 
-    The prompt's tokens are those of the prompt alone, as generation will see it. Tokenizing prompt +
-    response together can merge tokens across the join (SentencePiece without pre-splitting, joined with no
-    separator after ``### Response:``), which shifts a naive ``len(prompt_ids)`` boundary by one; then the
-    response is tokenized as a continuation of the prompt instead, checked to decode to the same text.
+    Each piece is tokenized as generation will see it: the prompt alone; the model's text as a continuation of
+    everything before it. Tokenizing prompt + response together can merge tokens across the join (SentencePiece
+    without pre-splitting, joined with no separator after ``### Response:``), which shifts a naive
+    ``len(prompt_ids)`` boundary by one; then a piece is tokenized on its own instead, checked to decode to the
+    same text. So no token straddles a boundary and the mask is exact under any tokenizer.
     """
-    prompt_ids = tokenizer(prompt)["input_ids"]
-    full_ids = tokenizer(prompt + response)["input_ids"]
-    if full_ids[: len(prompt_ids)] == prompt_ids:
-        response_ids = full_ids[len(prompt_ids) :]
-    else:
-        response_ids = _continuation_ids(tokenizer, prompt_ids, full_ids, response)
     eos = tokenizer.eos_token_id
     if eos is None:
         raise ValueError("the tokenizer has no EOS token; training needs one to teach the model to stop")
-    input_ids = [*prompt_ids, *response_ids, eos]
-    labels = [IGNORE] * len(prompt_ids) + [*response_ids, eos]
-    return input_ids, labels
+    input_ids = tokenizer(prompt)["input_ids"]
+    labels = [IGNORE] * len(input_ids)
+    text = prompt
+    for piece, tool in response_pieces(response):
+        ids = _continuation_ids(tokenizer, input_ids, text, piece)
+        input_ids += ids
+        labels += [IGNORE] * len(ids) if tool else ids
+        text += piece
+    return [*input_ids, eos], [*labels, eos]
 
 
-def _continuation_ids(tokenizer: Any, prompt_ids: list[int], full_ids: list[int], response: str) -> list[int]:
-    ids = tokenizer(response, add_special_tokens=False)["input_ids"]
+def response_pieces(response: str) -> list[tuple[str, bool]]:
+    """The response cut into (text, is tool output) pieces; one trained piece unless it holds ```output blocks.
+
+    Tool output is each output block's content and closing fence. The model's own ``"```output\n"`` opening stays
+    trained: the model must learn to write it and stop there, the sandbox fills in the rest.
+    """
+    pieces, pos = [], 0
+    for match in _TOOL_OUTPUT.finditer(response):
+        pieces += [(response[pos : match.start(1)], False), (match.group(1), True)]
+        pos = match.end(1)
+    pieces.append((response[pos:], False))
+    return [(text, tool) for text, tool in pieces if text]
+
+
+def _continuation_ids(tokenizer: Any, prefix_ids: list[int], prefix: str, piece: str) -> list[int]:
+    """The ids of ``piece`` following ``prefix`` (already ``prefix_ids``), decoding to prefix + piece."""
+    full_ids = tokenizer(prefix + piece)["input_ids"]
+    if full_ids[: len(prefix_ids)] == prefix_ids:
+        return full_ids[len(prefix_ids) :]
+    ids = tokenizer(piece, add_special_tokens=False)["input_ids"]
     target = tokenizer.decode(full_ids, skip_special_tokens=True)
-    if tokenizer.decode(prompt_ids + ids, skip_special_tokens=True) != target and ids:
-        # SentencePiece marks a word start with "▁"; alone, the response gets one it does not have in context.
+    if tokenizer.decode(prefix_ids + ids, skip_special_tokens=True) != target and ids:
+        # SentencePiece marks a word start with "▁"; alone, the piece gets one it does not have in context.
         first = tokenizer.convert_ids_to_tokens(ids[0])
         if first == "▁":
             ids = ids[1:]
         elif first.startswith("▁") and tokenizer.convert_tokens_to_ids(first[1:]) != tokenizer.unk_token_id:
             ids = [tokenizer.convert_tokens_to_ids(first[1:]), *ids[1:]]
-    if tokenizer.decode(prompt_ids + ids, skip_special_tokens=True) != target:
-        raise ValueError(f"cannot split prompt and response tokens cleanly for response {response[:40]!r}")
+        elif first.startswith("▁") and hasattr(tokenizer, "backend_tokenizer"):  # no such token: its pieces
+            ids = [t.id for t in tokenizer.backend_tokenizer.model.tokenize(first[1:])] + ids[1:]
+    if tokenizer.decode(prefix_ids + ids, skip_special_tokens=True) != target:
+        raise ValueError(f"cannot split the tokens cleanly before {piece[:40]!r}")
     return ids
 
 
@@ -159,7 +188,7 @@ def encode_rows(
     examples = []
     for row in rows:
         input_ids, labels = encode(tokenizer, alpaca_prompt(row.instruction, row.input), row.output)
-        n_prompt = labels.count(IGNORE)
+        n_prompt = next(i for i, label in enumerate(labels) if label != IGNORE)  # a response starts with its own text
         stats.longest = max(stats.longest, len(input_ids))
         if max_length is not None and len(input_ids) > max_length:
             if overlong == "error":
@@ -171,8 +200,10 @@ def encode_rows(
                 stats.overlong_examples.append(row.where)
             continue
         stats.kept += 1
+        masked = labels.count(IGNORE) - n_prompt
         stats.prompt_tokens += n_prompt
-        stats.response_tokens += len(input_ids) - n_prompt
+        stats.tool_output_tokens += masked
+        stats.response_tokens += len(input_ids) - n_prompt - masked
         examples.append({"input_ids": input_ids, "labels": labels})
     if stats.dropped_overlong:
         log.warning("dropped %d of %d examples longer than max_length=%s (never truncated), e.g. %s",

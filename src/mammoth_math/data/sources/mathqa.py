@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Sequence
 
 from mammoth_math.benchmarks.train_sets import TrainItem
 from mammoth_math.data.sources.rows import Converter
@@ -220,6 +221,17 @@ _VALUE_RE = re.compile(
     rf"(?P<sign>-\s*)?(?:(?P<whole>\d+)\s+(?=\d+\s*/))?(?:(?P<a>{_NUM})(?:\s*(?P<op>[/:^])\s*(?P<b>{_NUM}))?"
     rf"(?P<pi>\s*(?:\u03c0|pi\b))?(?:\s*\u221a\s*(?P<root>{_NUM}))?|\u221a\s*(?P<bare_root>{_NUM}))")
 _HOURS_MINUTES_RE = re.compile(r"(\d+)\s*(?:hours?|hrs?)\s*(?:and\s*)?(\d+)\s*(?:minutes?|mins?)\b")
+
+
+def closest_option(value: float, options: Sequence[str]) -> tuple[int, float] | None:
+    """The index of the option nearest in value to ``value`` and its relative distance; None when no option
+    states a number. How a MathQA program's printed number names an option."""
+    values = [option_value(text) for text in options]
+    scored = [(abs(v - value) / max(abs(v), 1e-9), i) for i, v in enumerate(values) if v is not None]
+    if not scored:
+        return None
+    distance, index = min(scored)
+    return index, distance
 
 
 def _normalize_option(text: str) -> str:
