@@ -54,7 +54,7 @@ class _Slot:
     capture: _capture.SharedCapture
     sid: int | None = None  # the session holding it, until its process is reaped
     pid: int | None = None
-    generation: int = 0  # counts sessions: a poll event of an earlier one is ignored
+    generation: int = 0  # counts freed sessions: a poll event of an earlier one is ignored
     opening: int | None = None  # rid of the open waiting for the fork server
     closing: list[int] = field(default_factory=list)  # rids of closes waiting for the exit
     ending: bool = False  # killed or ended: no more calls, freed at the exit
@@ -171,7 +171,7 @@ class _Relay:
                     self._news(_protocol.read_frame(self.messages))
                 else:
                     slot, generation = owners[fd]
-                    if slot.generation != generation or slot.ending:  # it ended earlier in this round
+                    if slot.generation != generation or slot.ending:  # it ended or was freed earlier in this round
                         continue
                     if fd == slot.report_read:
                         self._read_report(slot)
@@ -189,7 +189,7 @@ class _Relay:
         if slot is None:
             self._respond(request["rid"], error=f"SandboxBusy: this worker holds {len(self.slots)} sessions")
             return
-        slot.sid, slot.opening, slot.generation = request["sid"], request["rid"], slot.generation + 1
+        slot.sid, slot.opening = request["sid"], request["rid"]
         _protocol.write_frame(self.commands, {"op": "fork", "slot": slot.index, "memory_mb": request["memory_mb"],
                                               "cpu_budget_s": request["cpu_budget_s"]})
 
@@ -269,6 +269,7 @@ class _Relay:
         slot.sid = slot.pid = slot.rid = None
         slot.closing, slot.ending, slot.outbox = [], False, b""
         slot.received.clear()
+        slot.generation += 1  # its report event of this round, if any, is drained: reading it again would block
 
     def _answer(self, slot: _Slot, done: bool, status: int | None) -> None:
         """Answer the call in flight; ``status``: the exit status once reaped, else None (it still lives).
