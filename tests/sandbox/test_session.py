@@ -209,7 +209,9 @@ def test_a_timeout_crash_or_overrun_ends_the_session(one, code, error):
 def test_a_session_that_stops_reading_cannot_wedge_the_worker(one):
     """A 1 MB block to a session whose request pipe nobody reads: the worker's clock still ends the call."""
     with one.session() as s, one.session() as other:
-        s.run("import os\nos.dup2(os.open('/dev/null', os.O_RDONLY), 4)")
+        # the request pipe (fd 4) stays open under another number while the session waits on an empty pipe
+        stalled = s.run("import os\n_kept = os.dup(4)\n_r, _w = os.pipe()\nos.dup2(_r, 4)")
+        assert stalled.ok, stalled
         result = s.run("x = '" + "a" * (1 << 20) + "'", timeout=1.0)
         assert result.error is not None and not s.alive, result
         answer = other.run("print(2)", timeout=30.0)  # a loaded machine is no reason to fail the other session
