@@ -8,6 +8,7 @@ import json
 import pytest
 
 from mammoth_math.cli import main
+from mammoth_math.synthetic.quickstart import MODES
 
 pytestmark = pytest.mark.slow
 TOY = ["--minutes", "0.02", "--problems", "24", "8", "--threads", "1", "--seed", "3"]
@@ -37,7 +38,7 @@ def test_second_round_distills_with_majority_labels_and_retrains(tmp_path, capsy
     # the quickstart's own report holds round 2 beside round 1, with the labels' counts and accuracy
     results = json.loads((out / "eval" / "results.json").read_text())
     rows = {row["test set"]: row for row in results["rounds"]}
-    assert set(rows["all"]) == {"test set", "cot", "pot", "hybrid", "cot r2", "pot r2", "hybrid r2"}
+    assert set(rows["all"]) == {"test set", *MODES, *(f"{mode} r2" for mode in MODES)}
     round2 = json.loads((out / "round2" / "eval" / "results.json").read_text())["table"][0]
     assert all(rows["all"][f"{m} r2"] == round2[m] for m in ("cot", "pot", "hybrid"))
     (labels,) = results["round2_labels"]
