@@ -1,6 +1,6 @@
 """The session worker: many live sessions, each a process running one problem's blocks in order.
 
-A worker started with ``sessions`` in its config loads the whole preamble (no light/heavy split: a
+A worker started with ``max_sessions`` in its config loads the whole preamble (no light/heavy split: a
 session forks once, not once per call) and splits in two before it sees any request:
 - the *fork server* forks session processes on demand (like single runs' children: same preamble,
   rlimits, no environment, plus the "session" seccomp filter, which refuses every file write) and reaps

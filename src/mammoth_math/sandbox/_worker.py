@@ -19,7 +19,7 @@ heavy imports the worker splits in two: it keeps the preamble's standard-library
 text names something only the whole preamble binds (``np``, ``sympy``, ``K``...) or a module only it
 loaded; any other program means the same in both. The heavy worker answers the same protocol over pipes.
 
-A worker whose config says ``sessions`` serves persistent sessions instead (``_sessions``).
+A worker whose config sets ``max_sessions`` serves persistent sessions instead (``_sessions``).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def main() -> None:
         return
     if config["seccomp"]:  # first: nothing in the sandbox runs without a filter (the heavy worker inherits it)
         _seccomp.Loader("worker").load(os.getpid())
-    light = None if config.get("sessions") else _light_part(config["preamble"])
+    light = None if config.get("max_sessions") else _light_part(config["preamble"])
     heavy = None if light is None else _start_heavy(config, light, (proto_in, proto_out))
     try:
         namespace = _load(light) if light is not None else _load(config["preamble"], config["warmup"])
@@ -138,7 +138,7 @@ def main() -> None:
         heavy.names = frozenset(heavy_info["names"]) | (frozenset(heavy_info["modules"]) - loaded)
         info.update(heavy_worker=True, heavy_base_vm_mb=heavy_info["base_vm_mb"])
     _protocol.write_frame(proto_out, info)
-    if config.get("sessions"):
+    if config.get("max_sessions"):
         _sessions.serve(proto_in, proto_out, setup, config)
     else:
         _serve(proto_in, proto_out, setup, heavy)
@@ -218,7 +218,7 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
         raise RuntimeError("the seccomp filter does not refuse fork here")
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # inherited: a write past the file size limit fails instead
     capture = _capture.SharedCapture(int(config["output_limit"]))
-    role = "session" if config.get("sessions") else "program"
+    role = "session" if config.get("max_sessions") else "program"
     setup = _child.ChildSetup(namespace, capture, config["tmp"], _address_space(), int(config["file_size"]),
                               _seccomp.Loader(role) if seccomp else None, drop_uid, config["max_tasks"],
                               dict(vars(builtins)), tuple(config["keep"]),

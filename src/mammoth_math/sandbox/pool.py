@@ -215,7 +215,7 @@ class Sandbox:
                   "drop_uid": not bwrap,
                   # RLIMIT_NPROC counts per user namespace inside bubblewrap (Linux >= 5.14), host-wide outside
                   "max_tasks": 64 if bwrap else None, "keep": binds_under_tmp() if bwrap else (),
-                  "sessions": sessions > 0, "max_sessions": sessions}
+                  "max_sessions": sessions}
         argv = bwrap_command(find_bwrap()[0], self.tmp_mb) if bwrap else fallback_command()
         return _Worker(argv, config, tmp)
 
