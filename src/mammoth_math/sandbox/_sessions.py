@@ -28,13 +28,13 @@ import io
 import math
 import os
 import select
-import signal
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import _capture
 import _child
+import _forkserver
 import _protocol
 import _verdict
 
@@ -106,12 +106,12 @@ def _fork_server(commands: int, messages: int, slots: list[_Slot], setup: _child
             command = _protocol.read_frame(commands)
             if command is None:
                 for pid in children:
-                    _kill(pid)
+                    _forkserver.kill(pid)
                 return
             if command["op"] == "fork":
                 _protocol.write_frame(messages, _fork(command, slots, setup, children))
             elif command["pid"] in children:  # "kill": only an unreaped child, so never a reused pid
-                _kill(command["pid"])
+                _forkserver.kill(command["pid"])
         for pid, pidfd in list(children.items()):
             if pidfd is None or pidfd in ready:
                 reaped, status = os.waitpid(pid, os.WNOHANG)
@@ -306,10 +306,3 @@ def _readable(fd: int) -> bool:
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     return bool(poller.poll(0))
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except OSError:
-        pass
