@@ -38,7 +38,6 @@ import _forkserver
 import _protocol
 import _verdict
 
-_REPORT_MAX = 1 << 16  # bytes, as for single runs
 _BLIND_POLL_S = 0.01  # without pidfds, how often the fork server looks for exits
 
 
@@ -228,12 +227,11 @@ class _Relay:
             pass
 
     def _read_report(self, slot: _Slot) -> None:
-        chunk = os.read(slot.report_read, _REPORT_MAX)
+        chunk = os.read(slot.report_read, _verdict.REPORT_MAX)
         if slot.rid is None:  # bytes between calls are dropped
             return
         slot.received += chunk
-        have = len(slot.received)
-        if have >= _REPORT_MAX or (have >= 4 and have >= 4 + int.from_bytes(slot.received[:4], "big")):
+        if _verdict.report_complete(slot.received):
             self._answer(slot, done=True, status=None)
 
     def _news(self, message: dict[str, Any] | None) -> None:
@@ -255,8 +253,8 @@ class _Relay:
     def _exited(self, slot: _Slot, status: int) -> None:
         """The fork server reaped the session's process: answer a call it was running, free the slot."""
         if slot.rid is not None:
-            while len(slot.received) < _REPORT_MAX and _readable(slot.report_read):  # written before it died
-                slot.received += os.read(slot.report_read, _REPORT_MAX)
+            while len(slot.received) < _verdict.REPORT_MAX and _readable(slot.report_read):  # written before it died
+                slot.received += os.read(slot.report_read, _verdict.REPORT_MAX)
             self._answer(slot, done=True, status=status)
         elif not slot.ending and slot.sid is not None:
             self.ended[slot.sid] = f"its process ended between calls ({_verdict.describe_exit(status, slot.timeout)})"

@@ -13,6 +13,7 @@ from typing import Any
 
 ANSWER_MAX = 4096
 ERROR_MAX = 2048
+REPORT_MAX = 1 << 16  # bytes: a report holds at most an answer and an error message
 _SOURCES = {"print", "variable", "solution", None}
 _CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT}
 
@@ -42,6 +43,12 @@ def response(capture: Any, done: bool, report: bytes, exit_status: Callable[[], 
             if checked["answer_source"] == "print":
                 result["answer"] = last_line(stdout)
     return result
+
+
+def report_complete(received: bytes | bytearray) -> bool:
+    """Whether ``received`` is a whole report frame, or too long to be a valid one: read no further."""
+    have = len(received)
+    return have >= REPORT_MAX or (have >= 4 and have >= 4 + int.from_bytes(received[:4], "big"))
 
 
 def verdict(report: bytes) -> dict[str, Any] | None:

@@ -57,7 +57,6 @@ sys.path.remove(_HERE)
 _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
 _NAME = re.compile(r"\w+")
 _MISSING = object()
-_REPORT_MAX = 1 << 16  # bytes: a report holds at most an answer and an error message
 _HEAVY_GRACE_S = 10.0  # past a program's limit, how long the light worker waits for the heavy one
 
 
@@ -316,29 +315,24 @@ def _wait(run: _Running, deadline: float, forks: _forkserver.ForkServer) -> bool
             if fd != run.report:  # the pidfd: the child exited; keep what it wrote before
                 _drain(run)
                 return True
-            chunk = os.read(run.report, _REPORT_MAX)
+            chunk = os.read(run.report, _verdict.REPORT_MAX)
             if not chunk:  # every writer closed it (the program may have): only the exit is left to see
                 poller.unregister(run.report)
                 listening = False
-            elif _complete(run, chunk):
-                return True
+            else:
+                run.received += chunk
+                if _verdict.report_complete(run.received):
+                    return True
         if blind and _reap(run, forks, block=False):
             return True
-
-
-def _complete(run: _Running, chunk: bytes) -> bool:
-    """Add ``chunk`` to the report; True once it is a whole frame (or too long to be a valid one)."""
-    run.received += chunk
-    have = len(run.received)
-    return have >= _REPORT_MAX or (have >= 4 and have >= 4 + int.from_bytes(run.received[:4], "big"))
 
 
 def _drain(run: _Running) -> None:
     """Read what an exited child left in the pipe, without waiting (a writer that outlived it is ignored)."""
     poller = select.poll()
     poller.register(run.report, select.POLLIN)
-    while len(run.received) < _REPORT_MAX and poller.poll(0):
-        chunk = os.read(run.report, _REPORT_MAX)
+    while len(run.received) < _verdict.REPORT_MAX and poller.poll(0):
+        chunk = os.read(run.report, _verdict.REPORT_MAX)
         if not chunk:
             return
         run.received += chunk
