@@ -254,15 +254,18 @@ class _Relay:
         """The fork server reaped the session's process: answer a call it was running, free the slot."""
         if slot.rid is not None:
             while len(slot.received) < _verdict.REPORT_MAX and _readable(slot.report_read):  # written before it died
-                slot.received += os.read(slot.report_read, _verdict.REPORT_MAX)
+                chunk = os.read(slot.report_read, _verdict.REPORT_MAX)
+                if not chunk:  # every writer gone: nothing more will come
+                    break
+                slot.received += chunk
             self._answer(slot, done=True, status=status)
         elif not slot.ending and slot.sid is not None:
             self.ended[slot.sid] = f"its process ended between calls ({_verdict.describe_exit(status, slot.timeout)})"
         for rid in slot.closing:
             self._respond(rid)
         for fd in (slot.report_read, slot.request_read):  # nothing of this session reaches the next
-            while _readable(fd):
-                os.read(fd, 1 << 16)
+            while _readable(fd) and os.read(fd, 1 << 16):
+                pass
         slot.capture.clear()
         slot.sid = slot.pid = slot.rid = None
         slot.closing, slot.ending, slot.outbox = [], False, b""
