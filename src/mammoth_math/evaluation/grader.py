@@ -53,6 +53,10 @@ class Grader:
         mammoth = self.mode == GradingMode.MAMMOTH.value
         return self.judge(answer, problem.meta.get("raw_gold", problem.gold) if mammoth else problem.gold, problem)
 
+    def attempt_correct(self, attempt: Attempt, problem: Problem) -> bool:
+        """One sample's own verdict (what the sampled metrics count): a failed or empty attempt is wrong."""
+        return bool(not attempt.failure and attempt.answer and self.verdict(attempt.answer, problem).correct)
+
     def judge(self, answer: str | None, gold: str, problem: Problem) -> Grade:
         return grade(Extraction(answer, "answer"), gold, problem.kind, problem.options, self.mode,
                      rel_tol=self.rel_tol)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mammoth_math.evaluation.report_sampled import pct
 from mammoth_math.evaluation.scores import Run
 from mammoth_math.files import write_jsonl
 
@@ -73,9 +74,6 @@ def judge_html(rows: Sequence[dict[str, Any]], disagreements: Sequence[dict[str,
 
     def cells(values: Iterable[Any], tag: str = "td") -> str:
         return "".join(f"<{tag}>{html_text.escape(str(v))}</{tag}>" for v in values)
-
-    def pct(value: float | None) -> str:
-        return "-" if value is None else f"{100 * value:.1f}"
 
     head = cells(("run", "dataset", "rules", "judge", "rules-or-judge", "asked", "judge failures"), "th")
     body = "".join("<tr>" + cells((r["run"], r["dataset"], pct(r["rules"]), pct(r["judge"]), pct(r["rules-or-judge"]),

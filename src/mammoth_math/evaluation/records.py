@@ -165,5 +165,6 @@ def records_path(run_dir: str | Path, dataset: str, shard: tuple[int, int] = (0,
     return Path(run_dir) / f"{dataset}{shard_suffix(shard)}.jsonl"
 
 
-def meta_path(run_dir: str | Path, shard: tuple[int, int] = (0, 1)) -> Path:
-    return Path(run_dir) / f"run{shard_suffix(shard)}.json"
+def meta_path(run_dir: str | Path, shard: tuple[int, int] = (0, 1), stem: str = "run") -> Path:
+    """``<stem>.json`` (``run.json`` for an evaluation run), or ``<stem>.shard-<i>-of-<n>.json`` for a shard."""
+    return Path(run_dir) / f"{stem}{shard_suffix(shard)}.json"

@@ -290,8 +290,7 @@ def record(index: int, problem: Problem, solution: Solution, mode: str, grader: 
     out.votes = votes if voted else {}
     if voted:
         for attempt in out.attempts:
-            attempt.correct = bool(not attempt.failure and attempt.answer and grader.verdict(attempt.answer,
-                                                                                              problem).correct)
+            attempt.correct = grader.attempt_correct(attempt, problem)
     first = out.attempts[0].path if out.attempts else mode
     if winner is None:
         out.path = "fallback" if out.fallback else first

@@ -36,7 +36,7 @@ def problem_of(record: ProblemRecord) -> Problem:
 def _verdict(attempt: Attempt, problem: Problem, grader: Grader) -> bool:
     if attempt.correct is not None:
         return attempt.correct
-    return bool(not attempt.failure and attempt.answer and grader.verdict(attempt.answer, problem).correct)
+    return grader.attempt_correct(attempt, problem)
 
 
 def _equal(problem: Problem, grader: Grader) -> Equal:

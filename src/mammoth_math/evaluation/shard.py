@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mammoth_math.evaluation.config import RESUME_KEYS
-from mammoth_math.evaluation.records import read_records, records_path, shard_suffix
+from mammoth_math.evaluation.records import meta_path, read_records, records_path
 from mammoth_math.files import InputError, read_json, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -55,17 +55,14 @@ def merge_run(run_dir: str | Path, stem: str = "run", read: Callable[[Path], Seq
     missing = sorted(set(range(count)) - set(found))
     if missing:
         raise InputError(run_dir, f"shard(s) {missing} of {count} missing: run them before merging")
-
-    def meta_file(shard: tuple[int, int] = (0, 1)) -> Path:
-        return run_dir / f"{stem}{shard_suffix(shard)}.json"
-
-    metas = [read_json(meta_file((i, count))) for i in range(count)]
-    for i, meta in enumerate(metas):
+    meta_files = [meta_path(run_dir, (i, count), stem) for i in range(count)]
+    metas = [read_json(path) for path in meta_files]
+    for path, meta in zip(meta_files, metas):
         if not meta.get("finished"):
-            raise InputError(meta_file((i, count)), "shard not finished: re-run it to resume")
+            raise InputError(path, "shard not finished: re-run it to resume")
         changed = [k for k in keys if k != "shard" and meta["config"].get(k) != metas[0]["config"].get(k)]
         if changed:
-            raise InputError(meta_file((i, count)), f"settings differ from shard 0: {', '.join(changed)}")
+            raise InputError(path, f"settings differ from shard 0: {', '.join(changed)}")
     written: dict[str, int] = {}
     for name in metas[0]["benchmarks"]:
         rows, seen = [], set()
@@ -88,6 +85,6 @@ def merge_run(run_dir: str | Path, stem: str = "run", read: Callable[[Path], Seq
     merged["merged_from"] = [{"shard": [i, count], "backend": m.get("backend"), "started": m.get("started"),
                               "finished": m.get("finished")} for i, m in enumerate(metas)]
     merged["finished"] = max(m["finished"] for m in metas)
-    write_json(meta_file(), merged)
+    write_json(meta_path(run_dir, stem=stem), merged)
     log.info("merged %d shards of %s: %s", count, run_dir, written)
     return MergeResult(str(run_dir), count, written)

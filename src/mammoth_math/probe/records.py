@@ -15,7 +15,7 @@ from typing import Any
 
 from mammoth_math import files
 from mammoth_math.evaluation import Attempt, ProblemRecord
-from mammoth_math.evaluation.records import shard_suffix
+from mammoth_math.evaluation.records import meta_path
 from mammoth_math.evaluation.scores import Run, find_runs
 from mammoth_math.probe.clever_hans import CleverHans
 
@@ -24,7 +24,7 @@ META_FILE = "probe.json"
 
 def probe_meta_path(run_dir: str | Path, shard: tuple[int, int] = (0, 1)) -> Path:
     """``probe.json``, or ``probe.shard-<i>-of-<n>.json`` for a shard (``merge`` joins them)."""
-    return Path(run_dir) / f"probe{shard_suffix(shard)}.json"
+    return meta_path(run_dir, shard, "probe")
 
 
 @dataclass

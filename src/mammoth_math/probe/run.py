@@ -150,7 +150,7 @@ def _probe(config: ProbeConfig, backend: Backend, sandbox: Sandbox | None) -> di
                                          "selected": len(firsts)}
         write_json(meta_file, meta)
         turn = _ChallengeContext(config, generator, sandbox, Grader(config.grading, spec.rel_tol),
-                      [p.gold for p in problems.values()])
+                                 [p.gold for p in problems.values()])
         path = records_path(run_dir, spec.name, config.shard)
         items = [(r.index, (r, problems[r.id])) for r in sorted(firsts, key=lambda r: r.index)]
         append_in_chunks(path, items, _first_id, read_probe_records, config.chunk_size,

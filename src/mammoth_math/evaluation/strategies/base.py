@@ -95,8 +95,7 @@ class Solution:
         self.prompt_tokens += completion.prompt_tokens
         self.completion_tokens += completion.completion_tokens
         self.seconds += completion.seconds + sum(a.execution.duration_s for a in attempts if a.execution)
-        if completion.error:
-            self.error = completion.error
+        self.error = self.error or completion.error  # the first error a problem met
 
 
 class Strategy(Protocol):

@@ -118,7 +118,7 @@ class TIR:
             first = generator.generate(prompts, [generator.samples_for(p) for p in problems], STOP)
             replies = [(a, first[a.problem], texts(first[a.problem])[a.sample]) for a in answers]
             for c, solution in zip(first, solutions):
-                _count(solution, c)
+                solution.add(c, ())
             for call in range(generator.max_tool_calls + 1):
                 calls = self._turn(replies, solutions, problems, grader, last=call == generator.max_tool_calls)
                 if not calls:
@@ -130,7 +130,7 @@ class TIR:
                                           [1] * len(pending), STOP, [a.sample for a in pending])
                 replies = [(a, c, texts(c)[0]) for a, c in zip(pending, more)]
                 for a, c in zip(pending, more):
-                    _count(solutions[a.problem], c)
+                    solutions[a.problem].add(c, ())
         for solution in solutions:
             solution.attempts.sort(key=lambda a: a.sample)
         return solutions
@@ -187,13 +187,6 @@ def _waves(samples: Sequence[int], capacity: int) -> list[list[int]]:
         waves[-1].append(k)
         used += n
     return [wave for wave in waves if wave]
-
-
-def _count(solution: Solution, completion: Completion) -> None:
-    solution.prompt_tokens += completion.prompt_tokens
-    solution.completion_tokens += completion.completion_tokens
-    solution.seconds += completion.seconds
-    solution.error = solution.error or completion.error
 
 
 def _run_all(jobs: Sequence[tuple[SandboxSession, str]]) -> list[ExecResult]:
