@@ -122,7 +122,8 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
     removed: list[Reject] = []
     with _timed(times, "dedup"):
         # Programs read only to make TIR rows (``types`` without ``pot``) leave here.
-        kept = [e for e in verified if e.rationale_type != "pot" or base_source(e.source) in _wanting(config, "pot")]
+        pot_sources = _wanting(config, "pot")
+        kept = [e for e in verified if e.rationale_type != "pot" or base_source(e.source) in pot_sources]
         if config.dedup:
             kept, dups = dedup(kept, config.near_dup_threshold, progress=progress)
             removed += dups
