@@ -190,8 +190,6 @@ def _regrade(args: argparse.Namespace) -> int:
     result = {"file": args.file, "rows": summary.rows, "correct": summary.correct,
               "accuracy": round(summary.accuracy, 6), "mode": summary.mode, "out": summary.out}
     if args.judge:
-        from pathlib import Path
-
         from mammoth_math.evaluation.judge import judge_regraded
 
         if not args.judge_base_url:
