@@ -28,7 +28,6 @@ from mammoth_math.sandbox.program import unwrap_fences
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class SessionRunner:
     """How blocks run: ``run`` takes each problem's blocks (one interpreter per problem, blocks in order) and
@@ -36,6 +35,7 @@ class SessionRunner:
 
     run: Callable[[list[list[str]]], Sequence[Sequence[ProgramRun]]]
     show: Callable[[ProgramRun], str]
+
 
 OPENING = "Let's compute it with Python step by step.\n"
 MAX_BLOCKS = 3
