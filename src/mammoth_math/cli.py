@@ -190,8 +190,6 @@ def _regrade(args: argparse.Namespace) -> int:
     result = {"file": args.file, "rows": summary.rows, "correct": summary.correct,
               "accuracy": round(summary.accuracy, 6), "mode": summary.mode, "out": summary.out}
     if args.judge:
-        from pathlib import Path
-
         from mammoth_math.evaluation.judge import judge_regraded
 
         if not args.judge_base_url:
@@ -573,10 +571,7 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     dsub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     b = dsub.add_parser("build", help="build from the sources of a config (exit 1 when rows were rejected, "
                                       "2 when no row was built)")
-    b.add_argument("--config", required=True, help="a YAML under configs/data/ (keys are BuildConfig fields)")
-    b.add_argument("--out", required=True, help="output folder")
-    b.add_argument("--seed", type=int, help="override the config's seed")
-    b.add_argument("--train-dir", help="override the config's train_dir")
+    _add_config_flags(b, "a YAML under configs/data/ (keys are BuildConfig fields)", "output folder")
     b.add_argument("--eval-dir", help="override the config's eval_dir (decontamination)")
     b.set_defaults(handler=_data_build)
     _add_isolation_flag(b)
@@ -599,15 +594,21 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     _add_isolation_flag(s)
     d = dsub.add_parser("distill", help="k CoT/PoT samples per problem from a teacher (any backend), verified, "
                                         "majority-labelled without a gold, filtered; resumable")
-    d.add_argument("--config", required=True, help="a YAML like configs/data/distill-gsm8k.yaml (DistillConfig keys)")
-    d.add_argument("--out", required=True, help="output folder (samples, cache, distilled.jsonl, report.json)")
-    d.add_argument("--seed", type=int, help="override the config's seed")
-    d.add_argument("--train-dir", help="override the config's train_dir")
+    _add_config_flags(d, "a YAML like configs/data/distill-gsm8k.yaml (DistillConfig keys)",
+                      "output folder (samples, cache, distilled.jsonl, report.json)")
     d.set_defaults(handler=_data_distill)
     _add_isolation_flag(d)
     t = dsub.add_parser("stats", help="print the report of a built folder")
     t.add_argument("dir", help="a folder written by `data build`")
     t.set_defaults(handler=_data_stats)
+
+
+def _add_config_flags(p: argparse.ArgumentParser, config_help: str, out_help: str) -> None:
+    """--config and --out, plus the seed and train_dir overrides `data build` and `data distill` share."""
+    p.add_argument("--config", required=True, help=config_help)
+    p.add_argument("--out", required=True, help=out_help)
+    p.add_argument("--seed", type=int, help="override the config's seed")
+    p.add_argument("--train-dir", help="override the config's train_dir")
 
 
 def _data_build(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -122,7 +123,8 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
     removed: list[Reject] = []
     with _timed(times, "dedup"):
         # Programs read only to make TIR rows (``types`` without ``pot``) leave here.
-        kept = [e for e in verified if e.rationale_type != "pot" or base_source(e.source) in _wanting(config, "pot")]
+        pot_sources = _wanting(config, "pot")
+        kept = [e for e in verified if e.rationale_type != "pot" or base_source(e.source) in pot_sources]
         if config.dedup:
             kept, dups = dedup(kept, config.near_dup_threshold, progress=progress)
             removed += dups
@@ -138,8 +140,7 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
         export(final, out, config.formats)
         write_jsonl(out / "rejects.jsonl", (r.to_dict() for r in rejects))
         write_jsonl(out / "removed.jsonl", (r.to_dict() for r in removed))
-        with atomic_writer(out / "config.yaml") as f:
-            yaml.safe_dump(plain(config.to_dict()), f, sort_keys=False)
+        write_config(config, out)
     with _timed(times, "report"):
         count = token_counter(config.tokenizer)
         lengths = [count(r["instruction"] + "\n" + r["output"]) for r in map(to_row, final)]
@@ -152,10 +153,16 @@ def _wanting(config: BuildConfig, kind: str) -> set[str]:
     return {spec.name for spec in config.sources if kind in spec.types}
 
 
-def plain(value):
+def write_config(config: Any, out: Path) -> None:
+    """The resolved config (a ``BuildConfig`` or ``DistillConfig``) as ``out/config.yaml``."""
+    with atomic_writer(out / "config.yaml") as f:
+        yaml.safe_dump(_plain(config.to_dict()), f, sort_keys=False)
+
+
+def _plain(value):
     """Tuples and nested dataclass dicts as plain lists and dicts, for yaml.safe_dump."""
     if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
+        return [_plain(v) for v in value]
     return value

@@ -15,16 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from mammoth_math.data.build import plain, read_problems, read_sources
+from mammoth_math.data.build import read_problems, read_sources, write_config
 from mammoth_math.data.config import BuildConfig
 from mammoth_math.data.distill_config import DistillConfig
 from mammoth_math.data.distill_filters import Sampled, filter_samples
 from mammoth_math.data.records import SeedProblem
 from mammoth_math.data.synthesize import PROMPTS
 from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner
-from mammoth_math.files import JsonlAppender, atomic_writer, iter_jsonl, write_json, write_jsonl
+from mammoth_math.files import JsonlAppender, iter_jsonl, write_json, write_jsonl
 from mammoth_math.prompts import build_prompt, stop_strings
 
 log = logging.getLogger(__name__)
@@ -68,8 +66,7 @@ def distill(config: DistillConfig, out_dir: str | Path, backend: Any = None,
                            "backend_errors": errors, **result.problems},
               "label_accuracy": result.label_accuracy, "samples": result.counts}
     write_json(out / "report.json", report)
-    with atomic_writer(out / "config.yaml") as f:
-        yaml.safe_dump(plain(config.to_dict()), f, sort_keys=False)
+    write_config(config, out)
     log.info("distilled %d rows from %d problems", len(result.rows), len(problems))
     return DistillResult(str(out), len(result.rows), report)
 

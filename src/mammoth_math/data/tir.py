@@ -28,7 +28,6 @@ from mammoth_math.sandbox.program import unwrap_fences
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class SessionRunner:
     """How blocks run: ``run`` takes each problem's blocks (one interpreter per problem, blocks in order) and
@@ -36,6 +35,7 @@ class SessionRunner:
 
     run: Callable[[list[list[str]]], Sequence[Sequence[ProgramRun]]]
     show: Callable[[ProgramRun], str]
+
 
 OPENING = "Let's compute it with Python step by step.\n"
 MAX_BLOCKS = 3
@@ -197,7 +197,7 @@ def _render(example: Example, blocks: list[Block], results: Sequence[ProgramRun]
     parts.append(f"The answer is {_answer_text(example, final, choice_rel_tol)}.")
     row = replace(example, rationale_type="tir", output="".join(parts),
                   meta={**example.meta, "tir_from": "pot", "tool_calls": len(blocks)})
-    reason = _wrong(row)
+    reason = check_answer(row)
     return row if reason is None else _reject(example, *reason)
 
 
@@ -267,7 +267,7 @@ def _check_replay(example: Example, turns: list[Turn], replayed: list[str]) -> E
         pos = turn.end
     row = replace(example, output="".join(parts) + text[pos:].lstrip("\n"),
                   meta={**example.meta, "tool_calls": len(turns)})
-    reason = _wrong(row)
+    reason = check_answer(row)
     return row if reason is None else _reject(example, *reason)
 
 
@@ -275,7 +275,9 @@ def _normal(output: str) -> str:
     return "\n".join(line.rstrip() for line in output.strip("\n").splitlines())
 
 
-def _wrong(row: Example) -> tuple[str, str] | None:
+def check_answer(row: Example) -> tuple[str, str] | None:
+    """Why the final answer of ``row``'s text fails (reason, detail), or None; a row without a gold must at least
+    state an answer. Verification checks CoT rows with it too."""
     result = grade(row.output, row.gold, row.kind, row.options)
     if result.answer is None:
         return ProgramFailure.NO_ANSWER.value, "no final answer could be extracted"

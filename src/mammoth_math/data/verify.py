@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mammoth_math.data.records import Example, Reject
-from mammoth_math.data.tir import CHOICE_REL_TOL, SessionRunner, replay, session_runner
+from mammoth_math.data.tir import CHOICE_REL_TOL, SessionRunner, check_answer, replay, session_runner
 from mammoth_math.grading import Extraction, ProgramFailure, grade, program_failure, program_output
 from mammoth_math.grading.grade import ProgramRun
 from mammoth_math.progress import track
@@ -69,22 +69,14 @@ def verify(examples: Sequence[Example], run_programs: ProgramRunner, config: Ver
             checked = replayed[id(example)]
             (rejects if isinstance(checked, Reject) else kept).append(checked)
             continue
-        reason = _check_pot(example, runs[id(example)], config) if example.rationale_type == "pot" else _check_cot(example)
+        reason = (_check_pot(example, runs[id(example)], config) if example.rationale_type == "pot"
+                  else check_answer(example))
         if reason is None:
             kept.append(example)
         else:
             rejects.append(Reject(example.source, example.id, example.rationale_type, "verify", reason[0], reason[1]))
     log.info("verified %d of %d examples", len(kept), len(examples))
     return kept, rejects
-
-
-def _check_cot(example: Example) -> tuple[str, str] | None:
-    result = grade(example.output, example.gold, example.kind, example.options)
-    if result.answer is None:
-        return ProgramFailure.NO_ANSWER.value, "no final answer could be extracted"
-    if not example.gold or result.correct:  # a published row without its gold must at least state an answer
-        return None
-    return "wrong_answer", f"expected {example.gold!r}, got {result.answer!r}"
 
 
 def _check_pot(example: Example, run: ProgramRun, config: VerifyConfig) -> tuple[str, str] | None:

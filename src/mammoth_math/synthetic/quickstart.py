@@ -14,7 +14,7 @@ import json
 import logging
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +108,6 @@ def _check_same_settings(config: QuickstartConfig, out: Path) -> QuickstartConfi
     A new training budget (``--minutes``) on the same folder keeps the problems and the data, and drops the
     model and evaluation so that they are redone: the table then equals a fresh run's with that budget.
     """
-    from dataclasses import replace
-
     path = out / "quickstart.json"
     saved = read_json(path) if path.exists() else None
     if config.threads is None:
