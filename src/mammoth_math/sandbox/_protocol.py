@@ -24,10 +24,19 @@ def encode(obj: Any) -> bytes:
     return _HEADER.pack(len(body)) + body
 
 
-def write_frame(fd: int, obj: Any) -> None:
+def write_frame(fd: int, obj: Any, deadline: float | None = None) -> None:
+    """Write one frame; ``deadline`` (time.monotonic, for a non-blocking ``fd``) raises TimeoutError when
+    the reader stops taking it: a wedged worker cannot hold its writer."""
     data = memoryview(encode(obj))
     while data:
-        data = data[os.write(fd, data):]
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise TimeoutError("the sandbox worker stopped reading its requests")
+        try:
+            data = data[os.write(fd, data):]
+        except BlockingIOError:  # another writer filled the pipe since select said it had room
+            continue
 
 
 def read_frame(fd: int, deadline: float | None = None, limit: int = MAX_FRAME) -> Any:

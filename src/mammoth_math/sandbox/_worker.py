@@ -79,7 +79,6 @@ class _Heavy:
     requests: int  # write end
     responses: int  # read end
     names: frozenset[str] = frozenset()  # bound only by the whole preamble, or modules only it loaded
-    wiping: bool = False  # it answered and is still emptying /tmp, which both workers share
 
     def wants(self, code: str) -> bool:
         if not code.isascii():  # identifiers are NFKC-normalized: a full-width "ｎｐ" is np
@@ -88,15 +87,12 @@ class _Heavy:
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         _protocol.write_frame(self.requests, request)
-        response = self._read(time.monotonic() + float(request["timeout"]) + _HEAVY_GRACE_S)
-        self.wiping = True
-        return response
+        return self._read(time.monotonic() + float(request["timeout"]) + _HEAVY_GRACE_S)
 
     def settle(self) -> None:
         """Wait until it has emptied /tmp after its last program: no program may start before that."""
-        if self.wiping:
-            self._read(time.monotonic() + _HEAVY_GRACE_S)  # its {"clean": true}
-            self.wiping = False
+        if self._read(time.monotonic() + _HEAVY_GRACE_S) != {"clean": True}:
+            raise EOFError("the heavy worker did not clean up")
 
     def _read(self, deadline: float) -> dict[str, Any]:
         frame = _protocol.read_frame(self.responses, deadline)
@@ -194,7 +190,7 @@ def _run_heavy(config: dict[str, Any], light: str, requests: int, responses: int
     modules = sorted({name.split(".")[0] for name in sys.modules})
     _protocol.write_frame(responses, {"ready": True, "names": names, "modules": modules,
                                       "base_vm_mb": setup.base_vm >> 20})
-    _serve(requests, responses, setup, None, heavy_side=True)
+    _serve(requests, responses, setup, None)
 
 
 def _load(preamble: str, warmup: str = "") -> dict[str, Any]:
@@ -230,31 +226,29 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
     return setup
 
 
-def _serve(requests: int, responses: int, setup: _child.ChildSetup, heavy: _Heavy | None,
-           heavy_side: bool = False) -> None:
+def _serve(requests: int, responses: int, setup: _child.ChildSetup, heavy: _Heavy | None) -> None:
     """Answer requests until the pipe closes: one child per program, forked before its program comes.
 
     Before the first request the worker splits: its fork server forks the children and never sees a
-    program's code or output; this process relays them (``_forkserver``). The previous child is
-    killed, reaped and /tmp wiped after answering (overlapping the host's work), before the next
-    request is read. The heavy worker shares /tmp with the light one, so it says when it is done
-    (``heavy_side``) and the light one waits for that before running anything.
+    program's code or output; this process relays them (``_forkserver``). After each answer the child
+    is killed and reaped, /tmp wiped and the next child forked; only then does the worker say
+    ``{"clean": true}``, and the host sends no program before that: a program's leftovers are never
+    cleaned up in the time of the next one. The heavy worker shares /tmp with the light one and says
+    the same to it, which waits for that before saying it to the host.
     """
     host_fds = (requests, responses) if heavy is None else (requests, responses, heavy.requests, heavy.responses)
     forks = _forkserver.ForkServer(setup, host_fds)
     spare = _spawn(forks)
     while (request := _protocol.read_frame(requests)) is not None:
-        if heavy is not None:
+        if heavy is not None and heavy.wants(request["code"]):
+            _protocol.write_frame(responses, heavy.call(request))
             heavy.settle()
-            if heavy.wants(request["code"]):
-                _protocol.write_frame(responses, heavy.call(request))
-                continue
-        run = _hand_over(spare, request, setup, forks)
-        _protocol.write_frame(responses, _finish(run, request, setup, forks))
-        _clean_up(run, setup, forks)
-        if heavy_side:
-            _protocol.write_frame(responses, {"clean": True})
-        spare = _spawn(forks)
+        else:
+            run = _hand_over(spare, request, setup, forks)
+            _protocol.write_frame(responses, _finish(run, request, setup, forks))
+            _clean_up(run, setup, forks)
+            spare = _spawn(forks)
+        _protocol.write_frame(responses, {"clean": True})
 
 
 def _spawn(forks: _forkserver.ForkServer) -> _Running:

@@ -85,7 +85,9 @@ def binds_under_tmp() -> tuple[str, ...]:
     return tuple(root for root in python_roots() if root.startswith("/tmp/"))
 
 
-def bwrap_command(bwrap: str, tmp_mb: int) -> list[str]:
+def bwrap_command(bwrap: str, tmp_mb: int, tmp_source: str | None = None) -> list[str]:
+    """The sandbox's command line; ``tmp_source``: a tmpfs capped in entries to bind at /tmp (``limits``),
+    else bubblewrap makes one capped in bytes only."""
     # --as-pid-1: the worker itself is pid 1, so there is no bubblewrap init in the sandbox: every process
     # there is ours and filtered, and pid 1 ignores signals from inside the namespace.
     argv = [bwrap, "--as-pid-1", "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv",
@@ -96,7 +98,7 @@ def bwrap_command(bwrap: str, tmp_mb: int) -> list[str]:
         elif os.path.isdir(path):
             argv += ["--ro-bind", path, path]
     # The private /tmp first, then the interpreter: a virtualenv made under /tmp is bound on top of it.
-    argv += ["--size", str(tmp_mb << 20), "--tmpfs", "/tmp"]
+    argv += ["--bind", tmp_source, "/tmp"] if tmp_source else ["--size", str(tmp_mb << 20), "--tmpfs", "/tmp"]
     for root in python_roots():
         argv += ["--ro-bind", root, root]
     # /proc read-only: no sysctl or hostname writes, no sysrq-trigger, no other process's oom_score_adj
