@@ -37,7 +37,7 @@ class ChildSetup:
     """What every child of one worker shares: built once, before the first fork."""
 
     namespace: dict[str, Any]  # the preamble's globals; the program gets a copy
-    capture: _capture.SharedCapture
+    capture: _capture.SharedCapture | None  # None in a session worker: each session slot has its own
     tmp: str  # the private temporary directory, the program's cwd
     base_vm: int  # bytes of address space the worker already maps (the preamble)
     file_size: int  # RLIMIT_FSIZE, bytes

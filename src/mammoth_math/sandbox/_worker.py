@@ -212,12 +212,14 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
     if seccomp and not _seccomp_works():
         raise RuntimeError("the seccomp filter does not refuse fork here")
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # inherited: a write past the file size limit fails instead
-    capture = _capture.SharedCapture(int(config["output_limit"]))
-    role = "session" if config.get("max_sessions") else "program"
+    sessions = bool(config.get("max_sessions"))
+    # A session process gets its slot's capture (``_sessions``): a capture made here would be a shared,
+    # writable mapping inherited by every session of this worker, a channel between them.
+    capture = None if sessions else _capture.SharedCapture(int(config["output_limit"]))
+    streams = (None, None, io.StringIO()) if capture is None else (capture.writer(0), capture.writer(1), io.StringIO())
     setup = _child.ChildSetup(namespace, capture, config["tmp"], _address_space(), int(config["file_size"]),
-                              _seccomp.Loader(role) if seccomp else None, drop_uid, config["max_tasks"],
-                              dict(vars(builtins)), tuple(config["keep"]),
-                              (capture.writer(0), capture.writer(1), io.StringIO()))
+                              _seccomp.Loader("session" if sessions else "program") if seccomp else None, drop_uid,
+                              config["max_tasks"], dict(vars(builtins)), tuple(config["keep"]), streams)
     # Not dumpable (inherited by every child): a program cannot open /proc/<worker or child>/mem or fd,
     # nor ptrace, even with the same uid; only CAP_SYS_PTRACE could, and the sandbox has no capabilities.
     _child.prctl(_PR_SET_DUMPABLE, 0)

@@ -1,0 +1,88 @@
+"""Issue 23, class 2: no writable mapping is ever shared by two untrusted processes. Session workers made an
+output capture that every session process inherited and nothing cleared: a session wrote a secret there
+and a later one read it back. Each attack writes a secret into every shared mapping it has (found in
+/proc/self/maps, written with ctypes), then another program or session searches every shared mapping it
+has; innocent programs and sessions follow and must answer as in a clean sandbox in time."""
+
+from __future__ import annotations
+
+import pytest
+from helpers.sandbox_checks import check_innocents_in_time, check_sessions_in_time
+
+from mammoth_math.sandbox import Sandbox
+
+_SHARED = ("import ctypes\nshared = []\nfor line in open('/proc/self/maps'):\n    f = line.split()\n"
+           "    if f[1][3] == 's' and f[1][0] == 'r':\n"
+           "        lo, hi = (int(x, 16) for x in f[0].split('-'))\n        shared.append((lo, hi, f[1]))\n")
+SECRET = "'PLANTED-' + 'SECRET-4711'"  # built at run time: the program's own text never holds it whole
+PLANT = (_SHARED + f"secret = ({SECRET}).encode()\nfor lo, hi, perms in shared:\n    if perms[1] == 'w':\n"
+         "        for at in range(lo, hi - len(secret), 512):\n            ctypes.memmove(at, secret, len(secret))\n"
+         "print(len(shared))")
+SEARCH = _SHARED + f"print(sum(ctypes.string_at(lo, hi - lo).count(({SECRET}).encode()) for lo, hi, _ in shared))"
+WRITABLE = _SHARED + "print(sum(perms[1] == 'w' for _, _, perms in shared))"
+
+
+@pytest.fixture(scope="module")
+def sb(report):
+    if report.mode != "bubblewrap":
+        pytest.skip(f"these attacks need bubblewrap: {report.reason}")
+    with Sandbox(timeout=2.0, memory_mb=256, workers=1, sessions_per_worker=2) as sandbox:
+        check_innocents_in_time(sandbox)
+        check_sessions_in_time(sandbox)
+        yield sandbox
+
+
+def _after(sandbox) -> None:
+    check_innocents_in_time(sandbox)
+    check_sessions_in_time(sandbox)
+
+
+@pytest.mark.parametrize("heavy", ["", "import numpy\n"], ids=["light", "heavy"])
+def test_a_program_shares_no_writable_mapping_but_its_own_capture(sb, heavy):
+    """Its capture is shared with its worker only (zeroed before the next child is forked)."""
+    assert sb.run(heavy + WRITABLE).answer == "1"
+
+
+def test_a_session_shares_no_writable_mapping_but_its_own_capture(sb):
+    with sb.session() as session:
+        assert session.run(WRITABLE).answer == "1"
+    _after(sb)
+
+
+def test_a_session_finds_nothing_a_closed_session_planted(sb):
+    with sb.session() as first:
+        assert first.run(PLANT).error is None
+    with sb.session() as second, sb.session() as third:  # both slots of the one worker, the closed one's too
+        assert [s.run(SEARCH).answer for s in (second, third)] == ["0", "0"]
+    _after(sb)
+
+
+def test_a_session_finds_nothing_a_live_session_planted(sb):
+    with sb.session() as first, sb.session() as second:
+        assert first.run(PLANT).error is None
+        assert second.run(SEARCH).answer == "0"
+        assert first.run("print('still mine')").answer == "still mine"
+    _after(sb)
+
+
+def test_a_session_finds_nothing_its_planting_neighbour_puts_in_a_private_shared_mapping(sb):
+    """A mapping a session makes itself (MAP_SHARED, anonymous) has no other process to reach."""
+    plant = f"import mmap\nm = mmap.mmap(-1, 1 << 16)\nm[:30] = ({SECRET}).encode().ljust(30)\nprint('held')"
+    with sb.session() as first, sb.session() as second:
+        assert first.run(plant).answer == "held"
+        assert second.run(SEARCH).answer == "0"
+    _after(sb)
+
+
+@pytest.mark.parametrize("heavy", ["", "import numpy\n"], ids=["light", "heavy"])
+def test_a_program_finds_nothing_an_earlier_program_planted(sb, heavy):
+    assert sb.run(heavy + PLANT).error is None
+    assert [sb.run(h + SEARCH).answer for h in ("", "import numpy\n")] == ["0", "0"]
+    _after(sb)
+
+
+def test_a_program_finds_nothing_a_session_planted(sb):
+    with sb.session() as session:
+        assert session.run(PLANT).error is None
+        assert [sb.run(h + SEARCH).answer for h in ("", "import numpy\n")] == ["0", "0"]
+    _after(sb)
