@@ -4,16 +4,22 @@ A program is hostile. It may not: read or write any host file (it sees a read-on
 the Python prefix and the virtualenv; no home, project directory or /etc); reach any network (own net
 namespace; socket() refused); start processes or exec (threads only); signal, ptrace, renice or write
 the memory of any other process (seccomp: signals and resource calls only about itself; every
-process it can see is undumpable and filtered); leave state for a later program (/tmp is a capped
-private tmpfs emptied after every program; /dev and /proc are read-only, so no /dev/shm and no
-sysctl or hostname writes; SysV IPC, POSIX message queues and memfd refused); find an earlier
-program's code or output in its memory (each worker splits before its first program: a fork server,
-holding only the preamble and the config, forks the children and never handles a program's code or
-output; the worker relays those through pipes it gets per child; the output capture, shared with the
-child, is zeroed before each fork); take over the process that judges it (the worker, pid 1 of the
+process it can see is undumpable and filtered); leave state for a later program, or work for it (/tmp
+is a private tmpfs capped in bytes and, where the host may mount, in entries: files, directories and
+links, ``limits``; it is emptied after every program, and the worker takes the next one only once that
+is done, a worker whose cleanup runs past its bound being replaced; /dev and /proc are read-only, so no
+/dev/shm and no sysctl or hostname writes; SysV IPC, POSIX message queues and memfd refused); find an
+earlier program's code or output in its memory (each worker splits before its first program: a fork
+server, holding only the preamble and the config, forks the children and never handles a program's
+code or output; the worker relays those through pipes it gets per child; the output capture, the only
+writable mapping a child shares, is shared with its worker alone and zeroed, all its pages, before the
+next fork); hold more than 64 processes and threads per worker sandbox (RLIMIT_NPROC where the host is
+not root; on a root host, where Linux ignores it, a pids cgroup per worker, ``limits``); take over the
+process that judges it (the worker, pid 1 of the
 sandbox's pid namespace, runs under its own seccomp filter, reads one size-capped report from a pipe
 and validates it, and kills the program's process after); hold its worker past its time limit (the
-wait ends at the deadline whatever the program writes).
+wait ends at the deadline whatever the program writes; every host write to a worker and read from it
+has a deadline too).
 Every run gets: a fresh process forked from the pre-warmed worker's fork server, running this program
 only, under a seccomp allow-list (``_seccomp``), rlimits on address space, CPU time, file size and
 open files, an empty environment and no capabilities; an answer that is a validated string or an
@@ -26,16 +32,20 @@ no mkdir, unlink, rename, link, symlink, chmod, truncate), so sessions of one wo
 state; read the memory of, signal or trace another session (undumpable, signals only to itself, no
 ptrace); find
 another session's code or output in its memory (its process comes from a fork server that never
-handles them, and drops every other session's output capture; a slot's pipes and capture are emptied
-before reuse); hold its worker (the relay's clock ends each call, its writes to a session never block).
+handles them; the one writable shared mapping it keeps is its slot's output capture, shared with its
+worker alone: it drops every other slot's, and the worker makes no capture of its own; a slot's pipes
+and capture are emptied before reuse); hold its worker (the relay's clock ends each call, its writes to a session never block).
 A timeout, crash, memory overrun or forged report ends the session and its process.
 NOT protected: kernel exploits, CPU side channels, memory pressure within the limits, reading the
 (public) files of the bound interpreter. When the host runs as root, bubblewrap maps the sandbox's uid
 to the host's root (with no capability): DAC checks then pass for root-owned files, which the read-only
 mounts (/proc included) and undumpable processes make harmless, except that a program can list (not
-open) another sandbox process's descriptors. Sessions on one worker share its task limit (64): one
-session's threads can make another's thread creation fail; a session's threads may run between its
-calls (within its CPU budget).
+open) another sandbox process's descriptors. On a root host without a writable pids cgroup there is no
+task limit (threads up to the address-space limit); on a host that may not mount, /tmp is capped in
+bytes only (a flood of entries costs its worker a replacement, not the next program its time);
+``sandbox check`` says which holds. Sessions on one worker share its task limit (64): one session's
+threads can make another's thread creation fail; a session's threads may run between its calls (within
+its CPU budget).
 Without bubblewrap (``isolation="none"``, the CLI's ``--unsafe-no-isolation``) only rlimits, seccomp
 and a cleared environment remain: programs can read host files and other processes' command lines and
 plant files for later programs, so it is refused unless asked for by name.
