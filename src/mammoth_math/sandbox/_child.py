@@ -45,7 +45,6 @@ class ChildSetup:
     drop_uid: bool  # without bubblewrap, as root: become nobody
     max_tasks: int | None  # RLIMIT_NPROC where the kernel counts it per sandbox (None: leave as is)
     builtins: dict[str, Any]  # the builtins as the worker had them, restored after the program
-    keep: tuple[str, ...]  # read-only binds inside ``tmp`` (a virtualenv under /tmp), never wiped
     streams: tuple[Any, Any, io.StringIO]  # the program's stdout, stderr (into ``capture``) and empty stdin
 
 

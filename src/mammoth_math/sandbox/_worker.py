@@ -219,7 +219,7 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
     streams = (None, None, io.StringIO()) if capture is None else (capture.writer(0), capture.writer(1), io.StringIO())
     setup = _child.ChildSetup(namespace, capture, config["tmp"], _address_space(), int(config["file_size"]),
                               _seccomp.Loader("session" if sessions else "program") if seccomp else None, drop_uid,
-                              config["max_tasks"], dict(vars(builtins)), tuple(config["keep"]), streams)
+                              config["max_tasks"], dict(vars(builtins)), streams)
     # Not dumpable (inherited by every child): a program cannot open /proc/<worker or child>/mem or fd,
     # nor ptrace, even with the same uid; only CAP_SYS_PTRACE could, and the sandbox has no capabilities.
     _child.prctl(_PR_SET_DUMPABLE, 0)
@@ -350,7 +350,7 @@ def _clean_up(run: _Running, setup: _child.ChildSetup, forks: _forkserver.ForkSe
             pass
     if run.pidfd is not None:
         os.close(run.pidfd)
-    _wipe.wipe(setup.tmp, setup.keep)
+    _wipe.wipe(setup.tmp)
 
 
 def _seccomp_works() -> bool:

@@ -1,7 +1,8 @@
 """How sandbox workers are started, and what that isolates. The threat model:
 
 A program is hostile. It may not: read or write any host file (it sees a read-only root of /usr, /lib*,
-the Python prefix and the virtualenv; no home, project directory or /etc); reach any network (own net
+the Python prefix and the virtualenv, at /opt/mammoth-python/N when the host keeps them under /tmp, and
+the worker's own modules; no home, project directory or /etc); reach any network (own net
 namespace; socket() refused); start processes or exec (threads only); signal, ptrace, renice or write
 the memory of any other process (seccomp: signals and resource calls only about itself; every
 process it can see is undumpable and filtered); leave state for a later program, or work for it (/tmp
@@ -65,7 +66,11 @@ from typing import Literal
 Mode = Literal["bubblewrap", "none"]
 UNSAFE_ENV = "MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION"  # "1": Sandbox() without an isolation argument means "none"
 WORKER_DIR = Path(__file__).resolve().parent
-INSIDE_DIR = "/opt/mammoth-sandbox"  # where WORKER_DIR appears inside the sandbox
+INSIDE_DIR = "/opt/mammoth-sandbox"  # where the worker's modules appear inside the sandbox
+# The modules that run inside (standard library only): bound one by one, nothing else of the package.
+INSIDE_MODULES = ("_capture.py", "_child.py", "_forkserver.py", "_protocol.py", "_seccomp.py", "_sessions.py",
+                  "_verdict.py", "_wipe.py", "_worker.py")
+ENV_DIR = "/opt/mammoth-python"  # where interpreter directories the host keeps under /tmp appear inside
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
        # one BLAS thread per program: threads count against the limits and workers already fill the cores
        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -90,9 +95,21 @@ def python_roots() -> list[str]:
     return kept
 
 
-def binds_under_tmp() -> tuple[str, ...]:
-    """Interpreter directories that sit inside the private /tmp (a virtualenv under /tmp): never wiped."""
-    return tuple(root for root in python_roots() if root.startswith("/tmp/"))
+def python_binds() -> list[tuple[str, str]]:
+    """``(host directory, where it appears inside)`` for each of ``python_roots``: at its own path, except one
+    under /tmp (a virtualenv made there), which would show in the sandbox's own, empty /tmp: at ENV_DIR/N."""
+    binds: list[tuple[str, str]] = []
+    for root in python_roots():
+        binds.append((root, f"{ENV_DIR}/{len(binds)}" if root == "/tmp" or root.startswith("/tmp/") else root))
+    return binds
+
+
+def _inside(path: str, binds: list[tuple[str, str]]) -> str:
+    """Where the host's ``path`` appears inside the sandbox, given its binds."""
+    for host, inside in binds:
+        if path == host or path.startswith(host + os.sep):
+            return inside + path[len(host):]
+    return path
 
 
 def bwrap_command(bwrap: str, tmp_mb: int, tmp_source: str | None = None) -> list[str]:
@@ -107,18 +124,20 @@ def bwrap_command(bwrap: str, tmp_mb: int, tmp_source: str | None = None) -> lis
             argv += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             argv += ["--ro-bind", path, path]
-    # The private /tmp first, then the interpreter: a virtualenv made under /tmp is bound on top of it.
     argv += ["--bind", tmp_source, "/tmp"] if tmp_source else ["--size", str(tmp_mb << 20), "--tmpfs", "/tmp"]
-    for root in python_roots():
-        argv += ["--ro-bind", root, root]
+    binds = python_binds()
+    for host, inside in binds:
+        argv += ["--ro-bind", host, inside]
+    for name in INSIDE_MODULES:
+        argv += ["--ro-bind", str(WORKER_DIR / name), f"{INSIDE_DIR}/{name}"]
     # /proc read-only: no sysctl or hostname writes, no sysrq-trigger, no other process's oom_score_adj
     # (the sandbox's uid may be the host's root, for which those files are writable). /dev read-only,
     # so no /dev/shm: writes to its device nodes (null, zero, urandom) still work.
-    argv += ["--ro-bind", str(WORKER_DIR), INSIDE_DIR, "--proc", "/proc", "--remount-ro", "/proc",
+    argv += ["--proc", "/proc", "--remount-ro", "/proc",
              "--dev", "/dev", "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
     for key, value in ENV.items():
         argv += ["--setenv", key, value]
-    return argv + ["--", sys.executable, *PYTHON_FLAGS, f"{INSIDE_DIR}/_worker.py"]
+    return argv + ["--", _inside(sys.executable, binds), *PYTHON_FLAGS, f"{INSIDE_DIR}/_worker.py"]
 
 
 def fallback_command() -> list[str]:

@@ -26,7 +26,6 @@ from mammoth_math.sandbox.limits import WorkerLimits, host_limits
 from mammoth_math.sandbox.isolation import (
     UNSAFE_ENV,
     Mode,
-    binds_under_tmp,
     bwrap_command,
     fallback_command,
     find_bwrap,
@@ -56,7 +55,7 @@ if "sympy" in globals():
 _GRACE_S = 15.0  # past the program's own limit, how long the host waits for a worker before replacing it
 # After its answer, how long a worker may take to empty /tmp and ready its next child before it is replaced
 # (off the critical path: the next program goes to another idle worker, or to the replacement).
-_WIPE_BOUND_S = 5.0
+_WIPE_BOUND_S = 10.0
 _MAX_TASKS = 64  # processes and threads of one worker's sandbox (its relays, fork servers, children)
 
 
@@ -235,8 +234,7 @@ class Sandbox:
                   "drop_uid": not bwrap,
                   # RLIMIT_NPROC counts per user namespace inside bubblewrap (Linux >= 5.14), host-wide outside;
                   # it holds nothing for root, where the worker's pids cgroup does (``limits``)
-                  "max_tasks": _MAX_TASKS if bwrap else None, "keep": binds_under_tmp() if bwrap else (),
-                  "max_sessions": sessions}
+                  "max_tasks": _MAX_TASKS if bwrap else None, "max_sessions": sessions}
         if not bwrap:
             return _Worker(fallback_command(), config, tmp)
         limits = WorkerLimits(host_limits(), self.tmp_mb, _MAX_TASKS)

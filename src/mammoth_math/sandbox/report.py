@@ -198,6 +198,7 @@ def _probe(sb: Sandbox) -> IsolationReport:
                 f"other processes' /proc/N/mem writable: {p['writable_memory'][:8] or 'none'}"),
         Feature("shared_state", all(p[k].startswith("refused") for k in _SHARED),
                 "; ".join(f"{k}: {p[k]}" for k in _SHARED)),
+        Feature("empty_tmp", not p["tmp_listing"], f"/tmp as a program finds it: {p['tmp_listing'] or 'empty'}"),
         Feature("tasks", p["threads"] < _THREADS,
                 f"{p['threads']} threads started of {_THREADS} tried; {host.tasks_detail}"),
         Feature("tmp_entries", p["entries"] < _ENTRIES,
