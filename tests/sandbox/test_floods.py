@@ -71,17 +71,13 @@ def test_bytes_stay_capped_too(sb):
 
 def test_a_wipe_past_its_bound_retires_the_worker_and_the_next_program_runs_on_a_fresh_one(monkeypatch):
     with Sandbox(timeout=2.0, memory_mb=256, workers=1) as sandbox:
-        first = sandbox.run("print(1)").answer
+        assert sandbox.run("import os\nfor i in range(100):\n    os.mkdir(f'd{i}')\nprint(1)").answer == "1"
         old = sandbox._all[0].proc.pid
         monkeypatch.setattr(pool, "_WIPE_BOUND_S", 0.0)  # every cleanup is now "too slow"
-        assert sandbox.run("import os\nfor i in range(100):\n    os.mkdir(f'd{i}')\nprint(2)").answer == "2"
-        for _ in range(300):  # the replacement starts off the caller's path; poll until it is in place
-            if sandbox._all[0].proc.pid != old:
-                break
-            time.sleep(0.1)
-        assert sandbox._all[0].proc.pid != old, "the worker was not replaced"
+        after = sandbox.run("import os\nprint(os.listdir('/tmp'))")
         monkeypatch.undo()
-        assert (first, sandbox.run("import os\nprint(os.listdir('/tmp'))").answer) == ("1", "[]")
+        assert sandbox._all[0].proc.pid != old, "the worker was not replaced"
+        assert after.answer == "[]", after
 
 
 def test_a_worker_that_stops_reading_cannot_hold_the_writer():
@@ -92,7 +88,7 @@ def test_a_worker_that_stops_reading_cannot_hold_the_writer():
 
     def call() -> None:
         try:
-            worker.call({"code": "x" * (4 << 20), "timeout": 1.0}, time.monotonic() + 1.0, 1 << 20)
+            worker.call({"code": "x" * (4 << 20), "timeout": 1.0}, 1.0, 1 << 20)
             outcome.append(None)
         except BaseException as e:  # noqa: BLE001 - recorded for the assertion
             outcome.append(e)
@@ -102,4 +98,4 @@ def test_a_worker_that_stops_reading_cannot_hold_the_writer():
     thread.join(60)
     worker.kill()
     assert not thread.is_alive(), "the write to a worker that never reads did not end"
-    assert isinstance(outcome[0], TimeoutError), outcome
+    assert isinstance(outcome[0], pool._NotReady), outcome

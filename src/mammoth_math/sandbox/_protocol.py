@@ -29,14 +29,12 @@ def write_frame(fd: int, obj: Any, deadline: float | None = None) -> None:
     the reader stops taking it: a wedged worker cannot hold its writer."""
     data = memoryview(encode(obj))
     while data:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([], [fd], [], left)[1]:
-                raise TimeoutError("the sandbox worker stopped reading its requests")
         try:
             data = data[os.write(fd, data):]
-        except BlockingIOError:  # another writer filled the pipe since select said it had room
-            continue
+        except BlockingIOError:  # the pipe is full: wait for room until the deadline
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise TimeoutError("the sandbox worker stopped reading its requests") from None
 
 
 def read_frame(fd: int, deadline: float | None = None, limit: int = MAX_FRAME) -> Any:

@@ -63,6 +63,10 @@ class SandboxError(RuntimeError):
     """The sandbox itself cannot work (worker cannot start, bad preamble): not a program's failure."""
 
 
+class _NotReady(Exception):
+    """The worker did not take the program in time (nor say it had cleaned up after its last): it never ran it."""
+
+
 class _Worker:
     """One worker process and its pipes; used by one thread at a time (it sits in the idle queue)."""
 
@@ -76,6 +80,7 @@ class _Worker:
                                      env={} if tmp is None else _fallback_env(tmp), start_new_session=True)
         os.set_blocking(self.proc.stdin.fileno(), False)  # every write to a worker has a deadline
         self.info: dict[str, Any] = {}
+        self.dirty = False  # it answered a program and has not yet said that it cleaned up after it
         try:
             _protocol.write_frame(self.proc.stdin.fileno(), config, time.monotonic() + _GRACE_S)
         except (OSError, TimeoutError) as e:
@@ -93,17 +98,25 @@ class _Worker:
             raise SandboxError(f"sandbox worker failed to start: {(info or {}).get('error', 'no answer')}\n{stderr}")
         self.info = info
 
-    def call(self, request: dict[str, Any], deadline: float, limit: int) -> dict[str, Any]:
-        _protocol.write_frame(self.proc.stdin.fileno(), request, deadline)
-        response = _protocol.read_frame(self.proc.stdout.fileno(), deadline, limit)
+    def call(self, request: dict[str, Any], limit_s: float, limit: int) -> dict[str, Any]:
+        """Send ``request``, then read the response by its deadline (the program's limit plus a grace).
+
+        The request goes at once (the worker reads it only once it has emptied /tmp and readied its next
+        child after the last program, and says so): a worker that does not say so within the cleanup bound
+        raises ``_NotReady``, and the program, never run, can go to another worker.
+        """
+        ready_by = time.monotonic() + _WIPE_BOUND_S
+        try:
+            _protocol.write_frame(self.proc.stdin.fileno(), request, ready_by)
+            if self.dirty and _protocol.read_frame(self.proc.stdout.fileno(), ready_by, 64) != {"clean": True}:
+                raise EOFError("the sandbox worker exited instead of cleaning up")
+        except (OSError, EOFError, TimeoutError, ValueError) as e:
+            raise _NotReady(f"{type(e).__name__}: {e}") from e
+        self.dirty = True
+        response = _protocol.read_frame(self.proc.stdout.fileno(), time.monotonic() + limit_s + _GRACE_S, limit)
         if not isinstance(response, dict):
             raise EOFError("the sandbox worker exited")
         return response
-
-    def settle(self, deadline: float) -> None:
-        """Wait for the worker's word that it has emptied /tmp and readied its next child."""
-        if _protocol.read_frame(self.proc.stdout.fileno(), deadline, 64) != {"clean": True}:
-            raise EOFError("the sandbox worker exited instead of cleaning up")
 
     def kill(self) -> None:
         try:
@@ -179,8 +192,8 @@ class Sandbox:
         # Workers die with the thread that started them (PR_SET_PDEATHSIG): start them all from one
         # thread that lives as long as the sandbox.
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spawn")
-        # Waits for each worker's cleanup after its answer, so that the caller has its result at once.
-        self._cleaner = ThreadPoolExecutor(self.workers, thread_name_prefix="sandbox-clean")
+        # Replaces dead or slow workers off the callers' path.
+        self._cleaner = ThreadPoolExecutor(self.workers, thread_name_prefix="sandbox-replace")
         self._sessions = SessionPool(self.workers, sessions_per_worker, _response_limit(output_limit))
         self._finalizer = weakref.finalize(self, _shutdown, self._all, (self._spawner, self._cleaner),
                                            self._sessions.workers)
@@ -240,20 +253,11 @@ class Sandbox:
         limits = WorkerLimits(host_limits(), self.tmp_mb, _MAX_TASKS)
         return _Worker(bwrap_command(find_bwrap()[0], self.tmp_mb, limits.tmp_source), config, None, limits)
 
-    def _settle(self, worker: _Worker) -> None:
-        """Back to the idle queue once the worker has cleaned up after its program; replaced past the bound."""
-        try:
-            worker.settle(time.monotonic() + _WIPE_BOUND_S)
-        except (OSError, EOFError, TimeoutError, ValueError) as e:
-            if not self._closed:
-                log.warning("sandbox worker %s did not clean up in time (%s); replacing it", worker.proc.pid, e)
-                self._replace(worker)
-            return
-        self._idle.put(worker)
-
     def _replace(self, dead: _Worker) -> None:
         """Kill ``dead`` and put a fresh worker in its place (or, if none can start, the error that says why)."""
         dead.kill()
+        if self._closed:
+            return
         try:
             fresh = self._spawner.submit(self._new_worker).result()
             with self._lock:
@@ -288,19 +292,25 @@ class Sandbox:
         self.start()
         limit = self.timeout if timeout is None else float(timeout)
         request = {"code": source, "timeout": limit, "memory_mb": memory_mb or self.memory_mb}
-        worker = self._idle.get()
-        if isinstance(worker, SandboxError):  # a replacement could not start: every caller hears why
+        for attempt in range(3):
+            worker = self._idle.get()
+            if isinstance(worker, SandboxError):  # a replacement could not start: every caller hears why
+                self._idle.put(worker)
+                raise worker
+            try:
+                response = worker.call(request, limit, _response_limit(self.output_limit))
+            except _NotReady as e:  # its cleanup ran past the bound: a fresh worker replaces it, the program
+                log.warning("sandbox worker %s was not ready in time (%s); replacing it", worker.proc.pid, e)
+                self._cleaner.submit(self._replace, worker)  # goes to the next idle one
+                continue
+            except (OSError, EOFError, TimeoutError, ValueError) as e:
+                log.warning("sandbox worker %s failed (%s); replacing it", worker.proc.pid, e)
+                self._cleaner.submit(self._replace, worker)
+                return ExecResult("", f"SandboxError: the worker running this program died ({type(e).__name__})",
+                                  False, None, 0.0)
             self._idle.put(worker)
-            raise worker
-        try:
-            response = worker.call(request, time.monotonic() + limit + _GRACE_S, _response_limit(self.output_limit))
-        except (OSError, EOFError, TimeoutError, ValueError) as e:
-            log.warning("sandbox worker %s failed (%s); replacing it", worker.proc.pid, e)
-            self._cleaner.submit(self._replace, worker)
-            return ExecResult("", f"SandboxError: the worker running this program died ({type(e).__name__})",
-                              False, None, 0.0)
-        self._cleaner.submit(self._settle, worker)
-        return from_response(response)
+            return from_response(response)
+        return ExecResult("", "SandboxError: no sandbox worker was ready for this program", False, None, 0.0)
 
     def session(self, *, timeout: float | None = None, memory_mb: int | None = None) -> SandboxSession:
         """A persistent session: one problem's blocks run in order in one process of its own (see
