@@ -13,8 +13,9 @@ from helpers.sandbox_checks import INNOCENT
 from mammoth_math.sandbox import Sandbox, pool
 
 # Besides itself a program sees at most its worker and that one's fork server, the other worker (light or
-# heavy), its fork server and its spare child: a process an attack left behind would make a sixth.
-PROCESSES = "import os\nprint(len([p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]) <= 5)"
+# heavy) and its fork server, and the two spare children (the next one is forked while it runs): a
+# process an attack left behind would make a seventh.
+PROCESSES = "import os\nprint(len([p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]) <= 6)"
 # Finds every other process in the sandbox (the workers, their spare children): the attacks' targets.
 OTHERS = "import os\nothers = [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]\n"
 X86_64 = platform.machine() == "x86_64"

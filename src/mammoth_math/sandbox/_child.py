@@ -67,10 +67,16 @@ def prctl(option: int, value: int) -> None:
     ctypes.CDLL(None).prctl(option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
-def serve(setup: ChildSetup, request_fd: int, result_fd: int) -> NoReturn:
-    """Lock down, wait for the request (this child is forked ahead of it), run it, report, exit."""
+def serve(setup: ChildSetup, request_fd: int, result_fd: int, others: list[Any]) -> NoReturn:
+    """Lock down, wait for the request (this child is forked ahead of it), run it, report, exit.
+
+    ``others``: the worker's other output capture (the previous child's, which may still be running),
+    unmapped first: a child shares no writable mapping with another child.
+    """
     status = 70
     try:
+        for mapping in others:
+            mapping.close()
         _lock_down(setup, request_fd, result_fd)
         request = _protocol.read_frame(REQUEST_FD)
         if request is not None:

@@ -53,6 +53,13 @@ def read_frame(fd: int, deadline: float | None = None, limit: int = MAX_FRAME) -
         raise ValueError(str(e)) from e
 
 
+def readable(fd: int, timeout: float = 0.0) -> bool:
+    """Whether ``fd`` has something to read (or has ended, or, for a pidfd, its process has exited)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(timeout * 1000))
+
+
 def _read_exact(fd: int, n: int, deadline: float | None, eof_ok: bool) -> bytearray | None:
     buf = bytearray()
     while len(buf) < n:
