@@ -7,6 +7,8 @@ the attack before it left (a wipe, a dead worker to replace): nothing of one pro
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # (program, answer in a clean sandbox): light and heavy (numpy/sympy) workers, every answer convention.
 INNOCENT = [
@@ -48,3 +50,19 @@ def check_sessions_in_time(sandbox, timeout: float = 5.0) -> None:
     waited = time.monotonic() - start
     assert (first.answer, second.answer) == ("False", "42"), (first, second)
     assert waited <= 2 * timeout + 1.0, f"the session took {waited:.1f} s"
+
+
+def check_clean(sandbox) -> None:
+    """After an attack: innocent programs and a session get a clean sandbox's answers in time."""
+    check_innocents_in_time(sandbox)
+    check_sessions_in_time(sandbox)
+
+
+@contextmanager
+def one_worker(timeout: float) -> Iterator:
+    """One worker (with two session slots), so that what follows an attack is sure to meet what it left."""
+    from mammoth_math.sandbox import Sandbox
+
+    with Sandbox(timeout=timeout, memory_mb=256, workers=1, sessions_per_worker=2) as sandbox:
+        check_clean(sandbox)
+        yield sandbox

@@ -7,9 +7,7 @@ has; innocent programs and sessions follow and must answer as in a clean sandbox
 from __future__ import annotations
 
 import pytest
-from helpers.sandbox_checks import check_innocents_in_time, check_sessions_in_time
-
-from mammoth_math.sandbox import Sandbox
+from helpers.sandbox_checks import check_clean, one_worker
 
 _SHARED = ("import ctypes\nshared = []\nfor line in open('/proc/self/maps'):\n    f = line.split()\n"
            "    if f[1][3] == 's' and f[1][0] == 'r':\n"
@@ -26,15 +24,8 @@ WRITABLE = _SHARED + "print(sum(perms[1] == 'w' for _, _, perms in shared))"
 def sb(report):
     if report.mode != "bubblewrap":
         pytest.skip(f"these attacks need bubblewrap: {report.reason}")
-    with Sandbox(timeout=2.0, memory_mb=256, workers=1, sessions_per_worker=2) as sandbox:
-        check_innocents_in_time(sandbox)
-        check_sessions_in_time(sandbox)
+    with one_worker(2.0) as sandbox:
         yield sandbox
-
-
-def _after(sandbox) -> None:
-    check_innocents_in_time(sandbox)
-    check_sessions_in_time(sandbox)
 
 
 @pytest.mark.parametrize("heavy", ["", "import numpy\n"], ids=["light", "heavy"])
@@ -46,7 +37,7 @@ def test_a_program_shares_no_writable_mapping_but_its_own_capture(sb, heavy):
 def test_a_session_shares_no_writable_mapping_but_its_own_capture(sb):
     with sb.session() as session:
         assert session.run(WRITABLE).answer == "1"
-    _after(sb)
+    check_clean(sb)
 
 
 def test_a_session_finds_nothing_a_closed_session_planted(sb):
@@ -54,7 +45,7 @@ def test_a_session_finds_nothing_a_closed_session_planted(sb):
         assert first.run(PLANT).error is None
     with sb.session() as second, sb.session() as third:  # both slots of the one worker, the closed one's too
         assert [s.run(SEARCH).answer for s in (second, third)] == ["0", "0"]
-    _after(sb)
+    check_clean(sb)
 
 
 def test_a_session_finds_nothing_a_live_session_planted(sb):
@@ -62,7 +53,7 @@ def test_a_session_finds_nothing_a_live_session_planted(sb):
         assert first.run(PLANT).error is None
         assert second.run(SEARCH).answer == "0"
         assert first.run("print('still mine')").answer == "still mine"
-    _after(sb)
+    check_clean(sb)
 
 
 def test_a_session_finds_nothing_its_planting_neighbour_puts_in_a_private_shared_mapping(sb):
@@ -71,18 +62,18 @@ def test_a_session_finds_nothing_its_planting_neighbour_puts_in_a_private_shared
     with sb.session() as first, sb.session() as second:
         assert first.run(plant).answer == "held"
         assert second.run(SEARCH).answer == "0"
-    _after(sb)
+    check_clean(sb)
 
 
 @pytest.mark.parametrize("heavy", ["", "import numpy\n"], ids=["light", "heavy"])
 def test_a_program_finds_nothing_an_earlier_program_planted(sb, heavy):
     assert sb.run(heavy + PLANT).error is None
     assert [sb.run(h + SEARCH).answer for h in ("", "import numpy\n")] == ["0", "0"]
-    _after(sb)
+    check_clean(sb)
 
 
 def test_a_program_finds_nothing_a_session_planted(sb):
     with sb.session() as session:
         assert session.run(PLANT).error is None
         assert [sb.run(h + SEARCH).answer for h in ("", "import numpy\n")] == ["0", "0"]
-    _after(sb)
+    check_clean(sb)

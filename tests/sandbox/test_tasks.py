@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from helpers.sandbox_checks import check_innocents_in_time, check_sessions_in_time
+from helpers.sandbox_checks import check_clean, one_worker
 
-from mammoth_math.sandbox import Sandbox, pool
+from mammoth_math.sandbox import pool
 from mammoth_math.sandbox.limits import host_limits
 
 MOST = pool._MAX_TASKS  # no program gets more tasks than its worker's whole sandbox may hold
@@ -49,15 +49,8 @@ def sb(report):
     limits = host_limits()
     if os.geteuid() == 0 and limits.tasks is None:
         pytest.skip(f"no task limit holds here: {limits.tasks_detail}")
-    with Sandbox(timeout=3.0, memory_mb=256, workers=1, sessions_per_worker=2) as sandbox:
-        check_innocents_in_time(sandbox)
-        check_sessions_in_time(sandbox)
+    with one_worker(3.0) as sandbox:
         yield sandbox
-
-
-def _after(sandbox) -> None:
-    check_innocents_in_time(sandbox)
-    check_sessions_in_time(sandbox)
 
 
 @pytest.mark.parametrize("heavy", ["", "import numpy\n"], ids=["light", "heavy"])
@@ -66,7 +59,7 @@ def test_a_program_gets_no_more_tasks_than_its_sandbox_holds(sb, name, heavy):
     result = sb.run(heavy + BOMBS[name])
     assert result.answer is not None and result.answer.isdigit(), result
     assert int(result.answer) < MOST, f"{name}: {result.answer} tasks"
-    _after(sb)
+    check_clean(sb)
 
 
 @pytest.mark.parametrize("name", BOMBS)
@@ -75,7 +68,7 @@ def test_a_session_gets_no_more_tasks_than_its_sandbox_holds(sb, name):
         result = session.run(BOMBS[name])
     assert result.answer is not None and result.answer.isdigit(), result
     assert int(result.answer) < MOST, f"{name}: {result.answer} tasks"
-    _after(sb)
+    check_clean(sb)
 
 
 def test_a_sessions_threads_between_calls_are_held_too(sb):
@@ -84,14 +77,14 @@ def test_a_sessions_threads_between_calls_are_held_too(sb):
         first = session.run(BOMBS["sleeping threads"])
         second = session.run(BOMBS["sleeping threads"])
     assert int(first.answer) + int(second.answer) < MOST, (first, second)
-    _after(sb)
+    check_clean(sb)
 
 
 @pytest.mark.parametrize("name", REFUSED)
 def test_processes_are_refused_not_counted(sb, name):
     result = sb.run(REFUSED[name])
     assert result.answer is None and result.error is not None, result
-    _after(sb)
+    check_clean(sb)
 
 
 def test_sandbox_check_reports_the_task_limit(report):

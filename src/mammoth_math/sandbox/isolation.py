@@ -152,14 +152,20 @@ def find_bwrap() -> tuple[str | None, str]:
         return None, "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     argv = bwrap_command(bwrap, 1)
     argv[-3:] = ["-c", "pass"]
+    why = why_not(argv)
+    if why is not None:
+        return None, f"bubblewrap cannot start a sandbox here: {why}"
+    version = subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip()
+    return bwrap, version
+
+
+def why_not(argv: list[str]) -> str | None:
+    """None when ``argv``, run with an empty environment, succeeds; else what went wrong."""
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env={})
     except (OSError, subprocess.TimeoutExpired) as e:
-        return None, f"bubblewrap failed to start: {e}"
-    if done.returncode != 0:
-        return None, f"bubblewrap cannot create namespaces here: {done.stderr.strip()[:300]}"
-    version = subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip()
-    return bwrap, version
+        return str(e)
+    return None if done.returncode == 0 else done.stderr.strip()[:300] or f"exit status {done.returncode}"
 
 
 def refusal(reason: str) -> str:

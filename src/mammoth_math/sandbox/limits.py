@@ -22,11 +22,12 @@ import functools
 import itertools
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from mammoth_math.sandbox.isolation import why_not
 
 TMP_ENTRIES = 4096  # files, directories, links a program may have in /tmp at once (the tmpfs root counts too)
 # $1 cgroup.procs ("" for none), $2 mount point ("" for none), $3 mount options, $4 mount; then bubblewrap.
@@ -100,13 +101,9 @@ def _probe_entries() -> tuple[bool, str]:
     if os.geteuid() != 0:
         return False, (f"not capped: the host is not root, so it cannot mount a tmpfs with an entry limit; /tmp "
                        "is capped in bytes only and a worker whose wipe runs past its bound is replaced")
-    argv = WorkerLimits(HostLimits(True, "", None, ""), 1, 0).wrap(["true"])
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, env={})
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return False, f"not capped: cannot mount a private tmpfs ({e})"
-    if done.returncode != 0:
-        return False, f"not capped: cannot mount a private tmpfs ({done.stderr.strip()[:200]})"
+    why = why_not(WorkerLimits(HostLimits(True, "", None, ""), 1, 0).wrap(["true"]))
+    if why is not None:
+        return False, f"not capped: cannot mount a private tmpfs ({why})"
     return True, f"at most {TMP_ENTRIES} entries (files, directories, links) in /tmp"
 
 
