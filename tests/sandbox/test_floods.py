@@ -12,7 +12,7 @@ import pytest
 from helpers.sandbox_checks import check_innocents_in_time
 
 from mammoth_math.sandbox import Sandbox, pool
-from mammoth_math.sandbox.limits import TMP_ENTRIES, host_limits
+from mammoth_math.sandbox.limits import TMP_ENTRIES, HostLimits, host_limits
 
 # Each flood counts what it made until refused or out of time, and prints the count last.
 _LOOP = ("import os, time\nmade = 0\nend = time.monotonic() + 1.5\ntry:\n    while time.monotonic() < end:\n"
@@ -99,3 +99,14 @@ def test_a_worker_that_stops_reading_cannot_hold_the_writer():
     worker.kill()
     assert not thread.is_alive(), "the write to a worker that never reads did not end"
     assert isinstance(outcome[0], pool._NotReady), outcome
+
+
+def test_where_entries_cannot_be_capped_programs_still_get_an_empty_byte_capped_tmp(monkeypatch, caplog):
+    """A host that may not mount (not root): bubblewrap's own tmpfs, and a warning that says so."""
+    monkeypatch.setattr(pool, "host_limits", lambda: HostLimits(False, "not capped: (test)", None, "RLIMIT_NPROC"))
+    with Sandbox(timeout=5.0, memory_mb=256, workers=1) as sandbox:
+        wrote = sandbox.run("import os\nopen('a', 'w').close()\nfor i in range(100):\n    os.link('a', f'l{i}')\n"
+                            "print(len(os.listdir('.')))")
+        assert wrote.answer == "101", wrote
+        check_innocents_in_time(sandbox)
+    assert "/tmp entries not capped: (test)" in caplog.text

@@ -11,6 +11,7 @@ import pytest
 from helpers.sandbox_checks import check_clean, one_worker
 
 from mammoth_math.sandbox import pool
+from mammoth_math.sandbox import limits as limits_module
 from mammoth_math.sandbox.limits import host_limits
 
 MOST = pool._MAX_TASKS  # no program gets more tasks than its worker's whole sandbox may hold
@@ -90,3 +91,11 @@ def test_processes_are_refused_not_counted(sb, name):
 def test_sandbox_check_reports_the_task_limit(report):
     assert report.active("tasks"), report.detail("tasks")
     assert "threads" in report.detail("tasks")
+
+
+def test_a_root_host_without_a_pids_cgroup_says_that_tasks_are_not_limited(monkeypatch):
+    if os.geteuid() != 0:
+        pytest.skip("only a root host needs the cgroup")
+    monkeypatch.setattr(limits_module, "_own_pids_cgroup", lambda: None)
+    tasks, detail = limits_module._probe_tasks()
+    assert tasks is None and detail.startswith("NOT LIMITED") and "RLIMIT_NPROC" in detail, detail

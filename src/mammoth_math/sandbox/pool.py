@@ -237,6 +237,11 @@ class Sandbox:
         if bwrap is None:
             raise SandboxError(refusal(detail))
         self.mode = "bubblewrap"
+        limits = host_limits()
+        if not limits.entries:
+            log.warning("sandbox: /tmp entries %s", limits.entries_detail)
+        if limits.tasks is None and os.geteuid() == 0:
+            log.warning("sandbox: processes and threads %s", limits.tasks_detail)
 
     def _new_worker(self, sessions: int = 0) -> _Worker:
         """A worker for single runs, or (``sessions`` > 0) one holding up to that many sessions."""
