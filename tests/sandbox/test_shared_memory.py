@@ -77,3 +77,28 @@ def test_a_program_finds_nothing_a_session_planted(sb):
         assert session.run(PLANT).error is None
         assert [sb.run(h + SEARCH).answer for h in ("", "import numpy\n")] == ["0", "0"]
     check_clean(sb)
+
+
+def test_a_sessions_printed_output_is_gone_from_its_slot_for_the_next_session(sb):
+    """The slot's capture held the closed session's output; the next session on it reads the whole mapping."""
+    with sb.session() as first, sb.session() as second:
+        assert first.run(f"print(({SECRET}) * 100)").stdout.startswith("PLANTED-")
+        assert second.run("print('other slot')").answer == "other slot"
+    with sb.session() as third, sb.session() as fourth:  # the same two slots
+        assert [s.run(SEARCH).answer for s in (third, fourth)] == ["0", "0"]
+    check_clean(sb)
+
+
+@pytest.mark.parametrize("code", [
+    "open('/dev/shm/planted', 'w').write('x')",
+    "import _posixshmem\n_posixshmem.shm_open('/planted', 0o102, 0o600)",
+    "import os\nos.memfd_create('planted')",
+    "import mmap, os\nfd = os.open('/tmp/shared', os.O_RDWR | os.O_CREAT)\nos.ftruncate(fd, 4096)\n"
+    "m = mmap.mmap(fd, 4096)\nm[:8] = b'planted!'\nprint('mapped')",
+])
+def test_no_mapping_a_session_makes_is_reachable_by_another(sb, code):
+    """Every way to name shared memory is refused to a session (no /dev/shm, memfd, or file it may write)."""
+    with sb.session() as first, sb.session() as second:
+        assert first.run(code).error is not None
+        assert second.run("import os\nprint(os.listdir('/tmp'), os.listdir('/dev/shm'))").answer == "[] []"
+    check_clean(sb)
