@@ -6,7 +6,6 @@ sandbox within their timeout plus one second; each attack also checks the cap it
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from helpers.sandbox_checks import check_innocents_in_time

@@ -99,7 +99,7 @@ def host_limits() -> HostLimits:
 
 def _probe_entries() -> tuple[bool, str]:
     if os.geteuid() != 0:
-        return False, (f"not capped: the host is not root, so it cannot mount a tmpfs with an entry limit; /tmp "
+        return False, ("not capped: the host is not root, so it cannot mount a tmpfs with an entry limit; /tmp "
                        "is capped in bytes only and a worker whose wipe runs past its bound is replaced")
     why = why_not(WorkerLimits(HostLimits(True, "", None, ""), 1, 0).wrap(["true"]))
     if why is not None:
