@@ -156,8 +156,8 @@ class Service:
             raise Refused(400, "bad_request", "the client went away before sending its body") from None
         try:
             return json.loads(data)
-        except ValueError as e:  # UnicodeDecodeError is one
-            raise Refused(400, "bad_request", f"the body is not JSON: {e}") from None
+        except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError; nesting past the stack
+            raise Refused(400, "bad_request", f"the body is not JSON: {type(e).__name__}: {str(e)[:200]}") from None
 
     def limits(self, body: dict[str, Any], timeout_key: str = "timeout") -> tuple[float, int]:
         """The timeout and memory a request asks for, checked against this host's caps."""

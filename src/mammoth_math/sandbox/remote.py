@@ -98,7 +98,7 @@ class RemoteSandbox:
                         raise ValueError(f"status {info.get('status')!r}")
                 except Exception as e:  # unreachable, draining, or not a sandbox host
                     self._set_aside(host, f"health check failed: {type(e).__name__}: {e}")
-            if all(h.down_until for h in self.hosts):
+            if all(h.error for h in self.hosts):
                 raise SandboxError("no sandbox host answered: " + "; ".join(f"{h.url}: {h.error}" for h in self.hosts))
             self._started = True
         return self
@@ -114,14 +114,17 @@ class RemoteSandbox:
 
     @property
     def workers(self) -> int:
-        """Workers of the hosts that answered: how many programs run at once."""
-        self.start()
-        return sum(h.workers for h in self.hosts if not h.down_until) or 1
+        """Workers of the live hosts: how many programs run at once."""
+        return sum(h.workers for h in self._live()) or 1
 
     @property
     def session_capacity(self) -> int:
+        return sum(h.session_capacity for h in self._live()) or 1
+
+    def _live(self) -> list[_Host]:
         self.start()
-        return sum(h.session_capacity for h in self.hosts if not h.down_until) or 1
+        now = time.monotonic()
+        return [h for h in self.hosts if h.down_until <= now] or self.hosts
 
     # --- choosing a host
 
@@ -217,11 +220,10 @@ class RemoteSandbox:
             else:
                 todo.append((i, text))
         if todo:
-            self.start()
-            live = [h for h in self.hosts if not h.down_until] or self.hosts
-            # Batches small enough that each host holds two or more of them, so its workers never wait for
-            # the slowest program of one batch, and few enough in flight to stay inside its queue.
-            size = max(1, min(min(h.capacity for h in live) // 2, math.ceil(len(todo) / (4 * self.workers))))
+            live = self._live()
+            # Batches small enough that each host holds four or more of them (its workers never wait for the
+            # slowest program of one batch), and few enough in flight to stay inside its queue.
+            size = max(1, min(min(h.capacity for h in live) // 4, math.ceil(len(todo) / (4 * self.workers))))
             chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
             threads = max(1, sum(h.capacity for h in live) // size)
             with bar("sandbox", len(todo), progress) as b, ThreadPoolExecutor(threads) as pool:
