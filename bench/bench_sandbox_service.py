@@ -21,15 +21,8 @@ from pathlib import Path
 
 import httpx
 
-from bench_sandbox import REPO, corpus
+from bench_sandbox import REPO, _timed_run, corpus
 from mammoth_math.sandbox import RemoteSandbox, Sandbox
-
-
-def _timed(sb: Sandbox | RemoteSandbox, codes: list[str]) -> tuple[list, float]:
-    sb.run("print(1)")  # workers warm, outside the clock
-    t = time.perf_counter()
-    results = sb.run_many(codes)
-    return results, time.perf_counter() - t
 
 
 def _serve(workers: int, timeout: float) -> tuple[subprocess.Popen, str]:
@@ -56,25 +49,17 @@ def _fields(result) -> dict:
     return d
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "train" / "gsm8k" / "train.jsonl"))
-    parser.add_argument("--programs", type=int, default=1000)
-    parser.add_argument("--timeout", type=float, default=1.0)
-    args = parser.parse_args()
-    workers = len(os.sched_getaffinity(0))
-    codes = corpus(Path(args.data), args.programs)
-
-    with Sandbox(timeout=args.timeout, workers=workers) as sb:
-        local, local_s = _timed(sb, codes)
-    proc, url = _serve(workers, args.timeout)
+def compare(codes: list[str], workers: int, timeout: float) -> None:
+    """Time ``codes`` in this process, then on a service started here; print rates, ratio and agreement."""
+    with Sandbox(timeout=timeout, workers=workers) as sb:
+        local, local_s = _timed_run(sb, codes)
+    proc, url = _serve(workers, timeout)
     try:
-        with RemoteSandbox(url, timeout=args.timeout) as rs:
-            remote, remote_s = _timed(rs, codes)
+        with RemoteSandbox(url, timeout=timeout) as rs:
+            remote, remote_s = _timed_run(rs, codes)
     finally:
         proc.terminate()
         proc.wait(60)
-
     equal = sum(_fields(a) == _fields(b) for a, b in zip(local, remote))
     n = len(codes)
     print(f"corpus: {n} programs, {workers} workers each")
@@ -82,6 +67,15 @@ def main() -> None:
     print(f"service over loopback:     {remote_s:7.2f} s  {n / remote_s:7.1f} programs/s")
     print(f"ratio service / in-process: {local_s / remote_s:.2f}x (goal >= 0.8x)")
     print(f"results equal field for field (all but duration_s): {equal} / {n}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--programs", type=int, default=1000)
+    parser.add_argument("--timeout", type=float, default=1.0)
+    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "train" / "gsm8k" / "train.jsonl"))
+    args = parser.parse_args()
+    compare(corpus(Path(args.data), args.programs), len(os.sched_getaffinity(0)), args.timeout)
 
 
 if __name__ == "__main__":
