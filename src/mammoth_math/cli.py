@@ -109,6 +109,7 @@ def _sandbox_check(args: argparse.Namespace) -> int:
 
 
 def _sandbox_serve(args: argparse.Namespace) -> int:
+    from mammoth_math.sandbox import SandboxError
     from mammoth_math.sandbox.service import TOKEN_ENV, ServiceConfig, serve
 
     token = Path(args.token_file).read_text().strip() if args.token_file else os.environ.get(TOKEN_ENV) or None
@@ -116,7 +117,11 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
                            args.memory_mb, max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout)
     print(f"sandbox service on http://{args.host}:{args.port} (token {'required' if token else 'off: loopback'}); "
           "Ctrl-C or SIGTERM drains and stops", file=sys.stderr, flush=True)
-    serve(config)
+    try:
+        serve(config)
+    except SandboxError as e:  # no bubblewrap, and --unsafe-no-isolation not given
+        print(e, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -118,7 +118,8 @@ async def _metrics(service: Service, request: Request) -> Response:
 
 
 def build_app(service: Service) -> Starlette:
-    """The ASGI app over ``service``; its lifespan starts the sandbox's workers and closes them at the end."""
+    """The ASGI app over ``service``; its lifespan starts the sandbox's workers (if not yet) and closes them at
+    the end."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
@@ -149,6 +150,7 @@ def serve(config: ServiceConfig) -> None:
     import uvicorn
 
     service = Service(config)
+    service.sandbox.start()  # raises SandboxError (no bubblewrap, say) before anything listens
 
     class _Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
