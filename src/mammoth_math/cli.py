@@ -46,6 +46,7 @@ def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--memory-mb", type=int, default=1024, help="per program when a request names none")
     serve.add_argument("--max-body-bytes", type=int, default=8 << 20)
     serve.add_argument("--body-timeout", type=float, default=30.0, help="seconds to receive a request body (408 past it)")
+    serve.add_argument("--session-idle", type=float, default=600.0, help="seconds before an unused session is closed")
     serve.set_defaults(handler=_sandbox_serve)
     for parser in (run, check, serve):
         _add_isolation_flag(parser, remote=parser is run)
@@ -114,7 +115,8 @@ def _sandbox_serve(args: argparse.Namespace) -> int:
 
     token = Path(args.token_file).read_text().strip() if args.token_file else os.environ.get(TOKEN_ENV) or None
     config = ServiceConfig(args.host, args.port, token, args.workers, args.queue, args.timeout, args.max_timeout,
-                           args.memory_mb, max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout)
+                           args.memory_mb, max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
+                           session_idle=args.session_idle)
     print(f"sandbox service on http://{args.host}:{args.port} (token {'required' if token else 'off: loopback'}); "
           "Ctrl-C or SIGTERM drains and stops", file=sys.stderr, flush=True)
     try:

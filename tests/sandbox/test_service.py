@@ -109,6 +109,8 @@ def test_64_concurrent_clients(host):
         answers = list(pool.map(one, range(64)))
     assert answers == [(str(i * i), str(i + 1)) for i in range(64)]
     assert _metric(host, "mammoth_sandbox_in_flight") == 0
+    p50, p95 = (_metric(host, f'mammoth_sandbox_latency_seconds{{quantile="{q}"}}') for q in (0.5, 0.95))
+    assert 0 < p50 <= p95
 
 
 def test_a_slow_body_holds_no_one_up_and_too_slow_is_408(host, client):
@@ -270,6 +272,18 @@ def test_full_queue_gets_429_with_retry_after(tmp_path):
                 assert rs.run("print(4)").answer == "4"
             assert busy.result().json()["results"][0]["answer"] == "9"
         assert _metric(small, 'mammoth_sandbox_refused_total{reason="queue_full"}') >= 1
+
+
+def test_sessions_left_idle_are_closed(tmp_path):
+    with serve_sandbox(tmp_path, "--workers", "1", "--session-idle", "1") as idle, RemoteSandbox(idle.url) as rs:
+        session = rs.session()
+        assert session.run("x = 1").ok and _metric(idle, "mammoth_sandbox_sessions_open") == 1
+        deadline = time.monotonic() + 60
+        while _metric(idle, "mammoth_sandbox_sessions_open") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _metric(idle, "mammoth_sandbox_sessions_open") == 0  # its slot is free for others
+        assert session.run("print(x)").error == ("SessionEnded: no such session on this host (closed, idle too long, "
+                                                 "or the host restarted)") and not session.alive
 
 
 def test_session_whose_host_dies_ends_clearly_and_the_next_goes_elsewhere(host, tmp_path):

@@ -209,7 +209,7 @@ class Service:
         self.refuse_if_draining()
         held = self.sessions.get(sid)
         if held is None:
-            raise Refused(404, "not_found", "SessionEnded: no such session on this host (closed, idle too long, "
+            raise Refused(404, "not_found", "no such session on this host (closed, idle too long, "
                                             "or the host restarted)")
         started = held.used = time.monotonic()
         held.busy += 1
@@ -236,7 +236,7 @@ class Service:
     async def reap_idle_sessions(self) -> None:
         """Close sessions unused for ``session_idle`` seconds: a client that died leaves its sessions behind."""
         while True:
-            await asyncio.sleep(_REAP_EVERY_S)
+            await asyncio.sleep(min(_REAP_EVERY_S, self.config.session_idle / 2))
             cutoff = time.monotonic() - self.config.session_idle
             for sid, held in list(self.sessions.items()):
                 if held.busy == 0 and held.used < cutoff:
