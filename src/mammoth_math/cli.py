@@ -35,15 +35,32 @@ def _add_sandbox_commands(sub: argparse._SubParsersAction) -> None:
     run.set_defaults(handler=_sandbox_run)
     check = ssub.add_parser("check", help="report which isolation features are active here")
     check.set_defaults(handler=_sandbox_check)
-    for parser in (run, check):
-        _add_isolation_flag(parser)
+    serve = ssub.add_parser("serve", help="serve the sandbox over HTTP (our API and SandboxFusion's /run_code)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind; off loopback a token is required")
+    serve.add_argument("--port", type=int, default=8790)
+    serve.add_argument("--token-file", help="file holding the bearer token (default: $MAMMOTH_SANDBOX_TOKEN)")
+    serve.add_argument("--workers", type=int, help="sandbox workers (default: one per CPU)")
+    serve.add_argument("--queue", type=int, help="programs admitted beyond one per worker before 429 (default: 4 per worker)")
+    serve.add_argument("--timeout", type=float, default=5.0, help="seconds per program when a request names none")
+    serve.add_argument("--max-timeout", type=float, default=60.0, help="the largest timeout a request may ask for")
+    serve.add_argument("--memory-mb", type=int, default=1024, help="per program when a request names none")
+    serve.add_argument("--max-body-bytes", type=int, default=8 << 20)
+    serve.add_argument("--body-timeout", type=float, default=30.0, help="seconds to receive a request body (408 past it)")
+    serve.add_argument("--session-idle", type=float, default=600.0, help="seconds before an unused session is closed")
+    serve.set_defaults(handler=_sandbox_serve)
+    for parser in (run, check, serve):
+        _add_isolation_flag(parser, remote=parser is run)
 
 
-def _add_isolation_flag(parser: argparse.ArgumentParser) -> None:
-    """``--unsafe-no-isolation`` for every command that runs programs (read once, in ``main``)."""
+def _add_isolation_flag(parser: argparse.ArgumentParser, remote: bool = True) -> None:
+    """``--unsafe-no-isolation`` (and ``--sandbox-url``) for every command that runs programs (read once, in
+    ``main``)."""
     parser.add_argument("--unsafe-no-isolation", action="store_true",
                         help="run programs WITHOUT bubblewrap (only rlimits, seccomp and a cleared environment): "
                              "they can read this machine's files; for machines where bubblewrap cannot work")
+    if remote:
+        parser.add_argument("--sandbox-url", help="run programs on these `sandbox serve` hosts (URL[,URL...]; "
+                                                  "token from $MAMMOTH_SANDBOX_TOKEN) instead of in this process")
 
 
 def _apply_isolation_flag(args: argparse.Namespace) -> None:
@@ -51,16 +68,25 @@ def _apply_isolation_flag(args: argparse.Namespace) -> None:
         from mammoth_math.sandbox.isolation import UNSAFE_ENV
 
         os.environ[UNSAFE_ENV] = "1"  # every Sandbox() this command builds, however deep, runs unisolated
+    if getattr(args, "sandbox_url", None):
+        from mammoth_math.sandbox.remote import URL_ENV, parse_urls
+
+        try:
+            parse_urls(args.sandbox_url)  # a malformed URL fails here, before any work
+        except ValueError as e:
+            print(f"error: --sandbox-url: {e}", file=sys.stderr)
+            sys.exit(2)
+        os.environ[URL_ENV] = args.sandbox_url  # every open_sandbox() this command calls uses these hosts
 
 
 def _sandbox_run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from mammoth_math.sandbox import Sandbox
+    from mammoth_math.sandbox import open_sandbox
 
     with open(args.file, "rb") as f:
         code = f.read()
-    with Sandbox(timeout=args.timeout, workers=1) as sb:
+    with open_sandbox(timeout=args.timeout, workers=1) as sb:
         result = sb.run(code)
     _print_json({**asdict(result), "ok": result.ok})
     return 0 if result.ok else 1
@@ -81,6 +107,24 @@ def _sandbox_check(args: argparse.Namespace) -> int:
         table.add_row(f.name, "[green]yes[/]" if f.active else "[red]NO[/]", f.detail)
     _console().print(table)
     return 0 if not report.missing else 1
+
+
+def _sandbox_serve(args: argparse.Namespace) -> int:
+    from mammoth_math.sandbox import SandboxError
+    from mammoth_math.sandbox.service import TOKEN_ENV, ServiceConfig, serve
+
+    token = Path(args.token_file).read_text().strip() if args.token_file else os.environ.get(TOKEN_ENV) or None
+    config = ServiceConfig(args.host, args.port, token, args.workers, args.queue, args.timeout, args.max_timeout,
+                           args.memory_mb, max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
+                           session_idle=args.session_idle)
+    print(f"sandbox service on http://{args.host}:{args.port} (token {'required' if token else 'off: loopback'}); "
+          "Ctrl-C or SIGTERM drains and stops", file=sys.stderr, flush=True)
+    try:
+        serve(config)
+    except SandboxError as e:  # no bubblewrap, and --unsafe-no-isolation not given
+        print(e, file=sys.stderr)
+        return 1
+    return 0
 
 
 # --- benchmarks ---------------------------------------------------------------------------------

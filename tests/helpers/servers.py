@@ -1,9 +1,10 @@
 """Real servers for tests, started on 127.0.0.1 and always stopped.
 
 - ``serve_model(path)``: a real ``transformers serve`` (OpenAI-compatible) pinned to a local model directory.
+- ``serve_sandbox(log_dir, *flags)``: a real ``mammoth-math sandbox serve`` (the sandbox over HTTP).
 - ``fault_server(script)``: a stdlib HTTP server answering ``/v1/completions`` and ``/v1/chat/completions``
   with a scripted sequence of failures (429, 500, hang, drop) before a fixed success, for retry tests.
-Both are context managers yielding a :class:`Server` with ``base_url`` (ends in ``/v1``).
+The model servers are context managers yielding a :class:`Server` with ``base_url`` (ends in ``/v1``).
 """
 
 from __future__ import annotations
@@ -67,18 +68,47 @@ def serve_model(model_dir: str | Path, log_dir: str | Path, startup_s: float = 9
         _stop(proc)
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, startup_s: float, server: Server) -> None:
+def _wait_healthy(url: str, proc: subprocess.Popen, startup_s: float, server: Server,
+                  name: str = "transformers serve") -> None:
     deadline = time.monotonic() + startup_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"transformers serve exited with {proc.returncode}:\n{server.log()[-3000:]}")
+            raise RuntimeError(f"{name} exited with {proc.returncode}:\n{server.log()[-3000:]}")
         try:
             if httpx.get(url, timeout=2.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise RuntimeError(f"transformers serve not healthy after {startup_s:.0f} s:\n{server.log()[-3000:]}")
+    raise RuntimeError(f"{name} not healthy after {startup_s:.0f} s:\n{server.log()[-3000:]}")
+
+
+@dataclass
+class SandboxHost:
+    url: str  # http://127.0.0.1:PORT
+    proc: subprocess.Popen
+    server: Server  # its log
+
+
+@contextmanager
+def serve_sandbox(log_dir: str | Path, *flags: str, token: str | None = None, startup_s: float = 120.0
+                  ) -> Iterator[SandboxHost]:
+    """Start ``mammoth-math sandbox serve FLAGS`` on a free loopback port (``token`` through its environment
+    variable); wait for ``/health``; stop its process group after."""
+    port = free_port()
+    log_path = Path(log_dir) / f"sandbox-serve-{port}.log"
+    env = {k: v for k, v in os.environ.items() if k != "MAMMOTH_SANDBOX_TOKEN"}
+    if token is not None:
+        env["MAMMOTH_SANDBOX_TOKEN"] = token
+    cmd = [sys.executable, "-m", "mammoth_math.cli", "sandbox", "serve", "--port", str(port), *flags]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    host = SandboxHost(f"http://127.0.0.1:{port}", proc, Server(f"http://127.0.0.1:{port}", "", log_path))
+    try:
+        _wait_healthy(f"{host.url}/health", proc, startup_s, host.server, "mammoth-math sandbox serve")
+        yield host
+    finally:
+        _stop(proc)
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import logging
-import os
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -51,14 +50,14 @@ def session_runner(timeout: float = 5.0, memory_mb: int = 1024, workers: int | N
     """Run each problem's blocks in a sandbox session of its own, problems side by side on the workers."""
 
     def run(problems: list[list[str]]) -> list[list[ProgramRun]]:
-        from mammoth_math.sandbox import Sandbox
+        from mammoth_math.sandbox import open_sandbox
 
         def one(blocks: list[str]) -> list[ProgramRun]:
             with sandbox.session() as session:
                 return [session.run(block) for block in blocks]
 
-        with Sandbox(timeout=timeout, memory_mb=memory_mb, workers=workers) as sandbox, \
-                ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        with open_sandbox(timeout=timeout, memory_mb=memory_mb, workers=workers) as sandbox, \
+                ThreadPoolExecutor(max_workers=sandbox.workers) as pool:
             return list(track(pool.map(one, problems), "running TIR blocks", total=len(problems), enabled=progress))
 
     return SessionRunner(run, _notebook_output)

@@ -36,10 +36,10 @@ class VerifyConfig:
 
 def sandbox_runner(config: VerifyConfig, progress: bool = True) -> ProgramRunner:
     """Run programs through the project's sandbox (bubblewrap, worker pool)."""
-    from mammoth_math.sandbox import Sandbox
+    from mammoth_math.sandbox import open_sandbox
 
     def run(codes: list[str]) -> Sequence[ProgramRun]:
-        with Sandbox(timeout=config.timeout, memory_mb=config.memory_mb, workers=config.workers) as sb:
+        with open_sandbox(timeout=config.timeout, memory_mb=config.memory_mb, workers=config.workers) as sb:
             return sb.run_many(codes, progress=progress)
 
     return run

@@ -85,9 +85,9 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbo
     try:
         with ExitStack() as stack:
             if sandbox is None and strategy.needs_sandbox:
-                from mammoth_math.sandbox import Sandbox
+                from mammoth_math.sandbox import open_sandbox
 
-                sandbox = stack.enter_context(Sandbox(timeout=config.program_timeout))
+                sandbox = stack.enter_context(open_sandbox(timeout=config.program_timeout))
             if judge is None and config.judge:
                 judge = Judge.build(config.judge, config.judge_base_url or "",
                                     config.backend_options.get("cache_dir"))

@@ -119,9 +119,9 @@ def probe(config: ProbeConfig, backend: Backend | None = None, sandbox: Sandbox 
     backend = backend or make_backend(config.backend, config.model, **config.backend_options)
     try:
         if sandbox is None and STRATEGIES[config.mode].needs_sandbox:
-            from mammoth_math.sandbox import Sandbox
+            from mammoth_math.sandbox import open_sandbox
 
-            with Sandbox(timeout=config.program_timeout) as sandbox:
+            with open_sandbox(timeout=config.program_timeout) as sandbox:
                 return _probe(config, backend, sandbox)
         return _probe(config, backend, sandbox)
     finally:

@@ -186,13 +186,13 @@ def _train(config: QuickstartConfig, out: Path, data_dir: str = "data", model: s
 def _eval(config: QuickstartConfig, out: Path, model: str = "model", eval_dir: str = "eval") -> bool:
     from mammoth_math.backends import make_backend
     from mammoth_math.evaluation import EvalConfig, evaluate, read_records
-    from mammoth_math.sandbox import Sandbox
+    from mammoth_math.sandbox import open_sandbox
 
     records = [out / eval_dir / mode / "custom.jsonl" for mode in MODES]
     if all(path.exists() and len(read_records(path)) == config.test_problems for path in records):
         return True
     backend = make_backend("hf", str(out / model), batch_size=config.eval_batch_size, device="cpu")
-    with Sandbox(timeout=5.0, workers=config.threads) as sandbox:
+    with open_sandbox(timeout=5.0, workers=config.threads) as sandbox:
         for mode in MODES:  # finished modes resume instantly from their records
             evaluate(EvalConfig(model=str(out / model), datasets=["custom"], output_dir=str(out / eval_dir),
                                 mode=mode, data_dir=str(out / "synthetic" / "test"), seed=config.seed,
