@@ -13,8 +13,8 @@ is done, a worker whose cleanup runs past its bound being replaced; /dev and /pr
 earlier program's code or output in its memory (each worker splits before its first program: a fork
 server, holding only the preamble and the config, forks the children and never handles a program's
 code or output; the worker relays those through pipes it gets per child; the output capture, the only
-writable mapping a child shares, is shared with its worker alone and zeroed, all its pages, before the
-next fork); hold more than 64 processes and threads per worker sandbox (RLIMIT_NPROC where the host is
+writable mapping a child shares, is shared with its worker alone: two captures take turns, each child
+unmaps the other, and one is zeroed, all its pages, before the next child that uses it is forked); hold more than 64 processes and threads per worker sandbox (RLIMIT_NPROC where the host is
 not root; on a root host, where Linux ignores it, a pids cgroup per worker, ``limits``); take over the
 process that judges it (the worker, pid 1 of the
 sandbox's pid namespace, runs under its own seccomp filter, reads one size-capped report from a pipe
