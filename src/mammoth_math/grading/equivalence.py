@@ -15,7 +15,7 @@ from mammoth_math.grading.extract import clean_answer
 from mammoth_math.grading.gold import parse_gold, split_list
 from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
 from mammoth_math.grading.latex import normalize_latex, tidy_latex
-from mammoth_math.grading.numbers import NOISE, decimal_places, is_percent, numbers_match, parse_number
+from mammoth_math.grading.numbers import NOISE, is_percent, numbers_match, parse_number, rounded_places
 from mammoth_math.grading.symbolic import GraderBusy, symbolic_equal, symbolic_value
 
 K = AnswerKind
@@ -102,12 +102,17 @@ def _tolerance(config: GradeConfig) -> float | None:
     return float(NOISE)
 
 
+def _half_unit_places(gold: str, config: GradeConfig) -> int | None:
+    """The half-unit rule holds for NUMBER golds only: an EXPRESSION gold (MATH) is the exact or instructed form."""
+    return None if config.kind is K.EXPRESSION else rounded_places(gold)
+
+
 def _numbers_only(answer: str, gold: str, config: GradeConfig) -> Verdict | None:
     """Two plain numbers; a written percent sign means both the number and its hundredth (`10%` is 10 and 0.1)."""
     g, p = parse_number(gold), parse_number(answer)
     if g is None or p is None:
         return None
-    golds = [(g, decimal_places(gold))] + ([(g / 100, None)] if is_percent(gold) else [])
+    golds = [(g, _half_unit_places(gold, config))] + ([(g / 100, None)] if is_percent(gold) else [])
     preds = [p, p / 100] if is_percent(answer) else [p]
     return Verdict(any(numbers_match(pv, gv, _tolerance(config), places, config.percent)
                        for pv in preds for gv, places in golds), "numeric")
@@ -126,7 +131,7 @@ def _value(answer: str, gold: str, config: GradeConfig) -> Verdict:
         value = symbolic_value(tidy_latex(answer), config.timeout)
         if value is None or not math.isfinite(value):
             return Verdict(False, "not a number")
-        return Verdict(numbers_match(Fraction(value), g, config.rel_tol, decimal_places(gold), config.percent),
+        return Verdict(numbers_match(Fraction(value), g, config.rel_tol, rounded_places(gold), config.percent),
                        "numeric (evaluated)")
     verdict = symbolic_equal(tidy_latex(gold), tidy_latex(answer), config.timeout)
     if verdict is None:
