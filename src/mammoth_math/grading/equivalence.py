@@ -1,4 +1,5 @@
-"""Equivalence: is a predicted answer the gold answer? Fast exact paths first, math-verify (guarded) last.
+"""Equivalence: is a predicted answer the gold answer? Fast exact paths first (plain numbers, then small arithmetic
+in process, :mod:`.arith`), math-verify (guarded) last.
 
 ``strict`` (default) follows this project's rules; ``mammoth`` reproduces the MAmmoTH paper's grader
 (:mod:`.mammoth`). Verdicts are cached per (prediction, gold, settings).
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from mammoth_math.grading.arith import differ, exact_value, float_value
 from mammoth_math.grading.extract import clean_answer
 from mammoth_math.grading.gold import parse_gold, split_list
 from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
@@ -126,9 +128,14 @@ def _value(answer: str, gold: str, config: GradeConfig) -> Verdict:
         return numeric
     if normalize_latex(answer) == normalize_latex(gold):
         return Verdict(True, "exact")
+    arithmetic = _arithmetic(tidy_latex(answer), tidy_latex(gold), config)
+    if arithmetic is not None:
+        return arithmetic
     g = parse_number(gold)
     if config.kind is K.NUMBER and g is not None:
-        value = symbolic_value(tidy_latex(answer), config.timeout)
+        value = float_value(tidy_latex(answer))
+        if value is None:
+            value = symbolic_value(tidy_latex(answer), config.timeout)
         if value is None or not math.isfinite(value):
             return Verdict(False, "not a number")
         return Verdict(numbers_match(Fraction(value), g, config.rel_tol, rounded_places(gold), config.percent),
@@ -137,6 +144,18 @@ def _value(answer: str, gold: str, config: GradeConfig) -> Verdict:
     if verdict is None:
         return Verdict(False, "timeout")
     return Verdict(verdict, "symbolic")
+
+
+def _arithmetic(answer: str, gold: str, config: GradeConfig) -> Verdict | None:
+    """In process, no sympy: two rational expressions (`187.5+1`, `2^{10}`) decided exactly by the numeric rules;
+    EXPRESSION answers shown different at a probe point (`x^2+2x` vs `(x+1)^2`) rejected; else None."""
+    a, g = exact_value(answer), exact_value(gold)
+    if a is not None and g is not None:  # exact values: no float noise to forgive an integer gold (1/2^1100 is not 0)
+        return Verdict(a == g or ((g.denominator != 1 or config.percent) and numbers_match(
+            a, g, _tolerance(config), _half_unit_places(gold, config), config.percent)), "arithmetic")
+    if config.kind is K.EXPRESSION and differ(answer, gold):
+        return Verdict(False, "arithmetic (probed)")
+    return None
 
 
 def _lists(answer: str, gold: str, config: GradeConfig) -> Verdict:

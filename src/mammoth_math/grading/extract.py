@@ -23,6 +23,7 @@ K = AnswerKind
 # `####`, and PRM800K's answer section (a line `# Answer`, the answer on the next non-empty line).
 _TRIGGER_RE = re.compile(r"(?P<said>final\s+answer|the\s+answer|answer)\s*\**\s*(?:is|:)\s*:?\s*\**|####"
                          r"|^[ \t]*(?P<section>#+[ \t]*(?:final[ \t]+)?answer)[ \t]*:?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_MARKER_WORD_RE = re.compile(r"nswer|NSWER|####")  # a literal scan, far cheaper than the trigger pattern
 _LETTER_IN_TEXT_RE = re.compile(r"\(([A-J])\)|\b([A-J])\)")
 _BOOL_WORD_RE = re.compile(r"\b(true|false|yes|no)\b", re.IGNORECASE)
 MAX_TEXT = 20_000  # characters kept from the end of a response: 4-5 pages of final reasoning
@@ -78,7 +79,8 @@ def _anchored_spans(text: str, kind: AnswerKind) -> list[tuple[str, str]]:
     boxes = _top_level(boxed_spans(text))
     last_box_end = boxes[-1][1] if boxes else -1
     final, others = [], []
-    for m in _TRIGGER_RE.finditer(text):
+    markers = _TRIGGER_RE.finditer(text) if _MARKER_WORD_RE.search(text) else ()  # most texts: no marker word
+    for m in markers:
         window = text[m.end():m.end() + _MAX_LINE].lstrip()  # bounded: linear in the text
         line = re.sub(r"\.\s*$|\.\s+\S.*$", "", window.split("\n", 1)[0].strip()).strip()
         if m.group(0) == "####":

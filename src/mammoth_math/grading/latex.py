@@ -8,12 +8,15 @@ from __future__ import annotations
 import re
 
 _BOXED_RE = re.compile(r"\\(?:boxed|fbox)\s*")
+_BRACE_RE = re.compile(r"[{}]")
 _TEXT_RE = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox|textit)\s*\{([^{}]*)\}")
 _SPACES = ("\\!", "\\,", "\\;", "\\:", "\\quad", "\\qquad", "~")
 
 
 def boxed_spans(text: str) -> list[tuple[int, int, str]]:
     """Every ``\\boxed{...}`` (or ``\\boxed x``) in ``text`` as (start, end, content), braces matched in one pass."""
+    if "\\boxed" not in text and "\\fbox" not in text:  # most texts: skip the brace scan
+        return []
     closing = _matching_braces(text)
     spans = []
     for m in _BOXED_RE.finditer(text):
@@ -32,11 +35,11 @@ def _matching_braces(text: str) -> dict[int, int]:
     """Position of each ``{`` -> position of its ``}`` (unbalanced ones left out)."""
     stack: list[int] = []
     pairs: dict[int, int] = {}
-    for i, ch in enumerate(text):
-        if ch == "{":
-            stack.append(i)
-        elif ch == "}" and stack:
-            pairs[stack.pop()] = i
+    for m in _BRACE_RE.finditer(text):  # visits only the braces: a long response is mostly other characters
+        if m.group() == "{":
+            stack.append(m.start())
+        elif stack:
+            pairs[stack.pop()] = m.start()
     return pairs
 
 

@@ -16,6 +16,7 @@ NOISE = Fraction(1, 10**8)  # relative float noise still accepted for an integer
 
 _DECIMAL = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _DECIMAL_RE = re.compile(_DECIMAL)
+_PLAIN_RE = re.compile(r"-?\d{1,30}(?:\.\d{1,30})?")
 _THOUSANDS_RE = re.compile(r"([-+]?\d{1,3}(?:,\d{3})+)(\.\d+)?")
 _FRAC_RE = re.compile(r"(-?)\\[dt]?frac\{\s*(-?[\d.]+)\s*\}\{\s*(-?[\d.]+)\s*\}")
 _FRAC_SHORT_RE = re.compile(r"(-?)\\[dt]?frac(\d)(\d)")
@@ -73,6 +74,8 @@ def parse_number(text: str, allow_units: bool = True) -> Fraction | None:
     """The exact value of ``text`` if it is one plain number (percent signs and units dropped), else None."""
     if len(text) > 4 * MAX_DIGITS:
         return None
+    if _PLAIN_RE.fullmatch(text):  # the common case, `18` or `-0.25`: nothing to clean
+        return _decimal(text)
     s, _ = clean_number_text(text)
     if allow_units and not _DECIMAL_RE.fullmatch(s):
         unit = _UNIT_WORDS.search(s)
