@@ -4,13 +4,14 @@ Parses the answers most graders send to sympy (`187.5+1`, `2^{10}`, `1\\cdot (40
 with the precedence math-verify uses (juxtaposition binds tighter than `/`: `1/2x` is 1/(2x); a mixed number
 `1\\frac{1}{10}` is 11/10; powers chain left to right). :func:`exact_value` is a rational value when the text has
 only numbers and rational operations; :func:`differ` says two expressions are certainly different because their
-values at a few points disagree. Anything else (a command, a relation, a comma, `e`, `i`) gives None, and the
-worker decides. Inputs are bounded (``MAX_LEN`` characters, powers of ``MAX_BITS``), so nothing here can hang.
+values at a few points disagree; :func:`identical` that they are the same rational function of their names,
+constants and roots. Anything else (another command, a relation, a comma) gives None, and the worker decides. Inputs are bounded (``MAX_LEN`` characters, powers of ``MAX_BITS``), so nothing here can hang.
 """
 
 from __future__ import annotations
 
 import cmath
+import random
 import re
 from collections.abc import Callable
 from fractions import Fraction
@@ -18,10 +19,11 @@ from fractions import Fraction
 MAX_LEN = 200
 MAX_BITS = 4000  # an exact power whose result would need more bits goes to the worker
 PROBES = ({"x": 0.5731}, {"x": 1.3917}, {"x": 2.2467})  # positive points: no branch cut is crossed
+_RNG = random.Random(28)  # the points of :func:`identical`; seeded, so verdicts repeat
 _APART = 1e-6  # relative: far above float noise in these short expressions, far below a real difference
 
-_TOKEN_RE = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+)|\\(?:[dt]?frac|sqrt|pi|cdot|times|div)(?![a-zA-Z])|([a-zA-Z])|([-+*/^(){}\[\]]))")
-_DROP = ("\\left", "\\right", "\\!", "\\,", "\\;", "\\ ", "\\$")
+_TOKEN_RE = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+)|\\(?:[dtc]?frac|sqrt|pi|cdot|times|div)(?![a-zA-Z])|([a-zA-Z])|([-+*/^(){}\[\]]))")
+_DROP = ("\\left", "\\right", "\\!", "\\,", "\\;", "\\ ", "\\$", "^\\circ", "^{\\circ}", "\\%")  # as normalize_latex
 Node = tuple
 
 
@@ -101,6 +103,15 @@ class _Parser:
         self.take("}")
         return node
 
+    def arg(self) -> Node:
+        """A command's argument: a group, or one token (`\\frac12`, `\\frac9{5}`, `\\sqrt7`, `\\frac\\pi4`)."""
+        tok = self.peek()
+        if tok == "{":
+            return self.group()
+        if tok is not None and tok[0].isdigit() and len(tok) > 1:  # `12` after `\frac` is two arguments
+            self.toks[self.i:self.i + 1] = [tok[0], tok[1:]]
+        return self.atom()
+
     def atom(self) -> Node:
         tok = self.take()
         if tok[0].isdigit() or tok[0] == ".":
@@ -109,18 +120,18 @@ class _Parser:
             node = self.expr()
             self.take(")" if tok == "(" else "}")
             return node
-        if tok in ("\\frac", "\\dfrac", "\\tfrac"):
-            return ("frac", self.group(), self.group())
+        if tok.endswith("frac"):
+            return ("frac", self.arg(), self.arg())
         if tok == "\\sqrt":
             index = None
             if self.peek() == "[":
                 self.take()
                 index = self.expr()
                 self.take("]")
-            return ("root", self.group(), index or ("num", Fraction(2)))
-        if tok == "\\pi":
-            return ("pi",)
-        if tok.isalpha() and tok not in "ei":  # e and i are constants to some graders, names to others
+            return ("root", self.arg(), index or ("num", Fraction(2)))
+        if tok == "\\pi" or tok in ("e", "i"):  # Euler's number and the imaginary unit, as math-verify reads them
+            return ("const", tok)
+        if tok.isalpha():
             return ("var", tok)
         raise _Unknown
 
@@ -137,14 +148,16 @@ def parse(text: str) -> Node | None:
         return None
 
 
-def _exact(node: Node) -> Fraction:
+def _exact(node: Node, symbols: dict | None = None) -> Fraction:
+    """The rational value of ``node``; with ``symbols``, every name, constant and root is an unknown given a random
+    rational value (the same one wherever it recurs), else they are not rational and raise."""
     kind = node[0]
     if kind == "num":
         return node[1]
     if kind == "neg":
-        return -_exact(node[1])
+        return -_exact(node[1], symbols)
     if kind in ("+", "-", "*", "/", "frac"):
-        a, b = _exact(node[1]), _exact(node[2])
+        a, b = _exact(node[1], symbols), _exact(node[2], symbols)
         if kind == "+":
             return a + b
         if kind == "-":
@@ -155,12 +168,16 @@ def _exact(node: Node) -> Fraction:
             raise _Unknown
         return a / b
     if kind == "^":
-        base, exp = _exact(node[1]), _exact(node[2])
+        base, exp = _exact(node[1], symbols), _exact(node[2])  # an exponent with a name is no rational function
         size = max(abs(base.numerator), base.denominator).bit_length()
         if exp.denominator != 1 or abs(exp) * size > MAX_BITS or (base == 0 and exp < 0):
             raise _Unknown
         return base ** int(exp)
-    raise _Unknown  # roots, pi and variables are not rational
+    if symbols is None:
+        raise _Unknown  # roots, constants and names are not rational
+    if node not in symbols:
+        symbols[node] = Fraction(_RNG.randrange(10**6, 10**9), _RNG.randrange(10**3, 10**6))
+    return symbols[node]
 
 
 def exact_value(text: str) -> Fraction | None:
@@ -174,6 +191,25 @@ def exact_value(text: str) -> Fraction | None:
         return None
 
 
+def identical(a: str, b: str) -> bool:
+    """True if ``a`` and ``b`` are the same rational function of their names, constants and roots (`0 + x^2 + x`
+    and `x(x+1)`; `1\\cdot(-11+27i)` and `-11+27i`): equal at random rational points, which two different ones of
+    this size are with probability under 1e-12 (Schwartz-Zippel). False means "not shown equal"."""
+    na, nb = parse(a), parse(b)
+    if na is None or nb is None:
+        return False
+    tried = 0
+    for _ in range(4):
+        symbols: dict = {}
+        try:
+            if _exact(na, symbols) != _exact(nb, symbols):
+                return False
+        except (_Unknown, ZeroDivisionError, OverflowError):
+            continue
+        tried += 1
+    return tried >= 2
+
+
 def _numeric(node: Node, point: dict[str, float]) -> complex:
     kind = node[0]
     ops: dict[str, Callable[[complex, complex], complex]] = {
@@ -183,8 +219,8 @@ def _numeric(node: Node, point: dict[str, float]) -> complex:
         return complex(float(node[1]))
     if kind == "neg":
         return -_numeric(node[1], point)
-    if kind == "pi":
-        return complex(cmath.pi)
+    if kind == "const":
+        return {"\\pi": complex(cmath.pi), "e": complex(cmath.e), "i": 1j}[node[1]]
     if kind == "var":
         return complex(point.get(node[1], point["x"] + (ord(node[1]) % 32) * 0.1173))  # each name its own value
     return ops[kind](_numeric(node[1], point), _numeric(node[2], point))
@@ -193,7 +229,7 @@ def _numeric(node: Node, point: dict[str, float]) -> complex:
 def float_value(text: str) -> float | None:
     """The real value of a closed form with no names (`\\frac{\\sqrt{3}}{2}`), in floating point, else None."""
     node = parse(text)
-    if node is None or "var" in repr(node):
+    if node is None or "'var'" in repr(node):  # a name has no value
         return None
     try:
         value = _numeric(node, PROBES[0])

@@ -102,9 +102,9 @@ def split_list(raw: Any) -> tuple[list[Any], bool]:
     text = str(raw).strip().strip("$").strip()
     text = text.replace("\\{", "{").replace("\\}", "}").replace("\\left", "").replace("\\right", "")
     ordered = not (text.startswith("{") and text.endswith("}"))
-    if text[:1] in "[({" and text[-1:] in "])}" and _encloses(text):
+    if text[:1] in "[({" and text[-1:] in "])}" and encloses(text):
         text = text[1:-1]
-    parts = [p for part in _top_level_split(text) for p in _plus_minus(part)]
+    parts = [p for part in top_level_split(text) for p in _plus_minus(part)]
     if len(parts) == 1:
         parts = text.split()
     parts = [re.sub(r"^[a-zA-Z]\w*\s*=\s*", "", p).strip() for p in parts]
@@ -120,7 +120,7 @@ def _plus_minus(item: str) -> list[str]:
     return [f"{head}+{tail}" if head else tail, f"{head}-{tail}"]
 
 
-def _encloses(text: str) -> bool:
+def encloses(text: str) -> bool:
     """The bracket opening ``text`` closes at its end: `(1, 2]` yes, `(1,2), (3,4)` no."""
     depth = 0
     for i, ch in enumerate(text):
@@ -130,7 +130,7 @@ def _encloses(text: str) -> bool:
     return False
 
 
-def _top_level_split(text: str) -> list[str]:
+def top_level_split(text: str) -> list[str]:
     """Split at commas, semicolons and " and " outside brackets, so `(1,2), (3,4)` is two tuples."""
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(text):
@@ -171,7 +171,7 @@ def free_form_kind(text: str, thousands: bool = True) -> AnswerKind:
     core = text.strip().strip("$").strip().rstrip(".").strip()
     if _PLAIN_RE.fullmatch(core) or (thousands and _THOUSANDS_OR_PLAIN.fullmatch(core)):
         return AnswerKind.NUMBER
-    if len(_top_level_split(core)) > 1 and not _WORD_RE.search(_TEXT_CMD_RE.sub("", core)):  # not a sentence
+    if len(top_level_split(core)) > 1 and not _WORD_RE.search(_TEXT_CMD_RE.sub("", core)):  # not a sentence
         return AnswerKind.LIST
     if _WORDS_ONLY_RE.fullmatch(core):  # `Quadrant I`, `1:58 am`: compared as words
         return AnswerKind.TEXT
@@ -184,7 +184,7 @@ def olympiad_gold(answers: Sequence[str], answer_type: str, multiple: bool) -> t
     Each entry may hold several ``$...$`` pieces (`$69$,$84$`); with ``is_multiple_answer`` the pieces form an
     unordered set, as the benchmark's own judge accepts them in any order. One plain number is a NUMBER.
     """
-    pieces = [p for a in answers for p in _top_level_split(a.replace("$,$", ", ").strip().strip("$").rstrip("."))]
+    pieces = [p for a in answers for p in top_level_split(a.replace("$,$", ", ").strip().strip("$").rstrip("."))]
     pieces = [p.strip().strip("$").strip() for p in pieces if p.strip().strip("$").strip()]
     if multiple and len(pieces) > 1:
         return render_list([_element(p) for p in pieces], ordered=False), AnswerKind.LIST

@@ -15,9 +15,10 @@ _SPACES = ("\\!", "\\,", "\\;", "\\:", "\\quad", "\\qquad", "~")
 
 def boxed_spans(text: str) -> list[tuple[int, int, str]]:
     """Every ``\\boxed{...}`` (or ``\\boxed x``) in ``text`` as (start, end, content), braces matched in one pass."""
-    if "\\boxed" not in text and "\\fbox" not in text:  # most texts: skip the brace scan
+    first = min((i for i in (text.find("\\boxed"), text.find("\\fbox")) if i >= 0), default=-1)
+    if first < 0:  # most texts: no brace scan at all
         return []
-    closing = _matching_braces(text)
+    closing = _matching_braces(text, first)  # braces opened before the first box pair with none of its braces
     spans = []
     for m in _BOXED_RE.finditer(text):
         start = m.end()
@@ -31,11 +32,11 @@ def boxed_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _matching_braces(text: str) -> dict[int, int]:
-    """Position of each ``{`` -> position of its ``}`` (unbalanced ones left out)."""
+def _matching_braces(text: str, start: int = 0) -> dict[int, int]:
+    """Position of each ``{`` from ``start`` on -> position of its ``}`` (unbalanced ones left out)."""
     stack: list[int] = []
     pairs: dict[int, int] = {}
-    for m in _BRACE_RE.finditer(text):  # visits only the braces: a long response is mostly other characters
+    for m in _BRACE_RE.finditer(text, start):  # visits only the braces: a long response is mostly other characters
         if m.group() == "{":
             stack.append(m.start())
         elif stack:

@@ -74,8 +74,9 @@ def parse_number(text: str, allow_units: bool = True) -> Fraction | None:
     """The exact value of ``text`` if it is one plain number (percent signs and units dropped), else None."""
     if len(text) > 4 * MAX_DIGITS:
         return None
-    if _PLAIN_RE.fullmatch(text):  # the common case, `18` or `-0.25`: nothing to clean
-        return _decimal(text)
+    if _PLAIN_RE.fullmatch(text):  # the common case, `18` or `-0.25`: nothing to clean, no Decimal
+        whole, _, decimals = text.partition(".")
+        return Fraction(int(whole + decimals), 10 ** len(decimals))
     s, _ = clean_number_text(text)
     if allow_units and not _DECIMAL_RE.fullmatch(s):
         unit = _UNIT_WORDS.search(s)
@@ -107,7 +108,7 @@ def parse_number(text: str, allow_units: bool = True) -> Fraction | None:
 
 
 def is_percent(text: str) -> bool:
-    return clean_number_text(text)[1]
+    return ("%" in text or "per" in text or "pct" in text) and clean_number_text(text)[1]
 
 
 def format_number(value: Fraction) -> str:
