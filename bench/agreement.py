@@ -177,6 +177,7 @@ def compare_outputs(paths: list[Path], prm800k: Callable[[str | None, str], bool
     categories = Counter()
     for r, ours_grade, peer in disagreements:
         category, argument = ARGUED.get(r.key, ("UNARGUED", "not yet examined"))
+        argument = argument.replace("{gold}", r.gold)
         categories[category] += 1
         console.print(f"[bold]{r.key}[/bold] ours {int(ours_grade.correct)}, PRM800K {int(peer)}: {category}: "
                       f"{argument}\n  gold {r.gold!r}; ours read {ours_grade.answer!r} ({ours_grade.extraction.rule}); "

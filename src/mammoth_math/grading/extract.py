@@ -21,8 +21,10 @@ from mammoth_math.grading.numbers import format_number, is_percent, numbers_matc
 K = AnswerKind
 # Final-answer markers: "the answer is", "Final Answer:", markdown's "**Answer:**" / "**Final Answer**:", GSM8K's
 # `####`, and PRM800K's answer section (a line `# Answer`, the answer on the next non-empty line).
-_TRIGGER_RE = re.compile(r"(?P<said>final\s+answer|the\s+answer|answer)\s*\**\s*(?:is|:)\s*:?\s*\**|####"
-                         r"|^[ \t]*(?P<section>#+[ \t]*(?:final[ \t]+)?answer)[ \t]*:?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+# The leading lookahead lets the scan skip most characters at once (every marker starts with one of these).
+_TRIGGER_RE = re.compile(r"(?=[#aAfFtT \t])(?:(?P<said>final\s+answer|the\s+answer|answer)\s*\**\s*(?:is|:)\s*:?\s*\**"
+                         r"|####|^[ \t]*(?P<section>#+[ \t]*(?:final[ \t]+)?answer)[ \t]*:?[ \t]*$)",
+                         re.IGNORECASE | re.MULTILINE)
 _MARKER_WORD_RE = re.compile(r"nswer|NSWER|####")  # a literal scan, far cheaper than the trigger pattern
 _LETTER_IN_TEXT_RE = re.compile(r"\(([A-J])\)|\b([A-J])\)")
 _BOOL_WORD_RE = re.compile(r"\b(true|false|yes|no)\b", re.IGNORECASE)
