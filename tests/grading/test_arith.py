@@ -84,6 +84,7 @@ def test_float_values_only_for_closed_forms() -> None:
     ("(1, 3), (3, 1)", "(3, 1), (1, 3)", E, True, "symbolic"),  # pairs are not numbers: the worker's set rule
     ("6, -2", "-2, 6", E, True, "arithmetic (set)"),
     ("6, -20", "-2, 6", E, False, "arithmetic (set)"),
+    ("25,\\!0000", "25,\\!000", E, False, "symbolic"),  # a number with a separator is no list of 25 and 0
 ])
 def test_judge_takes_the_cheap_path_first(pred: str, gold: str, kind: AnswerKind, correct: bool, method: str) -> None:
     verdict = judge(pred, gold, GradeConfig(kind, timeout=10))

@@ -169,7 +169,7 @@ def _structured(answer: str, gold: str, config: GradeConfig) -> Verdict | None:
     """In process, item by item: equations with the same left side (`x = 4`), tuples and intervals with the same
     brackets (`(1, 3]`), bare lists as sets (`4, 6, 14`). A verdict only when every item is decided (an item
     equal as written, or by :func:`_arithmetic`); anything else goes to the worker."""
-    if config.kind is not K.EXPRESSION:
+    if config.kind is not K.EXPRESSION or parse_number(gold) is not None:  # `25,\\!000` is one number, no list
         return None
     a, g = normalize_latex(answer), normalize_latex(gold)
     if a.count("=") == 1 and g.count("=") == 1:
