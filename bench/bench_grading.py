@@ -4,7 +4,8 @@ Two workloads. Default: the 5,000 MATH gold answers, each graded against a pertu
 answer in another form (`18.0`, `1/2` for `\\frac{1}{2}`, `\\dfrac`, spacing, `0 + x`, `1\\cdot (x)`), half a wrong one
 (off by one, a changed fraction, `+1`). With ``--outputs``: other harnesses' saved model responses (as in
 ``bench/agreement.py``), each extracted and judged by every grader. Prints answers/s, the ratios, the slowest
-single case, and how often each grader agrees with the label (the intended one, or ours on real responses).
+single case, the median time per answer (robust to a shared machine's scheduling stalls), and how often each
+grader agrees with the label (the intended one, or ours on real responses).
 ``--prm800k-dir`` adds PRM800K's ``grade_answer`` (loaded from your copy, never vendored here). Caches are cleared
 before the clock starts; each grader sees every pair once.
 
@@ -15,9 +16,11 @@ before the clock starts; each grader sees every pair once.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import re
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -67,6 +70,8 @@ Timed = tuple[list[bool], list[float]]
 
 
 def _timed(name: str, pairs: list[tuple[str, str]], check: Callable[[str, str], bool]) -> Timed:
+    gc.collect()
+    gc.freeze()  # what earlier graders left on the heap (sympy's caches) is not rescanned on this one's clock
     verdicts, times = [], []
     for pred, gold in track(pairs, name):
         t = time.perf_counter()
@@ -126,19 +131,23 @@ def main() -> None:
     runs["mammoth-math"] = run_ours(pairs, texts)
     reference = labels or runs["mammoth-math"][0]
 
-    table = Table("grader", "answers/s", "total s", "max case s", "agrees with " + ("label" if labels else "ours"))
-    speed = {}
+    table = Table("grader", "answers/s", "total s", "median µs", "max case s",
+                  "agrees with " + ("label" if labels else "ours"))
+    speed, median = {}, {}
     for name, (verdicts, times) in runs.items():
         speed[name] = len(times) / sum(times)
+        median[name] = statistics.median(times)
         agree = sum(v == lab for v, lab in zip(verdicts, reference)) / len(reference)
-        table.add_row(name, f"{speed[name]:,.0f}", f"{sum(times):.2f}", f"{max(times):.3f}", f"{agree:.1%}")
+        table.add_row(name, f"{speed[name]:,.0f}", f"{sum(times):.2f}", f"{median[name] * 1e6:,.0f}",
+                      f"{max(times):.3f}", f"{agree:.1%}")
     console = Console()
     console.print(table)
     what = "real responses" if texts else "MATH gold answers, half perturbed equal, half wrong"
     console.print(f"{len(pairs)} {what}")
     for name in runs:
         if name != "mammoth-math":
-            console.print(f"speed ratio mammoth-math / {name}: {speed['mammoth-math'] / speed[name]:.2f}x")
+            console.print(f"speed ratio mammoth-math / {name}: {speed['mammoth-math'] / speed[name]:.2f}x "
+                          f"(median answer: {median[name] / median['mammoth-math']:.2f}x)")
     console.print(f"slowest single case (ours): {max(runs['mammoth-math'][1]):.3f}s (timeout 5s)")
 
 

@@ -25,7 +25,6 @@ K = AnswerKind
 _TRIGGER_RE = re.compile(r"(?=[#aAfFtT \t])(?:(?P<said>final\s+answer|the\s+answer|answer)\s*\**\s*(?:is|:)\s*:?\s*\**"
                          r"|####|^[ \t]*(?P<section>#+[ \t]*(?:final[ \t]+)?answer)[ \t]*:?[ \t]*$)",
                          re.IGNORECASE | re.MULTILINE)
-_MARKER_WORD_RE = re.compile(r"nswer|NSWER|####")  # a literal scan, far cheaper than the trigger pattern
 _LETTER_IN_TEXT_RE = re.compile(r"\(([A-J])\)|\b([A-J])\)")
 _BOOL_WORD_RE = re.compile(r"\b(true|false|yes|no)\b", re.IGNORECASE)
 MAX_TEXT = 20_000  # characters kept from the end of a response: 4-5 pages of final reasoning
@@ -81,7 +80,8 @@ def _anchored_spans(text: str, kind: AnswerKind) -> list[tuple[str, str]]:
     boxes = _top_level(boxed_spans(text))
     last_box_end = boxes[-1][1] if boxes else -1
     final, others = [], []
-    markers = _TRIGGER_RE.finditer(text) if _MARKER_WORD_RE.search(text) else ()  # most texts: no marker word
+    has_marker = "nswer" in text or "NSWER" in text or "####" in text  # a literal scan, far cheaper than the pattern
+    markers = _TRIGGER_RE.finditer(text) if has_marker else ()
     for m in markers:
         window = text[m.end():m.end() + _MAX_LINE].lstrip()  # bounded: linear in the text
         line = re.sub(r"\.\s*$|\.\s+\S.*$", "", window.split("\n", 1)[0].strip()).strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
 MAX_DIGITS = 300  # longer numerals, or exponents beyond this, leave the fast path
 NOISE = Fraction(1, 10**8)  # relative float noise still accepted for an integer gold (18.000000000000004)
@@ -70,6 +71,7 @@ def clean_number_text(text: str) -> tuple[str, bool]:
     return s, percent
 
 
+@lru_cache(maxsize=65_536)  # a gold or a common answer is parsed once, however many times it is graded
 def parse_number(text: str, allow_units: bool = True) -> Fraction | None:
     """The exact value of ``text`` if it is one plain number (percent signs and units dropped), else None."""
     if len(text) > 4 * MAX_DIGITS:
