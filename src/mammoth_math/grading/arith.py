@@ -5,7 +5,8 @@ with the precedence math-verify uses (juxtaposition binds tighter than `/`: `1/2
 `1\\frac{1}{10}` is 11/10; powers chain left to right). :func:`exact_value` is a rational value when the text has
 only numbers and rational operations; :func:`differ` says two expressions are certainly different because their
 values at a few points disagree; :func:`identical` that they are the same rational function of their names,
-constants and roots. Anything else (another command, a relation, a comma) gives None, and the worker decides. Inputs are bounded (``MAX_LEN`` characters, powers of ``MAX_BITS``), so nothing here can hang.
+constants and roots. Anything else (another command, a relation, a comma) gives None, and the worker decides.
+Inputs are bounded (``MAX_LEN`` characters, powers of ``MAX_BITS``), so nothing here can hang.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ PROBES = ({"x": 0.5731}, {"x": 1.3917}, {"x": 2.2467})  # positive points: no br
 _RNG = random.Random(28)  # the points of :func:`identical`; seeded, so verdicts repeat
 _APART = 1e-6  # relative: far above float noise in these short expressions, far below a real difference
 
-_TOKEN_RE = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+)|\\(?:[dtc]?frac|sqrt|pi|cdot|times|div)(?![a-zA-Z])|([a-zA-Z])|([-+*/^(){}\[\]]))")
+_TOKEN_RE = re.compile(r"\s*(?:\d+(?:\.\d*)?|\.\d+|\\(?:[dtc]?frac|sqrt|pi|cdot|times|div)(?![a-zA-Z])|[a-zA-Z]"
+                       r"|[-+*/^(){}\[\]])")
 _DROP = ("\\left", "\\right", "\\!", "\\,", "\\;", "\\ ", "\\$", "^\\circ", "^{\\circ}", "\\%")  # as normalize_latex
 Node = tuple
 
@@ -226,10 +228,14 @@ def _numeric(node: Node, point: dict[str, float]) -> complex:
     return ops[kind](_numeric(node[1], point), _numeric(node[2], point))
 
 
+def _has_names(node: Node) -> bool:
+    return node[0] == "var" or any(isinstance(child, tuple) and _has_names(child) for child in node[1:])
+
+
 def float_value(text: str) -> float | None:
     """The real value of a closed form with no names (`\\frac{\\sqrt{3}}{2}`), in floating point, else None."""
     node = parse(text)
-    if node is None or "'var'" in repr(node):  # a name has no value
+    if node is None or _has_names(node):  # a name has no value
         return None
     try:
         value = _numeric(node, PROBES[0])

@@ -5,7 +5,8 @@ written after the last box, else the last ``\\boxed{}`` (a run of boxes joined o
 one answer: `\\boxed{2}, \\boxed{3}`), else the last "the answer is", "**Answer:**" or ``####`` (a sentence there
 gives its value: "The largest $n$ is 34" -> 34); then a per-kind fallback (the later of the last math span and the
 last number that is not part of a word, a variable's coefficient or a traceback; the last option letter; the last
-yes/no). CHOICE answers also map an option's text or a value equal to exactly one option's value to its letter. Pure string work: no sympy here.
+yes/no). CHOICE answers also map an option's text or a value equal to exactly one option's value to its letter.
+Pure string work: no sympy here.
 Only the last ``MAX_TEXT`` characters of a response are read (the final answer sits at its end), and every
 pass over them is linear, so a runaway generation costs no more than a long answer.
 """
