@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,21 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 T = TypeVar("T")
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # only lone ones survive in a str: json.loads joins pairs
+
+
+def writable(text: str) -> str:
+    """``text`` with every lone surrogate (a server's JSON ``"\\ud800"``) replaced by U+FFFD, so it can be
+    encoded as UTF-8: what model text is made into where it enters (``backends.base.Completion``)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def dumps(obj: Any, indent: int | None = None) -> str:
+    """``obj`` as JSON, non-ASCII kept readable; a document holding a lone surrogate is written with ASCII
+    escapes instead (``\\ud800``), so every writer can encode it and a reader gets back the same text."""
+    text = json.dumps(obj, indent=indent, ensure_ascii=False)
+    return json.dumps(obj, indent=indent) if _SURROGATE.search(text) else text
 
 
 class InputError(ValueError):
@@ -186,8 +202,7 @@ def check_finished(path: str | os.PathLike) -> Path:
 
 def write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2) -> None:
     with atomic_writer(path) as f:
-        json.dump(obj, f, indent=indent, ensure_ascii=False, sort_keys=False)
-        f.write("\n")
+        f.write(dumps(obj, indent) + "\n")
 
 
 def write_jsonl(path: str | os.PathLike, rows: Iterable[Mapping]) -> int:
@@ -195,7 +210,7 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[Mapping]) -> int:
     n = 0
     with atomic_writer(path) as f:
         for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.write(dumps(row) + "\n")
             n += 1
     return n
 
@@ -213,7 +228,7 @@ class JsonlAppender:
         self._f = open(self.path, "a", encoding="utf-8")
 
     def write(self, row: Mapping) -> None:
-        self._f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self._f.write(dumps(row) + "\n")
         self._f.flush()
 
     def sync(self) -> None:

@@ -37,6 +37,7 @@ from mammoth_math.backends.base import (
     library_versions,
     render_chat,
 )
+from mammoth_math.files import dumps
 from mammoth_math.progress import bar
 
 log = logging.getLogger(__name__)
@@ -208,7 +209,9 @@ class OpenAIBackend:
 
     def _post_to(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            response = self._client.post(url, json=body)
+            # our own encoding: a prompt holding a lone surrogate (a data file's "\ud800") goes as a JSON escape
+            response = self._client.post(url, content=dumps(body).encode("utf-8"),
+                                         headers={"Content-Type": "application/json"})
         except httpx.TimeoutException as e:
             raise RequestFailed(f"timeout ({type(e).__name__})", True) from None
         except httpx.TransportError as e:  # connection refused/reset, protocol errors

@@ -12,8 +12,6 @@ report never imports them.
 from __future__ import annotations
 
 import base64
-import html as html_text
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from mammoth_math.evaluation.records import ProblemRecord
 from mammoth_math.evaluation.report_sampled import SuiteSections, pct, sections_html, suite_sections
 from mammoth_math.evaluation.scores import DatasetScore, Run, ToolUse, find_runs, score_records
 from mammoth_math.files import InputError, atomic_writer, write_json, write_jsonl
+from mammoth_math.pages import escape, script_json, write_page
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +163,7 @@ def _runs_section(runs: list[Run], scores: dict[str, dict[str, DatasetScore]]) -
             cells = (run.name, config.get("model", "?"), config.get("backend", "?"), dataset, of,
                      f"--limit {limit}" if limit is not None else "all", str(score.graded), str(score.errors),
                      *(tool_cells(score.tools) if tools else ()))
-            rows.append("<tr>" + "".join(f"<td>{html_text.escape(str(c))}</td>" for c in cells) + "</tr>")
+            rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("run", "model", "backend", "dataset", "problems", "limit",
                                               "graded", "backend errors", *(TOOL_HEADS if tools else ())))
     return f'<h2>Runs</h2>\n<table id="runs"><tr>{head}</tr>{"".join(rows)}</table>\n'
@@ -183,12 +182,12 @@ def tool_cells(tools: ToolUse | None) -> tuple[str, ...]:
 def _breakdown_section(breakdown: dict[str, dict[str, Any]], runs: list[str]) -> str:
     parts = []
     for dataset, b in breakdown.items():
-        head = "".join(f"<th>{html_text.escape(h)}</th>" for h in (b["field"], *runs, "problems"))
+        head = "".join(f"<th>{escape(h)}</th>" for h in (b["field"], *runs, "problems"))
         rows = "".join(
-            f"<tr><td>{html_text.escape(row['value'])}</td>"
+            f"<tr><td>{escape(row['value'])}</td>"
             + "".join(f'<td class="num">{pct(row[r])}</td>' for r in runs)
             + f'<td class="num">{max(row[f"{r} problems"] for r in runs)}</td></tr>' for row in b["rows"])
-        parts.append(f"<h2>{html_text.escape(dataset)}: accuracy (%) by {html_text.escape(b['field'])}</h2>\n"
+        parts.append(f"<h2>{escape(dataset)}: accuracy (%) by {escape(b['field'])}</h2>\n"
                      f'<table class="breakdown"><tr>{head}</tr>{rows}</table>\n')
     return "".join(parts)
 
@@ -256,9 +255,6 @@ def _html_page(results: dict[str, Any], runs: list[Run], chart: Path, path: Path
     problems = [_problem_view(run.name, r) for run in runs for records in run.records.values() for r in records]
     data = {"datasets": results["datasets"], "table": results["table"], "runs": [run.name for run in runs],
             "scores": {name: run["datasets"] for name, run in results["runs"].items()}, "problems": problems}
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")  # never close the <script> early
     template = files("mammoth_math.evaluation").joinpath("report_template.html").read_text(encoding="utf-8")
-    page = (template.replace("__CHART__", base64.b64encode(chart.read_bytes()).decode("ascii"))
-            .replace("__SECTIONS__", sections).replace("__DATA__", payload))
-    with atomic_writer(path) as f:
-        f.write(page)
+    write_page(path, template, {"CHART": base64.b64encode(chart.read_bytes()).decode("ascii"),
+                                "SECTIONS": sections, "DATA": script_json(data)})

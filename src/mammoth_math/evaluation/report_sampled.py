@@ -7,7 +7,6 @@ subset where a set defines one), truncation rate and mean output tokens.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.records import ProblemRecord
 from mammoth_math.evaluation.sampled import final_attempts, generation_stats, metrics_dict, set_metrics
 from mammoth_math.evaluation.scores import Run
+from mammoth_math.pages import escape
 
 OTHER = "other"  # sets of no named suite (the quickstart's custom set)
 
@@ -129,20 +129,20 @@ def sections_html(sections: SuiteSections, table: list[dict[str, Any]], runs: Se
                 names = metric_names([row for _, row in present])
                 rows = "".join(_row("td", [d, settings_text(row), *(format_metric(row, m) for m in names)])
                                for d, row in present)
-                body += (f'<h3>{html.escape(run)}: sampled metrics (%, avg ± standard error)</h3>'
+                body += (f'<h3>{escape(run)}: sampled metrics (%, avg ± standard error)</h3>'
                          f'<table class="sampled">{_row("th", ["dataset", "settings", *names])}{rows}</table>')
         stats = [(run, d, sections.generation.get(run, {}).get(d)) for run in runs for d in datasets]
         rows = "".join(_row("td", [run, d, pct(g["truncation_rate"]), _tokens(g["output_tokens"])])
                        for run, d, g in stats if g)
         body += (f'<h3>generation</h3><table class="generation">'
                  f'{_row("th", ["run", "dataset", "truncated (%)", "mean output tokens"])}{rows}</table>')
-        parts.append(f'<section class="suite" id="suite-{html.escape(suite)}"><h2>suite: {html.escape(suite)}</h2>'
+        parts.append(f'<section class="suite" id="suite-{escape(suite)}"><h2>suite: {escape(suite)}</h2>'
                      f"{body}</section>\n")
     return "".join(parts)
 
 
 def _row(cell: str, values: Sequence[Any]) -> str:
-    return "<tr>" + "".join(f"<{cell}>{html.escape(str(v))}</{cell}>" for v in values) + "</tr>"
+    return "<tr>" + "".join(f"<{cell}>{escape(str(v))}</{cell}>" for v in values) + "</tr>"
 
 
 def pct(value: float | None) -> str:
