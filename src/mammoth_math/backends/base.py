@@ -5,7 +5,7 @@ Backends batch, retry and parallelise as they like behind it; evaluation never a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -59,6 +59,17 @@ class Backend(Protocol):
     def close(self) -> None:
         """Release what the backend holds (connections, a model); the backend is not used after."""
         ...
+
+
+def completions_as_done(backend: Backend, requests: Sequence[GenerationRequest],
+                        progress: bool = False) -> Iterator[tuple[int, Completion]]:
+    """``(index, completion)`` as each request finishes. A backend that answers requests one at a time (a server)
+    says so with a ``generate_each`` method of the same signature; any other yields its batch when it is done."""
+    each = getattr(backend, "generate_each", None)
+    if each is not None:
+        yield from each(requests, progress)
+    else:
+        yield from enumerate(backend.generate(requests, progress))
 
 
 def folder_chat_template(model: str) -> str | None:

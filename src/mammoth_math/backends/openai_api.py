@@ -19,8 +19,8 @@ import os
 import random
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Literal
 
 import httpx
@@ -100,16 +100,26 @@ class OpenAIBackend:
         self._client.close()
 
     def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
+        found: list[Completion | None] = [None] * len(requests)
+        for i, completion in self.generate_each(requests, progress):
+            found[i] = completion
+        return [c for c in found if c is not None]
+
+    def generate_each(self, requests: Sequence[GenerationRequest],
+                      progress: bool = False) -> Iterator[tuple[int, Completion]]:
+        """``(index, completion)`` of each request as the server finishes it (any order): the response cache keeps
+        each one at once, so a run killed mid-batch loses only the requests in flight."""
         self._sampling.add(requests)
         with bar("generating (openai)", len(requests), enabled=progress) as b, \
                 ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            def one(request: GenerationRequest) -> Completion:
-                try:
-                    return self._complete(request)
-                finally:
+            futures = {pool.submit(self._complete, request): i for i, request in enumerate(requests)}
+            try:
+                for future in as_completed(futures):
                     b.advance()
-
-            return list(pool.map(one, requests))  # map keeps request order
+                    yield futures[future], future.result()
+            finally:  # the caller stopped early (Ctrl-C): requests not yet sent are not sent
+                for future in futures:
+                    future.cancel()
 
     # --- one request -----------------------------------------------------------------------------
 
