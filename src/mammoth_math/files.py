@@ -139,7 +139,10 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:  # a read-only folder: name it, not our temp file the user never heard of
+        raise type(e)(e.errno, f"{e.strerror} (writing {path.name})", str(path.parent)) from None
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # what open() would have given
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
@@ -176,7 +179,10 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     partial = path.with_name(path.name + PARTIAL)
     shutil.rmtree(partial, ignore_errors=True)  # a killed earlier attempt
-    partial.mkdir(parents=True)
+    try:
+        partial.mkdir(parents=True)
+    except OSError as e:  # a read-only parent: name the folder asked for, not our .partial
+        raise type(e)(e.errno, e.strerror, str(path)) from None
     yield partial
     if path.exists():
         old = path.with_name(path.name + ".old")
