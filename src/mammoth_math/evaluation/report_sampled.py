@@ -121,7 +121,8 @@ def sections_html(sections: SuiteSections, table: list[dict[str, Any]], runs: Se
     ``names`` are the data sets' shown names, ``other`` the name of the suite of the rest."""
     parts = []
     accuracy = {row["dataset"]: row for row in table}
-    shown = (lambda d: (names or {}).get(d, d))
+    shown_names = dict(names or {})
+    shown = (lambda d: shown_names.get(d, d))
     for suite, datasets in sections.suites.items():
         head = _row("th", ["dataset", *runs])
         rows = "".join(_row("td", [shown(d), *(pct(accuracy.get(d, {}).get(r)) for r in runs)]) for d in datasets)
@@ -129,11 +130,11 @@ def sections_html(sections: SuiteSections, table: list[dict[str, Any]], runs: Se
         for run in runs:
             present = sampled_rows(sections.sampled, sections.subsets, run, datasets)
             if present:
-                names = metric_names([row for _, row in present])
-                rows = "".join(_row("td", [d, settings_text(row), *(format_metric(row, m) for m in names)])
+                metrics = metric_names([row for _, row in present])
+                rows = "".join(_row("td", [d, settings_text(row), *(format_metric(row, m) for m in metrics)])
                                for d, row in present)
                 body += (f'<h3>{escape(run)}: sampled metrics (%, avg ± standard error)</h3>'
-                         f'<table class="sampled">{_row("th", ["dataset", "settings", *names])}{rows}</table>')
+                         f'<table class="sampled">{_row("th", ["dataset", "settings", *metrics])}{rows}</table>')
         stats = [(run, d, sections.generation.get(run, {}).get(d)) for run in runs for d in datasets]
         rows = "".join(_row("td", [run, shown(d), pct(g["truncation_rate"]), _tokens(g["output_tokens"])])
                        for run, d, g in stats if g)
