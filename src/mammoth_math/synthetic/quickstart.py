@@ -95,7 +95,7 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
     if config.rounds == 2:
         from mammoth_math.synthetic.rounds import labels_section, rounds_section, second_round
 
-        second = second_round(config, out, _data, _train, _eval, _family_scores)
+        second = second_round(config, out, _data, _train, _eval, _family_scores, naming)
         both = rounds_section(MODES, report.table, families, second)
         report = build_report(out / "eval", [report_section, lambda _: both, lambda _: labels_section(second)],
                               naming=naming)
