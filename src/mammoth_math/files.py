@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,21 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 T = TypeVar("T")
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # only lone ones survive in a str: json.loads joins pairs
+
+
+def writable(text: str) -> str:
+    """``text`` with every lone surrogate (a server's JSON ``"\\ud800"``) replaced by U+FFFD, so it can be
+    encoded as UTF-8: what model text is made into where it enters (``backends.base.Completion``)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def dumps(obj: Any, indent: int | None = None) -> str:
+    """``obj`` as JSON, non-ASCII kept readable; a document holding a lone surrogate is written with ASCII
+    escapes instead (``\\ud800``), so every writer can encode it and a reader gets back the same text."""
+    text = json.dumps(obj, indent=indent, ensure_ascii=False)
+    return json.dumps(obj, indent=indent) if _SURROGATE.search(text) else text
 
 
 class InputError(ValueError):
@@ -123,7 +139,10 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:  # a read-only folder: name it, not our temp file the user never heard of
+        raise type(e)(e.errno, f"{e.strerror} (writing {path.name})", str(path.parent)) from None
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # what open() would have given
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
@@ -160,7 +179,10 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     partial = path.with_name(path.name + PARTIAL)
     shutil.rmtree(partial, ignore_errors=True)  # a killed earlier attempt
-    partial.mkdir(parents=True)
+    try:
+        partial.mkdir(parents=True)
+    except OSError as e:  # a read-only parent: name the folder asked for, not our .partial
+        raise type(e)(e.errno, e.strerror, str(path)) from None
     yield partial
     if path.exists():
         old = path.with_name(path.name + ".old")
@@ -186,8 +208,7 @@ def check_finished(path: str | os.PathLike) -> Path:
 
 def write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2) -> None:
     with atomic_writer(path) as f:
-        json.dump(obj, f, indent=indent, ensure_ascii=False, sort_keys=False)
-        f.write("\n")
+        f.write(dumps(obj, indent) + "\n")
 
 
 def write_jsonl(path: str | os.PathLike, rows: Iterable[Mapping]) -> int:
@@ -195,7 +216,7 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[Mapping]) -> int:
     n = 0
     with atomic_writer(path) as f:
         for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.write(dumps(row) + "\n")
             n += 1
     return n
 
@@ -213,7 +234,7 @@ class JsonlAppender:
         self._f = open(self.path, "a", encoding="utf-8")
 
     def write(self, row: Mapping) -> None:
-        self._f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self._f.write(dumps(row) + "\n")
         self._f.flush()
 
     def sync(self) -> None:

@@ -83,18 +83,22 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
             skipped.append(stage)
         seconds[stage] = round(time.perf_counter() - start, 2)
         log.info("quickstart %s: %s in %.1fs", stage, "skipped" if stage in skipped else "done", seconds[stage])
-    from mammoth_math.evaluation import build_report
+    from mammoth_math.evaluation import Naming, build_report
     from mammoth_math.probe import report_section
 
-    report = build_report(out / "eval", [report_section])
+    # the page names what it shows: the quickstart's test set (a ``custom`` set to the registry), by family
+    naming = Naming("mammoth-math quickstart: a tiny model trained on hybrid CoT/PoT data",
+                    {"custom": "quickstart test set"}, "quickstart")
+    report = build_report(out / "eval", [report_section], naming=naming)
     families = _family_scores(out / "eval")
     second = None
     if config.rounds == 2:
         from mammoth_math.synthetic.rounds import labels_section, rounds_section, second_round
 
-        second = second_round(config, out, _data, _train, _eval, _family_scores)
+        second = second_round(config, out, _data, _train, _eval, _family_scores, naming)
         both = rounds_section(MODES, report.table, families, second)
-        report = build_report(out / "eval", [report_section, lambda _: both, lambda _: labels_section(second)])
+        report = build_report(out / "eval", [report_section, lambda _: both, lambda _: labels_section(second)],
+                              naming=naming)
     return QuickstartResult(str(out), report.table, families, report.html, report.chart_png, skipped, seconds, second)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from transformers.trainer_callback import PrinterCallback, ProgressCallback, TrainerCallback
 
+from mammoth_math.hub import check_model
 from mammoth_math.training.config import TrainConfig, save_config
 from mammoth_math.training.examples import EncodeStats, encode_rows, load_rows
 from mammoth_math.training.tiny import tiny_llama, train_bpe_tokenizer
@@ -147,6 +148,9 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
 
     Resumes from ``resume_from_checkpoint`` or, when unset, the last ``checkpoint-*`` in ``output_dir``.
     """
+    for key, name in (("model", config.model if config.model != "tiny" else None), ("tokenizer", config.tokenizer)):
+        if name:
+            check_model(name, key)  # a missing folder or an uncached hub id offline: said now, not after retries
     from datasets import Dataset
     from transformers.trainer_utils import get_last_checkpoint
     from trl import SFTTrainer
