@@ -29,18 +29,10 @@ from mammoth_math.files import InputError
 from mammoth_math.grading.kinds import AnswerKind
 
 
-@pytest.mark.parametrize("reply, expected", [
-    ("Verdict: same", True),
-    ("The numbers differ.\nVerdict: different", False),
-    ("**Verdict:** Same.", True),
-    ("Verdict: same\nVerdict: different", None),  # contradicts itself
-    ("They are the same problem.", None),  # no verdict line
-    ("Verdict: same, I think", None),
-    ("Verdict: probably", None),
-    ("", None),
-])
-def test_only_a_clean_verdict_line_counts(reply, expected):
-    assert parse_verdict(reply) is expected
+def test_only_a_clean_verdict_line_counts():
+    replies = ("Verdict: same", "The numbers differ.\nVerdict: different", "**Verdict:** Same.",
+               "Verdict: same\nVerdict: different", "They are the same problem.", "Verdict: same, I think", "")
+    assert [parse_verdict(r) for r in replies] == [True, False, True, None, None, None, None]
 
 
 def test_the_rule_is_part_of_the_prompt():

@@ -10,12 +10,12 @@ Requests go through any backend behind the response cache, so a rerun asks only 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mammoth_math.backends import Backend, GenerationRequest
+from mammoth_math.backends import Backend
+from mammoth_math.backends.verdicts import ask_verdicts, strict_verdict, verdict_pattern
 from mammoth_math.progress import track
 
 SAME_PROBLEM_RULE = (
@@ -29,7 +29,7 @@ _SYSTEM = ("You detect test problems that were copied into training data, possib
            + " Do not solve the problems. End your reply with exactly one line, either\nVerdict: same\nor\n"
              "Verdict: different")
 
-_VERDICT = re.compile(r"^[ \t*]*verdict[ \t*]*:[ \t*]*(same|different)[ \t*.]*$", re.IGNORECASE | re.MULTILINE)
+_VERDICT = verdict_pattern("verdict", "same", "different")
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,7 @@ def check_messages(test_problem: str, train_problem: str) -> tuple[dict[str, str
 
 def parse_verdict(reply: str) -> bool | None:
     """True/False when the reply's verdict lines all agree; None for anything else."""
-    found = {m.lower() for m in _VERDICT.findall(reply)}
-    return found == {"same"} if len(found) == 1 else None
+    return strict_verdict(reply, _VERDICT, "same")
 
 
 class Checker:
@@ -70,15 +69,9 @@ class Checker:
         verdicts: list[CheckVerdict] = []
         starts = range(0, len(pairs), self.batch_size)
         for start in track(starts, "checking pairs", len(starts), self.progress):
-            batch = pairs[start:start + self.batch_size]
-            requests = [GenerationRequest(check_messages(t, s), self.max_new_tokens, 0.0) for t, s in batch]
-            for completion in self.backend.generate(requests):
-                if completion.error:
-                    verdicts.append(CheckVerdict(None, "", completion.error))
-                    continue
-                reply = completion.texts[0]
-                same = parse_verdict(reply)
-                verdicts.append(CheckVerdict(same, reply, None if same is not None else "malformed reply"))
+            prompts = [check_messages(t, s) for t, s in pairs[start:start + self.batch_size]]
+            found = ask_verdicts(self.backend, prompts, _VERDICT, "same", self.max_new_tokens)
+            verdicts += [CheckVerdict(*f) for f in found]
         return verdicts
 
     def close(self) -> None:
