@@ -692,7 +692,7 @@ def _data_contamination(args: argparse.Namespace) -> int:
     flags = ("retriever", "k", "embedding_model", "min_score", "check_model", "check_backend", "base_url")
     summary = contamination_run(args.train, args.test, args.out, args.data_dir, args.config,
                                 {f: getattr(args, f) for f in flags}, _cache_dir(args, args.out))
-    table = Table("test set", "problems", "flagged", "rate", "n-gram", "same", "unknown",
+    table = Table("test set", "problems", "flagged", "rate %", "n-gram", "same", "unknown",
                   title=f"contamination of {args.train} (report: {args.out}/report.md)")
     for name, s in summary["sets"].items():
         table.add_row(name, str(s["problems"]), str(s["flagged"]), _percent(s["rate"]), str(s["ngram"]),

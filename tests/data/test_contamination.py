@@ -266,3 +266,13 @@ def test_the_embedding_retriever_finds_the_rewordings(reworded, monkeypatch):
     found = [300 + i in hits.indices[tests.index(r["test"])] for i, r in enumerate(rows) if r["kind"] == "reworded"]
     print(f"\nembedding retriever: {sum(found) / len(found):.1%} of rewordings at k=5")
     assert sum(found) / len(found) >= 0.9 and hits.scores[0, 0] <= 1.0001
+
+
+def test_bad_input_is_one_error_line(tmp_path, capsys):
+    bad = tmp_path / "train.jsonl"
+    bad.write_text('{"id": 1, "problem": "What is 2+2?"}\n{"id": 2, "answer": "4"}\n')
+    assert main(["data", "contamination", "--train", str(bad), "--test", "gsm8k", "--out", str(tmp_path / "o")]) == 2
+    assert f"{bad}:2: field 'problem': no text field" in capsys.readouterr().err
+    bad.write_text('{"id": 1, "problem": "What is 2+2?"}\n')
+    assert main(["data", "contamination", "--train", str(bad), "--test", "no_such_set", "--out", str(tmp_path)]) == 2
+    assert "no_such_set" in capsys.readouterr().err
