@@ -16,7 +16,9 @@ from mammoth_math.benchmarks import Problem, load_problems
 from mammoth_math.cli import main
 from mammoth_math.data.contamination import (
     ContaminationConfig,
+    Pair,
     TrainText,
+    check_pairs,
     contamination_config,
     distinct_texts,
     find_contamination,
@@ -121,7 +123,7 @@ def reworded(eval_dir, train_dir):
     return rows, problems, hay
 
 
-def test_reworded_problems_are_retrieved_and_near_misses_are_not_flagged(reworded, tmp_path):
+def test_reworded_problems_are_retrieved_and_near_misses_are_not_flagged(reworded):
     rows, problems, hay = reworded
     assert sum(r["kind"] == "reworded" for r in rows) >= 40 and sum(r["kind"] != "reworded" for r in rows) >= 40
     assert {r["test"] for r in rows} <= set(problems)
@@ -133,27 +135,28 @@ def test_reworded_problems_are_retrieved_and_near_misses_are_not_flagged(reworde
     row_of = {t: i for i, t in enumerate(tests)}
 
     def recall(kind: str, k: int) -> float:
-        wanted = [(row_of[r["test"]], len(hay) + i) for i, r in enumerate(rows) if (r["kind"] == "reworded") == (kind == "reworded")]
+        wanted = [(row_of[r["test"]], len(hay) + i) for i, r in enumerate(rows)
+                  if (r["kind"] == "reworded") == (kind == "reworded")]
         return sum(j in hits.indices[i, :k] for i, j in wanted) / len(wanted)
 
     at5, at20 = recall("reworded", 5), recall("reworded", 20)
     print(f"\nrewordings retrieved: {at5:.1%} at k=5, {at20:.1%} at k=20; near misses at k=1: {recall('near', 1):.1%}")
     assert at20 >= 0.95 and at5 >= 0.9
 
-    # The check: a scripted model that follows the rule on these pairs, says "different" to the rest.
+    # The check of the top 5: a scripted model that follows the rule on these pairs, says "different" to the rest.
     label = {r["text"]: r["kind"] == "reworded" for r in rows}
-    train = [TrainText(q, (f"hay/{i}",)) for i, q in enumerate(hay)] + [
-        TrainText(r["text"], (f"{r['kind']}/{i}",)) for i, r in enumerate(rows)]
+    train = [TrainText(q, (f"t/{i}",)) for i, q in enumerate(corpus)]
+    pairs = [Pair(problems[t], train[j], "retrieval", float(score), rank)
+             for t, idx, val in zip(tests, hits.indices, hits.scores) for rank, (j, score) in enumerate(zip(idx[:5], val[:5]))]
     with fault_server([], text=scripted(lambda test, text: label.get(text, False))) as server:
-        checker = Checker(make_backend("openai", "rule", cache_dir=str(tmp_path / "cache"), base_url=server.base_url,
-                                       endpoint="chat"), batch_size=128)
-        found = find_contamination(train, [problems[t] for t in tests], ContaminationConfig(k=5), checker)
+        checker = Checker(make_backend("openai", "rule", base_url=server.base_url, endpoint="chat"), batch_size=128)
+        check_pairs(pairs, checker)
         checker.close()
-    checked = [p for p in found.pairs if p.stage == "retrieval" and p.train.question in label]
+    checked = [p for p in pairs if p.train.question in label]
     near = [p for p in checked if not label[p.train.question]]
-    false_flags = sum(p.flagged for p in near) / sum(r["kind"] != "reworded" for r in rows)
+    false_flags = len({p.train.question for p in near if p.flagged}) / sum(r["kind"] != "reworded" for r in rows)
     caught = {p.train.question for p in checked if p.flagged}
-    print(f"near misses sent to the check at k=5: {len(near)}; falsely flagged: {false_flags:.1%}; "
+    print(f"near-miss pairs sent to the check at k=5: {len(near)}; near misses falsely flagged: {false_flags:.1%}; "
           f"rewordings flagged: {len(caught)}")
     assert len(near) >= 40  # the retriever hands the near misses to the check (they rank first) ...
     assert false_flags == 0  # ... and the check, not the score, keeps them
