@@ -14,7 +14,7 @@ from typing import Any
 from mammoth_math.data.contamination import Contamination, Pair
 from mammoth_math.files import atomic_writer, write_json, write_jsonl
 
-PAGE_PAIRS = 300  # pairs shown per page beyond the flagged and unknown ones (all are in pairs.jsonl)
+PAGE_PAIRS = 300  # unknown and unflagged pairs shown per page, most similar first (all are in pairs.jsonl)
 TOP_PAIRS = 10  # highest-scoring retrieval pairs per set listed in report.json and report.md
 
 
@@ -93,12 +93,14 @@ _STYLE = ("body{font-family:sans-serif;margin:1.5em}table{border-collapse:collap
 
 
 def render_page(name: str, stats: dict[str, Any], pairs: list[Pair]) -> str:
-    """One test set's pairs side by side: flagged first, then unknown, then the rest by score (capped)."""
+    """One test set's pairs side by side: every flagged one, then unknown ones, then the rest, by score."""
     e = html.escape
-    flagged = [p for p in pairs if p.flagged or p.unknown]
-    rest = sorted((p for p in pairs if not (p.flagged or p.unknown)), key=lambda p: -p.score)[:PAGE_PAIRS]
+    by_score = sorted(pairs, key=lambda p: -p.score)
+    flagged = [p for p in by_score if p.flagged]
+    unknown = [p for p in by_score if p.unknown and not p.flagged][:PAGE_PAIRS]
+    rest = [p for p in by_score if not (p.flagged or p.unknown)][:PAGE_PAIRS]
     rows = []
-    for p in sorted(flagged, key=lambda p: (not p.flagged, -p.score)) + rest:
+    for p in flagged + unknown + rest:
         kind = "flagged" if p.flagged else "unknown" if p.unknown else ""
         reply = p.verdict.reply if p.verdict else ""
         error = p.verdict.error if p.verdict and p.verdict.error else ""
@@ -107,7 +109,9 @@ def render_page(name: str, stats: dict[str, Any], pairs: list[Pair]) -> str:
                     f"<td>{e(p.stage)}<br>score {p.score:.3f}<br>rank {p.rank + 1}</td>"
                     f'<td><b>{e(_verdict_word(p))}</b><div class="text">{e(error)}\n{e(reply[:2000])}</div></td></tr>')
     head = (f"{stats['flagged']} of {stats['problems']} problems flagged ({stats['rate']:.2%}): {stats['ngram']} by "
-            f"n-gram overlap, {stats['same']} by the check; {stats['unknown']} unknown (check failed).")
+            f"n-gram overlap, {stats['same']} by the check; {stats['unknown']} unknown (check failed). "
+            f"Shown: every flagged pair, then up to {PAGE_PAIRS} unknown and {PAGE_PAIRS} other pairs by similarity; "
+            "all pairs are in pairs.jsonl.")
     return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>contamination: {e(name)}</title>"
             f"<style>{_STYLE}</style></head><body><h1>{e(name)}</h1><p>{e(head)}</p>"
             "<table><tr><th>test problem</th><th>training problem</th><th>retriever</th><th>checker</th></tr>"
