@@ -642,6 +642,24 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
                       "output folder (samples, cache, distilled.jsonl, report.json)")
     d.set_defaults(handler=_data_distill)
     _add_isolation_flag(d)
+    c = dsub.add_parser("contamination", help="which test problems the training data holds, reworded or not: "
+                                              "n-grams, retrieval, a model's check; a report per test set")
+    c.add_argument("--train", required=True, help="a build folder, a build config YAML (its sources) or a JSONL file")
+    c.add_argument("--test", nargs="+", required=True, help="benchmark or suite names (mammoth, modern, all) or "
+                                                            "JSONL files (fields id, problem or question)")
+    c.add_argument("--out", required=True, help="report folder (report.json/.md, pairs.jsonl, <set>.html, cache)")
+    c.add_argument("--data-dir", help="evaluation files for named test sets (e.g. ../shared/data/eval); default: the hub")
+    c.add_argument("--config", help="a YAML of ContaminationConfig keys; the flags below override it")
+    for name, kind, text in (("--retriever", str, "tfidf (default, CPU, no model) or embedding"),
+                             ("--k", int, "training problems retrieved per test problem (default 5)"),
+                             ("--embedding-model", str, "sentence-transformers folder or hub id"),
+                             ("--min-score", float, "pairs scoring below are dropped (default 0)"),
+                             ("--check-model", str, "the model asked about each pair (default: none, retrieval only)"),
+                             ("--check-backend", str, "hf, vllm or openai (default openai)"),
+                             ("--base-url", str, "openai: the checking model's server, ending in /v1")):
+        c.add_argument(name, type=kind, help=text)
+    _add_cache_flags(c)
+    c.set_defaults(handler=_data_contamination)
     t = dsub.add_parser("stats", help="print the report of a built folder")
     t.add_argument("dir", help="a folder written by `data build`")
     t.set_defaults(handler=_data_stats)
@@ -707,6 +725,24 @@ def _data_distill(args: argparse.Namespace) -> int:
         console.print(f"majority label accuracy (hidden golds): {result.report['label_accuracy']}")
     print(f"{result.rows} rows -> {result.out_dir}/distilled.jsonl (report.json)")
     return 0 if result.rows else 2
+
+
+def _data_contamination(args: argparse.Namespace) -> int:
+    _log_progress()
+    from rich.table import Table
+
+    from mammoth_math.data.contamination_run import contamination_run
+
+    flags = ("retriever", "k", "embedding_model", "min_score", "check_model", "check_backend", "base_url")
+    summary = contamination_run(args.train, args.test, args.out, args.data_dir, args.config,
+                                {f: getattr(args, f) for f in flags}, _cache_dir(args, args.out))
+    table = Table("test set", "problems", "flagged", "rate %", "n-gram", "same", "unknown",
+                  title=f"contamination of {args.train} (report: {args.out}/report.md)")
+    for name, s in summary["sets"].items():
+        table.add_row(name, str(s["problems"]), str(s["flagged"]), _percent(s["rate"]), str(s["ngram"]),
+                      str(s["same"]), str(s["unknown"]))
+    _console().print(table)
+    return 0
 
 
 def _data_stats(args: argparse.Namespace) -> int:

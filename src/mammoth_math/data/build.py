@@ -88,6 +88,10 @@ def build(config: BuildConfig, out_dir: str | Path, run_programs: ProgramRunner 
           progress: bool = True, run_sessions: SessionRunner | None = None) -> BuildResult:
     """Build the data set described by ``config`` into ``out_dir``; see the module docstring."""
     check_paths(config)
+    if config.contamination is not None and config.contamination.cache_dir is None:
+        # beside the output, not in it: the .partial folder is wiped by a rerun, the checks must survive it
+        cache = str(Path(out_dir).with_name(Path(out_dir).name + ".check-cache"))
+        config = replace(config, contamination=replace(config.contamination, cache_dir=cache))
     with atomic_folder(out_dir) as partial:
         result = _build(config, partial, run_programs, progress, run_sessions)
     result.out_dir = str(out_dir)
@@ -133,6 +137,9 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
             index = build_index(config.eval_dir, config.ngram, progress=progress)
             kept, hits = decontaminate(kept, index, config.contamination_threshold, progress)
             removed += hits
+            if config.contamination is not None:
+                kept, hits = _similar(kept, config, progress)
+                removed += hits
     with _timed(times, "mix"):
         rules = {s.name: SourceMix(s.cap, s.weight) for s in config.sources}
         final = mix(kept, rules, config.seed, config.pot_ratio)
@@ -147,6 +154,21 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
         report = build_report(checked, verified, final, rejects, removed, lengths, config.tokenizer)
         write_report(report, lengths, out)
     return BuildResult(str(out), len(final), len(rejects), len(removed), report, times)
+
+
+def _similar(examples: list[Example], config: BuildConfig, progress: bool) -> tuple[list[Example], list[Reject]]:
+    """Retrieval and the model's check (``data.contamination``) against the configured test sets."""
+    from mammoth_math.data.contamination import decontaminate_similar, make_checker
+    from mammoth_math.data.contamination_run import read_tests
+
+    assert config.contamination is not None and config.eval_dir is not None
+    tests = read_tests(config.contamination.tests, config.eval_dir)
+    checker = make_checker(config.contamination, config.contamination.cache_dir, progress=progress)
+    assert checker is not None  # load_config requires a check_model
+    try:
+        return decontaminate_similar(examples, tests, config.contamination, checker, progress)
+    finally:
+        checker.close()
 
 
 def _wanting(config: BuildConfig, kind: str) -> set[str]:

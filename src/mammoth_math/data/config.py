@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mammoth_math.data.contamination import ContaminationConfig, contamination_config
 from mammoth_math.files import InputError, read_yaml_config
 
 
@@ -42,6 +43,8 @@ class BuildConfig:
     workers: int | None = None
     tokenizer: str | None = None  # for the length report; None counts words and symbols
     synthesis_cache: str | None = None  # a synthesis output folder whose accepted rows join the build
+    # after the n-gram stage: retrieval and a model's check of each pair (``data.contamination``); None: n-grams only
+    contamination: ContaminationConfig | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -63,6 +66,11 @@ def config_from_dict(raw: dict[str, Any], path: str | Path = "<config>") -> Buil
         raise InputError(path, "at least one source is required", field="sources")
     sources = tuple(source_spec(s, path) for s in raw["sources"])
     values = {k: tuple(v) if k == "formats" else v for k, v in raw.items() if k != "sources"}
+    if values.get("contamination") is not None:
+        values["contamination"] = contamination_config(values["contamination"], str(path))
+        if values["contamination"].check_model is None:
+            raise InputError(path, "the build's contamination stage needs a check_model (the report command, "
+                                   "`data contamination`, runs without one)", field="contamination.check_model")
     return BuildConfig(sources=sources, **values)
 
 
