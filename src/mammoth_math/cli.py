@@ -14,12 +14,13 @@ import os
 import sys
 from pathlib import Path
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mammoth_math import __version__
 
 if TYPE_CHECKING:
     from mammoth_math.evaluation import EvalConfig
+    from mammoth_math.files import Bound
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -864,7 +865,8 @@ def _is_off(default: object) -> bool:
 
 
 class _Parser(argparse.ArgumentParser):
-    """Every (sub)command's parser: help with defaults. ``add_subparsers`` reuses this class."""
+    """Every (sub)command's parser: help with defaults, numbers checked against their bounds, and a usage
+    error in three lines. ``add_subparsers`` reuses this class."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
@@ -873,7 +875,52 @@ class _Parser(argparse.ArgumentParser):
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         if kwargs.get("help") is None and not _is_off(kwargs.get("default")):
             kwargs["help"] = "default: %(default)s"  # argparse shows no line at all for a flag without help
+        if kwargs.get("type") in (int, float):  # every numeric flag, so that none is accepted unchecked
+            dest = kwargs.get("dest") or args[0].lstrip("-").replace("-", "_")
+            kwargs["type"] = _Number(kwargs["type"], _flag_bound(dest))
         return super().add_argument(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """One usage line, the error, where to read more (not the whole usage, which buries the error)."""
+        required = [a for a in self._actions if a.required or not a.option_strings]
+        words = [(a.option_strings[0] + " " if a.option_strings else "") + str(a.metavar or a.dest.upper())
+                 + (" ..." if isinstance(a, argparse._SubParsersAction) else "") for a in required]
+        usage = " ".join([self.prog, *words, "[options]"])
+        self.exit(2, f"usage: {usage}\nerror: {message}\nrun `{self.prog} --help` for every option\n")
+
+
+class _Number:
+    """An argparse type: a finite int or float within a :data:`~mammoth_math.files.Bound`."""
+
+    def __init__(self, kind: type, bound: Bound) -> None:
+        self.kind, self.bound = kind, bound
+
+    def __call__(self, text: str) -> float:
+        import math
+
+        from mammoth_math.files import out_of_bounds
+
+        try:
+            value = self.kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if self.kind is int else 'a number'}, got {text!r}") from None
+        problem = "must be finite" if not math.isfinite(value) else out_of_bounds(value, self.bound)
+        if problem:
+            raise argparse.ArgumentTypeError(f"{problem}, got {text}")
+        return value
+
+
+def _flag_bound(dest: str) -> Bound:
+    """A numeric flag's range: its config field's (``EvalConfig.BOUNDS``), else a count, a positive number or,
+    by default, a non-negative one."""
+    from mammoth_math.evaluation.config import BOUNDS
+    from mammoth_math.files import COUNT, NON_NEGATIVE, POSITIVE
+
+    counts = ("batch_size", "concurrency", "tensor_parallel_size", "data_parallel_size", "n", "processes", "threads",
+              "problems", "shards", "cpus_per_task", "nodes", "tasks_per_node")
+    return BOUNDS.get(dest) or (COUNT if dest in counts else POSITIVE if dest in ("timeout", "minutes")
+                                else NON_NEGATIVE)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from mammoth_math.data.config import SourceSpec, source_spec
-from mammoth_math.files import InputError, read_yaml_config
+from mammoth_math.data.config import SHARE, SourceSpec, source_spec
+from mammoth_math.files import COUNT, NON_NEGATIVE, POSITIVE, Bound, InputError, check_fields, read_yaml_config, \
+    yaml_lines
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,14 @@ class DistillConfig:
         return dataclasses.asdict(self)
 
 
+# The ranges of the numeric settings, checked with the types before any model loads.
+BOUNDS: dict[str, Bound] = {
+    "k": COUNT, "temperature": NON_NEGATIVE, "top_p": (0, 1, True), "max_new_tokens": COUNT, "seed": NON_NEGATIVE,
+    "batch_size": COUNT, "majority_share": (0, 1, True), "pass_rate_min": SHARE, "pass_rate_max": SHARE,
+    "max_per_problem": COUNT, "near_dup_threshold": SHARE, "max_chars": COUNT, "length_factor": POSITIVE,
+    "timeout": POSITIVE, "memory_mb": COUNT, "workers": COUNT}
+
+
 def load_distill_config(path: str | Path, overrides: dict[str, Any] | None = None) -> DistillConfig:
     """Read a YAML distillation config; ``overrides`` (command-line flags, None skipped) win over the file."""
     fields = {f.name for f in dataclasses.fields(DistillConfig)}
@@ -73,7 +82,9 @@ def load_distill_config(path: str | Path, overrides: dict[str, Any] | None = Non
     for required in ("sources", "model"):
         if not raw.get(required):
             raise InputError(path, "required", field=required)
-    sources = tuple(source_spec(s, path) for s in raw["sources"])
+    lines = yaml_lines(path)
+    check_fields(DistillConfig, {k: v for k, v in raw.items() if k != "sources"}, path, BOUNDS, lines)
+    sources = tuple(source_spec(s, path, lines.get("sources")) for s in raw["sources"])
     values = {k: tuple(v) if k == "types" else v for k, v in raw.items() if k != "sources"}
     try:
         return DistillConfig(sources=sources, **values)
