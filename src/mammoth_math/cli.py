@@ -259,9 +259,11 @@ def _train(args: argparse.Namespace) -> int:
 
     with logging_redirect_tqdm():  # log lines above transformers' training bar, not glued to it
         result = train(config)
-    _print_train_table("train", {"output": result.output_dir,
-                                 "resumed from": "finished already: nothing to do" if result.finished_before
-                                 else result.resumed_from or "-",
+    if result.stats is None:  # finished before: nothing was read or trained
+        print(f"nothing to do: {result.output_dir} holds a finished run of this config "
+              f"(train loss {result.final_loss:.4f}); change the config or output_dir to train again")
+        return 0
+    _print_train_table("train", {"output": result.output_dir, "resumed from": result.resumed_from or "-",
                            "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
                            "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-",
                            "train loss (mean)": f"{result.final_loss:.4f}",
@@ -960,6 +962,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {_one_line(e)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: what was kept and how to go on, not a traceback
+        if args.debug:
+            raise
+        print(f"interrupted: {_kept(args)}", file=sys.stderr)
+        return 130
+
+
+# What each resumable command keeps when interrupted (every one resumes when run again the same way).
+_KEPT = {"eval": "the records of finished problems are kept", "probe": "the records of finished problems are kept",
+         "train": "the last checkpoint is kept", "quickstart": "the finished stages are kept",
+         "data distill": "the samples of finished problems are kept", "data synthesize": "finished responses are kept"}
+
+
+def _kept(args: argparse.Namespace) -> str:
+    """One line for an interrupted command: what it kept, where, and how to resume."""
+    command = args.command + (f" {args.data_command}" if args.command == "data" else "")
+    if command not in _KEPT:
+        return "nothing was kept" + (" (a build is written whole)" if command == "data build" else "") \
+            + "; run the same command again to start over"
+    folder = getattr(args, "output_dir", None) or getattr(args, "out", None)
+    if command == "train":
+        from mammoth_math.training.config import read_config_values
+
+        folder = read_config_values(args.config, args.overrides).get("output_dir", "runs/train")
+    return f"{_KEPT[command]}{f' in {folder}' if folder else ''}; run the same command again to resume"
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

@@ -122,14 +122,18 @@ def load_config(
         raise InputError(path or "<command line>", str(e)) from None
 
 
+def resolved_config(config: TrainConfig) -> dict[str, Any]:
+    """Every field that differs from its default, as plain values (what :func:`save_config` writes)."""
+    values = config.to_dict()  # transformers' own serialisation (enums, nested configs as plain values)
+    return {name: _plain(values[name]) for name in _FIELDS if name in values and values[name] != _default(name)}
+
+
 def save_config(config: TrainConfig, path: str | os.PathLike) -> None:
     """Write the resolved config (every field that differs from its default, as YAML) atomically."""
     from mammoth_math.files import atomic_writer
 
-    values = config.to_dict()  # transformers' own serialisation (enums, nested configs as plain values)
-    resolved = {name: _plain(values[name]) for name in _FIELDS if name in values and values[name] != _default(name)}
     with atomic_writer(path) as f:
-        yaml.safe_dump(resolved, f, sort_keys=True)
+        yaml.safe_dump(resolved_config(config), f, sort_keys=True)
 
 
 def _default(name: str) -> Any:
