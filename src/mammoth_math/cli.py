@@ -776,6 +776,10 @@ def _add_launch_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--dry-run", action="store_true", help="print the scripts; submit nothing")
     s.add_argument("command", nargs=argparse.REMAINDER, help="-- then a mammoth-math command (eval, probe, ...)")
     s.set_defaults(handler=_launch_slurm)
+    local = lsub.add_parser("local-slurm", help="start a one-node Slurm cluster on this machine (as root) to try "
+                                                "`launch slurm` on; Ctrl-C stops it")
+    local.add_argument("--folder", default="runs/slurm", help="its config, munge key, state and daemon logs")
+    local.set_defaults(handler=_launch_local_slurm)
     for name, handler, text in (("status", _launch_status, "each shard's progress and Slurm state"),
                                 ("resume", _launch_resume, "resubmit unfinished shards and the merge job")):
         a = lsub.add_parser(name, help=text)
@@ -825,6 +829,21 @@ def _launch_slurm(args: argparse.Namespace) -> int:
     submission = submit(plan, options)
     print(f"submitted job {submission.main}" + (f", then job {submission.after}" if submission.after else "")
           + f"; logs: {folder / 'logs'}; follow with `mammoth-math launch status {folder}`")
+    return 0
+
+
+def _launch_local_slurm(args: argparse.Namespace) -> int:
+    from mammoth_math.launch.local import missing_binaries, slurm_cluster, wait_for_stop
+
+    if missing_binaries():
+        raise ValueError(f"Slurm is not installed here (no {', '.join(missing_binaries())}): "
+                         "apt-get install slurm-wlm munge")
+    with slurm_cluster(Path(args.folder).resolve()) as conf:
+        print(f"a one-node Slurm cluster is up; in another shell: export SLURM_CONF={conf}\n"
+              "then run `mammoth-math launch slurm ...` there; Ctrl-C (or kill) here cancels its jobs and stops it",
+              flush=True)
+        wait_for_stop()
+    print("stopped the cluster")
     return 0
 
 

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import httpx
 
+from mammoth_math.launch.local import free_port
+
 
 @dataclass
 class Server:
@@ -35,12 +37,6 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _serve_command() -> list[str]:
