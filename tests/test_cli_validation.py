@@ -12,7 +12,7 @@ import pytest
 from mammoth_math.cli import build_parser, main
 from mammoth_math.synthetic.quickstart import QuickstartConfig, run_quickstart
 
-from test_cli_errors import custom_dir, empty_model, eval_argv, fails  # noqa: F401 (fixtures)
+from test_cli_errors import custom_dir, empty_model, fails  # noqa: F401 (fixtures)
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -51,6 +51,5 @@ def test_instruct_for_a_folder_without_template_fails_at_once(tmp_path, trained_
 def test_a_folder_with_a_template_or_a_served_name_keeps_the_chat_prompt(tmp_path, trained_here):
     problems = write_problems(tmp_path / "train")
     (trained_here / "chat_template.jinja").write_text("{% for m in messages %}{{ m['content'] }}{% endfor %}")
-    assert load_distill_config(write_config(tmp_path / "a.yaml", problems, model=str(trained_here))).prompt == "instruct"
-    assert load_distill_config(write_config(tmp_path / "b.yaml", problems, model="Qwen/Qwen2.5-Math-7B")).prompt \
-        == "instruct"
+    for name, model in (("a", str(trained_here)), ("b", "Qwen/Qwen2.5-Math-7B")):
+        assert load_distill_config(write_config(tmp_path / f"{name}.yaml", problems, model=model)).prompt == "instruct"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from mammoth_math.launch.local import free_port
+from mammoth_math.launch.local import free_port, stop_group
 
 
 @dataclass
@@ -60,7 +59,7 @@ def serve_model(model_dir: str | Path, log_dir: str | Path, startup_s: float = 9
         _wait_healthy(f"http://127.0.0.1:{port}/health", proc, startup_s, server)
         yield server
     finally:
-        _stop(proc)
+        stop_group(proc, 10)
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, startup_s: float, server: Server) -> None:
@@ -75,17 +74,6 @@ def _wait_healthy(url: str, proc: subprocess.Popen, startup_s: float, server: Se
             pass
         time.sleep(0.3)
     raise RuntimeError(f"transformers serve not healthy after {startup_s:.0f} s:\n{server.log()[-3000:]}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 # Fault injection -------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ def slurm_cluster(folder: Path, startup_s: float = 60.0) -> Iterator[str]:
                        timeout=30)
         time.sleep(0.5)
         for proc in reversed(procs):
-            _stop(proc)
+            stop_group(proc)
 
 
 def wait_for_stop() -> int:
@@ -152,12 +152,13 @@ def _wait(ready, seconds: float, what: str, folder: Path, procs: list[subprocess
     raise ClusterError(f"one-node Slurm cluster: {what} after {seconds:.0f} s (daemon logs in {folder})", logs)
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_group(proc: subprocess.Popen, grace_s: float = 15.0) -> None:
+    """Stop a process started in a session of its own, and its group: SIGTERM, then SIGKILL after ``grace_s``."""
     if proc.poll() is not None:
         return
     os.killpg(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(timeout=15)
+        proc.wait(timeout=grace_s)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
