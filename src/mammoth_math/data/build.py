@@ -95,11 +95,12 @@ def build(config: BuildConfig, out_dir: str | Path, run_programs: ProgramRunner 
 
 
 def check_paths(config: BuildConfig, out_dir: str | Path | None = None) -> None:
-    """The folders the config names exist, and ``out_dir`` is new or an earlier build's (which the build
+    """The folders the config names exist, and ``out_dir`` is new, empty or an earlier build's (which the build
     replaces): checked before minutes of verification are spent, so a user's own file or folder is never
     moved aside or replaced."""
     out = Path(out_dir) if out_dir is not None else None
-    if out is not None and out.exists() and not (out.is_dir() and (out / "report.json").is_file()):
+    if out is not None and out.exists() and not (out.is_dir() and ((out / "report.json").is_file()
+                                                                   or not any(out.iterdir()))):
         what = "a folder that no build wrote (no report.json)" if out.is_dir() else "a file"
         raise InputError(out, f"already exists and is {what}: give --out a new folder or an earlier build's")
     if any(spec.path is None for spec in config.sources) and not Path(config.train_dir).is_dir():
