@@ -201,8 +201,10 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
 
 # What a checkpoint holds once its save finished: the trainer writes trainer_state.json last (after the
 # weights, the tokenizer, optimizer, scheduler and RNG states), and resuming reads the weights and tokenizer.
+# Weights are one of these files, or (sharded FSDP, DeepSpeed ZeRO) a folder matching _SHARDED_WEIGHTS.
 _WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "adapter_model.safetensors", "pytorch_model.bin",
             "pytorch_model.bin.index.json")
+_SHARDED_WEIGHTS = ("pytorch_model_fsdp_*", "global_step*")
 
 
 def last_complete_checkpoint(out: Path) -> str | None:
@@ -235,7 +237,8 @@ def _missing_from_checkpoint(checkpoint: Path) -> str | None:
             return "trainer_state.json of another step"
     except (OSError, ValueError):
         return "no readable trainer_state.json"
-    if not any((checkpoint / name).exists() for name in _WEIGHTS):
+    if not any((checkpoint / name).exists() for name in _WEIGHTS) \
+            and not any(p.is_dir() for pattern in _SHARDED_WEIGHTS for p in checkpoint.glob(pattern)):
         return "no weights"
     if not (checkpoint / "tokenizer_config.json").exists():
         return "no tokenizer"
