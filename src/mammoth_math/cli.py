@@ -14,12 +14,13 @@ import os
 import sys
 from pathlib import Path
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mammoth_math import __version__
 
 if TYPE_CHECKING:
     from mammoth_math.evaluation import EvalConfig
+    from mammoth_math.files import Bound
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -302,9 +303,11 @@ def _train(args: argparse.Namespace) -> int:
 
     with logging_redirect_tqdm():  # log lines above transformers' training bar, not glued to it
         result = train(config)
-    _print_train_table("train", {"output": result.output_dir,
-                                 "resumed from": "finished already: nothing to do" if result.finished_before
-                                 else result.resumed_from or "-",
+    if result.stats is None:  # finished before: nothing was read or trained
+        print(f"nothing to do: {result.output_dir} holds a finished run of this config "
+              f"(train loss {result.final_loss:.4f}); change the config or output_dir to train again")
+        return 0
+    _print_train_table("train", {"output": result.output_dir, "resumed from": result.resumed_from or "-",
                            "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
                            "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-",
                            "train loss (mean)": f"{result.final_loss:.4f}",
@@ -853,6 +856,10 @@ def _add_launch_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--dry-run", action="store_true", help="print the scripts; submit nothing")
     s.add_argument("command", nargs=argparse.REMAINDER, help="-- then a mammoth-math command (eval, probe, ...)")
     s.set_defaults(handler=_launch_slurm)
+    local = lsub.add_parser("local-slurm", help="start a one-node Slurm cluster on this machine (as root) to try "
+                                                "`launch slurm` on; Ctrl-C stops it")
+    local.add_argument("--folder", default="runs/slurm", help="its config, munge key, state and daemon logs")
+    local.set_defaults(handler=_launch_local_slurm)
     for name, handler, text in (("status", _launch_status, "each shard's progress and Slurm state"),
                                 ("resume", _launch_resume, "resubmit unfinished shards and the merge job")):
         a = lsub.add_parser(name, help=text)
@@ -905,6 +912,21 @@ def _launch_slurm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _launch_local_slurm(args: argparse.Namespace) -> int:
+    from mammoth_math.launch.local import missing_binaries, slurm_cluster, wait_for_stop
+
+    if missing_binaries():
+        raise ValueError(f"Slurm is not installed here (no {', '.join(missing_binaries())}): "
+                         "apt-get install slurm-wlm munge")
+    with slurm_cluster(Path(args.folder).resolve()) as conf:
+        print(f"a one-node Slurm cluster is up; in another shell: export SLURM_CONF={conf}\n"
+              "then run `mammoth-math launch slurm ...` there; Ctrl-C (or kill) here cancels its jobs and stops it",
+              flush=True)
+        wait_for_stop()
+    print("stopped the cluster")
+    return 0
+
+
 def _launch_status(args: argparse.Namespace) -> int:
     from mammoth_math.launch import summary
 
@@ -944,7 +966,8 @@ def _is_off(default: object) -> bool:
 
 
 class _Parser(argparse.ArgumentParser):
-    """Every (sub)command's parser: help with defaults. ``add_subparsers`` reuses this class."""
+    """Every (sub)command's parser: help with defaults, numbers checked against their bounds, and a usage
+    error in three lines. ``add_subparsers`` reuses this class."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
@@ -953,7 +976,52 @@ class _Parser(argparse.ArgumentParser):
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         if kwargs.get("help") is None and not _is_off(kwargs.get("default")):
             kwargs["help"] = "default: %(default)s"  # argparse shows no line at all for a flag without help
+        if kwargs.get("type") in (int, float):  # every numeric flag, so that none is accepted unchecked
+            dest = kwargs.get("dest") or args[0].lstrip("-").replace("-", "_")
+            kwargs["type"] = _Number(kwargs["type"], _flag_bound(dest))
         return super().add_argument(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """One usage line, the error, where to read more (not the whole usage, which buries the error)."""
+        required = [a for a in self._actions if a.required or not a.option_strings]
+        words = [(a.option_strings[0] + " " if a.option_strings else "") + str(a.metavar or a.dest.upper())
+                 + (" ..." if isinstance(a, argparse._SubParsersAction) else "") for a in required]
+        usage = " ".join([self.prog, *words, "[options]"])
+        self.exit(2, f"usage: {usage}\nerror: {message}\nrun `{self.prog} --help` for every option\n")
+
+
+class _Number:
+    """An argparse type: a finite int or float within a :data:`~mammoth_math.files.Bound`."""
+
+    def __init__(self, kind: type, bound: Bound) -> None:
+        self.kind, self.bound = kind, bound
+
+    def __call__(self, text: str) -> float:
+        import math
+
+        from mammoth_math.files import out_of_bounds
+
+        try:
+            value = self.kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if self.kind is int else 'a number'}, got {text!r}") from None
+        problem = "must be finite" if not math.isfinite(value) else out_of_bounds(value, self.bound)
+        if problem:
+            raise argparse.ArgumentTypeError(f"{problem}, got {text}")
+        return value
+
+
+def _flag_bound(dest: str) -> Bound:
+    """A numeric flag's range: its config field's (``EvalConfig.BOUNDS``), else a count, a positive number or,
+    by default, a non-negative one."""
+    from mammoth_math.evaluation.config import BOUNDS
+    from mammoth_math.files import COUNT, NON_NEGATIVE, POSITIVE
+
+    counts = ("batch_size", "concurrency", "tensor_parallel_size", "data_parallel_size", "n", "processes", "threads",
+              "problems", "shards", "cpus_per_task", "nodes", "tasks_per_node")
+    return BOUNDS.get(dest) or (COUNT if dest in counts else POSITIVE if dest in ("timeout", "minutes")
+                                else NON_NEGATIVE)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -993,6 +1061,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {_one_line(e)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: what was kept and how to go on, not a traceback
+        if args.debug:
+            raise
+        print(f"interrupted: {_kept(args)}", file=sys.stderr)
+        return 130
+
+
+# What each resumable command keeps when interrupted (every one resumes when run again the same way).
+_KEPT = {"eval": "the records of finished problems are kept", "probe": "the records of finished problems are kept",
+         "train": "the last checkpoint is kept", "quickstart": "the finished stages are kept",
+         "data distill": "the samples of finished problems are kept", "data synthesize": "finished responses are kept"}
+
+
+def _kept(args: argparse.Namespace) -> str:
+    """One line for an interrupted command: what it kept, where, and how to resume."""
+    command = args.command + (f" {args.data_command}" if args.command == "data" else "")
+    if command not in _KEPT:
+        return "nothing was kept" + (" (a build is written whole)" if command == "data build" else "") \
+            + "; run the same command again to start over"
+    folder = getattr(args, "output_dir", None) or getattr(args, "out", None)
+    if command == "train":
+        from mammoth_math.training.config import read_config_values
+
+        folder = read_config_values(args.config, args.overrides).get("output_dir", "runs/train")
+    return f"{_KEPT[command]}{f' in {folder}' if folder else ''}; run the same command again to resume"
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

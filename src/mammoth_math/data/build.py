@@ -87,7 +87,7 @@ def read_problems(config: BuildConfig) -> list[SeedProblem]:
 def build(config: BuildConfig, out_dir: str | Path, run_programs: ProgramRunner | None = None,
           progress: bool = True, run_sessions: SessionRunner | None = None) -> BuildResult:
     """Build the data set described by ``config`` into ``out_dir``; see the module docstring."""
-    check_paths(config)
+    check_paths(config, out_dir)
     if config.contamination is not None and config.contamination.cache_dir is None:
         # beside the output, not in it: the .partial folder is wiped by a rerun, the checks must survive it
         cache = str(Path(out_dir).with_name(Path(out_dir).name + ".check-cache"))
@@ -98,8 +98,15 @@ def build(config: BuildConfig, out_dir: str | Path, run_programs: ProgramRunner 
     return result
 
 
-def check_paths(config: BuildConfig) -> None:
-    """The folders the config names exist (before minutes of verification are spent)."""
+def check_paths(config: BuildConfig, out_dir: str | Path | None = None) -> None:
+    """The folders the config names exist, and ``out_dir`` is new, empty or an earlier build's (which the build
+    replaces): checked before minutes of verification are spent, so a user's own file or folder is never
+    moved aside or replaced."""
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None and out.exists() and not (out.is_dir() and ((out / "report.json").is_file()
+                                                                   or not any(out.iterdir()))):
+        what = "a folder that no build wrote (no report.json)" if out.is_dir() else "a file"
+        raise InputError(out, f"already exists and is {what}: give --out a new folder or an earlier build's")
     if any(spec.path is None for spec in config.sources) and not Path(config.train_dir).is_dir():
         raise InputError(config.train_dir, "no such folder (train_dir, or --train-dir)")
     if config.eval_dir is not None and not Path(config.eval_dir).is_dir():

@@ -51,9 +51,20 @@ class QuickstartConfig:
     rounds: int = 1  # 2: the trained model distills new problems without golds, and a second model trains on the union
     progress: bool = True
 
+    def __post_init__(self) -> None:
+        """Checked before the folder is touched: a refused setting must not be recorded as the folder's."""
+        for name in ("train_problems", "test_problems", "max_steps", "threads"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        if self.seed < 0 or self.rounds not in (1, 2):
+            raise ValueError(f"seed must be >= 0 and rounds 1 or 2, got {self.seed} and {self.rounds}")
+
     @classmethod
     def for_minutes(cls, minutes: float, **overrides: Any) -> QuickstartConfig:
         """Training steps for about ``minutes`` of training on 2 free cores (10 gives the default)."""
+        if not minutes > 0:
+            raise ValueError(f"minutes must be > 0, got {minutes}")
         return cls(max_steps=max(20, round(STEPS_PER_MINUTE * minutes)), **overrides)
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 from trl import SFTConfig
 
-from mammoth_math.files import InputError, read_yaml_config
+from mammoth_math.files import COUNT, NON_NEGATIVE, POSITIVE, Bound, InputError, check_fields, read_yaml_config, \
+    yaml_lines
 
 log = logging.getLogger(__name__)
 
@@ -57,23 +58,38 @@ class TrainConfig(SFTConfig):
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig) if f.init}
+# The ranges of the numeric settings we rely on, checked with the types before any data or model loads.
+BOUNDS: dict[str, Bound] = {
+    "max_length": COUNT, "learning_rate": POSITIVE, "num_train_epochs": POSITIVE, "per_device_train_batch_size": COUNT,
+    "gradient_accumulation_steps": COUNT, "global_batch_size": COUNT, "max_train_examples": COUNT,
+    "warmup_steps": NON_NEGATIVE, "save_steps": POSITIVE, "logging_steps": POSITIVE, "save_total_limit": COUNT,
+    "seed": NON_NEGATIVE, "lora_r": COUNT, "lora_alpha": POSITIVE, "lora_dropout": (0, 1, False),
+    "tiny_hidden_size": COUNT, "tiny_layers": COUNT, "tiny_heads": COUNT, "tiny_vocab_size": COUNT,
+    "weight_decay": NON_NEGATIVE}
 
 
 def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequence[str] = ()) -> dict[str, Any]:
-    """YAML values then ``key=value`` overrides (YAML-typed), each key checked against the fields."""
+    """YAML values then ``key=value`` overrides (YAML-typed), each key, type and range checked against the fields."""
     values: dict[str, Any] = {}
     if path is not None:
-        values.update(read_yaml_config(path, _FIELDS))
+        from_file = {key: _coerce(key, value) for key, value in read_yaml_config(path, _FIELDS).items()}
+        check_fields(TrainConfig, _listed(from_file), path, BOUNDS, yaml_lines(path))
+        values.update(from_file)
+    given: dict[str, Any] = {}
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep:
             raise InputError("<command line>", f"override {item!r} is not key=value")
         if key not in _FIELDS:
             raise InputError("<command line>", "unknown config key", field=key)
-        values[key] = yaml.safe_load(raw) if raw else ""
-    if isinstance(values.get("data"), str):
-        values["data"] = [values["data"]]
-    return {key: _coerce(key, value) for key, value in values.items()}
+        given[key] = _coerce(key, yaml.safe_load(raw) if raw else "")
+    check_fields(TrainConfig, _listed(given), "<command line>", BOUNDS)
+    return _listed({**values, **given})
+
+
+def _listed(values: dict[str, Any]) -> dict[str, Any]:
+    """``data: file.jsonl`` as the one-file list it means."""
+    return {**values, "data": [values["data"]]} if isinstance(values.get("data"), str) else values
 
 
 def _coerce(key: str, value: Any) -> Any:
@@ -85,7 +101,7 @@ def _coerce(key: str, value: Any) -> Any:
         try:
             return float(value)
         except ValueError:
-            raise InputError("<config>", f"expected a number, got {value!r}", field=key) from None
+            return value  # not a number: the type check names file, line and key
     return value
 
 
@@ -106,14 +122,18 @@ def load_config(
         raise InputError(path or "<command line>", str(e)) from None
 
 
+def resolved_config(config: TrainConfig) -> dict[str, Any]:
+    """Every field that differs from its default, as plain values (what :func:`save_config` writes)."""
+    values = config.to_dict()  # transformers' own serialisation (enums, nested configs as plain values)
+    return {name: _plain(values[name]) for name in _FIELDS if name in values and values[name] != _default(name)}
+
+
 def save_config(config: TrainConfig, path: str | os.PathLike) -> None:
     """Write the resolved config (every field that differs from its default, as YAML) atomically."""
     from mammoth_math.files import atomic_writer
 
-    values = config.to_dict()  # transformers' own serialisation (enums, nested configs as plain values)
-    resolved = {name: _plain(values[name]) for name in _FIELDS if name in values and values[name] != _default(name)}
     with atomic_writer(path) as f:
-        yaml.safe_dump(resolved, f, sort_keys=True)
+        yaml.safe_dump(resolved_config(config), f, sort_keys=True)
 
 
 def _default(name: str) -> Any:
