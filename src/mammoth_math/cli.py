@@ -368,7 +368,37 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("report", help="table, results.json, PNG chart and HTML report of the runs under OUT")
     r.add_argument("output_dir")
     r.add_argument("--pass-k", help="recompute pass@k and maj@k for these k from the records (e.g. 1,8)")
+    r.add_argument("--select", help="selection rules scored at each k (--pass-k, default n): majority, rm_best, "
+                                    "rm_majority, genselect (evaluation.selection)")
     r.set_defaults(handler=_report)
+    _add_import_command(sub)
+
+
+def _add_import_command(sub: argparse._SubParsersAction) -> None:
+    from mammoth_math.evaluation.harness_formats import FORMATS
+    from mammoth_math.grading.kinds import AnswerKind
+
+    p = sub.add_parser("import", help="another harness's per-sample outputs as a run under OUT (then report it)")
+    p.add_argument("files", nargs="+", help="the harness's output files (nemo-skills: every output-rs*.jsonl)")
+    p.add_argument("--format", required=True, choices=list(FORMATS), help="which harness wrote them")
+    p.add_argument("--out", required=True, help="output folder: the run goes to OUT/<run>/<dataset>.jsonl")
+    p.add_argument("--dataset", help="the set's name (default: the first file's name); a suite name groups it")
+    p.add_argument("--run", help="the run's folder name (default: the format)")
+    p.add_argument("--kind", choices=[k.value for k in AnswerKind], default="expression", help="answer kind")
+    p.add_argument("--verdicts", choices=("theirs", "ours"), default="theirs",
+                   help="keep the harness's per-sample verdicts (default) or grade every sample here")
+    p.add_argument("--model", help="the model's name, shown in the report")
+    _add_grading_mode(p, "--grading")
+    p.set_defaults(handler=_import)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from mammoth_math.evaluation.importing import import_files
+
+    result = import_files(args.format, args.files, args.out, args.dataset, args.run, args.kind, args.grading,
+                          args.verdicts, args.model)
+    _print_json(result.__dict__)
+    return 0
 
 
 def _eval_config(args: argparse.Namespace) -> EvalConfig:
@@ -438,10 +468,16 @@ def _report(args: argparse.Namespace) -> int:
 
     from mammoth_math.evaluation import build_report
     from mammoth_math.evaluation.config import parse_ks
+    from mammoth_math.evaluation.selection import parse_rules
     from mammoth_math.probe import report_section
 
     pass_k = parse_ks(args.pass_k) if args.pass_k else None
-    report = build_report(args.output_dir, [report_section], pass_k)
+    sections = [report_section]
+    if args.select:
+        from mammoth_math.evaluation.report_selection import selection_section
+
+        sections.append(selection_section(parse_rules(args.select), pass_k))
+    report = build_report(args.output_dir, sections, pass_k)
     console = _console()
     models = sorted(set(report.models.values()))
     table = Table("dataset", *report.runs, title=f"accuracy (%) of {', '.join(models)}")
@@ -451,6 +487,8 @@ def _report(args: argparse.Namespace) -> int:
         console.print(table)
     _print_suites(report)
     _print_tool_use(report)
+    if args.select:
+        _print_selection(report.results_json, parse_rules(args.select))
     for dataset, breakdown in report.breakdown.items():
         table = Table(breakdown["field"], *report.runs, title=f"{dataset}: accuracy (%) by {breakdown['field']}")
         for row in breakdown["rows"]:
@@ -468,6 +506,22 @@ def _report(args: argparse.Namespace) -> int:
             print(f"{run}: backend errors (not scored): " + ", ".join(f"{d} {n}" for d, n in by_dataset.items() if n))
     print(f"wrote {report.results_json}, {report.chart_png}, {report.html}")
     return 0
+
+
+def _print_selection(results_json: str, rules: Sequence[str]) -> None:
+    """The selection section's rows (results.json's ``selection``), one table per suite."""
+    from rich.table import Table
+
+    from mammoth_math.evaluation.report_selection import rule_columns
+    from mammoth_math.files import read_json
+
+    rows = read_json(results_json)["selection"]
+    for suite in dict.fromkeys(row["suite"] for row in rows):
+        table = Table("run", "dataset", "n", "k", "avg", *rules, title=f"{suite}: selection, accuracy (%)")
+        for row in (r for r in rows if r["suite"] == suite):
+            table.add_row(row["run"], row["dataset"], str(row["n"]), str(row["k"]),
+                          *(_percent(row.get(name)) for name in rule_columns(row, rules)))
+        _console().print(table)
 
 
 def _print_tool_use(report: Any) -> None:
