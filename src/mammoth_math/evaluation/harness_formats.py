@@ -30,9 +30,10 @@ from mammoth_math.files import InputError, iter_jsonl, require_fields
 @dataclass
 class ImportedSample:
     text: str
-    answer: str | None = None  # the harness's extracted answer; None: extract it here
+    answer: str | None = None  # the harness's extracted answer (None: it found none)
     correct: bool | None = None  # the harness's verdict; None: grade it here
     reward: float | None = None  # a reward model's score of this sample
+    extract_here: bool = False  # the harness logged no extracted answer: extract it here from ``text``
 
 
 @dataclass
@@ -134,7 +135,8 @@ def read_lm_eval(paths: Sequence[Path]) -> list[ImportedProblem]:
             answers = _flat(row.get("filtered_resps", []), path, line, "filtered_resps")
             metrics = {m: row[m] for m in row.get("metrics", []) if isinstance(row.get(m), (int, float))}
             verdict = bool(next(iter(metrics.values()))) if len(texts) == 1 and metrics else None
-            samples = [ImportedSample(t, answers[i] if len(answers) == len(texts) else None, verdict)
+            logged = len(answers) == len(texts)
+            samples = [ImportedSample(t, answers[i] if logged else None, verdict, extract_here=not logged)
                        for i, t in enumerate(texts)]
             doc = row["doc"] if isinstance(row["doc"], dict) else {}
             question = next((str(doc[k]) for k in ("problem", "question", "query") if k in doc), "")
@@ -174,7 +176,8 @@ def read_lighteval(paths: Sequence[Path]) -> list[ImportedProblem]:
             numeric = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
             verdict = bool(next(iter(numeric.values()))) if len(texts) == 1 and len(numeric) == 1 else None
             problems.append(ImportedProblem(f"{path.stem}-{line}", question, gold,
-                                            [ImportedSample(t, None, verdict) for t in texts], dict(numeric)))
+                                            [ImportedSample(t, None, verdict, extract_here=True) for t in texts],
+                                            dict(numeric)))
     return problems
 
 

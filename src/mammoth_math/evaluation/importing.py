@@ -4,7 +4,7 @@ per-sample outputs as one of our runs, so ``report`` (sampled metrics, ``--selec
 Each problem becomes a :class:`ProblemRecord` in ``OUT/<run>/<dataset>.jsonl`` (``run.json`` beside it names the
 harness and its files). Every sample is an attempt that keeps the harness's text, extracted answer, verdict
 (``verdicts="theirs"``, the default, so their numbers are reproduced) and reward score. ``verdicts="ours"``
-grades every sample here instead (their answer, else ours from the text) and keeps theirs in the record's
+grades every sample here instead (their extracted answer, or ours from the text where they logged none) and keeps theirs in the record's
 ``meta["harness_correct"]``. The record's own answer is the majority vote, as in a sampled run.
 """
 
@@ -87,11 +87,11 @@ def _record(index: int, imported: ImportedProblem, dataset: str, run: str, kind:
 def _attempt(sample: ImportedSample, index: int, run: str, problem: Problem, grader: Grader,
              verdicts: str) -> Attempt:
     """The harness's answer and verdict where it gave them (``verdicts="theirs"``), else ours."""
-    if sample.answer is not None:
-        answer, rule = sample.answer, "harness"
-    else:
+    if sample.extract_here:
         found = grader.extract(sample.text, problem)
         answer, rule = found.answer, found.rule
+    else:
+        answer, rule = sample.answer, "harness"
     attempt = Attempt(run, sample.text, answer, rule, sample=index, reward=sample.reward,
                       failure=None if (answer or "").strip() else "no answer")
     theirs = sample.correct if verdicts == "theirs" else None

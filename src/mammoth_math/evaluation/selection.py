@@ -43,6 +43,10 @@ def answer_of(attempt: Attempt) -> str | None:
     return None if attempt.failure or not (attempt.answer or "").strip() else attempt.answer
 
 
+def _answered(candidate: Candidate) -> bool:
+    return bool(candidate.answer and candidate.answer.strip())
+
+
 def majority_pick(candidates: Sequence[Candidate], equal: Equal) -> int | None:
     return majority_index([c.answer for c in candidates], equal)
 
@@ -50,7 +54,7 @@ def majority_pick(candidates: Sequence[Candidate], equal: Equal) -> int | None:
 def rm_best_pick(candidates: Sequence[Candidate]) -> int | None:
     best: int | None = None
     for i, c in enumerate(candidates):
-        if c.answer is not None and (best is None or _reward(c) > _reward(candidates[best])):
+        if _answered(c) and (best is None or _reward(c) > _reward(candidates[best])):
             best = i  # strictly greater: the earliest of equal rewards stays
     return best
 
@@ -76,7 +80,7 @@ def _reward(candidate: Candidate) -> float:
 
 def scored(candidates: Sequence[Candidate]) -> bool:
     """Whether every answered sample has a reward (what the rm rules need)."""
-    return all(c.reward is not None for c in candidates if c.answer is not None)
+    return all(c.reward is not None for c in candidates if _answered(c))
 
 
 def pick(rule: str, candidates: Sequence[Candidate], equal: Equal, stored: int | None = None) -> int | None:
@@ -89,7 +93,7 @@ def pick(rule: str, candidates: Sequence[Candidate], equal: Equal, stored: int |
     if rule == "rm_majority":
         return rm_majority_pick(candidates, equal)
     if rule == "genselect":
-        if stored is not None and 0 <= stored < len(candidates) and candidates[stored].answer is not None:
+        if stored is not None and 0 <= stored < len(candidates) and _answered(candidates[stored]):
             return stored
         return majority_pick(candidates, equal)
     raise ValueError(f"unknown selection rule {rule!r}; choose from {', '.join(RULES)}")
