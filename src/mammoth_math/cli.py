@@ -390,6 +390,30 @@ def _add_import_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="the model's name, shown in the report")
     _add_grading_mode(p, "--grading")
     p.set_defaults(handler=_import)
+    g = sub.add_parser("genselect", help="a model picks one of each problem's k samples (report --select genselect)")
+    g.add_argument("run_dir", help="a run folder, OUT/<run> (of eval or import)")
+    g.add_argument("--k", type=int, required=True, help="choose among the first k samples")
+    g.add_argument("--model", required=True, help="the selector: model path or hub id (hf, vllm), served name (openai)")
+    g.add_argument("--backend", choices=list(_BACKEND_FLAGS), default="hf", help="default: hf")
+    g.add_argument("--base-url", nargs="+", help="openai: server URL(s) ending in /v1")
+    g.add_argument("--max-new-tokens", type=int, default=512, help="of each reply (default 512)")
+    _add_cache_flags(g)
+    g.set_defaults(handler=_genselect)
+
+
+def _genselect(args: argparse.Namespace) -> int:
+    from mammoth_math.backends import make_backend
+    from mammoth_math.evaluation.genselect import genselect_run
+
+    options = {"base_url": args.base_url} if args.base_url else {}
+    backend = make_backend(args.backend, args.model, cache_dir=_cache_dir(args, str(Path(args.run_dir).parent)),
+                           **options)
+    try:
+        results = genselect_run(args.run_dir, backend, args.k, args.max_new_tokens)
+    finally:
+        backend.close()
+    _print_json([r.__dict__ for r in results])
+    return 0
 
 
 def _import(args: argparse.Namespace) -> int:
