@@ -359,6 +359,8 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exemplars", help="JSONL of your own exemplars ({question, answer} per line)")
     p.add_argument("--chat", action="store_true", default=None, help="use the model's chat template (instruct models)")
     p.add_argument("--max-tool-calls", type=int, help="tir: code blocks run per answer (default 4)")
+    p.add_argument("--reward-model", help="score every sample with this outcome reward model (a folder or hub id "
+                                          "through transformers, or a vLLM server's URL); report --select rm_best")
     _add_judge_flags(p)
     _add_threads_flag(p)
     p.set_defaults(handler=_eval)
@@ -431,7 +433,7 @@ def _eval_config(args: argparse.Namespace) -> EvalConfig:
 
     values = _run_values(args, (*_RUN_FIELDS, "shard", "samples", "temperature", "top_p", "few_shot", "shots",
                                 "train_dir", "exemplars", "chat", "pass_k", "reasoning", "think_tags", "prompt_style",
-                                "judge", "judge_base_url", "max_tool_calls"))
+                                "judge", "judge_base_url", "max_tool_calls", "reward_model"))
     config = load_config(args.config, values)
     config.backend_options = _backend_options(args, config.backend, config.backend_options, config.output_dir)
     return config

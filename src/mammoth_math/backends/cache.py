@@ -77,16 +77,24 @@ class ResponseStore:
 
     def put(self, items: Sequence[tuple[str, Completion]]) -> None:
         """Append successful completions and fsync them: once this returns they survive a crash of the node."""
-        if not items:
+        self.put_entries([{"key": key, "texts": c.texts, "prompt_tokens": c.prompt_tokens,
+                           "completion_tokens": c.completion_tokens, "seconds": c.seconds,
+                           "finish_reasons": c.finish_reasons, "sample_tokens": c.sample_tokens}
+                          for key, c in items])
+
+    def entry(self, key: str) -> dict[str, Any] | None:
+        """The stored entry of ``key`` as written (other stores, the reward scores', keep their own fields)."""
+        return self._entries.get(key)
+
+    def put_entries(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Append entries (each with its ``key``) and fsync them."""
+        if not entries:
             return
         if self._appender is None:
             self._appender = JsonlAppender(self._own)
-        for key, c in items:
-            entry = {"key": key, "texts": c.texts, "prompt_tokens": c.prompt_tokens,
-                     "completion_tokens": c.completion_tokens, "seconds": c.seconds,
-                     "finish_reasons": c.finish_reasons, "sample_tokens": c.sample_tokens}
+        for entry in entries:
             self._appender.write(entry)
-            self._entries[key] = entry
+            self._entries[entry["key"]] = entry
         self._appender.sync()
 
     def close(self) -> None:
