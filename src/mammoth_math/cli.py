@@ -203,8 +203,12 @@ def _regrade(args: argparse.Namespace) -> int:
 # --- training -----------------------------------------------------------------------------------
 
 def _add_training_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="fine-tune on an Alpaca export with TRL's SFTTrainer (full, LoRA, QLoRA)")
-    p.add_argument("--config", required=True, help="a YAML under configs/train/ (keys are TrainConfig fields)")
+    p = sub.add_parser("train", help="fine-tune on an Alpaca export with TRL's SFTTrainer (full, LoRA, QLoRA), "
+                                      "or train an outcome reward model (--method rm)")
+    p.add_argument("--config", help="a YAML under configs/train/ (keys are TrainConfig fields; RMConfig's for rm); "
+                                    "required for sft")
+    p.add_argument("--method", choices=("sft", "rm"), default="sft",
+                   help="sft (default), or rm: TRL's RewardTrainer on correct-vs-wrong pairs of graded samples")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="override config fields (YAML values)")
     p.add_argument("--dry-run", action="store_true",
                    help="load config, tokenizer and data; report tokens, batch and steps; do not train")
@@ -234,6 +238,10 @@ def _train(args: argparse.Namespace) -> int:
     from mammoth_math.cpu import set_threads
     from mammoth_math.training import dry_run, load_config, train
 
+    if args.method == "rm":
+        return _train_rm(args)
+    if not args.config:
+        raise ValueError("train needs --config (a YAML under configs/train/)")
     config = load_config(args.config, args.overrides, cpu_fallback=args.dry_run)
     set_threads(args.threads if args.dry_run else _cpu_run_threads(args.threads, config.output_dir))
     if args.dry_run:
@@ -265,6 +273,23 @@ def _train(args: argparse.Namespace) -> int:
                            "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-",
                            "train loss (mean)": f"{result.final_loss:.4f}",
                            "examples": result.stats.kept, "dropped over-long": result.stats.dropped_overlong})
+    return 0
+
+
+def _train_rm(args: argparse.Namespace) -> int:
+    from mammoth_math.cpu import set_threads
+    from mammoth_math.training.rm import load_rm_config, train_rm
+
+    if args.dry_run:
+        raise ValueError("--dry-run is for sft; an rm run reports its pairs as it starts")
+    config = load_rm_config(args.config, args.overrides)
+    set_threads(_cpu_run_threads(args.threads, config.output_dir))
+    result = train_rm(config)
+    _print_train_table("train --method rm", {
+        "output": result.output_dir, "resumed from": result.resumed_from or "-", "problems": result.problems,
+        "pairs (correct vs wrong)": result.pairs,
+        "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
+        "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-"})
     return 0
 
 

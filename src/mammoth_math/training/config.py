@@ -59,26 +59,28 @@ class TrainConfig(SFTConfig):
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig) if f.init}
 
 
-def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequence[str] = ()) -> dict[str, Any]:
-    """YAML values then ``key=value`` overrides (YAML-typed), each key checked against the fields."""
+def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequence[str] = (),
+                       fields: typing.Mapping[str, dataclasses.Field] = _FIELDS) -> dict[str, Any]:
+    """YAML values then ``key=value`` overrides (YAML-typed), each key checked against ``fields`` (the
+    :class:`TrainConfig`'s by default; ``training.rm`` passes its own)."""
     values: dict[str, Any] = {}
     if path is not None:
-        values.update(read_yaml_config(path, _FIELDS))
+        values.update(read_yaml_config(path, fields))
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep:
             raise InputError("<command line>", f"override {item!r} is not key=value")
-        if key not in _FIELDS:
+        if key not in fields:
             raise InputError("<command line>", "unknown config key", field=key)
         values[key] = yaml.safe_load(raw) if raw else ""
     if isinstance(values.get("data"), str):
         values["data"] = [values["data"]]
-    return {key: _coerce(key, value) for key, value in values.items()}
+    return {key: _coerce(fields[key], value) for key, value in values.items()}
 
 
-def _coerce(key: str, value: Any) -> Any:
+def _coerce(spec: dataclasses.Field, value: Any) -> Any:
     """Undo YAML 1.1 surprises: ``save_strategy: no`` means the word, ``learning_rate: 5e-3`` a number."""
-    default = _FIELDS[key].default
+    key, default = spec.name, spec.default
     if isinstance(value, bool) and isinstance(default, str) and default:
         return "yes" if value else "no"
     if isinstance(value, str) and isinstance(default, float) and not isinstance(default, bool):
@@ -106,19 +108,20 @@ def load_config(
         raise InputError(path or "<command line>", str(e)) from None
 
 
-def save_config(config: TrainConfig, path: str | os.PathLike) -> None:
-    """Write the resolved config (every field that differs from its default, as YAML) atomically."""
+def save_config(config: Any, path: str | os.PathLike) -> None:
+    """Write the resolved config (a :class:`TrainConfig`, or another TRL config of ours: every field that
+    differs from its default, as YAML) atomically."""
     from mammoth_math.files import atomic_writer
 
     values = config.to_dict()  # transformers' own serialisation (enums, nested configs as plain values)
-    resolved = {name: _plain(values[name]) for name in _FIELDS if name in values and values[name] != _default(name)}
+    resolved = {spec.name: _plain(values[spec.name]) for spec in dataclasses.fields(config)
+                if spec.init and spec.name in values and values[spec.name] != _default(spec)}
     with atomic_writer(path) as f:
         yaml.safe_dump(resolved, f, sort_keys=True)
 
 
-def _default(name: str) -> Any:
+def _default(f: dataclasses.Field) -> Any:
     """A field's default; resolved files list only what differs, so deprecated aliases stay out of them."""
-    f = _FIELDS[name]
     if f.default is not dataclasses.MISSING:
         return f.default
     return f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING
