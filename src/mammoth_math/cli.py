@@ -384,6 +384,8 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exemplars", help="JSONL of your own exemplars ({question, answer} per line)")
     p.add_argument("--chat", action="store_true", default=None, help="use the model's chat template (instruct models)")
     p.add_argument("--max-tool-calls", type=int, help="tir: code blocks run per answer (default 4)")
+    p.add_argument("--modes", help="several modes (e.g. cot,pot,tir), each sampled --samples n times into its own "
+                                   "run; report --select pools them into one vote (evaluation.pooled)")
     p.add_argument("--reward-model", help="score every sample with this outcome reward model (a folder or hub id "
                                           "through transformers, or a vLLM server's URL); report --select rm_best")
     _add_judge_flags(p)
@@ -473,20 +475,31 @@ def _eval(args: argparse.Namespace) -> int:
         from mammoth_math.cpu import set_threads
 
         set_threads(_cpu_run_threads(args.threads, config.output_dir))
-    scores = evaluate(config)
+    if args.modes:
+        from mammoth_math.evaluation.pooled import evaluate_modes
+
+        if args.mode:
+            raise ValueError("give --mode or --modes, not both")
+        for mode, scores in evaluate_modes(config, [m.strip() for m in args.modes.split(",") if m.strip()]).items():
+            _print_scores(f"{mode}: {config.model}", scores)
+        return 0
+    _print_scores(f"{config.run_name}: {config.model}", evaluate(config))
+    return 0
+
+
+def _print_scores(title: str, scores: dict) -> None:
     from rich.table import Table
 
     from mammoth_math.evaluation.report import TOOL_HEADS, tool_cells
 
     tools = any(s.tools for s in scores.values())
     table = Table("dataset", "problems", "accuracy", "errors", "fallbacks", *(TOOL_HEADS if tools else ()),
-                  title=f"{config.run_name}: {config.model}")
+                  title=title)
     for name, s in scores.items():
         acc = "-" if s.accuracy is None else f"{100 * s.accuracy:.1f}"
         table.add_row(name, str(s.problems), acc, str(s.errors), str(s.fallbacks),
                       *(tool_cells(s.tools) if tools else ()))
     _console().print(table)
-    return 0
 
 
 def _add_cache_flags(p: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.metrics import Equal
+from mammoth_math.evaluation.pooled import pooled_samples
 from mammoth_math.evaluation.records import Attempt, ProblemRecord
 from mammoth_math.evaluation.report import ReportSection, SectionMaker
 from mammoth_math.evaluation.report_sampled import pct, suites_of
@@ -24,39 +25,55 @@ from mammoth_math.evaluation.selection import score_rule
 
 def selection_rows(runs: Sequence[Run], rules: Sequence[str], ks: Sequence[int] | None) -> list[dict[str, Any]]:
     """One row per run, set and k: ``avg@k`` and ``<rule>@k`` (0-1, absent where a rule cannot be scored),
-    with the problems counted and, for genselect, the replies that fell back to the majority."""
+    with the problems counted and, for genselect, the replies that fell back to the majority. Where sampled
+    runs of one model share a set (``eval --modes``), a ``pooled`` row per set follows (``evaluation.pooled``)
+    at k = n and at k = every pooled sample."""
     rows = []
-    datasets = [d for run in runs for d in run.records]
-    suite_of = {d: suite for suite, members in suites_of(list(dict.fromkeys(datasets))).items() for d in members}
+    datasets = list(dict.fromkeys(d for run in runs for d in run.records))
+    suite_of = {d: suite for suite, members in suites_of(datasets).items() for d in members}
     for run in runs:
         for dataset, records in run.records.items():
-            bench = run.meta.get("benchmarks", {}).get(dataset, {})
-            grader = Grader(run.meta.get("grading", "strict"), bench.get("rel_tol"))
             samples = [(r, final_attempts(r)) for r in records if r.error is None and r.attempts]
             n = min((len(s) for _, s in samples), default=0)
-            if n == 0:
-                continue
+            if n:
+                ks_here = sorted({k for k in (ks or [n]) if k <= n})
+                rows += _rows(run.name, dataset, suite_of[dataset], n, samples, _grader(run, dataset), rules, ks_here)
+    for dataset in datasets:
+        pooled = pooled_samples(runs, dataset)
+        if pooled is not None:
+            names, n, samples = pooled
+            first = next(run for run in runs if run.name == names[0])
+            rows += _rows(f"pooled: {' + '.join(names)}", dataset, suite_of[dataset], n * len(names), samples,
+                          _grader(first, dataset), [r for r in rules if r != "genselect"], [n, n * len(names)])
+    return rows
 
-            def verdict(record: ProblemRecord, attempt: Attempt) -> bool:
-                return attempt.correct if attempt.correct is not None else grader.attempt_correct(attempt,
-                                                                                                  problem_of(record))
 
-            def equal(record: ProblemRecord) -> Equal:
-                problem = problem_of(record)
-                return lambda a, b: grader.equal(a, b, problem)
+def _grader(run: Run, dataset: str) -> Grader:
+    bench = run.meta.get("benchmarks", {}).get(dataset, {})
+    return Grader(run.meta.get("grading", "strict"), bench.get("rel_tol"))
 
-            for k in sorted({k for k in (ks or [n]) if k <= n}):
-                row: dict[str, Any] = {"run": run.name, "dataset": dataset, "suite": suite_of[dataset], "n": n,
-                                       "k": k, "problems": len(samples),
-                                       f"avg@{k}": sum(verdict(r, a) for r, s in samples for a in s[:k])
-                                       / (k * len(samples))}
-                for rule in rules:
-                    score = score_rule(rule, k, samples, verdict, equal)
-                    if score is not None:
-                        row[f"{rule}@{k}"] = score.accuracy
-                        if rule == "genselect":
-                            row["genselect fallbacks"] = score.fallbacks
-                rows.append(row)
+
+def _rows(run: str, dataset: str, suite: str, n: int, samples: list[tuple[ProblemRecord, list[Attempt]]],
+          grader: Grader, rules: Sequence[str], ks: Sequence[int]) -> list[dict[str, Any]]:
+    def verdict(record: ProblemRecord, attempt: Attempt) -> bool:
+        return attempt.correct if attempt.correct is not None else grader.attempt_correct(attempt, problem_of(record))
+
+    def equal(record: ProblemRecord) -> Equal:
+        problem = problem_of(record)
+        return lambda a, b: grader.equal(a, b, problem)
+
+    rows = []
+    for k in ks:
+        row: dict[str, Any] = {"run": run, "dataset": dataset, "suite": suite, "n": n, "k": k,
+                               "problems": len(samples),
+                               f"avg@{k}": sum(verdict(r, a) for r, s in samples for a in s[:k]) / (k * len(samples))}
+        for rule in rules:
+            score = score_rule(rule, k, samples, verdict, equal)
+            if score is not None:
+                row[f"{rule}@{k}"] = score.accuracy
+                if rule == "genselect":
+                    row["genselect fallbacks"] = score.fallbacks
+        rows.append(row)
     return rows
 
 
