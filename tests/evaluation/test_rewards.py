@@ -7,10 +7,11 @@ import json
 import math
 import threading
 from collections.abc import Iterator, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers.servers import JsonHandler
 
 from mammoth_math.backends import Completion, GenerationRequest
 from mammoth_math.backends.reward import HFRewardModel, ScoreRequest, make_reward_model
@@ -112,29 +113,18 @@ def classify_server(rm_dir: Path) -> Iterator[str]:
     the tiny classifier; a body without ``input`` gets 400."""
     model = HFRewardModel(str(rm_dir))
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
-            self._send(200, {"data": [{"id": "tiny-rm"}]})
+            self.send_json(200, {"data": [{"id": "tiny-rm"}]})
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             if self.path != "/classify" or "input" not in body or body.get("model") != "tiny-rm":
-                self._send(400, {"error": "bad request"})
+                self.send_json(400, {"error": "bad request"})
                 return
             logit = model.model(**model.tokenizer(body["input"], return_tensors="pt")).logits[0, 0].item()
-            self._send(200, {"data": [{"index": 0, "label": "LABEL_0", "probs": [1 / (1 + math.exp(-logit))],
-                                       "num_classes": 1}]})
-
-        def _send(self, status: int, obj: dict) -> None:
-            data = json.dumps(obj).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send_json(200, {"data": [{"index": 0, "label": "LABEL_0", "probs": [1 / (1 + math.exp(-logit))],
+                                           "num_classes": 1}]})
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

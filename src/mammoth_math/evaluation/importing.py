@@ -1,11 +1,12 @@
 """``mammoth-math import --format qwen|nemo-skills|lm-eval|lighteval FILE... --out OUT``: another harness's
-per-sample outputs as one of our runs, so ``report`` (sampled metrics, ``--select``) and ``genselect`` work on it.
+per-sample outputs as one of our runs, so ``report`` (sampled metrics, ``--select``) and ``genselect`` read it.
 
 Each problem becomes a :class:`ProblemRecord` in ``OUT/<run>/<dataset>.jsonl`` (``run.json`` beside it names the
 harness and its files). Every sample is an attempt that keeps the harness's text, extracted answer, verdict
 (``verdicts="theirs"``, the default, so their numbers are reproduced) and reward score. ``verdicts="ours"``
-grades every sample here instead (their extracted answer, or ours from the text where they logged none) and keeps theirs in the record's
-``meta["harness_correct"]``. The record's own answer is the majority vote, as in a sampled run.
+grades every sample here instead (their extracted answer, or ours from the text where they logged none) and
+keeps theirs in the record's ``meta["harness_correct"]``. The record's own answer is the majority vote, as in a
+sampled run.
 """
 
 from __future__ import annotations

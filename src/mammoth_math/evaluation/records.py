@@ -104,14 +104,15 @@ class ProblemRecord:
     completion_tokens: int = 0
     seconds: float = 0.0  # generation plus sandbox time spent on this problem
     judge: dict[str, Any] | None = None  # the LLM judge's verdict (evaluation.judge), asked only when the rules said wrong
-    selections: dict[str, Any] = field(default_factory=dict)  # "genselect@k" -> a selector's pick (evaluation.genselect)
+    selections: dict[str, Any] = field(default_factory=dict)  # "genselect@k" -> a selector's pick (genselect)
 
     @property
     def fallback(self) -> bool:
         return bool(self.fallback_reasons)
 
     def to_dict(self) -> dict[str, Any]:
-        """Without ``judge`` and ``selections`` when there are none, so records of runs without them stay as they were."""
+        """Without ``judge`` and ``selections`` when there are none, so records of runs without them stay as
+        they were."""
         data = asdict(self) | {"attempts": [a.to_dict() for a in self.attempts]}
         if self.judge is None:
             del data["judge"]
