@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers.fixtures import tiny_model_dir  # noqa: F401  (fixture)
 
-from mammoth_math.backends.reward import reward_input
+from mammoth_math.prompts import reward_input
 from mammoth_math.files import InputError
 from mammoth_math.training.rm import GradedProblem, build_pairs, load_rm_config, read_graded, train_rm
 

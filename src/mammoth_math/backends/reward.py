@@ -3,7 +3,7 @@
 ``make_reward_model(PATH|URL)``: a folder or hub id is a local sequence classifier through transformers (``hf``);
 an ``http(s)://`` URL is a served one: vLLM's ``/classify`` (a ``*ForSequenceClassification`` model, what
 ``train --method rm`` saves) or, with ``endpoint="pooling"``, ``/pooling`` (a ``--task reward`` model; the last
-value it returns is the score). Both read :func:`reward_input`, the text ``train --method rm`` trains on.
+value it returns is the score). Both read ``prompts.reward_input``, the text ``train --method rm`` trains on.
 Score: a one-label head's logit (a served one-label classifier answers its sigmoid, which orders the same way);
 with several labels, the probability of the last ("correct"). With ``cache_dir``, scores are stored like
 completions (``backends.cache``'s store, keyed by model identity and input), so a re-run scores nothing twice.
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from mammoth_math.backends.base import library_versions
+from mammoth_math.prompts import reward_input
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,6 @@ log = logging.getLogger(__name__)
 class ScoreRequest:
     question: str
     solution: str  # the model's whole answer text (a PoT answer's program)
-
-
-def reward_input(question: str, solution: str) -> str:
-    """The one text a reward model reads for a solution: trained on (``training.rm``) and scored on (here)."""
-    return f"Question: {question}\n\nSolution: {solution}"
 
 
 class RewardModel(Protocol):

@@ -6,7 +6,7 @@ Graded samples on disk, one problem a line, are either evaluation records (``eva
 keeps its own verdict; read as JSON, so training never imports evaluation) or ``data distill``'s
 ``samples.jsonl`` (CoT samples graded here against the gold; PoT samples would need the sandbox and are left
 out). Each problem gives at most ``pairs_per_problem`` pairs of distinct texts, correct against wrong, taken
-round-robin so each text is used before any is reused. Both texts are ``backends.reward.reward_input``: what
+round-robin so each text is used before any is reused. Both texts are ``prompts.reward_input``: what
 ``eval --reward-model`` scores. Resumes from the last checkpoint in ``output_dir``.
 """
 
@@ -22,8 +22,8 @@ from typing import Any
 
 from trl import RewardConfig
 
-from mammoth_math.backends.reward import reward_input
 from mammoth_math.files import InputError, iter_jsonl
+from mammoth_math.prompts import reward_input
 from mammoth_math.training.config import read_config_values, save_config
 
 log = logging.getLogger(__name__)
@@ -78,13 +78,17 @@ def read_graded(path: str | os.PathLike) -> list[GradedProblem]:
 
 
 def _graded_distill(obj: dict[str, Any]) -> GradedProblem:
-    from mammoth_math.grading import grade
+    """CoT samples graded by the data builder's own answer check (the one its verification applies)."""
+    from mammoth_math.data.records import Example
+    from mammoth_math.data.tir import check_answer
 
     problem = obj["problem"]
     if not problem.get("gold"):  # labelled by a majority later, if at all: no verdicts to learn from
         return GradedProblem(str(problem["question"]), [])
-    options = problem.get("options")
-    samples = [(text, grade(text, problem["gold"], problem["kind"], options).correct)
+    options = tuple(problem["options"]) if problem.get("options") else None
+    samples = [(text, check_answer(Example(str(problem.get("source", "")), str(problem.get("id", "")), "cot",
+                                           str(problem["question"]), text, str(problem["gold"]), problem["kind"],
+                                           options)) is None)
                for text in obj["texts"].get("cot", [])]
     return GradedProblem(str(problem["question"]), samples)
 
