@@ -8,6 +8,7 @@ prints; library code logs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -441,7 +442,7 @@ def _genselect(args: argparse.Namespace) -> int:
         results = genselect_run(args.run_dir, backend, args.k, args.max_new_tokens)
     finally:
         backend.close()
-    _print_json([r.__dict__ for r in results])
+    _print_json([dataclasses.asdict(r) for r in results])
     return 0
 
 
@@ -450,7 +451,7 @@ def _import(args: argparse.Namespace) -> int:
 
     result = import_files(args.format, args.files, args.out, args.dataset, args.run, args.kind, args.grading,
                           args.verdicts, args.model)
-    _print_json(result.__dict__)
+    _print_json(dataclasses.asdict(result))
     return 0
 
 

@@ -20,7 +20,7 @@ from mammoth_math.evaluation.report import ReportSection, SectionMaker
 from mammoth_math.evaluation.report_sampled import pct, suites_of
 from mammoth_math.evaluation.sampled import final_attempts, problem_of
 from mammoth_math.evaluation.scores import Run, find_runs
-from mammoth_math.evaluation.selection import score_rule
+from mammoth_math.evaluation.selection import RULES, score_rule
 
 
 def selection_rows(runs: Sequence[Run], rules: Sequence[str], ks: Sequence[int] | None) -> list[dict[str, Any]]:
@@ -44,7 +44,7 @@ def selection_rows(runs: Sequence[Run], rules: Sequence[str], ks: Sequence[int] 
             names, n, samples = pooled
             first = next(run for run in runs if run.name == names[0])
             rows += _rows(f"pooled: {' + '.join(names)}", dataset, suite_of[dataset], n * len(names), samples,
-                          _grader(first, dataset), [r for r in rules if r != "genselect"], [n, n * len(names)])
+                          _grader(first, dataset), [r for r in rules if not RULES[r].stored], [n, n * len(names)])
     return rows
 
 
@@ -71,8 +71,8 @@ def _rows(run: str, dataset: str, suite: str, n: int, samples: list[tuple[Proble
             score = score_rule(rule, k, samples, verdict, equal)
             if score is not None:
                 row[f"{rule}@{k}"] = score.accuracy
-                if rule == "genselect":
-                    row["genselect fallbacks"] = score.fallbacks
+                if RULES[rule].stored:
+                    row[f"{rule} fallbacks"] = score.fallbacks
         rows.append(row)
     return rows
 

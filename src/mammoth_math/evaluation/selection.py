@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from mammoth_math.evaluation.metrics import Equal, group_answers, majority_index
 from mammoth_math.evaluation.records import Attempt, ProblemRecord
 
-RULES = ("majority", "rm_best", "rm_majority", "genselect")
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -83,20 +81,35 @@ def scored(candidates: Sequence[Candidate]) -> bool:
     return all(c.reward is not None for c in candidates if _answered(c))
 
 
+def _genselect_pick(candidates: Sequence[Candidate], equal: Equal, stored: int | None) -> int | None:
+    if stored is not None and 0 <= stored < len(candidates) and _answered(candidates[stored]):
+        return stored
+    return majority_pick(candidates, equal)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A selection rule: how it picks (candidates, the problem's equality, a stored pick), and what it needs."""
+
+    choose: Callable[[Sequence[Candidate], Equal, int | None], int | None]
+    needs_rewards: bool = False  # a reward on every answered sample
+    stored: bool = False  # reads a pick a selector model stored in the record
+
+
+RULES: dict[str, Rule] = {
+    "majority": Rule(lambda c, equal, _: majority_pick(c, equal)),
+    "rm_best": Rule(lambda c, _, __: rm_best_pick(c), needs_rewards=True),
+    "rm_majority": Rule(lambda c, equal, _: rm_majority_pick(c, equal), needs_rewards=True),
+    "genselect": Rule(_genselect_pick, stored=True),
+}
+
+
 def pick(rule: str, candidates: Sequence[Candidate], equal: Equal, stored: int | None = None) -> int | None:
     """The index ``rule`` picks among ``candidates`` (None: no pick). ``stored``: a genselect pick, which
     falls back to the majority pick when it names no answered candidate."""
-    if rule == "majority":
-        return majority_pick(candidates, equal)
-    if rule == "rm_best":
-        return rm_best_pick(candidates)
-    if rule == "rm_majority":
-        return rm_majority_pick(candidates, equal)
-    if rule == "genselect":
-        if stored is not None and 0 <= stored < len(candidates) and _answered(candidates[stored]):
-            return stored
-        return majority_pick(candidates, equal)
-    raise ValueError(f"unknown selection rule {rule!r}; choose from {', '.join(RULES)}")
+    if rule not in RULES:
+        raise ValueError(f"unknown selection rule {rule!r}; choose from {', '.join(RULES)}")
+    return RULES[rule].choose(candidates, equal, stored)
 
 
 def parse_rules(text: str) -> list[str]:
@@ -117,7 +130,7 @@ class RuleScore:
     problems: int
     correct: int
     no_pick: int  # problems with no answered sample among the k
-    fallbacks: int = 0  # genselect: replies that named no valid candidate (the majority pick stood in)
+    fallbacks: int = 0  # a stored rule's picks that named no valid candidate (the majority pick stood in)
 
     @property
     def accuracy(self) -> float:
@@ -140,16 +153,16 @@ def score_rule(rule: str, k: int, records: Sequence[tuple[ProblemRecord, list[At
     if not chosen:
         return None
     sets = [[Candidate(answer_of(a), a.reward) for a in samples] for _, samples in chosen]
-    if rule.startswith("rm_") and not all(scored(c) for c in sets):
+    if RULES[rule].needs_rewards and not all(scored(c) for c in sets):
         return None
-    picks = [r.selections.get(genselect_key(k)) for r, _ in chosen]
-    if rule == "genselect" and all(p is None for p in picks):
+    picks = [r.selections.get(genselect_key(k)) if RULES[rule].stored else None for r, _ in chosen]
+    if RULES[rule].stored and all(p is None for p in picks):
         return None
     correct = no_pick = fallbacks = 0
     for (record, samples), candidates, stored in zip(chosen, sets, picks):
         index = stored.get("pick") if isinstance(stored, dict) else None
         choice = pick(rule, candidates, equal(record), index)
-        if rule == "genselect" and choice != index:
+        if RULES[rule].stored and choice != index:
             fallbacks += 1
         if choice is None:
             no_pick += 1
