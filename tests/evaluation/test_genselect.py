@@ -89,3 +89,17 @@ def test_a_tiny_real_model_selects_through_the_cli(imported: Path, tiny_model_di
     assert main(["report", str(imported), "--select", "majority,genselect", "--pass-k", "2"]) == 0
     rows = json.loads((imported / "results.json").read_text())["selection"]
     assert "genselect@2" in rows[0]
+
+
+def test_picks_name_shown_candidates_which_skip_samples_without_an_answer(tmp_path: Path) -> None:
+    from test_import import _nemo_rows, _write
+
+    files = [_write(tmp_path / f"output-rs{s}.jsonl", _nemo_rows(s)) for s in range(3)]
+    import_files("nemo-skills", files, tmp_path / "out", dataset="toy")
+    backend = ScriptedBackend("Judgment: 1")
+    (result,) = genselect_run(tmp_path / "out" / "nemo-skills", backend, 3)
+    assert (result.asked, result.skipped) == (2, 1)
+    assert "Solution 2" not in backend.requests[0].prompt  # problem 0 shows its two answered samples only
+    picks = [r.selections["genselect@3"] for r in read_records(tmp_path / "out" / "nemo-skills" / "toy.jsonl")]
+    # problem 0: "4", "5", no answer; problem 1: 1/2 written two ways and 1; problem 2: no answer at all
+    assert [p["pick"] for p in picks] == [1, 1, None] and picks[2]["skipped"] == "no answer"
