@@ -16,6 +16,7 @@ from helpers.servers import JsonHandler
 from mammoth_math.backends import Completion, GenerationRequest
 from mammoth_math.backends.reward import HFRewardModel, ScoreRequest, make_reward_model
 from mammoth_math.evaluation import EvalConfig, evaluate, read_records
+from mammoth_math.prompts import reward_input
 
 
 class VaryingBackend:
@@ -77,8 +78,13 @@ def test_every_sample_is_scored_as_the_model_scores_it(rm_dir: Path, tmp_path: P
     evaluate(_config(tmp_path, reward_model=str(rm_dir)), backend=VaryingBackend())
     path = tmp_path / "out" / "cot-sc" / "custom.jsonl"
     records = read_records(path)
-    direct = HFRewardModel(str(rm_dir)).score([ScoreRequest(r.question, a.text) for r in records for a in r.attempts])
+    model = HFRewardModel(str(rm_dir))
+    direct = model.score([ScoreRequest(r.question, a.text) for r in records for a in r.attempts])
     assert _rewards(path) == pytest.approx(direct, abs=1e-5)
+    # the text TRL's RewardTrainer trains on: reward_input with the EOS appended
+    text = reward_input(records[0].question, records[0].attempts[0].text) + model.tokenizer.eos_token
+    logit = model.model(**model.tokenizer(text, return_tensors="pt")).logits[0, 0].item()
+    assert direct[0] == pytest.approx(logit, abs=1e-4)
     assert len(set(direct)) > 1  # the samples differ, and so do their scores
     meta = json.loads((tmp_path / "out" / "cot-sc" / "run.json").read_text())
     assert meta["reward_model"] == str(rm_dir)
@@ -137,7 +143,9 @@ def classify_server(rm_dir: Path) -> Iterator[str]:
 def test_a_served_classifier_scores_through_classify(rm_dir: Path, classify_server: str) -> None:
     requests = [ScoreRequest("What is 2 + 2?", f"The answer is {i}.") for i in range(3)]
     served = make_reward_model(classify_server)
-    local = HFRewardModel(str(rm_dir)).score(requests)
-    assert served.score(requests) == pytest.approx([1 / (1 + math.exp(-x)) for x in local], abs=1e-6)
+    local = HFRewardModel(str(rm_dir))
+    logits = [local.model(**local.tokenizer(reward_input(r.question, r.solution), return_tensors="pt")).logits[0, 0]
+              .item() for r in requests]  # a served model reads the text as it is, no EOS appended
+    assert served.score(requests) == pytest.approx([1 / (1 + math.exp(-x)) for x in logits], abs=1e-6)
     assert served.info()["model"] == "tiny-rm"
     served.close()

@@ -3,7 +3,8 @@
 ``make_reward_model(PATH|URL)``: a folder or hub id is a local sequence classifier through transformers (``hf``);
 an ``http(s)://`` URL is a served one: vLLM's ``/classify`` (a ``*ForSequenceClassification`` model, what
 ``train --method rm`` saves) or, with ``endpoint="pooling"``, ``/pooling`` (a ``--task reward`` model; the last
-value it returns is the score). Both read ``prompts.reward_input``, the text ``train --method rm`` trains on.
+value it returns is the score). Both read ``prompts.reward_input``, the text ``train --method rm`` trains on; locally with the tokenizer's EOS
+appended, as TRL's ``RewardTrainer`` appends it (a served model gets the text as it is).
 Score: a one-label head's logit (a served one-label classifier answers its sigmoid, which orders the same way);
 with several labels, the probability of the last ("correct"). With ``cache_dir``, scores are stored like
 completions (``backends.cache``'s store, keyed by model identity and input), so a re-run scores nothing twice.
@@ -61,9 +62,11 @@ class HFRewardModel:
     def score(self, requests: Sequence[ScoreRequest]) -> list[float | None]:
         import torch
 
+        eos = self.tokenizer.eos_token or ""  # TRL's RewardTrainer trains on texts ending in it
         scores: list[float | None] = []
         for start in range(0, len(requests), self.batch_size):
             texts = [reward_input(r.question, r.solution) for r in requests[start:start + self.batch_size]]
+            texts = [t if t.endswith(eos) else t + eos for t in texts]
             batch = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
                                    max_length=self.max_length).to(self.device)
             with torch.no_grad():
