@@ -8,6 +8,7 @@ prints; library code logs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -248,8 +249,12 @@ def _regrade(args: argparse.Namespace) -> int:
 # --- training -----------------------------------------------------------------------------------
 
 def _add_training_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="fine-tune on an Alpaca export with TRL's SFTTrainer (full, LoRA, QLoRA)")
-    p.add_argument("--config", required=True, help="a YAML under configs/train/ (keys are TrainConfig fields)")
+    p = sub.add_parser("train", help="fine-tune on an Alpaca export with TRL's SFTTrainer (full, LoRA, QLoRA), "
+                                      "or train an outcome reward model (--method rm)")
+    p.add_argument("--config", help="a YAML under configs/train/ (keys are TrainConfig fields; RMConfig's for rm); "
+                                    "required for sft")
+    p.add_argument("--method", choices=("sft", "rm"), default="sft",
+                   help="sft (default), or rm: TRL's RewardTrainer on correct-vs-wrong pairs of graded samples")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="override config fields (YAML values)")
     p.add_argument("--dry-run", action="store_true",
                    help="load config, tokenizer and data; report tokens, batch and steps; do not train")
@@ -279,6 +284,10 @@ def _train(args: argparse.Namespace) -> int:
     from mammoth_math.cpu import set_threads
     from mammoth_math.training import dry_run, load_config, train
 
+    if args.method == "rm":
+        return _train_rm(args)
+    if not args.config:
+        raise ValueError("train needs --config (a YAML under configs/train/)")
     config = load_config(args.config, args.overrides, cpu_fallback=args.dry_run)
     set_threads(args.threads if args.dry_run else _cpu_run_threads(args.threads, config.output_dir))
     if args.dry_run:
@@ -312,6 +321,23 @@ def _train(args: argparse.Namespace) -> int:
                            "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-",
                            "train loss (mean)": f"{result.final_loss:.4f}",
                            "examples": result.stats.kept, "dropped over-long": result.stats.dropped_overlong})
+    return 0
+
+
+def _train_rm(args: argparse.Namespace) -> int:
+    from mammoth_math.cpu import set_threads
+    from mammoth_math.training.rm import load_rm_config, train_rm
+
+    if args.dry_run:
+        raise ValueError("--dry-run is for sft; an rm run reports its pairs as it starts")
+    config = load_rm_config(args.config, args.overrides)
+    set_threads(_cpu_run_threads(args.threads, config.output_dir))
+    result = train_rm(config)
+    _print_train_table("train --method rm", {
+        "output": result.output_dir, "resumed from": result.resumed_from or "-", "problems": result.problems,
+        "pairs (correct vs wrong)": result.pairs,
+        "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
+        "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-"})
     return 0
 
 
@@ -406,6 +432,10 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exemplars", help="JSONL of your own exemplars ({question, answer} per line)")
     p.add_argument("--chat", action="store_true", default=None, help="use the model's chat template (instruct models)")
     p.add_argument("--max-tool-calls", type=int, help="tir: code blocks run per answer (default 4)")
+    p.add_argument("--modes", help="several modes (e.g. cot,pot,tir), each sampled --samples n times into its own "
+                                   "run; report --select pools them into one vote (evaluation.pooled)")
+    p.add_argument("--reward-model", help="score every sample with this outcome reward model (a folder or hub id "
+                                          "through transformers, or a vLLM server's URL); report --select rm_best")
     _add_judge_flags(p)
     _add_threads_flag(p)
     p.set_defaults(handler=_eval)
@@ -415,7 +445,61 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     r = sub.add_parser("report", help="table, results.json, PNG chart and HTML report of the runs under OUT")
     r.add_argument("output_dir")
     r.add_argument("--pass-k", help="recompute pass@k and maj@k for these k from the records (e.g. 1,8)")
+    r.add_argument("--select", help="selection rules scored at each k (--pass-k, default n): majority, rm_best, "
+                                    "rm_majority, genselect (evaluation.selection)")
     r.set_defaults(handler=_report)
+    _add_import_command(sub)
+
+
+def _add_import_command(sub: argparse._SubParsersAction) -> None:
+    from mammoth_math.evaluation.harness_formats import FORMATS
+    from mammoth_math.grading.kinds import AnswerKind
+
+    p = sub.add_parser("import", help="another harness's per-sample outputs as a run under OUT (then report it)")
+    p.add_argument("files", nargs="+", help="the harness's output files (nemo-skills: every output-rs*.jsonl)")
+    p.add_argument("--format", required=True, choices=list(FORMATS), help="which harness wrote them")
+    p.add_argument("--out", required=True, help="output folder: the run goes to OUT/<run>/<dataset>.jsonl")
+    p.add_argument("--dataset", help="the set's name (default: the first file's name); a suite name groups it")
+    p.add_argument("--run", help="the run's folder name (default: the format)")
+    p.add_argument("--kind", choices=[k.value for k in AnswerKind], default="expression", help="answer kind")
+    p.add_argument("--verdicts", choices=("theirs", "ours"), default="theirs",
+                   help="keep the harness's per-sample verdicts (default) or grade every sample here")
+    p.add_argument("--model", help="the model's name, shown in the report")
+    _add_grading_mode(p, "--grading")
+    p.set_defaults(handler=_import)
+    g = sub.add_parser("genselect", help="a model picks one of each problem's k samples (report --select genselect)")
+    g.add_argument("run_dir", help="a run folder, OUT/<run> (of eval or import)")
+    g.add_argument("--k", type=int, required=True, help="choose among the first k samples")
+    g.add_argument("--model", required=True, help="the selector: model path or hub id (hf, vllm), served name (openai)")
+    g.add_argument("--backend", choices=list(_BACKEND_FLAGS), default="hf", help="default: hf")
+    g.add_argument("--base-url", nargs="+", help="openai: server URL(s) ending in /v1")
+    g.add_argument("--max-new-tokens", type=int, default=512, help="of each reply (default 512)")
+    _add_cache_flags(g)
+    g.set_defaults(handler=_genselect)
+
+
+def _genselect(args: argparse.Namespace) -> int:
+    from mammoth_math.backends import make_backend
+    from mammoth_math.evaluation.genselect import genselect_run
+
+    options = {"base_url": args.base_url} if args.base_url else {}
+    backend = make_backend(args.backend, args.model, cache_dir=_cache_dir(args, str(Path(args.run_dir).parent)),
+                           **options)
+    try:
+        results = genselect_run(args.run_dir, backend, args.k, args.max_new_tokens)
+    finally:
+        backend.close()
+    _print_json([dataclasses.asdict(r) for r in results])
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from mammoth_math.evaluation.importing import import_files
+
+    result = import_files(args.format, args.files, args.out, args.dataset, args.run, args.kind, args.grading,
+                          args.verdicts, args.model)
+    _print_json(dataclasses.asdict(result))
+    return 0
 
 
 def _eval_config(args: argparse.Namespace) -> EvalConfig:
@@ -424,7 +508,7 @@ def _eval_config(args: argparse.Namespace) -> EvalConfig:
 
     values = _run_values(args, (*_RUN_FIELDS, "shard", "samples", "temperature", "top_p", "few_shot", "shots",
                                 "train_dir", "exemplars", "chat", "pass_k", "reasoning", "think_tags", "prompt_style",
-                                "judge", "judge_base_url", "max_tool_calls"))
+                                "judge", "judge_base_url", "max_tool_calls", "reward_model"))
     config = load_config(args.config, values)
     config.backend_options = _backend_options(args, config.backend, config.backend_options, config.output_dir)
     return config
@@ -439,20 +523,31 @@ def _eval(args: argparse.Namespace) -> int:
         from mammoth_math.cpu import set_threads
 
         set_threads(_cpu_run_threads(args.threads, config.output_dir))
-    scores = evaluate(config)
+    if args.modes:
+        from mammoth_math.evaluation.pooled import evaluate_modes
+
+        if args.mode:
+            raise ValueError("give --mode or --modes, not both")
+        for mode, scores in evaluate_modes(config, [m.strip() for m in args.modes.split(",") if m.strip()]).items():
+            _print_scores(f"{mode}: {config.model}", scores)
+        return 0
+    _print_scores(f"{config.run_name}: {config.model}", evaluate(config))
+    return 0
+
+
+def _print_scores(title: str, scores: dict) -> None:
     from rich.table import Table
 
     from mammoth_math.evaluation.report import TOOL_HEADS, tool_cells
 
     tools = any(s.tools for s in scores.values())
     table = Table("dataset", "problems", "accuracy", "errors", "fallbacks", *(TOOL_HEADS if tools else ()),
-                  title=f"{config.run_name}: {config.model}")
+                  title=title)
     for name, s in scores.items():
         acc = "-" if s.accuracy is None else f"{100 * s.accuracy:.1f}"
         table.add_row(name, str(s.problems), acc, str(s.errors), str(s.fallbacks),
                       *(tool_cells(s.tools) if tools else ()))
     _console().print(table)
-    return 0
 
 
 def _add_cache_flags(p: argparse.ArgumentParser) -> None:
@@ -485,10 +580,16 @@ def _report(args: argparse.Namespace) -> int:
 
     from mammoth_math.evaluation import build_report
     from mammoth_math.evaluation.config import parse_ks
+    from mammoth_math.evaluation.selection import parse_rules
     from mammoth_math.probe import report_section
 
     pass_k = parse_ks(args.pass_k) if args.pass_k else None
-    report = build_report(args.output_dir, [report_section], pass_k)
+    sections = [report_section]
+    if args.select:
+        from mammoth_math.evaluation.report_selection import selection_section
+
+        sections.append(selection_section(parse_rules(args.select), pass_k))
+    report = build_report(args.output_dir, sections, pass_k)
     console = _console()
     models = sorted(set(report.models.values()))
     table = Table("dataset", *report.runs, title=f"accuracy (%) of {', '.join(models)}")
@@ -498,6 +599,8 @@ def _report(args: argparse.Namespace) -> int:
         console.print(table)
     _print_suites(report)
     _print_tool_use(report)
+    if args.select:
+        _print_selection(report.results_json, parse_rules(args.select))
     for dataset, breakdown in report.breakdown.items():
         table = Table(breakdown["field"], *report.runs, title=f"{dataset}: accuracy (%) by {breakdown['field']}")
         for row in breakdown["rows"]:
@@ -515,6 +618,22 @@ def _report(args: argparse.Namespace) -> int:
             print(f"{run}: backend errors (not scored): " + ", ".join(f"{d} {n}" for d, n in by_dataset.items() if n))
     print(f"wrote {report.results_json}, {report.chart_png}, {report.html}")
     return 0
+
+
+def _print_selection(results_json: str, rules: Sequence[str]) -> None:
+    """The selection section's rows (results.json's ``selection``), one table per suite."""
+    from rich.table import Table
+
+    from mammoth_math.evaluation.report_selection import rule_columns
+    from mammoth_math.files import read_json
+
+    rows = read_json(results_json)["selection"]
+    for suite in dict.fromkeys(row["suite"] for row in rows):
+        table = Table("run", "dataset", "n", "k", "avg", *rules, title=f"{suite}: selection, accuracy (%)")
+        for row in (r for r in rows if r["suite"] == suite):
+            table.add_row(row["run"], row["dataset"], str(row["n"]), str(row["k"]),
+                          *(_percent(row.get(name)) for name in rule_columns(row, rules)))
+        _console().print(table)
 
 
 def _print_tool_use(report: Any) -> None:

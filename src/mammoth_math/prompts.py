@@ -130,6 +130,12 @@ def build_prompt(
     return f"{header}{shots}\n### Instruction:\n{instruction(question)}\n\n### Response:{response}"
 
 
+def reward_input(question: str, solution: str) -> str:
+    """The one text an outcome reward model reads for a solution: ``train --method rm`` trains on it and
+    ``eval --reward-model`` scores it, so the two never drift apart."""
+    return f"Question: {question}\n\nSolution: {solution}"
+
+
 def stop_strings(chat: bool = False) -> tuple[str, ...]:
     """Stop strings for a prompt built by :func:`build_prompt` (none for chat: the template's EOS ends it)."""
     return () if chat else STOP_STRINGS

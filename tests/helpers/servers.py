@@ -123,6 +123,21 @@ def ok_body(body: dict, text: str = "ok 42") -> dict:
             "usage": {"prompt_tokens": 5, "completion_tokens": 2 * n, "total_tokens": 5 + 2 * n}}
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet request handler that answers JSON: the base of the scripted servers of the tests."""
+
+    def log_message(self, *args: object) -> None:  # keep pytest output clean
+        pass
+
+    def send_json(self, status: int, obj: dict) -> None:
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
 @contextmanager
 def fault_server(script: Sequence[str], hang_s: float = 5.0, text: str | Callable[[dict], str] = "ok 42"
                  ) -> Iterator[Server]:
@@ -135,12 +150,9 @@ def fault_server(script: Sequence[str], hang_s: float = 5.0, text: str | Callabl
     lock = threading.Lock()
     received: list[dict] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:  # keep pytest output clean
-            pass
-
+    class Handler(JsonHandler):
         def do_GET(self) -> None:
-            self._send(200, {"status": "ok"})
+            self.send_json(200, {"status": "ok"})
 
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
@@ -149,22 +161,14 @@ def fault_server(script: Sequence[str], hang_s: float = 5.0, text: str | Callabl
                 received.append(body)
                 step = steps.pop(0) if steps else "ok"
             if step in ("400", "429", "500", "503"):
-                self._send(int(step), {"error": {"message": f"injected {step}"}})
+                self.send_json(int(step), {"error": {"message": f"injected {step}"}})
             elif step == "hang":
                 time.sleep(hang_s)
-                self._send(200, ok_body(body, reply))
+                self.send_json(200, ok_body(body, reply))
             elif step == "drop":
                 self.connection.shutdown(socket.SHUT_RDWR)  # the client sees a connection error
             else:
-                self._send(200, ok_body(body, reply))
-
-        def _send(self, status: int, obj: dict) -> None:
-            data = json.dumps(obj).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+                self.send_json(200, ok_body(body, reply))
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True

@@ -84,18 +84,30 @@ class ResponseStore:
 
     def put(self, key: str, c: Completion) -> None:
         """Append a successful completion as one flushed line: from then on it survives a kill of the process."""
-        if self._appender is None:
-            self._appender = JsonlAppender(self._own)
-        entry = {"key": key, "texts": c.texts, "prompt_tokens": c.prompt_tokens,
-                 "completion_tokens": c.completion_tokens, "seconds": c.seconds,
-                 "finish_reasons": c.finish_reasons, "sample_tokens": c.sample_tokens}
-        self._appender.write(entry)
-        self._entries[key] = entry
+        self._write({"key": key, "texts": c.texts, "prompt_tokens": c.prompt_tokens,
+                     "completion_tokens": c.completion_tokens, "seconds": c.seconds,
+                     "finish_reasons": c.finish_reasons, "sample_tokens": c.sample_tokens})
+
+    def entry(self, key: str) -> dict[str, Any] | None:
+        """The stored entry of ``key`` as written (other stores, the reward scores', keep their own fields)."""
+        return self._entries.get(key)
+
+    def put_entries(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Append entries (each with its ``key``) and fsync them."""
+        for entry in entries:
+            self._write(entry)
+        self.sync()
 
     def sync(self) -> None:
         """fsync what was put: it then survives a crash of the node too (once per batch: fsync is slow on NFS)."""
         if self._appender is not None:
             self._appender.sync()
+
+    def _write(self, entry: dict[str, Any]) -> None:
+        if self._appender is None:
+            self._appender = JsonlAppender(self._own)
+        self._appender.write(entry)
+        self._entries[entry["key"]] = entry
 
     def close(self) -> None:
         if self._appender is not None:

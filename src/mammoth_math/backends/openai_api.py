@@ -185,7 +185,11 @@ class OpenAIBackend:
         return render_chat(self._template, prompt)
 
     def _post_with_retries(self, request: GenerationRequest, n: int, seed: int | None) -> dict[str, Any]:
-        path, body = self._body(request, n, seed)
+        return self.post_json(*self._body(request, n, seed))
+
+    def post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``body`` to ``path`` under the least busy base URL, retried with backoff; :class:`RequestFailed`
+        when every attempt failed (the served reward model's endpoints use this too)."""
         last = "no attempt made"
         for attempt in range(self.max_retries + 1):
             try:

@@ -44,7 +44,8 @@ class Attempt:
     ``path`` is the name of the strategy that made it (``cot``, ``pot``, ...). Self-consistency keeps every
     sample as its own attempt, numbered by ``sample``; a multi-step strategy keeps its steps in ``turns``.
     A sampled run (n > 1) grades every attempt (``correct``): the sampled metrics are computed from these.
-    ``tokens``: output tokens of this sample, where the backend reports them per sample.
+    ``tokens``: output tokens of this sample, where the backend reports them per sample. ``reward``: an outcome
+    reward model's score of this sample (``eval --reward-model``, or a harness's imported score); higher is better.
     """
 
     path: str
@@ -59,11 +60,12 @@ class Attempt:
     turns: list[Turn] = field(default_factory=list)
     correct: bool | None = None  # this attempt's own verdict (sampled runs)
     tokens: int = 0
+    reward: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Without the defaults of the later fields, so single-pass records stay as they were."""
         data = asdict(self)
-        for name, empty in (("turns", []), ("sample", 0), ("correct", None), ("tokens", 0)):
+        for name, empty in (("turns", []), ("sample", 0), ("correct", None), ("tokens", 0), ("reward", None)):
             if data[name] == empty:
                 del data[name]
         return data
@@ -102,16 +104,20 @@ class ProblemRecord:
     completion_tokens: int = 0
     seconds: float = 0.0  # generation plus sandbox time spent on this problem
     judge: dict[str, Any] | None = None  # the LLM judge's verdict (evaluation.judge), asked only when the rules said wrong
+    selections: dict[str, Any] = field(default_factory=dict)  # "genselect@k" -> a selector's pick (genselect)
 
     @property
     def fallback(self) -> bool:
         return bool(self.fallback_reasons)
 
     def to_dict(self) -> dict[str, Any]:
-        """Without ``judge`` when none was asked, so records of runs without a judge stay as they were."""
+        """Without ``judge`` and ``selections`` when there are none, so records of runs without them stay as
+        they were."""
         data = asdict(self) | {"attempts": [a.to_dict() for a in self.attempts]}
         if self.judge is None:
             del data["judge"]
+        if not self.selections:
+            del data["selections"]
         return data
 
     @classmethod

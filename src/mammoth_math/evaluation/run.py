@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from mammoth_math.backends import Backend, make_backend
 from mammoth_math.backends.base import library_versions
+from mammoth_math.backends.reward import RewardModel, make_reward_model
 from mammoth_math.benchmarks import Problem, Sampling, get_benchmark, load_problems, read_exemplars, train_exemplars
 from mammoth_math.evaluation.config import RESUME_KEYS, EvalConfig
 from mammoth_math.evaluation.grader import Grader, vote
@@ -33,6 +34,7 @@ from mammoth_math.evaluation.records import (
     samples_of,
 )
 from mammoth_math.evaluation.resume import adopt_legacy_folder, check_resume
+from mammoth_math.evaluation.rewards import add_rewards, check_reward_model
 from mammoth_math.evaluation.scores import DatasetScore, score_records
 from mammoth_math.evaluation.strategies import Generator, Solution, Strategy, get_strategy
 from mammoth_math.files import InputError, JsonlAppender, read_json, write_json
@@ -92,7 +94,15 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbo
                 judge = Judge.build(config.judge, config.judge_base_url or "",
                                     config.backend_options.get("cache_dir"))
                 stack.callback(judge.close)
-            return _evaluate(config, strategy, backend, sandbox, problems, judge)
+            rewards = None
+            if config.reward_model:
+                saved = meta_path(Path(config.output_dir) / config.run_name, config.shard)
+                if saved.exists():  # before the (slow) load: a run keeps one reward model
+                    check_reward_model(read_json(saved), config.reward_model, saved)
+                cache = config.backend_options.get("cache_dir")
+                rewards = make_reward_model(config.reward_model, cache and str(Path(cache) / "rewards"))
+                stack.callback(rewards.close)
+            return _evaluate(config, strategy, backend, sandbox, problems, judge, rewards)
     finally:
         if owned:
             backend.close()
@@ -128,13 +138,15 @@ def _load(name: str, config: EvalConfig) -> list[Problem]:
 
 
 def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox: Sandbox | None,
-              loaded: dict[str, list[Problem]], judge: Judge | None = None) -> dict[str, DatasetScore]:
+              loaded: dict[str, list[Problem]], judge: Judge | None = None,
+              rewards: RewardModel | None = None) -> dict[str, DatasetScore]:
     adopt_legacy_folder(Path(config.output_dir), config.run_name)
     run_dir = Path(config.output_dir) / config.run_name
     keys = [k for k in RESUME_KEYS if k != "samples"]  # checked per set (_check_resume): a larger n extends
     meta = start_meta(meta_path(run_dir, config.shard), config.to_dict(), keys, lambda: _fresh_meta(config),
                       _resolved_sampling(config, loaded))
     meta["run"] = config.run_name
+    check_reward_model(meta, config.reward_model, meta_path(run_dir, config.shard))
     scores: dict[str, DatasetScore] = {}
     for name, every in loaded.items():
         spec = get_benchmark(name)
@@ -161,6 +173,8 @@ def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox:
         append_in_chunks(path, mine, _problem_id, read_records, config.chunk_size,
                          lambda chunk, start: solve_chunk(chunk, ctx, seed=config.seed + start),
                          f"{spec.name} ({config.run_name})", config.progress)
+        if rewards is not None:
+            add_rewards(path, rewards, config.chunk_size, f"{spec.name} ({config.run_name}, rewards)", config.progress)
         scores[spec.name] = score_records(read_records(path))
     meta.update(backend=backend.info(), finished=now(), **({"judge": judge.info()} if judge else {}))
     write_json(meta_path(run_dir, config.shard), meta)

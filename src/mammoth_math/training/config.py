@@ -57,7 +57,6 @@ class TrainConfig(SFTConfig):
     include_num_input_tokens_seen: str | bool = "non_padding"  # SFTConfig's field; on, for tokens/s
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig) if f.init}
 # The ranges of the numeric settings we rely on, checked with the types before any data or model loads.
 BOUNDS: dict[str, Bound] = {
     "max_length": COUNT, "learning_rate": POSITIVE, "num_train_epochs": POSITIVE, "per_device_train_batch_size": COUNT,
@@ -68,23 +67,30 @@ BOUNDS: dict[str, Bound] = {
     "weight_decay": NON_NEGATIVE}
 
 
-def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequence[str] = ()) -> dict[str, Any]:
-    """YAML values then ``key=value`` overrides (YAML-typed), each key, type and range checked against the fields."""
+def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequence[str] = (),
+                       schema: type = TrainConfig) -> dict[str, Any]:
+    """YAML values then ``key=value`` overrides (YAML-typed), each key, type and range checked against
+    ``schema``'s fields (:class:`TrainConfig` by default; ``training.rm`` passes its own config)."""
+    fields = _fields(schema)
     values: dict[str, Any] = {}
     if path is not None:
-        from_file = {key: _coerce(key, value) for key, value in read_yaml_config(path, _FIELDS).items()}
-        check_fields(TrainConfig, _listed(from_file), path, BOUNDS, yaml_lines(path))
+        from_file = {key: _coerce(fields[key], value) for key, value in read_yaml_config(path, fields).items()}
+        check_fields(schema, _listed(from_file), path, BOUNDS, yaml_lines(path))
         values.update(from_file)
     given: dict[str, Any] = {}
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep:
             raise InputError("<command line>", f"override {item!r} is not key=value")
-        if key not in _FIELDS:
+        if key not in fields:
             raise InputError("<command line>", "unknown config key", field=key)
-        given[key] = _coerce(key, yaml.safe_load(raw) if raw else "")
-    check_fields(TrainConfig, _listed(given), "<command line>", BOUNDS)
+        given[key] = _coerce(fields[key], yaml.safe_load(raw) if raw else "")
+    check_fields(schema, _listed(given), "<command line>", BOUNDS)
     return _listed({**values, **given})
+
+
+def _fields(schema: type) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(schema) if f.init}
 
 
 def _listed(values: dict[str, Any]) -> dict[str, Any]:
@@ -92,9 +98,9 @@ def _listed(values: dict[str, Any]) -> dict[str, Any]:
     return {**values, "data": [values["data"]]} if isinstance(values.get("data"), str) else values
 
 
-def _coerce(key: str, value: Any) -> Any:
+def _coerce(spec: dataclasses.Field, value: Any) -> Any:
     """Undo YAML 1.1 surprises: ``save_strategy: no`` means the word, ``learning_rate: 5e-3`` a number."""
-    default = _FIELDS[key].default
+    key, default = spec.name, spec.default
     if isinstance(value, bool) and isinstance(default, str) and default:
         return "yes" if value else "no"
     if isinstance(value, str) and isinstance(default, float) and not isinstance(default, bool):
@@ -122,13 +128,15 @@ def load_config(
         raise InputError(path or "<command line>", str(e)) from None
 
 
-def resolved_config(config: TrainConfig) -> dict[str, Any]:
-    """Every field that differs from its default, as plain values (what :func:`save_config` writes)."""
+def resolved_config(config: Any) -> dict[str, Any]:
+    """Every field of a :class:`TrainConfig` (or another TRL config of ours) that differs from its default, as
+    plain values (what :func:`save_config` writes)."""
     values = config.to_dict()  # transformers' own serialisation (enums, nested configs as plain values)
-    return {name: _plain(values[name]) for name in _FIELDS if name in values and values[name] != _default(name)}
+    return {spec.name: _plain(values[spec.name]) for spec in dataclasses.fields(config)
+            if spec.init and spec.name in values and values[spec.name] != _default(spec)}
 
 
-def save_config(config: TrainConfig, path: str | os.PathLike) -> None:
+def save_config(config: Any, path: str | os.PathLike) -> None:
     """Write the resolved config (every field that differs from its default, as YAML) atomically."""
     from mammoth_math.files import atomic_writer
 
@@ -136,9 +144,8 @@ def save_config(config: TrainConfig, path: str | os.PathLike) -> None:
         yaml.safe_dump(resolved_config(config), f, sort_keys=True)
 
 
-def _default(name: str) -> Any:
+def _default(f: dataclasses.Field) -> Any:
     """A field's default; resolved files list only what differs, so deprecated aliases stay out of them."""
-    f = _FIELDS[name]
     if f.default is not dataclasses.MISSING:
         return f.default
     return f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING

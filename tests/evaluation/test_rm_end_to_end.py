@@ -1,0 +1,41 @@
+"""End to end on CPU: graded samples -> train --method rm -> eval --reward-model (scores added to the finished
+run, nothing generated) -> genselect -> report --select: majority, RM-weighted and GenSelect side by side."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from eval_support import ScriptedBackend
+from test_rewards import VaryingBackend, _config
+
+from mammoth_math.cli import main
+from mammoth_math.evaluation import evaluate, read_records
+from mammoth_math.evaluation.genselect import genselect_run
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_train_rm_then_score_then_select(tiny_model_dir: Path, tmp_path: Path, capsys) -> None:
+    evaluate(_config(tmp_path), backend=VaryingBackend())  # problem i: sample i is right, the other two wrong
+    records_file = tmp_path / "out" / "cot-sc" / "custom.jsonl"
+    rm = tmp_path / "rm"
+    assert main(["train", "--method", "rm", "--config", str(REPO / "configs/train/rm-tiny.yaml"),
+                 f"model={tiny_model_dir}", f"data=[{records_file}]", f"output_dir={rm}", "num_train_epochs=2",
+                 "disable_tqdm=true", "--threads", "1"]) == 0
+    assert "pairs (correct vs wrong)" in capsys.readouterr().out
+    again = VaryingBackend()
+    evaluate(_config(tmp_path, reward_model=str(rm)), backend=again)
+    assert again.requests == []  # the finished run is scored, not generated again
+    records = read_records(records_file)
+    assert all(a.reward is not None for r in records for a in r.attempts)
+    genselect_run(tmp_path / "out" / "cot-sc", ScriptedBackend("Judgment: 0"), 3)
+    assert main(["report", str(tmp_path / "out"), "--select", "majority,rm_best,rm_majority,genselect"]) == 0
+    assert "selection, accuracy (%)" in capsys.readouterr().out
+    (row,) = json.loads((tmp_path / "out" / "results.json").read_text())["selection"]
+    assert (row["suite"], row["n"], row["k"]) == ("other", 3, 3)
+    best = [max(range(3), key=lambda i: (r.attempts[i].reward, -i)) for r in records]
+    assert row["rm_best@3"] == sum(r.attempts[i].correct for r, i in zip(records, best)) / len(records)
+    # every problem's three answers differ: the vote's 1-1-1 tie goes to sample 0, as does the scripted pick
+    assert row["majority@3"] == row["genselect@3"] == sum(r.attempts[0].correct for r in records) / len(records)
+    assert 'id="selection"' in (tmp_path / "out" / "report.html").read_text()
