@@ -247,7 +247,7 @@ def _regrade(args: argparse.Namespace) -> int:
 # --- training -----------------------------------------------------------------------------------
 
 def _add_training_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="fine-tune on an Alpaca export with TRL's SFTTrainer (full, LoRA, QLoRA)")
+    p = sub.add_parser("train", help="fine-tune with TRL: SFT on an Alpaca export, or GRPO (method: grpo) against our grader")
     p.add_argument("--config", required=True, help="a YAML under configs/train/ (keys are TrainConfig fields)")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="override config fields (YAML values)")
     p.add_argument("--dry-run", action="store_true",
@@ -276,8 +276,10 @@ def _cpu_run_threads(requested: int | None, output_dir: str) -> int | None:
 def _train(args: argparse.Namespace) -> int:
     _log_progress()  # first: library imports read its settings
     from mammoth_math.cpu import set_threads
-    from mammoth_math.training import dry_run, load_config, train
+    from mammoth_math.training import config_method, dry_run, load_config, train
 
+    if config_method(args.config, args.overrides) == "grpo":
+        return _train_grpo(args)
     config = load_config(args.config, args.overrides, cpu_fallback=args.dry_run)
     set_threads(args.threads if args.dry_run else _cpu_run_threads(args.threads, config.output_dir))
     if args.dry_run:
@@ -309,6 +311,22 @@ def _train(args: argparse.Namespace) -> int:
                            "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-",
                            "train loss (mean)": f"{result.final_loss:.4f}",
                            "examples": result.stats.kept, "dropped over-long": result.stats.dropped_overlong})
+    return 0
+
+
+def _train_grpo(args: argparse.Namespace) -> int:
+    from mammoth_math.cpu import set_threads
+    from mammoth_math.training import load_grpo_config, train_grpo
+
+    if args.dry_run:
+        raise SystemExit("train --dry-run: not yet for method: grpo")
+    config = load_grpo_config(args.config, args.overrides)
+    set_threads(_cpu_run_threads(args.threads, config.output_dir))
+    result = train_grpo(config)
+    rows = {"output": result.output_dir, "resumed from": result.resumed_from or "-", "prompts": result.prompts,
+            "steps": result.steps, "seconds/step": f"{result.seconds_per_step:.2f}"}
+    rows.update({f"reward {name} (first -> last)": f"{v[0]:.3f} -> {v[-1]:.3f}" for name, v in result.rewards.items() if v})
+    _print_train_table("train (grpo)", rows)
     return 0
 
 

@@ -12,6 +12,7 @@ import os
 import typing
 from enum import Enum
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -23,23 +24,17 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class TrainConfig(SFTConfig):
-    """SFTConfig plus what MAmmoTH training needs.
+class ModelChoice:
+    """The fields every training method shares: which model to start from, and how to adapt it.
 
-    ``model`` is a local path or hub id, or ``tiny`` for a small Llama built from config (the CPU recipe,
-    sized by the ``tiny_*`` fields, with a byte-level BPE tokenizer trained on the data). ``data`` is one or
-    more Alpaca JSON/JSONL files (the data builder's export) or a hub data set id. ``tokenizer`` overrides
-    the model's tokenizer (a local directory lets big configs dry-run offline). ``attn_implementation``:
-    ``sdpa_varlen`` (padding-free on CPU, see :mod:`.attention`), ``flash_attention_2`` on GPU, or the default. ``overlong`` says what to do
-    with examples longer than ``max_length``: ``drop`` (counted and logged) or ``error``; programs are never
-    cut. ``global_batch_size``, when set, fixes gradient accumulation from the world size.
+    ``model`` is a local path or hub id (a base model or an SFT output folder), or ``tiny`` for a small Llama
+    built from config (the CPU recipe, sized by the ``tiny_*`` fields, with a byte-level BPE tokenizer trained
+    on the data). ``tokenizer`` overrides the model's tokenizer (a local directory lets big configs dry-run
+    offline). ``lora`` / ``qlora`` train an adapter; ``merge_lora`` also writes the merged model.
     """
 
     model: str = "tiny"
-    data: list[str] = field(default_factory=list)
     tokenizer: str | None = None
-    overlong: str = "drop"
-    global_batch_size: int | None = None
     lora: bool = False
     qlora: bool = False
     lora_r: int = 16
@@ -52,6 +47,24 @@ class TrainConfig(SFTConfig):
     tiny_layers: int = 2
     tiny_heads: int = 4
     tiny_vocab_size: int = 512
+
+
+@dataclass
+class TrainConfig(SFTConfig, ModelChoice):
+    """SFTConfig plus what MAmmoTH training needs (:class:`ModelChoice`'s fields, and these).
+
+    ``data`` is one or more Alpaca JSON/JSONL files (the data builder's export) or a hub data set id.
+    ``attn_implementation``: ``sdpa_varlen`` (padding-free on CPU, see :mod:`.attention`), ``flash_attention_2``
+    on GPU, or the default. ``overlong`` says what to do with examples longer than ``max_length``: ``drop``
+    (counted and logged) or ``error``; programs are never cut. ``global_batch_size``, when set, fixes gradient
+    accumulation from the world size. ``method`` names the trainer (``grpo`` configs are
+    :class:`~mammoth_math.training.grpo.config.GRPOTrainConfig`).
+    """
+
+    method: str = "sft"
+    data: list[str] = field(default_factory=list)
+    overlong: str = "drop"
+    global_batch_size: int | None = None
     max_train_examples: int | None = None
     include_num_input_tokens_seen: str | bool = "non_padding"  # SFTConfig's field; on, for tokens/s
 
@@ -59,26 +72,30 @@ class TrainConfig(SFTConfig):
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig) if f.init}
 
 
-def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequence[str] = ()) -> dict[str, Any]:
-    """YAML values then ``key=value`` overrides (YAML-typed), each key checked against the fields."""
+def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequence[str] = (),
+                       fields: dict[str, dataclasses.Field] | None = None) -> dict[str, Any]:
+    """YAML values then ``key=value`` overrides (YAML-typed), each key checked against the fields (the
+    :class:`TrainConfig`'s unless ``fields`` names another config's)."""
+    fields = fields or _FIELDS
     values: dict[str, Any] = {}
     if path is not None:
-        values.update(read_yaml_config(path, _FIELDS))
+        values.update(read_yaml_config(path, fields))
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep:
             raise InputError("<command line>", f"override {item!r} is not key=value")
-        if key not in _FIELDS:
+        if key not in fields:
             raise InputError("<command line>", "unknown config key", field=key)
         values[key] = yaml.safe_load(raw) if raw else ""
-    if isinstance(values.get("data"), str):
-        values["data"] = [values["data"]]
-    return {key: _coerce(key, value) for key, value in values.items()}
+    for key in ("data", "prompts"):
+        if isinstance(values.get(key), str):
+            values[key] = [values[key]]
+    return {key: _coerce(fields[key], value) for key, value in values.items()}
 
 
-def _coerce(key: str, value: Any) -> Any:
+def _coerce(f: dataclasses.Field, value: Any) -> Any:
     """Undo YAML 1.1 surprises: ``save_strategy: no`` means the word, ``learning_rate: 5e-3`` a number."""
-    default = _FIELDS[key].default
+    key, default = f.name, f.default
     if isinstance(value, bool) and isinstance(default, str) and default:
         return "yes" if value else "no"
     if isinstance(value, str) and isinstance(default, float) and not isinstance(default, bool):
@@ -87,6 +104,22 @@ def _coerce(key: str, value: Any) -> Any:
         except ValueError:
             raise InputError("<config>", f"expected a number, got {value!r}", field=key) from None
     return value
+
+
+def config_method(path: str | os.PathLike | None, overrides: typing.Sequence[str] = ()) -> str:
+    """The ``method`` a config names (``sft`` unless it says ``grpo``): which trainer and config class it fills."""
+    method = "sft"
+    if path is not None:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if Path(path).is_file() else None
+        if isinstance(loaded, dict):
+            method = str(loaded.get("method", method))
+    for item in overrides:
+        key, _, raw = item.partition("=")
+        if key == "method":
+            method = raw
+    if method not in ("sft", "grpo"):
+        raise InputError(path or "<command line>", f"unknown method {method!r}: sft or grpo", field="method")
+    return method
 
 
 def load_config(
@@ -106,19 +139,20 @@ def load_config(
         raise InputError(path or "<command line>", str(e)) from None
 
 
-def save_config(config: TrainConfig, path: str | os.PathLike) -> None:
-    """Write the resolved config (every field that differs from its default, as YAML) atomically."""
+def save_config(config: Any, path: str | os.PathLike) -> None:
+    """Write the resolved config (every field that differs from its default, as YAML, and the method) atomically."""
     from mammoth_math.files import atomic_writer
 
     values = config.to_dict()  # transformers' own serialisation (enums, nested configs as plain values)
-    resolved = {name: _plain(values[name]) for name in _FIELDS if name in values and values[name] != _default(name)}
+    fields = {f.name: f for f in dataclasses.fields(config) if f.init}
+    resolved = {name: _plain(values[name]) for name in fields
+                if name in values and (name == "method" or values[name] != _default(fields[name]))}
     with atomic_writer(path) as f:
         yaml.safe_dump(resolved, f, sort_keys=True)
 
 
-def _default(name: str) -> Any:
+def _default(f: dataclasses.Field) -> Any:
     """A field's default; resolved files list only what differs, so deprecated aliases stay out of them."""
-    f = _FIELDS[name]
     if f.default is not dataclasses.MISSING:
         return f.default
     return f.default_factory() if f.default_factory is not dataclasses.MISSING else dataclasses.MISSING

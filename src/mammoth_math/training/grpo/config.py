@@ -1,0 +1,65 @@
+"""The GRPO config: TRL's ``GRPOConfig`` plus our few fields, filled from YAML and ``key=value`` flags.
+
+``method: grpo`` in a ``configs/train/`` YAML routes ``mammoth-math train`` here; keys map one to one onto
+fields and an unknown key fails naming the file and the key, as for SFT (:mod:`..config`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing
+from dataclasses import dataclass, field
+
+from trl import GRPOConfig
+
+from mammoth_math.files import InputError
+from mammoth_math.training.config import ModelChoice, read_config_values
+from mammoth_math.training.grpo.rewards import ROLLOUTS
+
+ROLLOUT_CHOICES = (*ROLLOUTS, "mixed")
+
+
+@dataclass
+class GRPOTrainConfig(GRPOConfig, ModelChoice):
+    """GRPOConfig plus what our RL stage needs (:class:`ModelChoice`'s fields, and these).
+
+    ``prompts``: problems with golds, each source a JSONL of rows with ``question`` and ``gold`` (optional
+    ``kind``, ``options``, ``rollout``: the synthetic families' problem rows, a custom benchmark file) or
+    ``<train set>:<path>`` for a file of ``../shared/data/train`` (``gsm8k:../shared/data/train/gsm8k/train.jsonl``).
+    ``rollout``: ``cot``, ``pot``, ``tir`` for every prompt, or ``mixed`` (each row's own ``rollout``, else the
+    modes in turn). ``grading_mode`` / ``rel_tol``: the evaluation's grading settings, so the reward is its
+    verdict. ``overlong_cache``: DAPO's soft punishment interval before ``max_completion_length`` (tokens; 0:
+    off). ``sandbox_*``: limits of the programs rewards run (``$MAMMOTH_SANDBOX_URL`` sends them to
+    ``sandbox serve`` hosts). ``max_tool_calls``: code blocks a tir rollout may run.
+    """
+
+    method: str = "grpo"
+    prompts: list[str] = field(default_factory=list)
+    max_prompts: int | None = None
+    rollout: str = "cot"
+    grading_mode: str = "strict"
+    rel_tol: float | None = None
+    overlong_cache: int = 0
+    max_tool_calls: int = 4
+    sandbox_timeout: float = 5.0
+    sandbox_memory_mb: int = 1024
+    sandbox_workers: int | None = None
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(GRPOTrainConfig) if f.init}
+
+
+def load_grpo_config(path: str | os.PathLike | None, overrides: typing.Sequence[str] = ()) -> GRPOTrainConfig:
+    """Build a :class:`GRPOTrainConfig`; bad values fail naming the file and the field."""
+    where = path or "<command line>"
+    values = read_config_values(path, overrides, _FIELDS)
+    values.setdefault("output_dir", "runs/grpo")
+    if values.get("rollout", "cot") not in ROLLOUT_CHOICES:
+        raise InputError(where, f"must be one of {', '.join(ROLLOUT_CHOICES)}", field="rollout")
+    if values.get("method", "grpo") != "grpo":
+        raise InputError(where, "a GRPO config has method: grpo", field="method")
+    try:
+        return GRPOTrainConfig(**values)
+    except (TypeError, ValueError) as e:
+        raise InputError(where, str(e)) from None
