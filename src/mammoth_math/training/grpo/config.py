@@ -59,6 +59,9 @@ def load_grpo_config(path: str | os.PathLike | None, overrides: typing.Sequence[
         raise InputError(where, f"must be one of {', '.join(ROLLOUT_CHOICES)}", field="rollout")
     if values.get("method", "grpo") != "grpo":
         raise InputError(where, "a GRPO config has method: grpo", field="method")
+    if "generation_batch_size" in values and "steps_per_generation" in values:
+        # a resolved train_config.yaml holds both, one derived from the other; TRL takes one
+        del values["generation_batch_size"]
     try:
         return GRPOTrainConfig(**values)
     except (TypeError, ValueError) as e:

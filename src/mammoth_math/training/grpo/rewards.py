@@ -84,8 +84,13 @@ class Rewarder:
         self.sandbox, self.mode, self.rel_tol = sandbox, GradingMode(mode), rel_tol
         self.max_tool_calls = max_tool_calls
 
-    def read(self, completions: Sequence[str], targets: Sequence[Target], rollouts: Sequence[Rollout]) -> list[Reading]:
-        """One :class:`Reading` per completion; the batch's programs and transcripts run side by side."""
+    def read(self, completions: Sequence[str], targets: Sequence[Target], rollouts: Sequence[Rollout],
+             outputs: Sequence[Sequence[str] | None] | None = None) -> list[Reading]:
+        """One :class:`Reading` per completion; the batch's programs and transcripts run side by side.
+
+        ``outputs``: for a tir rollout made by :mod:`.tir` (which ran its blocks in the sandbox), what the
+        sandbox showed after each block; its transcript is checked against them instead of run again.
+        """
         if not len(completions) == len(targets) == len(rollouts):
             raise ValueError("completions, targets and rollouts must have one entry each")
         bad = sorted({r for r in rollouts if r not in ROLLOUTS})
@@ -101,7 +106,8 @@ class Rewarder:
             for i, run in zip(pot, runs):
                 readings[i] = self._program(run, targets[i])
         if tir:
-            for i, reading in zip(tir, self._replay_all([completions[i] for i in tir], [targets[i] for i in tir])):
+            known = [outputs[i] if outputs else None for i in tir]
+            for i, reading in zip(tir, self._replay_all([completions[i] for i in tir], [targets[i] for i in tir], known)):
                 readings[i] = reading
         for i, r in enumerate(rollouts):
             if r == "cot":
@@ -142,20 +148,25 @@ class Rewarder:
         several = len(lines) > 1 or clean_answer(lines[-1], AnswerKind(target.kind), target.options)[0] is None
         return Reading(correct, found.answer, "printed several answers" if several else "", formatted=not several)
 
-    def _replay_all(self, texts: Sequence[str], targets: Sequence[Target]) -> list[Reading]:
+    def _replay_all(self, texts: Sequence[str], targets: Sequence[Target],
+                    known: Sequence[Sequence[str] | None]) -> list[Reading]:
         if not texts:
             return []
         with ThreadPoolExecutor(max_workers=min(32, len(texts), self.sandbox.session_capacity)) as pool:
-            return list(pool.map(self._replay, texts, targets))
+            return list(pool.map(self._replay, texts, targets, known))
 
-    def _replay(self, text: str, target: Target) -> Reading:
-        """Run a tir transcript's blocks in order in one session; every shown output must be the real one."""
+    def _replay(self, text: str, target: Target, known: Sequence[str] | None = None) -> Reading:
+        """Run a tir transcript's blocks in order in one session (or take the outputs its rollout recorded);
+        every shown output must be the real one."""
         cut = split_tir(text)
         if cut.fabricated:
             return Reading(False, None, "output block not from the sandbox")
         if len(cut.codes) > self.max_tool_calls:
             return Reading(False, None, "call cap")
-        if cut.codes:
+        if known is not None:
+            if cut.shown != [output_block(o) for o in known]:
+                return Reading(False, None, "output block not from the sandbox")
+        elif cut.codes:
             from mammoth_math.sandbox import notebook_output
 
             with self.sandbox.session() as session:
@@ -231,18 +242,21 @@ def overlong_penalty(length: int, max_length: int, cache: int) -> float:
 def reward_functions(rewarder: Rewarder, max_length: int, overlong_cache: int) -> list[Callable[..., list[float]]]:
     """TRL reward functions (logged one by one): ``correct``, ``format`` and ``overlong``.
 
-    They read the dataset's ``gold``, ``kind``, ``options``, ``question`` and ``rollout`` columns; ``correct``
-    and ``format`` share one reading of the batch (programs run once per step).
+    They read the dataset's ``gold``, ``kind``, ``options``, ``question`` and ``rollout`` columns (and, from
+    the tir rollout, ``tir_transcript`` and ``tir_outputs``); ``correct`` and ``format`` share one reading of
+    the batch (programs run once per step).
     """
     last: dict[str, Any] = {}
 
     def readings(completions: Sequence[Any], **columns: Any) -> list[Reading]:
-        texts = [completion_text(c) for c in completions]
+        # a tir rollout's own transcript: the text it was graded on (tokens decode to it up to tokenizer spacing)
+        transcripts = columns.get("tir_transcript") or [None] * len(completions)
+        texts = [t if t is not None else completion_text(c) for c, t in zip(completions, transcripts)]
         key = (tuple(texts), tuple(columns["gold"]))
         if last.get("key") != key:
             targets = [Target(str(g), k or AnswerKind.NUMBER.value, tuple(o) if o else None, q or "")
                        for g, k, o, q in zip(columns["gold"], columns["kind"], columns["options"], columns["question"])]
-            last.update(key=key, readings=rewarder.read(texts, targets, columns["rollout"]))
+            last.update(key=key, readings=rewarder.read(texts, targets, columns["rollout"], columns.get("tir_outputs")))
         return last["readings"]
 
     def correct(completions: Sequence[Any], **columns: Any) -> list[float]:

@@ -62,9 +62,6 @@ def train_grpo(config: GRPOTrainConfig) -> GRPOResult:
         raise ValueError("LoRA adapts a trained base: set model=<local dir or hub id>, not 'tiny'")
     problems = load_problems(config.prompts, config.max_prompts)
     rows = dataset_rows(problems, config.rollout)
-    if any(r["rollout"] == "tir" for r in rows):
-        raise ValueError("tir rollouts need the multi-turn rollout loop, which this version does not have yet: "
-                         "use rollout cot, pot or mixed rows without tir")
     out = Path(config.output_dir)
     resume = config.resume_from_checkpoint or (get_last_checkpoint(str(out)) if out.is_dir() else None)
     tokenizer = tokenizer_for(config, problems, resume)
@@ -79,6 +76,11 @@ def train_grpo(config: GRPOTrainConfig) -> GRPOResult:
             sandbox = stack.enter_context(open_sandbox(config.sandbox_timeout, config.sandbox_memory_mb,
                                                        config.sandbox_workers))
         rewarder = Rewarder(sandbox, config.grading_mode, config.rel_tol, config.max_tool_calls)
+        rollout_func = None
+        if any(r["rollout"] == "tir" for r in rows):  # multi-turn: our loop generates, TRL trains on its tokens
+            from mammoth_math.training.grpo.tir import rollout_function
+
+            rollout_func = rollout_function(sandbox, {r["prompt"]: r["rollout"] for r in rows}, config.max_tool_calls)
         cache = config.overlong_cache or 0
         trainer = GRPOTrainer(
             model=_load_model(config, tokenizer),  # type: ignore[arg-type]
@@ -87,6 +89,7 @@ def train_grpo(config: GRPOTrainConfig) -> GRPOResult:
             train_dataset=Dataset.from_list(rows),
             processing_class=tokenizer,
             peft_config=_lora_config(config) if (config.lora or config.qlora) else None,  # type: ignore[arg-type]
+            rollout_func=rollout_func,
         )
         _readable_logs(trainer)
         start = time.perf_counter()
