@@ -254,6 +254,7 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:
                    help="load config, tokenizer and data; report tokens, batch and steps; do not train")
     p.add_argument("--processes", type=int, help="dry run: plan the batch for this many GPUs (default: this launch)")
     _add_threads_flag(p)
+    _add_isolation_flag(p)  # GRPO's rewards run programs
     p.set_defaults(handler=_train)
 
 
