@@ -10,6 +10,7 @@ checkpoint in ``output_dir``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +48,11 @@ def tokenizer_for(config: GRPOTrainConfig, problems: list[RLProblem], resume_dir
     return load_tokenizer(config, [])  # type: ignore[arg-type]
 
 
-def train_grpo(config: GRPOTrainConfig) -> GRPOResult:
-    """Train with TRL's GRPOTrainer; save model, tokenizer, state and the resolved config."""
+def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[float]]] | None = None) -> GRPOResult:
+    """Train with TRL's GRPOTrainer; save model, tokenizer, state and the resolved config.
+
+    ``rewards`` replaces our reward functions (``bench/bench_grpo.py`` times steps with constant ones).
+    """
     import time
 
     from datasets import Dataset
@@ -84,7 +88,7 @@ def train_grpo(config: GRPOTrainConfig) -> GRPOResult:
         cache = config.overlong_cache or 0
         trainer = GRPOTrainer(
             model=_load_model(config, tokenizer),  # type: ignore[arg-type]
-            reward_funcs=reward_functions(rewarder, config.max_completion_length or 256, cache),
+            reward_funcs=list(rewards or reward_functions(rewarder, config.max_completion_length or 256, cache)),
             args=config,
             train_dataset=Dataset.from_list(rows),
             processing_class=tokenizer,
