@@ -319,9 +319,20 @@ def _train_grpo(args: argparse.Namespace) -> int:
     from mammoth_math.cpu import set_threads
     from mammoth_math.training import load_grpo_config, train_grpo
 
+    config = load_grpo_config(args.config, args.overrides, cpu_fallback=args.dry_run)
     if args.dry_run:
-        raise SystemExit("train --dry-run: not yet for method: grpo")
-    config = load_grpo_config(args.config, args.overrides)
+        from mammoth_math.training.grpo.plan import plan_grpo
+
+        plan = plan_grpo(config, args.processes or 1)
+        rows = {"model": config.model, "prompts": plan.prompts, "rollout modes": plan.modes,
+                "per step": f"{plan.completions_per_step} completions = {plan.prompts_per_step} prompts x "
+                            f"{config.num_generations}", "total steps": plan.total_steps,
+                **{f"where {i + 1}": line for i, line in enumerate(plan.placement)},
+                "parameters": plan.parameters or "-", **{f"memory/GPU: {k}": f"{v} GiB" for k, v in plan.memory_gib.items()}}
+        if plan.needs_hub:
+            rows["needs hub (not downloaded)"] = "; ".join(plan.needs_hub)
+        _print_train_table("train --dry-run (grpo)", rows)
+        return 0
     set_threads(_cpu_run_threads(args.threads, config.output_dir))
     result = train_grpo(config)
     rows = {"output": result.output_dir, "resumed from": result.resumed_from or "-", "prompts": result.prompts,

@@ -50,10 +50,17 @@ class GRPOTrainConfig(GRPOConfig, ModelChoice):
 _FIELDS = {f.name: f for f in dataclasses.fields(GRPOTrainConfig) if f.init}
 
 
-def load_grpo_config(path: str | os.PathLike | None, overrides: typing.Sequence[str] = ()) -> GRPOTrainConfig:
-    """Build a :class:`GRPOTrainConfig`; bad values fail naming the file and the field."""
+def load_grpo_config(path: str | os.PathLike | None, overrides: typing.Sequence[str] = (),
+                     cpu_fallback: bool = False) -> GRPOTrainConfig:
+    """Build a :class:`GRPOTrainConfig`; bad values fail naming the file and the field. ``cpu_fallback`` (dry
+    runs) turns off bf16/fp16 and vLLM where no GPU is here: the plan still reads the file's values."""
     where = path or "<command line>"
     values = read_config_values(path, overrides, _FIELDS)
+    if cpu_fallback:
+        import torch
+
+        if not torch.cuda.is_available():
+            values.update(bf16=False, fp16=False)
     values.setdefault("output_dir", "runs/grpo")
     if values.get("rollout", "cot") not in ROLLOUT_CHOICES:
         raise InputError(where, f"must be one of {', '.join(ROLLOUT_CHOICES)}", field="rollout")
