@@ -170,3 +170,6 @@ def test_trl_reward_functions_log_apart_and_run_programs_once(sandbox) -> None:
     results = [f(completions=completions, completion_ids=ids, **columns) for f in funcs]
     assert results == [[1.0, 0.0, 1.0], [1.0, 1.0, 1.0], [0.0, -0.5, -1.0]]
     assert calls == [2]  # one batch, shared by correct and format
+    # a tir rollout's length is what its model wrote, not the tool output spliced in
+    assert funcs[2](completions=completions, completion_ids=ids, model_tokens=[3, 3, 9], **columns) == [0.0, 0.0, -1.0]
+    assert reward_functions(Rewarder(), 8, 0)[2](completions=completions, completion_ids=ids) == [0.0] * 3

@@ -243,7 +243,8 @@ def reward_functions(rewarder: Rewarder, max_length: int, overlong_cache: int) -
     """TRL reward functions (logged one by one): ``correct``, ``format`` and ``overlong``.
 
     They read the dataset's ``gold``, ``kind``, ``options``, ``question`` and ``rollout`` columns (and, from
-    the tir rollout, ``tir_transcript`` and ``tir_outputs``); ``correct`` and ``format`` share one reading of
+    the tir rollout, ``tir_transcript``, ``tir_outputs`` and ``model_tokens``); ``overlong`` is 0 when
+    ``overlong_cache`` is 0; ``correct`` and ``format`` share one reading of
     the batch (programs run once per step).
     """
     last: dict[str, Any] = {}
@@ -267,8 +268,11 @@ def reward_functions(rewarder: Rewarder, max_length: int, overlong_cache: int) -
 
     format_.__name__ = "format"  # TRL logs each function under its name: rewards/format/mean
 
-    def overlong(completions: Sequence[Any], completion_ids: Sequence[Sequence[int]], **_: Any) -> list[float]:
-        return [overlong_penalty(len(ids), max_length, overlong_cache) for ids in completion_ids]
+    def overlong(completions: Sequence[Any], completion_ids: Sequence[Sequence[int]], **columns: Any) -> list[float]:
+        # a tir rollout counts the tokens its model wrote (``model_tokens``), not the tool output spliced in
+        lengths = [n if n is not None else len(ids)
+                   for ids, n in zip(completion_ids, columns.get("model_tokens") or [None] * len(completion_ids))]
+        return [overlong_penalty(n, max_length, overlong_cache) if overlong_cache else 0.0 for n in lengths]
 
     return [correct, format_, overlong]
 

@@ -6,7 +6,8 @@ The completion's tokens are the model's own tokens as sampled (never re-tokenize
 tokens spliced in between; ``env_mask`` is 0 on exactly those spliced tokens, so the loss never trains the
 model to predict what the tool prints. The transcript the reward grades is the text the rollout built (model
 turns cut after their closing fence, as the ``tir`` strategy cuts them, and the real output blocks), handed to
-the rewards with the outputs shown (``tir_transcript``, ``tir_outputs``). Rows of other modes in the same run
+the rewards with the outputs shown and the count of model tokens (``tir_transcript``, ``tir_outputs``,
+``model_tokens``). Rows of other modes in the same run
 (``rollout: mixed``) get one plain generation.
 """
 
@@ -85,7 +86,7 @@ def rollout_function(sandbox: Sandbox, modes: Mapping[str, str], max_tool_calls:
         tokenizer = trainer.processing_class
         generate = _model_generate(trainer)
         results: dict[str, list] = {k: [] for k in ("prompt_ids", "completion_ids", "env_mask", "tir_transcript",
-                                                   "tir_outputs")}
+                                                   "tir_outputs", "model_tokens")}
         max_tokens = trainer.args.max_completion_length
         for prompt in prompts:
             prompt_ids = tokenizer(text=prompt)["input_ids"]
@@ -101,6 +102,7 @@ def rollout_function(sandbox: Sandbox, modes: Mapping[str, str], max_tool_calls:
             results["env_mask"].append(r.mask)
             results["tir_transcript"].append(transcript)
             results["tir_outputs"].append(outputs)
+            results["model_tokens"].append(sum(r.mask))
         return {**results, "logprobs": None}
 
     return rollout_func
