@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the tiny model, the server and the cluster live with the test helpers
+sys.path.insert(0, str(ROOT / "tests"))  # the tiny model and the server live with the test helpers
 
 from helpers.servers import serve_model  # noqa: E402
-from helpers.slurm import missing_binaries, slurm_cluster  # noqa: E402
+from mammoth_math.launch.local import missing_binaries, slurm_cluster  # noqa: E402
 from helpers.tiny_model import save_tiny_model  # noqa: E402
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MAMMOTH_NO_PROGRESS": "1", "OMP_NUM_THREADS": "1",

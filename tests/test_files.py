@@ -4,6 +4,9 @@ built with ``atomic_folder`` appears only when complete."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,3 +44,37 @@ def test_a_folder_appears_only_when_its_build_completes(tmp_path: Path) -> None:
         assert (out / "report.json").exists()
         (partial / "other.json").write_text("{}\n")
     assert sorted(p.name for p in out.iterdir()) == ["other.json"]
+
+
+WRITE_INTO = """
+import sys
+from mammoth_math.files import atomic_folder, write_json
+try:
+    if sys.argv[2] == "file":
+        write_json(sys.argv[1] + "/results.json", {"a": 1})
+    else:
+        with atomic_folder(sys.argv[1] + "/built"):
+            pass
+except OSError as e:
+    print(f"{type(e).__name__}: {e}")
+"""
+
+
+@pytest.mark.parametrize("what", ["file", "folder"])
+def test_a_read_only_output_folder_is_named_not_a_temp_file(tmp_path: Path, what: str) -> None:
+    """The folder is mounted read-only (bubblewrap), so the test holds as root too, where modes do not bind."""
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    out = tmp_path / "out"
+    out.mkdir()
+    src = Path(__file__).resolve().parents[1] / "src"
+    done = subprocess.run(["bwrap", "--dev-bind", "/", "/", "--ro-bind", str(out), str(out), sys.executable, "-c",
+                           WRITE_INTO, str(out), what], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(src)})
+    if "Operation not permitted" in done.stderr or "setting up uid map" in done.stderr:
+        pytest.skip(f"bubblewrap cannot make a mount namespace here: {done.stderr.strip()}")
+    message = done.stdout.strip()
+    assert message.startswith("OSError: [Errno 30] Read-only file system"), (message, done.stderr)
+    expected = out if what == "file" else out / "built"
+    assert message.endswith(f": '{expected}'") and ".tmp" not in message and ".partial" not in message
+    assert os.listdir(out) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "mammoth_math"
-BASE = {"files", "progress", "cpu", "__init__", "__main__"}
+BASE = {"files", "hub", "pages", "progress", "cpu", "__init__", "__main__"}
 BOTTOM = BASE | {"sandbox", "grading", "prompts"}
 ALLOWED: dict[str, set[str]] = {
     "files": set(),

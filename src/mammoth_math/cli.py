@@ -14,12 +14,13 @@ import os
 import sys
 from pathlib import Path
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mammoth_math import __version__
 
 if TYPE_CHECKING:
     from mammoth_math.evaluation import EvalConfig
+    from mammoth_math.files import Bound
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -305,9 +306,11 @@ def _train(args: argparse.Namespace) -> int:
 
     with logging_redirect_tqdm():  # log lines above transformers' training bar, not glued to it
         result = train(config)
-    _print_train_table("train", {"output": result.output_dir,
-                                 "resumed from": "finished already: nothing to do" if result.finished_before
-                                 else result.resumed_from or "-",
+    if result.stats is None:  # finished before: nothing was read or trained
+        print(f"nothing to do: {result.output_dir} holds a finished run of this config "
+              f"(train loss {result.final_loss:.4f}); change the config or output_dir to train again")
+        return 0
+    _print_train_table("train", {"output": result.output_dir, "resumed from": result.resumed_from or "-",
                            "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
                            "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-",
                            "train loss (mean)": f"{result.final_loss:.4f}",
@@ -672,6 +675,24 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
                       "output folder (samples, cache, distilled.jsonl, report.json)")
     d.set_defaults(handler=_data_distill)
     _add_isolation_flag(d)
+    c = dsub.add_parser("contamination", help="which test problems the training data holds, reworded or not: "
+                                              "n-grams, retrieval, a model's check; a report per test set")
+    c.add_argument("--train", required=True, help="a build folder, a build config YAML (its sources) or a JSONL file")
+    c.add_argument("--test", nargs="+", required=True, help="benchmark or suite names (mammoth, modern, all) or "
+                                                            "JSONL files (fields id, problem or question)")
+    c.add_argument("--out", required=True, help="report folder (report.json/.md, pairs.jsonl, <set>.html, cache)")
+    c.add_argument("--data-dir", help="evaluation files for named test sets (e.g. ../shared/data/eval); default: the hub")
+    c.add_argument("--config", help="a YAML of ContaminationConfig keys; the flags below override it")
+    for name, kind, text in (("--retriever", str, "tfidf (default, CPU, no model) or embedding"),
+                             ("--k", int, "training problems retrieved per test problem (default 5)"),
+                             ("--embedding-model", str, "sentence-transformers folder or hub id"),
+                             ("--min-score", float, "pairs scoring below are dropped (default 0)"),
+                             ("--check-model", str, "the model asked about each pair (default: none, retrieval only)"),
+                             ("--check-backend", str, "hf, vllm or openai (default openai)"),
+                             ("--base-url", str, "openai: the checking model's server, ending in /v1")):
+        c.add_argument(name, type=kind, help=text)
+    _add_cache_flags(c)
+    c.set_defaults(handler=_data_contamination)
     t = dsub.add_parser("stats", help="print the report of a built folder")
     t.add_argument("dir", help="a folder written by `data build`")
     t.set_defaults(handler=_data_stats)
@@ -737,6 +758,24 @@ def _data_distill(args: argparse.Namespace) -> int:
         console.print(f"majority label accuracy (hidden golds): {result.report['label_accuracy']}")
     print(f"{result.rows} rows -> {result.out_dir}/distilled.jsonl (report.json)")
     return 0 if result.rows else 2
+
+
+def _data_contamination(args: argparse.Namespace) -> int:
+    _log_progress()
+    from rich.table import Table
+
+    from mammoth_math.data.contamination_run import contamination_run
+
+    flags = ("retriever", "k", "embedding_model", "min_score", "check_model", "check_backend", "base_url")
+    summary = contamination_run(args.train, args.test, args.out, args.data_dir, args.config,
+                                {f: getattr(args, f) for f in flags}, _cache_dir(args, args.out))
+    table = Table("test set", "problems", "flagged", "rate %", "n-gram", "same", "unknown",
+                  title=f"contamination of {args.train} (report: {args.out}/report.md)")
+    for name, s in summary["sets"].items():
+        table.add_row(name, str(s["problems"]), str(s["flagged"]), _percent(s["rate"]), str(s["ngram"]),
+                      str(s["same"]), str(s["unknown"]))
+    _console().print(table)
+    return 0
 
 
 def _data_stats(args: argparse.Namespace) -> int:
@@ -847,6 +886,10 @@ def _add_launch_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--dry-run", action="store_true", help="print the scripts; submit nothing")
     s.add_argument("command", nargs=argparse.REMAINDER, help="-- then a mammoth-math command (eval, probe, ...)")
     s.set_defaults(handler=_launch_slurm)
+    local = lsub.add_parser("local-slurm", help="start a one-node Slurm cluster on this machine (as root) to try "
+                                                "`launch slurm` on; Ctrl-C stops it")
+    local.add_argument("--folder", default="runs/slurm", help="its config, munge key, state and daemon logs")
+    local.set_defaults(handler=_launch_local_slurm)
     for name, handler, text in (("status", _launch_status, "each shard's progress and Slurm state"),
                                 ("resume", _launch_resume, "resubmit unfinished shards and the merge job")):
         a = lsub.add_parser(name, help=text)
@@ -899,6 +942,21 @@ def _launch_slurm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _launch_local_slurm(args: argparse.Namespace) -> int:
+    from mammoth_math.launch.local import missing_binaries, slurm_cluster, wait_for_stop
+
+    if missing_binaries():
+        raise ValueError(f"Slurm is not installed here (no {', '.join(missing_binaries())}): "
+                         "apt-get install slurm-wlm munge")
+    with slurm_cluster(Path(args.folder).resolve()) as conf:
+        print(f"a one-node Slurm cluster is up; in another shell: export SLURM_CONF={conf}\n"
+              "then run `mammoth-math launch slurm ...` there; Ctrl-C (or kill) here cancels its jobs and stops it",
+              flush=True)
+        wait_for_stop()
+    print("stopped the cluster")
+    return 0
+
+
 def _launch_status(args: argparse.Namespace) -> int:
     from mammoth_math.launch import summary
 
@@ -938,7 +996,8 @@ def _is_off(default: object) -> bool:
 
 
 class _Parser(argparse.ArgumentParser):
-    """Every (sub)command's parser: help with defaults. ``add_subparsers`` reuses this class."""
+    """Every (sub)command's parser: help with defaults, numbers checked against their bounds, and a usage
+    error in three lines. ``add_subparsers`` reuses this class."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", _HelpFormatter)
@@ -947,7 +1006,52 @@ class _Parser(argparse.ArgumentParser):
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         if kwargs.get("help") is None and not _is_off(kwargs.get("default")):
             kwargs["help"] = "default: %(default)s"  # argparse shows no line at all for a flag without help
+        if kwargs.get("type") in (int, float):  # every numeric flag, so that none is accepted unchecked
+            dest = kwargs.get("dest") or args[0].lstrip("-").replace("-", "_")
+            kwargs["type"] = _Number(kwargs["type"], _flag_bound(dest))
         return super().add_argument(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """One usage line, the error, where to read more (not the whole usage, which buries the error)."""
+        required = [a for a in self._actions if a.required or not a.option_strings]
+        words = [(a.option_strings[0] + " " if a.option_strings else "") + str(a.metavar or a.dest.upper())
+                 + (" ..." if isinstance(a, argparse._SubParsersAction) else "") for a in required]
+        usage = " ".join([self.prog, *words, "[options]"])
+        self.exit(2, f"usage: {usage}\nerror: {message}\nrun `{self.prog} --help` for every option\n")
+
+
+class _Number:
+    """An argparse type: a finite int or float within a :data:`~mammoth_math.files.Bound`."""
+
+    def __init__(self, kind: type, bound: Bound) -> None:
+        self.kind, self.bound = kind, bound
+
+    def __call__(self, text: str) -> float:
+        import math
+
+        from mammoth_math.files import out_of_bounds
+
+        try:
+            value = self.kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if self.kind is int else 'a number'}, got {text!r}") from None
+        problem = "must be finite" if not math.isfinite(value) else out_of_bounds(value, self.bound)
+        if problem:
+            raise argparse.ArgumentTypeError(f"{problem}, got {text}")
+        return value
+
+
+def _flag_bound(dest: str) -> Bound:
+    """A numeric flag's range: its config field's (``EvalConfig.BOUNDS``), else a count, a positive number or,
+    by default, a non-negative one."""
+    from mammoth_math.evaluation.config import BOUNDS
+    from mammoth_math.files import COUNT, NON_NEGATIVE, POSITIVE
+
+    counts = ("batch_size", "concurrency", "tensor_parallel_size", "data_parallel_size", "n", "processes", "threads",
+              "problems", "shards", "cpus_per_task", "nodes", "tasks_per_node")
+    return BOUNDS.get(dest) or (COUNT if dest in counts else POSITIVE if dest in ("timeout", "minutes")
+                                else NON_NEGATIVE)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -987,6 +1091,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {_one_line(e)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: what was kept and how to go on, not a traceback
+        if args.debug:
+            raise
+        print(f"interrupted: {_kept(args)}", file=sys.stderr)
+        return 130
+
+
+# What each resumable command keeps when interrupted (every one resumes when run again the same way).
+_KEPT = {"eval": "the records of finished problems are kept", "probe": "the records of finished problems are kept",
+         "train": "the last checkpoint is kept", "quickstart": "the finished stages are kept",
+         "data distill": "the samples of finished problems are kept", "data synthesize": "finished responses are kept"}
+
+
+def _kept(args: argparse.Namespace) -> str:
+    """One line for an interrupted command: what it kept, where, and how to resume."""
+    command = args.command + (f" {args.data_command}" if args.command == "data" else "")
+    if command not in _KEPT:
+        return "nothing was kept" + (" (a build is written whole)" if command == "data build" else "") \
+            + "; run the same command again to start over"
+    folder = getattr(args, "output_dir", None) or getattr(args, "out", None)
+    if command == "train":
+        from mammoth_math.training.config import config_method, read_config_values
+
+        grpo = config_method(args.config, args.overrides) == "grpo"
+        if grpo:
+            from mammoth_math.training.grpo.config import GRPOTrainConfig
+        values = read_config_values(args.config, args.overrides, GRPOTrainConfig if grpo else None)
+        folder = values.get("output_dir", "runs/grpo" if grpo else "runs/train")
+    return f"{_KEPT[command]}{f' in {folder}' if folder else ''}; run the same command again to resume"
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,21 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 T = TypeVar("T")
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # only lone ones survive in a str: json.loads joins pairs
+
+
+def writable(text: str) -> str:
+    """``text`` with every lone surrogate (a server's JSON ``"\\ud800"``) replaced by U+FFFD, so it can be
+    encoded as UTF-8: what model text is made into where it enters (``backends.base.Completion``)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def dumps(obj: Any, indent: int | None = None) -> str:
+    """``obj`` as JSON, non-ASCII kept readable; a document holding a lone surrogate is written with ASCII
+    escapes instead (``\\ud800``), so every writer can encode it and a reader gets back the same text."""
+    text = json.dumps(obj, indent=indent, ensure_ascii=False)
+    return json.dumps(obj, indent=indent) if _SURROGATE.search(text) else text
 
 
 class InputError(ValueError):
@@ -94,7 +110,8 @@ def read_yaml_config(path: str | os.PathLike, fields: Collection[str]) -> dict[s
     """The key-value mapping of a YAML config whose keys must be among ``fields`` (a dataclass's fields).
 
     The one reader behind ``data build``, ``train`` and ``eval --config``: bad YAML names the line, an
-    unknown key names file and key.
+    unknown key names file and key. Values are checked by the caller (:func:`check_fields` with
+    :func:`yaml_lines`), after it has turned its shorthands (``shard: 0/2``) into field values.
     """
     import yaml
 
@@ -111,6 +128,103 @@ def read_yaml_config(path: str | os.PathLike, fields: Collection[str]) -> dict[s
     return loaded
 
 
+def yaml_lines(path: str | os.PathLike) -> dict[str, int]:
+    """The line (1-based) of each top-level key of a YAML mapping read by :func:`read_yaml_config`."""
+    import yaml
+
+    node = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    return {key.value: key.start_mark.line + 1 for key, _ in node.value} if node is not None else {}
+
+
+# (least, most, least excluded): ``(1, None, False)`` is a count, ``(0, None, True)`` a positive number.
+Bound = tuple[float | None, float | None, bool]
+COUNT: Bound = (1, None, False)
+POSITIVE: Bound = (0, None, True)
+NON_NEGATIVE: Bound = (0, None, False)
+
+
+def check_fields(schema: type, values: Mapping[str, Any], where: str | os.PathLike,
+                 bounds: Mapping[str, Bound], lines: Mapping[str, int | None] | None = None, prefix: str = "") -> None:
+    """Each of ``values`` has its ``schema`` field's type (``limit: five`` is not an ``int | None``) and lies
+    within its bound, else :class:`InputError` naming ``where``, the line (``lines``: YAML key -> line) and the
+    field (``prefix`` + key, for a nested mapping): checked before anything is loaded or written, not met as a
+    traceback minutes later."""
+    import typing
+
+    hints = typing.get_type_hints(schema)
+    for key, value in values.items():
+        line = (lines or {}).get(key)
+        if key in hints and not _has_type(value, hints[key]):
+            raise InputError(where, f"expected {_type_name(hints[key])}, got {value!r}", line, prefix + key)
+        if key in bounds and isinstance(value, (int, float)) and not isinstance(value, bool):
+            problem = out_of_bounds(value, bounds[key])
+            if problem:
+                raise InputError(where, f"{problem}, got {value!r}", line, prefix + key)
+
+
+def out_of_bounds(value: float, bound: Bound) -> str | None:
+    """What ``value`` breaks of ``bound`` ("must be >= 1"), or None."""
+    low, high, above = bound
+    if low is not None and (value <= low if above else value < low):
+        return f"must be {'>' if above else '>='} {low:g}"
+    if high is not None and value > high:
+        return f"must be <= {high:g}"
+    return None
+
+
+def _has_type(value: Any, hint: Any) -> bool:
+    """``value`` fits the annotation ``hint`` (YAML's int counts as a float; types we cannot judge pass)."""
+    import types
+    import typing
+    from enum import Enum
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any or isinstance(hint, typing.TypeVar):
+        return True
+    if hint is type(None):
+        return value is None
+    if origin in (typing.Union, types.UnionType):
+        return any(_has_type(value, arm) for arm in args)
+    if origin is typing.Literal:
+        return value in args
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return any(value in (m.value, m.name) for m in hint)
+    if origin in (list, tuple, Sequence) or hint in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            return False
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            return len(value) == len(args) and all(map(_has_type, value, args))
+        return not args or all(_has_type(v, args[0]) for v in value)
+    if origin is dict or hint is dict:
+        return isinstance(value, dict)
+    return True
+
+
+def _type_name(hint: Any) -> str:
+    import types
+    import typing
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(arm) for arm in args)
+    if origin is typing.Literal:
+        return " or ".join(repr(a) for a in args)
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false", type(None): "null"}
+    if hint in names:
+        return names[hint]
+    if origin in (list, tuple, Sequence):
+        return "a list" + (f" of {_type_name(args[0])}" if args and args[-1] is Ellipsis or len(args) == 1 else "")
+    return getattr(hint, "__name__", str(hint))
+
+
 def require_fields(obj: Mapping, fields: Sequence[str], path: str | os.PathLike, line: int | None = None) -> None:
     """Raise :class:`InputError` for the first of ``fields`` missing from ``obj``."""
     for name in fields:
@@ -123,7 +237,10 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:  # a read-only folder: name it, not our temp file the user never heard of
+        raise type(e)(e.errno, f"{e.strerror} (writing {path.name})", str(path.parent)) from None
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # what open() would have given
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
@@ -160,7 +277,10 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     partial = path.with_name(path.name + PARTIAL)
     shutil.rmtree(partial, ignore_errors=True)  # a killed earlier attempt
-    partial.mkdir(parents=True)
+    try:
+        partial.mkdir(parents=True)
+    except OSError as e:  # a read-only parent: name the folder asked for, not our .partial
+        raise type(e)(e.errno, e.strerror, str(path)) from None
     yield partial
     if path.exists():
         old = path.with_name(path.name + ".old")
@@ -186,8 +306,7 @@ def check_finished(path: str | os.PathLike) -> Path:
 
 def write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2) -> None:
     with atomic_writer(path) as f:
-        json.dump(obj, f, indent=indent, ensure_ascii=False, sort_keys=False)
-        f.write("\n")
+        f.write(dumps(obj, indent) + "\n")
 
 
 def write_jsonl(path: str | os.PathLike, rows: Iterable[Mapping]) -> int:
@@ -195,7 +314,7 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[Mapping]) -> int:
     n = 0
     with atomic_writer(path) as f:
         for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.write(dumps(row) + "\n")
             n += 1
     return n
 
@@ -213,7 +332,7 @@ class JsonlAppender:
         self._f = open(self.path, "a", encoding="utf-8")
 
     def write(self, row: Mapping) -> None:
-        self._f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self._f.write(dumps(row) + "\n")
         self._f.flush()
 
     def sync(self) -> None:

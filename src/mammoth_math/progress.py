@@ -2,6 +2,8 @@
 
 Library code passes ``progress=True`` down to :func:`track`; the bar goes to stderr and
 disappears when output is not a terminal and ``MAMMOTH_NO_PROGRESS`` is set (CI logs stay short).
+A bar opened while another is shown becomes a line under it, removed when done (a backend's requests
+under the evaluation's problems): rich allows one live display at a time.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from rich.console import Console
@@ -25,6 +28,7 @@ from rich.progress import (
 T = TypeVar("T")
 
 _console = Console(stderr=True)
+_shown: ContextVar[Progress | None] = ContextVar("shown_progress", default=None)  # the live display, if any
 
 
 def progress_enabled(requested: bool = True) -> bool:
@@ -47,16 +51,12 @@ def _new_progress() -> Progress:
 
 def track(items: Iterable[T], description: str, total: int | None = None, enabled: bool = True) -> Iterator[T]:
     """Yield ``items`` while advancing a bar; a plain pass-through when disabled."""
-    if not progress_enabled(enabled):
-        yield from items
-        return
     if total is None and hasattr(items, "__len__"):
         total = len(items)  # type: ignore[arg-type]
-    with _new_progress() as progress:
-        task = progress.add_task(description, total=total)
+    with bar(description, total, enabled) as b:
         for item in items:
             yield item
-            progress.advance(task)
+            b.advance()
 
 
 class Bar:
@@ -76,5 +76,17 @@ def bar(description: str, total: int | None, enabled: bool = True) -> Iterator[B
     if not progress_enabled(enabled):
         yield Bar(None, None)
         return
+    shown = _shown.get()
+    if shown is not None:  # a bar inside another: a line of the display already live, gone when done
+        task = shown.add_task(description, total=total)
+        try:
+            yield Bar(shown, task)
+        finally:
+            shown.remove_task(task)
+        return
     with _new_progress() as progress:
-        yield Bar(progress, progress.add_task(description, total=total))
+        _shown.set(progress)
+        try:
+            yield Bar(progress, progress.add_task(description, total=total))
+        finally:
+            _shown.set(None)  # not reset(token): a generator (``track``) may be closed from another context

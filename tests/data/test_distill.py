@@ -80,7 +80,7 @@ def test_cli_distill_errors_are_one_line(tmp_path, capsys):
     worse = tmp_path / "worse.yaml"
     worse.write_text("sources: [gsm8k]\nmodel: m\nk: 0\n")
     assert main(["data", "distill", "--config", str(worse), "--out", str(tmp_path / "o")]) == 2
-    assert "invalid k" in capsys.readouterr().err
+    assert "worse.yaml:3: field 'k': must be >= 1" in capsys.readouterr().err
 
 
 def test_mammoth_prompts_for_a_teacher_trained_here(tmp_path, runner):

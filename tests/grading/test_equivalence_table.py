@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from mammoth_math.grading import AnswerKind, Extraction, extract_answer, is_equivalent, parse_gold
+from mammoth_math.grading.gold import clean_free_form
 
 N, E, C, B, L, T = (AnswerKind.NUMBER, AnswerKind.EXPRESSION, AnswerKind.CHOICE, AnswerKind.BOOL,
                     AnswerKind.LIST, AnswerKind.TEXT)
@@ -64,13 +65,15 @@ CASES = [
     ("\\frac12", "0.5", N, True, "brace-less frac"),
     ("-\\frac{3}{4}", "-0.75", N, True, "negative fraction"),
     ("0.75", "-0.75", N, False, "sign of a fraction"),
-    ("0.3333", "0.33", N, True, "more precise prediction rounds to the gold's 2 decimals"),
+    ("0.3333", "0.33", N, False, "a two-figure gold gets no half-unit rule: 0.3333 is not 0.33 (issue 28)"),
     ("0.333333", "0.3333", N, True, "more precise, rounds to 4 decimals"),
-    ("1/3", "0.33", N, True, "exact fraction rounds to the gold"),
+    ("1/3", "0.333", N, True, "exact fraction rounds to a three-figure gold"),
+    ("1/3", "0.33", N, False, "a two-figure gold is the value asked for, not a rounding of 1/3"),
     ("0.34", "0.33", N, False, "same precision, different value"),
     ("0.3", "0.33", N, False, "less precise than the gold and outside 1e-4"),
     ("0.336", "0.33", N, False, "rounds to 0.34, not 0.33"),
-    ("2.54", "2.5", N, True, "rounds to the gold's one decimal"),
+    ("2.54", "2.5", N, False, "a two-figure gold: no half-unit rule"),
+    ("2.137", "2.14", N, True, "a three-figure key rounds 2.1369... (NumGLUE)"),
     ("2.56", "2.5", N, False, "rounds to 2.6"),
     ("583.33333333", "583.3333", N, True, "SimulEq-style long decimal"),
     ("583.33", "583.3333", N, True, "within relative 1e-4"),
@@ -83,7 +86,8 @@ CASES = [
     ("2.75", "-2.75", N, False, "negative decimal, wrong sign"),
     ("25.81", "25.81", N, True, "DeepMind-style decimal"),
     ("25.8", "25.81", N, False, "dropped a digit"),
-    ("0.0425", "0.042", N, True, "rounds to 0.042 (DeepMind 0.042)"),
+    ("0.0425", "0.042", N, False, "DeepMind's 0.042 is an option picked, not a rounding"),
+    ("0.04249", "0.0425", N, True, "three figures: within half a unit"),
     ("0.045", "0.042", N, False, "rounds to 0.045"),
     ("18", "18.5", N, False, "integer prediction for a decimal gold"),
     ("\\frac{\\sqrt{3}}{2}", "0.866", N, True, "closed form evaluated to the gold's precision"),
@@ -264,6 +268,38 @@ ISSUE_17_CASES = [
     ("5, -1, 2", "-1, 2, 6", E, False, "a different solution set"),
     ("(1, 3), (3, 1)", "(1, 3), (3, 2)", E, False, "one pair differs"),
 ]
+AREA_KEY = parse_gold("{" + clean_free_form("$3630 \\mathrm{ft}^{2}, 522,720 \\mathrm{in}^{2}$") + "}", L)  # College
+ISSUE_28_CASES = [
+    # --- decimals against exact golds: float noise only (relative 1e-8), on every path ---------------------
+    ("1.414214", "\\sqrt{2}", E, False, "six decimals of sqrt(2) are not sqrt(2)"),
+    ("3.141593", "\\pi", E, False, "six decimals of pi are not pi"),
+    ("0.7071068", "\\sqrt{2}/2", E, False, "seven decimals of sqrt(2)/2 are not it"),
+    ("0.5627706", "130/231", E, False, "seven decimals of a fraction are not the fraction"),
+    ("0.333333", "\\frac{1}{3}", E, False, "six decimals of 1/3 are not 1/3"),
+    ("1.4142135623730951", "\\sqrt{2}", E, True, "a program's double of sqrt(2) is float noise away"),
+    ("3.141592653589793", "\\pi", E, True, "a program's double of pi"),
+    ("0.5627705627705628", "130/231", E, True, "a program's double of a fraction"),
+    ("\\sqrt{2}", "1.414214", E, False, "an exact value is not a rounded decimal gold either"),
+    ("1.414214", "1.414", N, True, "NUMBER golds keep their tolerance"),
+    # --- the half-unit rule: NUMBER golds of three or more significant figures only -------------------------
+    ("0.0273", "0.03", N, False, "0.0273 is not the 0.03 a 'nearest hundredth' question asks for"),
+    ("0.0273", "0.03", E, False, "nor as an expression"),
+    ("0.03", "0.03", N, True, "the rounded value itself"),
+    ("102.33", "102.3", E, False, "an EXPRESSION gold gets no half-unit rule (MATH's 'nearest tenth')"),
+    ("102.33", "102.3", N, True, "a four-figure NUMBER gold does"),
+    ("102.36", "102.3", N, False, "outside half a unit"),
+    # --- answer forms -----------------------------------------------------------------------------------
+    ("22.1cm^{2}", "22.1", N, True, "a unit glued to the number"),
+    ("22.1cm^{2}", "22.1", E, True, "a glued unit, as an expression"),
+    ("3ft", "3", N, True, "a glued unit without a power"),
+    ("22.1cm^{2}", "22.2", N, False, "a glued unit, wrong value"),
+    ("5 \\text{ or } 9", "{5, 9}", L, True, "'or' between two answers"),
+    ("5 or 9", "{9, 5}", L, True, "'or' in plain text"),
+    ("5 \\text{ or } 9", "{5, 8}", L, False, "'or' between a right and a wrong answer"),
+    ("5 \\text{ or } 9", parse_gold(clean_free_form("$5$ or $9$"), L), L, True, "against a cleaned key"),
+    ("3630, 522720", AREA_KEY, L, True, "a key's thousands separator does not split a value"),
+    ("3630, 522, 720", AREA_KEY, L, False, "three values are not the key's two"),
+]
 # Whole responses through extract-then-judge, the path an evaluation takes (issue 17's extraction classes).
 RESPONSE_CASES = [
     ("So the pairs are $\\boxed{(1, 3)} \\quad\\text{and}\\quad \\boxed{(3, 1)}$.", "(1, 3), (3, 1)", E, True,
@@ -285,12 +321,16 @@ RESPONSE_CASES = [
     ("$\\frac{2}{5} \\textbf{ liters}$", "\\frac{2}{5}", E, True, "a bare answer with a bold unit"),
     ("$Odd$", "\\text{Odd}", E, True, "a bare word in math delimiters"),
     ("$Even$", "\\text{Odd}", E, False, "a different bare word"),
+    ("Add them.\n\n# Answer\n\n7i - 2", "-2 + 7i", E, True, "PRM800K's answer section, not its last number"),
+    ("Add them.\n\n# Answer\n\n(1,2)", "(1, 2)", E, True, "PRM800K's answer section holding a pair"),
+    ("Add them.\n\n# Answer\n\n7i - 3", "-2 + 7i", E, False, "PRM800K's answer section, wrong"),
+    ("So $\\boxed{5 \\text{ or } 9}$.", "{5, 9}", L, True, "a boxed 'or' of two answers"),
 ]
 TOLERANCE_CASES = {"1.45", "1.49", "11761", "-1.03", "[0.34, 0.25]", "[0.4, 0.25]", "[0.333, 0.25]"}
 
 
 def _rows():
-    for row in CASES + MORE_CASES + ISSUE_17_CASES:
+    for row in CASES + MORE_CASES + ISSUE_17_CASES + ISSUE_28_CASES:
         yield row, None
     for row in CHOICE_OPTION_CASES:
         yield row, OPTIONS

@@ -69,6 +69,19 @@ CASES = [
      "a bare matrix"),
     ("$\\frac{1}{3} \\textbf{meters}$", N, None, "1/3", "whole text", "a bare answer with a bold unit"),
     ("The answer is 10%.", N, None, "10%", "the answer is", "the percent sign is kept: 10% also means 0.1"),
+    # --- issue 28: final-answer markers of other formats, read before any last-number fallback ----------
+    ("We add them.\n\n# Answer\n\n7i - 2", E, None, "7i - 2", "# Answer", "PRM800K's answer section"),
+    ("# Answer\n\n\\frac{1}{2}", E, None, "0.5", "# Answer", "an answer section holding a fraction"),
+    ("so it is a point.\n# Answer\n\n(1,2)", E, None, "(1,2)", "# Answer", "an answer section holding a pair"),
+    ("First \\boxed{3}, but that double counts.\n\n# Answer\n\n4", N, None, "4", "# Answer",
+     "an answer section after the last box wins"),
+    ("## Final Answer\n$\\boxed{12}$", N, None, "12", "boxed", "a box inside the answer section"),
+    ("# Answer\n\nEven", T, None, "Even", "# Answer", "an answer section holding a word"),
+    ("Adding, 5 + 7 = 12.\n\n**Answer:** 12", N, None, "12", "the answer is", "markdown's bold marker"),
+    ("**Final Answer:** $(1,2)$", E, None, "(1,2)", "the answer is", "a bold final-answer marker"),
+    ("So 3 boxes of 4.\n**Answer**: 12 apples", N, None, "12", "the answer is", "bold word, colon outside"),
+    ("The final answer is $\\frac{1}{2}$. I hope it is correct.", E, None, "0.5", "the answer is",
+     "Minerva's final-answer sentence"),
 ]
 
 

@@ -95,9 +95,27 @@ def test_free_form_kind(text: str, thousands: bool, kind: AnswerKind) -> None:
     ("6m", "6m"),  # a variable, not metres
     ("np.arcsin(10/13)", "\\arcsin(10/13)"),
     ("\\text{a necessary but not a sufficient condition}", "a necessary but not a sufficient condition"),
+    # issue 28: words stay words, a key's thousands separators and units do not split or cling to values
+    ("No solution", "No solution"),
+    ("There is no solution.", "There is no solution"),
+    ("Yes. It has a unique solution.", "Yes. It has a unique solution"),
+    ("$3630 \\mathrm{ft}^{2}, 522,720 \\mathrm{in}^{2}$", "3630, 522720"),
+    ("$135,000 \\mathrm{~cm}$", "135000"),
+    ("$148.15 \\mathrm{yd}^{3} ; 113 \\mathrm{~m}^{3}$", "148.15 ; 113"),
+    ("$(0,125) \\cup(125, \\infty)$", "(0,125) \\cup(125, \\infty)"),  # an interval, not 125 thousand
+    ("After two hours it is at $(40,150)$", "After two hours it is at $(40,150)"),  # a point
+    ("1,3,5", "1,3,5"),
 ])
 def test_clean_free_form(raw: str, clean: str) -> None:
     assert clean_free_form(raw) == clean
+
+
+def test_thousands_are_kept_where_a_set_writes_no_separators() -> None:
+    assert clean_free_form("98,118,122,142", thousands=False) == "98,118,122,142"  # HMMT: four answers
+    assert free_form_kind(clean_free_form("98,118,122,142", thousands=False), thousands=False) is K.LIST
+    gold = clean_free_form("$3630 \\mathrm{ft}^{2}, 522,720 \\mathrm{in}^{2}$")
+    assert free_form_kind(gold) is K.LIST and parse_gold("{" + gold + "}", K.LIST) == "{3630, 522720}"
+    assert free_form_kind(clean_free_form("No solution")) is K.TEXT
 
 
 def test_word_answers_compare_as_words() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import httpx
 
+from mammoth_math.launch.local import free_port, stop_group
+
 
 @dataclass
 class Server:
@@ -36,12 +37,6 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _serve_command() -> list[str]:
@@ -65,7 +60,7 @@ def serve_model(model_dir: str | Path, log_dir: str | Path, startup_s: float = 9
         _wait_healthy(f"http://127.0.0.1:{port}/health", proc, startup_s, server)
         yield server
     finally:
-        _stop(proc)
+        stop_group(proc, 10)
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, startup_s: float, server: Server,
@@ -109,17 +104,6 @@ def serve_sandbox(log_dir: str | Path, *flags: str, token: str | None = None, st
         yield host
     finally:
         _stop(proc)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 # Fault injection -------------------------------------------------------------------------------

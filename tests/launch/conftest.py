@@ -12,22 +12,27 @@ from pathlib import Path
 
 import pytest
 from helpers.fixtures import tiny_model_dir  # noqa: F401  (fixture)
-from helpers.slurm import ClusterError, missing_binaries, slurm_cluster
+
+from mammoth_math.launch.local import ClusterError, missing_binaries, slurm_cluster
 
 
-@pytest.fixture(scope="module")
-def slurm_conf(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="session")
+def slurm_installed() -> None:
     missing = missing_binaries()
     if missing and os.environ.get("CI") != "true":
         pytest.skip(f"Slurm is not installed here (no {', '.join(missing)}): apt-get install slurm-wlm munge "
                     "(.ci/run does) to run the cluster tests")
     if missing:
         pytest.fail(f"CI must run the Slurm tests, but {', '.join(missing)} are missing (apt-get install slurm-wlm munge)")
+
+
+@pytest.fixture(scope="module")
+def slurm_conf(slurm_installed: None, tmp_path_factory: pytest.TempPathFactory):
     with ExitStack() as stack:
         try:
             conf = stack.enter_context(slurm_cluster(Path(tmp_path_factory.mktemp("slurm"))))
         except ClusterError as e:
-            pytest.fail(str(e))
+            pytest.fail(f"{e}\n{e.logs}")
         yield conf
 
 

@@ -6,33 +6,16 @@ worker means an answer missed the host's deadline of the program's limit plus on
 from __future__ import annotations
 
 import platform
-from pathlib import Path
 
 import pytest
+from helpers.sandbox_checks import INNOCENT
 
 from mammoth_math.sandbox import Sandbox, pool
-from mammoth_math.sandbox.isolation import binds_under_tmp
 
-TMP_CLEAN = str(sorted({Path(b).relative_to("/tmp").parts[0] for b in binds_under_tmp()}))
 # Besides itself a program sees at most its worker and that one's fork server, the other worker (light or
-# heavy), its fork server and its spare child: a process an attack left behind would make a sixth.
-PROCESSES = "import os\nprint(len([p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]) <= 5)"
-# (program, answer in a clean sandbox): light and heavy (numpy/sympy) workers, every answer convention;
-# the first ones are those that would meet a poisoned process the soonest.
-INNOCENT = [
-    ("x = -5\nprint(abs(x), len('ab'))", "5 2"),
-    ("import sys, builtins\nprint(hasattr(sys, 'planted'), hasattr(builtins, 'planted'))", "False False"),
-    ("import sys, builtins, numpy\nprint(hasattr(sys, 'planted'), hasattr(builtins, 'planted'))", "False False"),
-    ("print(6 * 7)", "42"),
-    ("def solution():\n    return len('abcd')", "4"),
-    ("import math\nprint(math.pi == 3.141592653589793, abs(-1), int('7'))", "True 1 7"),
-    ("ans = sp.Rational(1, 3) + sp.Rational(1, 6)", "1/2"),
-    ("print(np.arange(5).sum())", "10"),
-    ("import os\nprint(sorted(os.listdir('/tmp')))", TMP_CLEAN),
-    ("import os, numpy\nprint(sorted(os.listdir('/tmp')))", TMP_CLEAN),
-    ("import os\nprint(sorted(os.listdir('/dev/shm')))", "[]"),
-    ("import socket\nprint(socket.gethostname())", "sandbox"),
-]
+# heavy) and its fork server, and the two spare children (the next one is forked while it runs): a
+# process an attack left behind would make a seventh.
+PROCESSES = "import os\nprint(len([p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]) <= 6)"
 # Finds every other process in the sandbox (the workers, their spare children): the attacks' targets.
 OTHERS = "import os\nothers = [int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]\n"
 X86_64 = platform.machine() == "x86_64"
@@ -144,7 +127,7 @@ TAKEOVER = [
     "ans = 1",
     # reach the worker's objects through frames and the garbage collector
     "import sys\nf = sys._getframe()\nwhile f.f_back:\n    f = f.f_back\n"
-    "    for k, v in list(f.f_locals.items()):\n        if k == 'setup':\n            v.tmp = '/'\n            v.keep = ()\nprint(1)",
+    "    for k, v in list(f.f_locals.items()):\n        if k == 'setup':\n            v.tmp = '/'\nprint(1)",
     "import gc, sys\nfor o in gc.get_objects():\n    if type(o).__name__ == 'ChildSetup':\n        o.namespace['planted'] = 1\n"
     "        o.builtins['print'] = None\nimport builtins\nbuiltins.planted = 1\nsys.planted = 1\nprint(1)",
     "import sys\nsys.modules['_child']._execute = lambda request, setup: {'error': None, 'answer': 'x' * 10,"

@@ -56,7 +56,8 @@ def test_every_stage_writes_its_artefacts(run) -> None:
     assert {row["value"] for row in results["breakdown"]["custom"]["rows"]} == set(result.families)
     assert {run["model"] for run in results["runs"].values()} == {str(out / "model")}
     page = Path(result.report_html).read_text()
-    assert "custom: accuracy (%) by family" in page and "<td>8 of 8</td>" in page
+    assert "quickstart test set: accuracy (%) by family" in page and "<td>8 of 8</td>" in page
+    assert "<h2>suite: quickstart</h2>" in page and "<title>mammoth-math quickstart" in page
 
 
 def test_rerun_resumes_and_prints_the_same_table(run, capsys: pytest.CaptureFixture,

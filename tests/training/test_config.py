@@ -30,7 +30,7 @@ def test_overrides_win_and_resolved_config_round_trips(tmp_path: Path) -> None:
     assert config.save_strategy == "no"  # YAML's `no` stays the word for string options
     save_config(config, tmp_path / "resolved.yaml")
     saved = yaml.safe_load((tmp_path / "resolved.yaml").read_text())
-    assert saved["learning_rate"] == 0.01 and saved["max_length"] == 256 and saved["padding_free"] is True
+    assert saved["learning_rate"] == 0.01 and saved["max_train_examples"] == 2000 and saved["padding_free"] is True
     again = load_config(tmp_path / "resolved.yaml")
     assert again.learning_rate == 0.01 and again.save_strategy == "no"
 

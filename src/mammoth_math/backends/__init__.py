@@ -10,9 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 from mammoth_math.backends.base import Backend, Completion, GenerationRequest
+from mammoth_math.hub import check_model
 
 
 def _hf(model: Any, **options: Any) -> Backend:
+    if isinstance(model, str):  # a loaded model is used as it is
+        check_model(model)  # before torch: a missing folder or an uncached hub id offline fails at once
     from mammoth_math.backends.hf import HFBackend
 
     return HFBackend(model, **options)
@@ -25,6 +28,7 @@ def _openai(model: Any, **options: Any) -> Backend:
 
 
 def _vllm(model: Any, **options: Any) -> Backend:
+    check_model(model)
     from mammoth_math.backends.vllm_engine import VLLMBackend
 
     return VLLMBackend(model, **options)

@@ -5,9 +5,11 @@ Backends batch, retry and parallelise as they like behind it; evaluation never a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from mammoth_math.files import writable
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class GenerationRequest:
 
 @dataclass
 class Completion:
+    """A request's n generations. Model text enters the package here: a lone surrogate (a server's JSON may say
+    ``"\\ud800"``) becomes U+FFFD, so every record, cache line, export and page can encode it as UTF-8."""
+
     texts: list[str]  # n generations, stop strings removed
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -30,6 +35,10 @@ class Completion:
     error: str | None = None  # set when the backend failed after its retries: never graded as wrong
     finish_reasons: list[str] = field(default_factory=list)  # per sample: "stop", "length" or "error"
     sample_tokens: list[int] = field(default_factory=list)  # output tokens per sample; empty when unknown
+
+    def __post_init__(self) -> None:
+        self.texts = [writable(text) for text in self.texts]
+        self.error = None if self.error is None else writable(self.error)  # may quote the server's reply
 
 
 class Backend(Protocol):
@@ -50,6 +59,17 @@ class Backend(Protocol):
     def close(self) -> None:
         """Release what the backend holds (connections, a model); the backend is not used after."""
         ...
+
+
+def completions_as_done(backend: Backend, requests: Sequence[GenerationRequest],
+                        progress: bool = False) -> Iterator[tuple[int, Completion]]:
+    """``(index, completion)`` as each request finishes. A backend that answers requests one at a time (a server)
+    says so with a ``generate_each`` method of the same signature; any other yields its batch when it is done."""
+    each = getattr(backend, "generate_each", None)
+    if each is not None:
+        yield from each(requests, progress)
+    else:
+        yield from enumerate(backend.generate(requests, progress))
 
 
 def folder_chat_template(model: str) -> str | None:

@@ -7,7 +7,8 @@ never reads its predecessor's answers), prompt, every sampling setting, stop str
 
 Storage is a folder of JSONL files, one per writing process (``<host>-<pid>-<token>.jsonl``): shards on
 several nodes share one folder on a network file system without locks (SQLite's locking is unreliable on
-NFS); each batch is appended as whole lines and fsynced, and a line torn by ``kill -9`` is skipped on read.
+NFS); each completion is appended as a whole, flushed line as it arrives (a server's, one request at a time),
+each batch fsynced at its end, and a line torn by ``kill -9`` is skipped on read.
 Failed requests are never stored: the next run asks again.
 """
 
@@ -24,7 +25,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.backends.base import Backend, Completion, GenerationRequest, sampling_settings
+from mammoth_math.backends.base import (
+    Backend,
+    Completion,
+    GenerationRequest,
+    completions_as_done,
+    sampling_settings,
+)
 from mammoth_math.files import JsonlAppender, iter_jsonl
 
 log = logging.getLogger(__name__)
@@ -75,19 +82,20 @@ class ResponseStore:
         return Completion(list(entry["texts"]), entry["prompt_tokens"], entry["completion_tokens"], entry["seconds"],
                           None, list(entry["finish_reasons"]), list(entry.get("sample_tokens", [])))
 
-    def put(self, items: Sequence[tuple[str, Completion]]) -> None:
-        """Append successful completions and fsync them: once this returns they survive a crash of the node."""
-        if not items:
-            return
+    def put(self, key: str, c: Completion) -> None:
+        """Append a successful completion as one flushed line: from then on it survives a kill of the process."""
         if self._appender is None:
             self._appender = JsonlAppender(self._own)
-        for key, c in items:
-            entry = {"key": key, "texts": c.texts, "prompt_tokens": c.prompt_tokens,
-                     "completion_tokens": c.completion_tokens, "seconds": c.seconds,
-                     "finish_reasons": c.finish_reasons, "sample_tokens": c.sample_tokens}
-            self._appender.write(entry)
-            self._entries[key] = entry
-        self._appender.sync()
+        entry = {"key": key, "texts": c.texts, "prompt_tokens": c.prompt_tokens,
+                 "completion_tokens": c.completion_tokens, "seconds": c.seconds,
+                 "finish_reasons": c.finish_reasons, "sample_tokens": c.sample_tokens}
+        self._appender.write(entry)
+        self._entries[key] = entry
+
+    def sync(self) -> None:
+        """fsync what was put: it then survives a crash of the node too (once per batch: fsync is slow on NFS)."""
+        if self._appender is not None:
+            self._appender.sync()
 
     def close(self) -> None:
         if self._appender is not None:
@@ -123,10 +131,13 @@ class CachingBackend:
         keys = self._keys(requests)
         found = [self.store.get(k) for k in keys]
         missing = [i for i, c in enumerate(found) if c is None]
-        fresh = self.inner.generate([requests[i] for i in missing], progress=progress) if missing else []
-        for i, c in zip(missing, fresh):
-            found[i] = c
-        self.store.put([(keys[i], c) for i, c in zip(missing, fresh) if c.error is None])
+        try:
+            for j, c in completions_as_done(self.inner, [requests[i] for i in missing], progress) if missing else ():
+                found[missing[j]] = c
+                if c.error is None:  # kept as it arrives: a kill loses only what is still in flight
+                    self.store.put(keys[missing[j]], c)
+        finally:
+            self.store.sync()
         self.hits += len(requests) - len(missing)
         self.misses += len(missing)
         log.debug("cache: %d hits, %d misses", len(requests) - len(missing), len(missing))

@@ -19,8 +19,8 @@ import os
 import random
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Literal
 
 import httpx
@@ -37,6 +37,7 @@ from mammoth_math.backends.base import (
     library_versions,
     render_chat,
 )
+from mammoth_math.files import dumps
 from mammoth_math.progress import bar
 
 log = logging.getLogger(__name__)
@@ -99,16 +100,26 @@ class OpenAIBackend:
         self._client.close()
 
     def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
+        found: list[Completion | None] = [None] * len(requests)
+        for i, completion in self.generate_each(requests, progress):
+            found[i] = completion
+        return [c for c in found if c is not None]
+
+    def generate_each(self, requests: Sequence[GenerationRequest],
+                      progress: bool = False) -> Iterator[tuple[int, Completion]]:
+        """``(index, completion)`` of each request as the server finishes it (any order): the response cache keeps
+        each one at once, so a run killed mid-batch loses only the requests in flight."""
         self._sampling.add(requests)
         with bar("generating (openai)", len(requests), enabled=progress) as b, \
                 ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            def one(request: GenerationRequest) -> Completion:
-                try:
-                    return self._complete(request)
-                finally:
+            futures = {pool.submit(self._complete, request): i for i, request in enumerate(requests)}
+            try:
+                for future in as_completed(futures):
                     b.advance()
-
-            return list(pool.map(one, requests))  # map keeps request order
+                    yield futures[future], future.result()
+            finally:  # the caller stopped early (Ctrl-C): requests not yet sent are not sent
+                for future in futures:
+                    future.cancel()
 
     # --- one request -----------------------------------------------------------------------------
 
@@ -208,7 +219,9 @@ class OpenAIBackend:
 
     def _post_to(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            response = self._client.post(url, json=body)
+            # our own encoding: a prompt holding a lone surrogate (a data file's "\ud800") goes as a JSON escape
+            response = self._client.post(url, content=dumps(body).encode("utf-8"),
+                                         headers={"Content-Type": "application/json"})
         except httpx.TimeoutException as e:
             raise RequestFailed(f"timeout ({type(e).__name__})", True) from None
         except httpx.TransportError as e:  # connection refused/reset, protocol errors

@@ -46,7 +46,7 @@ def _free_form(rec: Record, name: str, pid: str, question: str, raw: str, gold_f
                thousands: bool = True, **meta: Any) -> Problem:
     """A problem whose gold is an answer-key entry in LaTeX: cleaned, then a number, several answers or one
     expression (``thousands``: whether the set writes `2,900` for 2900)."""
-    gold = clean_free_form(raw)
+    gold = clean_free_form(raw, thousands)
     kind = free_form_kind(gold, thousands)
     if kind is K.LIST:
         gold = "{" + gold + "}"  # answers side by side are a set: any order is right

@@ -87,15 +87,26 @@ def read_problems(config: BuildConfig) -> list[SeedProblem]:
 def build(config: BuildConfig, out_dir: str | Path, run_programs: ProgramRunner | None = None,
           progress: bool = True, run_sessions: SessionRunner | None = None) -> BuildResult:
     """Build the data set described by ``config`` into ``out_dir``; see the module docstring."""
-    check_paths(config)
+    check_paths(config, out_dir)
+    if config.contamination is not None and config.contamination.cache_dir is None:
+        # beside the output, not in it: the .partial folder is wiped by a rerun, the checks must survive it
+        cache = str(Path(out_dir).with_name(Path(out_dir).name + ".check-cache"))
+        config = replace(config, contamination=replace(config.contamination, cache_dir=cache))
     with atomic_folder(out_dir) as partial:
         result = _build(config, partial, run_programs, progress, run_sessions)
     result.out_dir = str(out_dir)
     return result
 
 
-def check_paths(config: BuildConfig) -> None:
-    """The folders the config names exist (before minutes of verification are spent)."""
+def check_paths(config: BuildConfig, out_dir: str | Path | None = None) -> None:
+    """The folders the config names exist, and ``out_dir`` is new, empty or an earlier build's (which the build
+    replaces): checked before minutes of verification are spent, so a user's own file or folder is never
+    moved aside or replaced."""
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None and out.exists() and not (out.is_dir() and ((out / "report.json").is_file()
+                                                                   or not any(out.iterdir()))):
+        what = "a folder that no build wrote (no report.json)" if out.is_dir() else "a file"
+        raise InputError(out, f"already exists and is {what}: give --out a new folder or an earlier build's")
     if any(spec.path is None for spec in config.sources) and not Path(config.train_dir).is_dir():
         raise InputError(config.train_dir, "no such folder (train_dir, or --train-dir)")
     if config.eval_dir is not None and not Path(config.eval_dir).is_dir():
@@ -133,6 +144,9 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
             index = build_index(config.eval_dir, config.ngram, progress=progress)
             kept, hits = decontaminate(kept, index, config.contamination_threshold, progress)
             removed += hits
+            if config.contamination is not None:
+                kept, hits = _similar(kept, config, progress)
+                removed += hits
     with _timed(times, "mix"):
         rules = {s.name: SourceMix(s.cap, s.weight) for s in config.sources}
         final = mix(kept, rules, config.seed, config.pot_ratio)
@@ -147,6 +161,21 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
         report = build_report(checked, verified, final, rejects, removed, lengths, config.tokenizer)
         write_report(report, lengths, out)
     return BuildResult(str(out), len(final), len(rejects), len(removed), report, times)
+
+
+def _similar(examples: list[Example], config: BuildConfig, progress: bool) -> tuple[list[Example], list[Reject]]:
+    """Retrieval and the model's check (``data.contamination``) against the configured test sets."""
+    from mammoth_math.data.contamination import decontaminate_similar, make_checker
+    from mammoth_math.data.contamination_run import read_tests
+
+    assert config.contamination is not None and config.eval_dir is not None
+    tests = read_tests(config.contamination.tests, config.eval_dir)
+    checker = make_checker(config.contamination, config.contamination.cache_dir, progress=progress)
+    assert checker is not None  # load_config requires a check_model
+    try:
+        return decontaminate_similar(examples, tests, config.contamination, checker, progress)
+    finally:
+        checker.close()
 
 
 def _wanting(config: BuildConfig, kind: str) -> set[str]:

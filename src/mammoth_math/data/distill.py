@@ -17,7 +17,7 @@ from typing import Any
 
 from mammoth_math.data.build import read_problems, read_sources, write_config
 from mammoth_math.data.config import BuildConfig
-from mammoth_math.data.distill_config import DistillConfig
+from mammoth_math.data.distill_config import DistillConfig, choose_prompt
 from mammoth_math.data.distill_filters import Sampled, filter_samples
 from mammoth_math.data.records import SeedProblem
 from mammoth_math.data.synthesize import PROMPTS
@@ -54,6 +54,7 @@ def distill(config: DistillConfig, out_dir: str | Path, backend: Any = None,
     ``backend`` (any :class:`~mammoth_math.backends.Backend`) replaces the configured one; the cache wraps it either way.
     """
     out = Path(out_dir)
+    config = choose_prompt(config)
     problems = read_distill_problems(config)
     if not problems:
         raise ValueError("distill: the configured sources hold no problems (check train_dir and the sources' paths)")

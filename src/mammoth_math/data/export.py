@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mammoth_math.data.records import Example
-from mammoth_math.files import atomic_writer, write_json, write_jsonl
+from mammoth_math.files import atomic_writer, dumps, writable, write_json, write_jsonl
 from mammoth_math.prompts import with_pot_trigger, with_tir_trigger
 
 FORMATS: tuple[str, ...] = ("alpaca", "jsonl", "parquet", "hf")
@@ -60,7 +60,8 @@ def _table(rows: list[dict[str, Any]]):
     import pyarrow as pa
 
     names = ("instruction", "input", "output", "source", "rationale_type", "id")
-    columns = {n: pa.array([r[n] for r in rows], type=pa.string()) for n in names}
+    # Arrow stores UTF-8: a lone surrogate (a source file's "\ud800") becomes U+FFFD, as JSON writers escape it
+    columns = {n: pa.array([writable(r[n]) for r in rows], type=pa.string()) for n in names}
     for n in DISTILLED_FIELDS:  # only in a build with distilled rows; null in the other rows
         if any(n in r for r in rows):
             columns[n] = pa.array([r.get(n) for r in rows], type=pa.float64() if n == "pass_rate" else pa.string())
@@ -81,6 +82,6 @@ def _write_hf(rows: list[dict[str, Any]], folder: Path) -> None:
     Dataset(_table(rows)).save_to_disk(str(folder))
     state_path = folder / "state.json"
     state = json.loads(state_path.read_text())
-    digest = hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(dumps(rows).encode()).hexdigest()[:16]
     state["_fingerprint"] = digest
     write_json(state_path, state)

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from mammoth_math.benchmarks import Sampling, resolve_datasets
-from mammoth_math.files import InputError, read_yaml_config
+from mammoth_math.files import COUNT, NON_NEGATIVE, POSITIVE, Bound, InputError, check_fields, out_of_bounds, \
+    read_yaml_config, yaml_lines
 from mammoth_math.prompts import PROMPT_STYLES
 
 # Settings that change what a record holds: resuming with any of them changed is refused (``samples`` only when
@@ -20,6 +21,10 @@ from mammoth_math.prompts import PROMPT_STYLES
 RESUME_KEYS = ("model", "backend", "mode", "samples", "max_new_tokens", "temperature", "top_p", "seed", "chat",
                "few_shot", "shots", "exemplars", "grading", "program_timeout", "shard", "reasoning", "think_tags",
                "prompt_style", "judge", "max_tool_calls")  # and each dataset's limit
+# The ranges of the numeric settings, checked (with the types) before anything loads.
+BOUNDS: dict[str, Bound] = {"limit": COUNT, "samples": COUNT, "max_new_tokens": COUNT, "temperature": NON_NEGATIVE,
+                            "top_p": (0, 1, True), "seed": NON_NEGATIVE, "shots": COUNT, "program_timeout": POSITIVE,
+                            "chunk_size": COUNT, "max_tool_calls": COUNT}
 
 
 @dataclass
@@ -76,8 +81,10 @@ class EvalConfig:
 
         if self.mode not in STRATEGIES:
             raise ValueError(f"mode must be one of {', '.join(STRATEGIES)}, got {self.mode!r}")
-        if self.samples is not None and self.samples < 1:
-            raise ValueError(f"samples must be >= 1, got {self.samples}")
+        for name, bound in BOUNDS.items():
+            value = getattr(self, name)
+            if isinstance(value, (int, float)) and (problem := out_of_bounds(value, bound)):
+                raise ValueError(f"{name} {problem}, got {value!r}")
         if self.pass_k is not None and (not self.pass_k or min(self.pass_k) < 1
                                         or (self.samples and max(self.pass_k) > self.samples)):
             raise ValueError(f"pass_k: every k must be between 1 and --samples, got {self.pass_k}")
@@ -88,8 +95,6 @@ class EvalConfig:
             modes = [name for name, s in STRATEGIES.items() if style.rationale == s.prompts[0]]
             raise ValueError(f"prompt style {self.prompt_style!r} asks for {style.rationale}: use --mode "
                              f"{' or '.join(modes)}")
-        if self.max_tool_calls < 1:
-            raise ValueError(f"max_tool_calls must be >= 1, got {self.max_tool_calls}")
         self.think_tags = tuple(self.think_tags)  # type: ignore[assignment]
         if len(self.think_tags) != 2 or not all(self.think_tags):
             raise ValueError(f"think_tags must be two non-empty strings (open, close), got {self.think_tags}")
@@ -103,8 +108,6 @@ class EvalConfig:
             raise ValueError("several samples need sampling: give --temperature > 0 with --samples > 1")
         if self.judge and not self.judge_base_url:
             raise ValueError("a judge needs its server: give --judge-base-url (ending in /v1) with --judge")
-        if self.chunk_size < 1:
-            raise ValueError(f"chunk_size must be >= 1, got {self.chunk_size}")
 
     @property
     def run_name(self) -> str:
@@ -172,14 +175,12 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] = {}) -> E
     ``datasets`` may be a list or a comma-separated string, ``shard`` ``[i, n]`` or ``"i/n"``.
     """
     where = path or "<command line>"
-    values = read_yaml_config(path, {f.name for f in fields(EvalConfig)}) if path else {}
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    if isinstance(values.get("datasets"), str):
-        values["datasets"] = [d.strip() for d in values["datasets"].split(",") if d.strip()]
-    if isinstance(values.get("shard"), str):
-        values["shard"] = parse_shard(values["shard"])
-    if isinstance(values.get("pass_k"), str):
-        values["pass_k"] = parse_ks(values["pass_k"])
+    from_file = _shorthands(read_yaml_config(path, {f.name for f in fields(EvalConfig)})) if path else {}
+    given = _shorthands({k: v for k, v in overrides.items() if v is not None})
+    if path:
+        check_fields(EvalConfig, from_file, path, BOUNDS, yaml_lines(path))
+    check_fields(EvalConfig, given, "<command line>", BOUNDS)
+    values = {**from_file, **given}
     for name in ("model", "datasets", "output_dir"):
         if not values.get(name):
             raise InputError(where, f"required: give --{name.replace('_', '-')} or set it in a config file",
@@ -188,3 +189,14 @@ def load_config(path: str | Path | None, overrides: Mapping[str, Any] = {}) -> E
         return EvalConfig(**values)
     except (TypeError, ValueError, KeyError) as e:
         raise InputError(where, str(e)) from None
+
+
+def _shorthands(values: dict[str, Any]) -> dict[str, Any]:
+    """``datasets: a,b``, ``shard: i/n`` and ``pass_k: 1,2,4`` as the fields' values."""
+    if isinstance(values.get("datasets"), str):
+        values["datasets"] = [d.strip() for d in values["datasets"].split(",") if d.strip()]
+    if isinstance(values.get("shard"), str):
+        values["shard"] = parse_shard(values["shard"])
+    if isinstance(values.get("pass_k"), str):
+        values["pass_k"] = parse_ks(values["pass_k"])
+    return values

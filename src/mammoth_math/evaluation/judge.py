@@ -11,13 +11,13 @@ hash of the request), so a re-run asks nothing again. Verdicts are stored in the
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.backends import Backend, GenerationRequest, make_backend
+from mammoth_math.backends import Backend, make_backend
+from mammoth_math.backends.verdicts import ask_verdicts, strict_verdict, verdict_pattern
 from mammoth_math.evaluation.judge_report import DISAGREEMENTS, judge_columns, write_row_disagreements
 from mammoth_math.evaluation.records import ProblemRecord
 from mammoth_math.files import iter_jsonl, write_jsonl
@@ -29,7 +29,7 @@ _SYSTEM = ("You check answers to math problems. Decide whether the candidate ans
            "Do not solve the problem again. End your reply with exactly one line, either\n"
            "Judgement: equivalent\nor\nJudgement: different")
 
-_JUDGEMENT = re.compile(r"^[ \t*]*judgement[ \t*]*:[ \t*]*(equivalent|different)[ \t*.]*$", re.IGNORECASE | re.MULTILINE)
+_JUDGEMENT = verdict_pattern("judgement", "equivalent", "different")
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,7 @@ def judge_messages(case: JudgeCase) -> tuple[dict[str, str], ...]:
 
 def parse_judgement(reply: str) -> bool | None:
     """True/False for a reply with judgement lines that all agree; None for anything else (a judge failure)."""
-    found = {m.lower() for m in _JUDGEMENT.findall(reply)}
-    return found == {"equivalent"} if len(found) == 1 else None
+    return strict_verdict(reply, _JUDGEMENT, "equivalent")
 
 
 class Judge:
@@ -88,16 +87,9 @@ class Judge:
 
     def ask(self, cases: Sequence[JudgeCase]) -> list[JudgeVerdict]:
         """One verdict per case, in order; greedy, so the cache gives the same reply on a re-run."""
-        requests = [GenerationRequest(judge_messages(c), self.max_new_tokens, 0.0) for c in cases]
-        verdicts = []
-        for completion in self.backend.generate(requests) if requests else []:
-            if completion.error:
-                verdicts.append(JudgeVerdict(None, "", completion.error))
-                continue
-            reply = completion.texts[0]
-            equivalent = parse_judgement(reply)
-            verdicts.append(JudgeVerdict(equivalent, reply, None if equivalent is not None else "malformed reply"))
-        return verdicts
+        found = ask_verdicts(self.backend, [judge_messages(c) for c in cases], _JUDGEMENT, "equivalent",
+                             self.max_new_tokens)
+        return [JudgeVerdict(*f) for f in found]
 
     def close(self) -> None:
         self.backend.close()

@@ -8,7 +8,6 @@ every one goes to ``judge_disagreements.jsonl`` and the report page. Used by ``r
 
 from __future__ import annotations
 
-import html as html_text
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from mammoth_math.evaluation.report_sampled import pct
 from mammoth_math.evaluation.scores import Run
 from mammoth_math.files import write_jsonl
+from mammoth_math.pages import escape
 
 DISAGREEMENTS = "judge_disagreements.jsonl"
 
@@ -73,7 +73,7 @@ def judge_html(rows: Sequence[dict[str, Any]], disagreements: Sequence[dict[str,
     """The page's judge section: the columns, then every disagreement."""
 
     def cells(values: Iterable[Any], tag: str = "td") -> str:
-        return "".join(f"<{tag}>{html_text.escape(str(v))}</{tag}>" for v in values)
+        return "".join(f"<{tag}>{escape(str(v))}</{tag}>" for v in values)
 
     head = cells(("run", "dataset", "rules", "judge", "rules-or-judge", "asked", "judge failures"), "th")
     body = "".join("<tr>" + cells((r["run"], r["dataset"], pct(r["rules"]), pct(r["judge"]), pct(r["rules-or-judge"]),

@@ -12,11 +12,9 @@ report never imports them.
 from __future__ import annotations
 
 import base64
-import html as html_text
-import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -24,9 +22,11 @@ from typing import Any
 from mammoth_math.benchmarks import get_benchmark
 from mammoth_math.evaluation.judge_report import DISAGREEMENTS, judge_html, judge_rows
 from mammoth_math.evaluation.records import ProblemRecord
-from mammoth_math.evaluation.report_sampled import SuiteSections, pct, sections_html, suite_sections
+from mammoth_math.evaluation.report_chart import bar_chart, chart_groups
+from mammoth_math.evaluation.report_sampled import OTHER, SuiteSections, pct, sections_html, suite_sections
 from mammoth_math.evaluation.scores import DatasetScore, Run, ToolUse, find_runs, score_records
-from mammoth_math.files import InputError, atomic_writer, write_json, write_jsonl
+from mammoth_math.files import InputError, write_json, write_jsonl
+from mammoth_math.pages import escape, script_json, write_page
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,18 @@ class ReportSection:
 
 
 SectionMaker = Callable[[Path], ReportSection]  # the output folder -> its section
+
+
+@dataclass(frozen=True)
+class Naming:
+    """What the page and chart call what the registry cannot name well (the quickstart's ``custom`` set)."""
+
+    title: str = "mammoth-math evaluation report"
+    datasets: dict[str, str] = field(default_factory=dict)  # dataset -> the name shown; results.json keeps keys
+    suite: str = OTHER  # the suite of sets no named suite holds
+
+    def of(self, dataset: str) -> str:
+        return self.datasets.get(dataset, dataset)
 
 
 @dataclass(frozen=True)
@@ -65,11 +77,11 @@ class Report:
 
 
 def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
-                 pass_k: Sequence[int] | None = None) -> Report:
+                 pass_k: Sequence[int] | None = None, naming: Naming = Naming()) -> Report:
     """Write ``results.json``, ``report.png`` and ``report.html`` into ``output_dir`` from the runs found there.
 
     ``sections`` add their rows and HTML (e.g. the probe's robustness section); ``pass_k`` recomputes the
-    sampled metrics for these k instead of the ones each run was made with.
+    sampled metrics for these k instead of the ones each run was made with; ``naming`` titles the page.
     """
     output_dir = Path(output_dir)
     runs = find_runs(output_dir)
@@ -98,11 +110,15 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
     results.update({section.key: section.rows for section in extra})
     write_json(output_dir / "results.json", results)
     chart = output_dir / "report.png"
-    _bar_chart(table, list(scores), chart, _chart_title(models))
+    only = datasets[0] if len(datasets) == 1 and datasets[0] in breakdown else None
+    bar_chart(chart_groups(table, breakdown, list(scores), naming.datasets), list(scores), chart,
+              _chart_title(models) + (f": {naming.of(only)} by {breakdown[only]['field']}" if only else ""))
     html = output_dir / "report.html"
-    details = (_runs_section(runs, scores) + sections_html(suite, table, list(scores))
-               + _breakdown_section(breakdown, list(scores)))
-    _html_page(results, runs, chart, html, details + "\n".join(section.html for section in extra if section.html))
+    details = (_runs_section(runs, scores, naming) + sections_html(suite, table, list(scores), naming.datasets,
+                                                                   naming.suite)
+               + _breakdown_section(breakdown, list(scores), naming))
+    _html_page(results, runs, chart, html, details + "\n".join(section.html for section in extra if section.html),
+               naming)
     errors = {r: {d: s.errors for d, s in by_dataset.items()} for r, by_dataset in scores.items()}
     tools = {r: used for r, by_dataset in scores.items()
              if (used := {d: s.tools for d, s in by_dataset.items() if s.tools})}
@@ -149,7 +165,7 @@ def _chart_title(models: dict[str, str]) -> str:
     return "accuracy (%) of " + (names[0] if len(names) == 1 else f"{len(names)} models")
 
 
-def _runs_section(runs: list[Run], scores: dict[str, dict[str, DatasetScore]]) -> str:
+def _runs_section(runs: list[Run], scores: dict[str, dict[str, DatasetScore]], naming: Naming) -> str:
     """Which model each run evaluated and how many problems of how many (a ``--limit``ed run says so); a tir
     run's tool use."""
     tools = any(s.tools for by_dataset in scores.values() for s in by_dataset.values())
@@ -161,10 +177,10 @@ def _runs_section(runs: list[Run], scores: dict[str, dict[str, DatasetScore]]) -
             limit = bench.get("limit")
             loaded = bench.get("loaded")
             of = f"{score.problems} of {loaded}" if loaded is not None else str(score.problems)
-            cells = (run.name, config.get("model", "?"), config.get("backend", "?"), dataset, of,
+            cells = (run.name, config.get("model", "?"), config.get("backend", "?"), naming.of(dataset), of,
                      f"--limit {limit}" if limit is not None else "all", str(score.graded), str(score.errors),
                      *(tool_cells(score.tools) if tools else ()))
-            rows.append("<tr>" + "".join(f"<td>{html_text.escape(str(c))}</td>" for c in cells) + "</tr>")
+            rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("run", "model", "backend", "dataset", "problems", "limit",
                                               "graded", "backend errors", *(TOOL_HEADS if tools else ())))
     return f'<h2>Runs</h2>\n<table id="runs"><tr>{head}</tr>{"".join(rows)}</table>\n'
@@ -180,15 +196,15 @@ def tool_cells(tools: ToolUse | None) -> tuple[str, ...]:
     return f"{tools.mean_calls:.2f} / {tools.max_calls:g}", pct(tools.hit_cap), pct(tools.raised)
 
 
-def _breakdown_section(breakdown: dict[str, dict[str, Any]], runs: list[str]) -> str:
+def _breakdown_section(breakdown: dict[str, dict[str, Any]], runs: list[str], naming: Naming) -> str:
     parts = []
     for dataset, b in breakdown.items():
-        head = "".join(f"<th>{html_text.escape(h)}</th>" for h in (b["field"], *runs, "problems"))
+        head = "".join(f"<th>{escape(h)}</th>" for h in (b["field"], *runs, "problems"))
         rows = "".join(
-            f"<tr><td>{html_text.escape(row['value'])}</td>"
+            f"<tr><td>{escape(row['value'])}</td>"
             + "".join(f'<td class="num">{pct(row[r])}</td>' for r in runs)
             + f'<td class="num">{max(row[f"{r} problems"] for r in runs)}</td></tr>' for row in b["rows"])
-        parts.append(f"<h2>{html_text.escape(dataset)}: accuracy (%) by {html_text.escape(b['field'])}</h2>\n"
+        parts.append(f"<h2>{escape(naming.of(dataset))}: accuracy (%) by {escape(b['field'])}</h2>\n"
                      f'<table class="breakdown"><tr>{head}</tr>{rows}</table>\n')
     return "".join(parts)
 
@@ -207,30 +223,6 @@ def _accuracy(score: Any) -> float | None:
 def _mean(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return sum(present) / len(present) if present else None
-
-
-def _bar_chart(table: list[dict[str, Any]], runs: list[str], path: Path, title: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display: render straight to a file
-    import matplotlib.pyplot as plt
-
-    labels = [row["dataset"] for row in table]
-    width = 0.8 / max(1, len(runs))
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(labels) * max(1, len(runs)) ** 0.5), 4.0))
-    for k, run in enumerate(runs):
-        xs = [i + (k - (len(runs) - 1) / 2) * width for i in range(len(labels))]
-        ax.bar(xs, [100 * (row[run] or 0) for row in table], width, label=run)
-    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
-    ax.set_ylabel("accuracy (%)")
-    ax.set_ylim(0, 100)
-    ax.set_title(title)
-    if runs:  # a folder of probes only has no accuracy to chart
-        ax.legend()
-    fig.tight_layout()
-    with atomic_writer(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=110)
-    plt.close(fig)
 
 
 def _problem_view(run: str, r: ProblemRecord) -> dict[str, Any]:
@@ -252,13 +244,13 @@ def _problem_view(run: str, r: ProblemRecord) -> dict[str, Any]:
                          for a in r.attempts]}
 
 
-def _html_page(results: dict[str, Any], runs: list[Run], chart: Path, path: Path, sections: str) -> None:
+def _html_page(results: dict[str, Any], runs: list[Run], chart: Path, path: Path, sections: str,
+               naming: Naming) -> None:
     problems = [_problem_view(run.name, r) for run in runs for records in run.records.values() for r in records]
-    data = {"datasets": results["datasets"], "table": results["table"], "runs": [run.name for run in runs],
+    data = {"datasets": results["datasets"], "names": {d: naming.of(d) for d in results["datasets"]},
+            "table": results["table"], "runs": [run.name for run in runs],
             "scores": {name: run["datasets"] for name, run in results["runs"].items()}, "problems": problems}
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")  # never close the <script> early
     template = files("mammoth_math.evaluation").joinpath("report_template.html").read_text(encoding="utf-8")
-    page = (template.replace("__CHART__", base64.b64encode(chart.read_bytes()).decode("ascii"))
-            .replace("__SECTIONS__", sections).replace("__DATA__", payload))
-    with atomic_writer(path) as f:
-        f.write(page)
+    write_page(path, template, {"TITLE": escape(naming.title),
+                                "CHART": base64.b64encode(chart.read_bytes()).decode("ascii"),
+                                "SECTIONS": sections, "DATA": script_json(data)})

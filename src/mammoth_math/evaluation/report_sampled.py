@@ -7,8 +7,7 @@ subset where a set defines one), truncation rate and mean output tokens.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.records import ProblemRecord
 from mammoth_math.evaluation.sampled import final_attempts, generation_stats, metrics_dict, set_metrics
 from mammoth_math.evaluation.scores import Run
+from mammoth_math.pages import escape
 
 OTHER = "other"  # sets of no named suite (the quickstart's custom set)
 
@@ -115,34 +115,39 @@ def settings_text(row: dict[str, Any]) -> str:
     return f"n={row['n']}, T={s.get('temperature', '?')}, top-p={s.get('top_p', '?')}"
 
 
-def sections_html(sections: SuiteSections, table: list[dict[str, Any]], runs: Sequence[str]) -> str:
-    """One ``<section>`` per suite: accuracy, then sampled metrics (and subsets), then generation stats."""
+def sections_html(sections: SuiteSections, table: list[dict[str, Any]], runs: Sequence[str],
+                  names: Mapping[str, str] | None = None, other: str = OTHER) -> str:
+    """One ``<section>`` per suite: accuracy, then sampled metrics (and subsets), then generation stats.
+    ``names`` are the data sets' shown names, ``other`` the name of the suite of the rest."""
     parts = []
     accuracy = {row["dataset"]: row for row in table}
+    shown_names = dict(names or {})
+    shown = (lambda d: shown_names.get(d, d))
     for suite, datasets in sections.suites.items():
         head = _row("th", ["dataset", *runs])
-        rows = "".join(_row("td", [d, *(pct(accuracy.get(d, {}).get(r)) for r in runs)]) for d in datasets)
+        rows = "".join(_row("td", [shown(d), *(pct(accuracy.get(d, {}).get(r)) for r in runs)]) for d in datasets)
         body = f'<h3>accuracy (%)</h3><table class="suite-accuracy">{head}{rows}</table>'
         for run in runs:
             present = sampled_rows(sections.sampled, sections.subsets, run, datasets)
             if present:
-                names = metric_names([row for _, row in present])
-                rows = "".join(_row("td", [d, settings_text(row), *(format_metric(row, m) for m in names)])
+                metrics = metric_names([row for _, row in present])
+                rows = "".join(_row("td", [d, settings_text(row), *(format_metric(row, m) for m in metrics)])
                                for d, row in present)
-                body += (f'<h3>{html.escape(run)}: sampled metrics (%, avg ± standard error)</h3>'
-                         f'<table class="sampled">{_row("th", ["dataset", "settings", *names])}{rows}</table>')
+                body += (f'<h3>{escape(run)}: sampled metrics (%, avg ± standard error)</h3>'
+                         f'<table class="sampled">{_row("th", ["dataset", "settings", *metrics])}{rows}</table>')
         stats = [(run, d, sections.generation.get(run, {}).get(d)) for run in runs for d in datasets]
-        rows = "".join(_row("td", [run, d, pct(g["truncation_rate"]), _tokens(g["output_tokens"])])
+        rows = "".join(_row("td", [run, shown(d), pct(g["truncation_rate"]), _tokens(g["output_tokens"])])
                        for run, d, g in stats if g)
         body += (f'<h3>generation</h3><table class="generation">'
                  f'{_row("th", ["run", "dataset", "truncated (%)", "mean output tokens"])}{rows}</table>')
-        parts.append(f'<section class="suite" id="suite-{html.escape(suite)}"><h2>suite: {html.escape(suite)}</h2>'
+        title = other if suite == OTHER else suite
+        parts.append(f'<section class="suite" id="suite-{escape(suite)}"><h2>suite: {escape(title)}</h2>'
                      f"{body}</section>\n")
     return "".join(parts)
 
 
 def _row(cell: str, values: Sequence[Any]) -> str:
-    return "<tr>" + "".join(f"<{cell}>{html.escape(str(v))}</{cell}>" for v in values) + "</tr>"
+    return "<tr>" + "".join(f"<{cell}>{escape(str(v))}</{cell}>" for v in values) + "</tr>"
 
 
 def pct(value: float | None) -> str:

@@ -63,7 +63,7 @@ class Context:
         config = self.config
         return Generator(self.backend, config.max_new_tokens, self.sampling.temperature, self.sampling.top_p, 1,
                          seed, uses_chat(config), self.exemplars, style=config.prompt_style,
-                         max_tool_calls=config.max_tool_calls)
+                         max_tool_calls=config.max_tool_calls, progress=config.progress)
 
 
 def uses_chat(config: EvalConfig) -> bool:
@@ -111,15 +111,8 @@ def load_inputs(config: EvalConfig) -> dict[str, list[Problem]]:
         raise InputError(config.exemplars, "no such file (given as --exemplars)")
     if config.few_shot and not (config.exemplars or config.train_dir):
         raise ValueError("--few-shot needs --train-dir (train splits) or --exemplars (your own JSONL)")
-    if config.backend != "openai" and not Path(config.model).exists() and _looks_like_a_path(config.model):
-        raise InputError(config.model, "no such model folder (given as --model)")
     specs = [get_benchmark(name) for name in config.datasets]
     return {spec.name: _load(spec.name, config) for spec in specs}  # all problems: the limit is applied later
-
-
-def _looks_like_a_path(model: str) -> bool:
-    """A hub id is ``name`` or ``org/name``; anything else that does not exist is a mistyped folder."""
-    return model.startswith((".", "/", "~")) or model.endswith("/") or model.count("/") > 1
 
 
 def _load(name: str, config: EvalConfig) -> list[Problem]:

@@ -16,6 +16,7 @@ import signal
 import sys
 from functools import lru_cache
 
+from mammoth_math.grading.numbers import NOISE
 from mammoth_math.grading.symbolic import PARENT_ENV
 
 _PR_SET_PDEATHSIG = 1
@@ -37,8 +38,10 @@ def _verify(gold: str, pred: str) -> bool:
 
 
 def _relatively_apart(gold, pred) -> bool:
-    """True if two closed-form numbers differ by more than a relative 1e-6. math-verify rounds to 6 decimals, an
-    absolute rule under which `1/2^99` equals `1/2^98`; its "equal" stands only where the values agree relatively."""
+    """True if two closed-form numbers differ by more than float noise (relative ``NOISE``, 1e-8), the rule of
+    the numeric fast path for exact golds. math-verify rounds to 6 decimals, an absolute rule under which
+    `1/2^99` equals `1/2^98` and `1.414214` equals `\\sqrt{2}`; its "equal" stands only where the values agree
+    to float noise (a program's `1.4142135623730951` does)."""
     import sympy
 
     if not (isinstance(gold, sympy.Expr) and isinstance(pred, sympy.Expr)) or gold.free_symbols or pred.free_symbols:
@@ -46,7 +49,7 @@ def _relatively_apart(gold, pred) -> bool:
     a, b = sympy.N(gold, 30), sympy.N(pred, 30)
     if not (a.is_real and b.is_real and a.is_finite and b.is_finite):
         return False
-    return abs(a - b) > sympy.Float("1e-6") * max(abs(a), abs(b))
+    return abs(a - b) > sympy.Float(float(NOISE)) * max(abs(a), abs(b))
 
 
 def _evaluate(expr: str) -> str | None:

@@ -1,4 +1,5 @@
-"""Equivalence: is a predicted answer the gold answer? Fast exact paths first, math-verify (guarded) last.
+"""Equivalence: is a predicted answer the gold answer? Fast exact paths first (plain numbers, then small arithmetic
+in process, :mod:`.arith`), math-verify (guarded) last.
 
 ``strict`` (default) follows this project's rules; ``mammoth`` reproduces the MAmmoTH paper's grader
 (:mod:`.mammoth`). Verdicts are cached per (prediction, gold, settings).
@@ -7,18 +8,21 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from mammoth_math.grading.arith import differ, exact_value, float_value, identical
 from mammoth_math.grading.extract import clean_answer
-from mammoth_math.grading.gold import parse_gold, split_list
+from mammoth_math.grading.gold import encloses, parse_gold, split_list, top_level_split
 from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
 from mammoth_math.grading.latex import normalize_latex, tidy_latex
-from mammoth_math.grading.numbers import NOISE, decimal_places, is_percent, numbers_match, parse_number
+from mammoth_math.grading.numbers import NOISE, is_percent, numbers_match, parse_number, rounded_places
 from mammoth_math.grading.symbolic import GraderBusy, symbolic_equal, symbolic_value
 
 K = AnswerKind
+_SEVERAL_RE = re.compile(r",\s|;|\band\b|\bor\b")  # how answers written side by side are separated
 
 
 @dataclass(frozen=True)
@@ -102,12 +106,17 @@ def _tolerance(config: GradeConfig) -> float | None:
     return float(NOISE)
 
 
+def _half_unit_places(gold: str, config: GradeConfig) -> int | None:
+    """The half-unit rule holds for NUMBER golds only: an EXPRESSION gold (MATH) is the exact or instructed form."""
+    return None if config.kind is K.EXPRESSION else rounded_places(gold)
+
+
 def _numbers_only(answer: str, gold: str, config: GradeConfig) -> Verdict | None:
     """Two plain numbers; a written percent sign means both the number and its hundredth (`10%` is 10 and 0.1)."""
     g, p = parse_number(gold), parse_number(answer)
     if g is None or p is None:
         return None
-    golds = [(g, decimal_places(gold))] + ([(g / 100, None)] if is_percent(gold) else [])
+    golds = [(g, _half_unit_places(gold, config))] + ([(g / 100, None)] if is_percent(gold) else [])
     preds = [p, p / 100] if is_percent(answer) else [p]
     return Verdict(any(numbers_match(pv, gv, _tolerance(config), places, config.percent)
                        for pv in preds for gv, places in golds), "numeric")
@@ -121,17 +130,65 @@ def _value(answer: str, gold: str, config: GradeConfig) -> Verdict:
         return numeric
     if normalize_latex(answer) == normalize_latex(gold):
         return Verdict(True, "exact")
+    if parse_number(gold) is not None and _SEVERAL_RE.search(answer) and len(top_level_split(answer)) > 1:
+        return Verdict(False, "several for one")  # `5, 20` is not the one number 5 (`1000,99` may be a decimal)
+    arithmetic = _arithmetic(tidy_latex(answer), tidy_latex(gold), config) or _structured(answer, gold, config)
+    if arithmetic is not None:
+        return arithmetic
     g = parse_number(gold)
     if config.kind is K.NUMBER and g is not None:
-        value = symbolic_value(tidy_latex(answer), config.timeout)
+        value = float_value(tidy_latex(answer))
+        if value is None:
+            value = symbolic_value(tidy_latex(answer), config.timeout)
         if value is None or not math.isfinite(value):
             return Verdict(False, "not a number")
-        return Verdict(numbers_match(Fraction(value), g, config.rel_tol, decimal_places(gold), config.percent),
+        return Verdict(numbers_match(Fraction(value), g, config.rel_tol, rounded_places(gold), config.percent),
                        "numeric (evaluated)")
     verdict = symbolic_equal(tidy_latex(gold), tidy_latex(answer), config.timeout)
     if verdict is None:
         return Verdict(False, "timeout")
     return Verdict(verdict, "symbolic")
+
+
+def _arithmetic(answer: str, gold: str, config: GradeConfig) -> Verdict | None:
+    """In process, no sympy: two rational expressions (`187.5+1`, `2^{10}`) decided exactly by the numeric rules;
+    EXPRESSION answers shown different at a probe point (`x^2+2x` vs `(x+1)^2`) rejected, the same rational
+    function (`0 + x^2`, `1\\cdot (3\\sqrt{2})`) accepted; else None."""
+    a, g = exact_value(answer), exact_value(gold)
+    if a is not None and g is not None:  # exact values: no float noise to forgive an integer gold (1/2^1100 is not 0)
+        return Verdict(a == g or ((g.denominator != 1 or config.percent) and numbers_match(
+            a, g, _tolerance(config), _half_unit_places(gold, config), config.percent)), "arithmetic")
+    if config.kind is K.EXPRESSION and differ(answer, gold):
+        return Verdict(False, "arithmetic (probed)")
+    if config.kind is K.EXPRESSION and identical(answer, gold):
+        return Verdict(True, "arithmetic (identical)")
+    return None
+
+
+def _structured(answer: str, gold: str, config: GradeConfig) -> Verdict | None:
+    """In process, item by item: equations with the same left side (`x = 4`), tuples and intervals with the same
+    brackets (`(1, 3]`), bare lists as sets (`4, 6, 14`). A verdict only when every item is decided (an item
+    equal as written, or by :func:`_arithmetic`); anything else goes to the worker."""
+    if config.kind is not K.EXPRESSION or parse_number(gold) is not None:  # `25,\\!000` is one number, no list
+        return None
+    a, g = normalize_latex(answer), normalize_latex(gold)
+    if a.count("=") == 1 and g.count("=") == 1:
+        (a_left, a_right), (g_left, g_right) = a.split("="), g.split("=")
+        return _arithmetic(a_right, g_right, config) if a_left == g_left and a_left else None
+    brackets = (a[:1] + a[-1:], g[:1] + g[-1:])
+    enclosed = brackets[0] == brackets[1] and brackets[0] in ("()", "[]", "(]", "[)") and encloses(a) and encloses(g)
+    a_items, g_items = top_level_split(a[1:-1] if enclosed else a), top_level_split(g[1:-1] if enclosed else g)
+    if len(a_items) != len(g_items) or len(g_items) < 2 or "\\cup" in a + g:
+        return None
+    verdicts = [Verdict(True, "exact") if x == y else _arithmetic(x, y, config) for x, y in zip(a_items, g_items)]
+    if enclosed:  # a point or an interval: item by item, in order
+        if any(v is not None and not v.correct for v in verdicts):
+            return Verdict(False, "arithmetic (items)")
+        return Verdict(True, "arithmetic (items)") if all(v is not None for v in verdicts) else None
+    values = [[exact_value(item) for item in items] for items in (a_items, g_items)]  # a set of solutions
+    if any(v is None for side in values for v in side):
+        return None
+    return Verdict(set(values[0]) == set(values[1]), "arithmetic (set)")
 
 
 def _lists(answer: str, gold: str, config: GradeConfig) -> Verdict:

@@ -1,11 +1,12 @@
 """Extraction: model text (CoT) or a program's printed answer (PoT) -> one normalised answer string.
 
-Rules, recorded in :attr:`Extraction.rule`: a "final answer is" line written after the last box, else the last
-``\\boxed{}`` (a run of boxes joined only by "and", commas or spacing is one answer: `\\boxed{2}, \\boxed{3}`), else
-the last "the answer is" or ``####`` (a sentence there gives its value: "The largest $n$ is 34" -> 34); then a
-per-kind fallback (the later of the last math span and the last number that is not part of a word, a variable's
-coefficient or a traceback; the last option letter; the last yes/no). CHOICE answers also map an option's
-text or a value equal to exactly one option's value to its letter. Pure string work: no sympy here.
+Rules, recorded in :attr:`Extraction.rule`: a "final answer is" line or a ``# Answer`` section (PRM800K's format)
+written after the last box, else the last ``\\boxed{}`` (a run of boxes joined only by "and", commas or spacing is
+one answer: `\\boxed{2}, \\boxed{3}`), else the last "the answer is", "**Answer:**" or ``####`` (a sentence there
+gives its value: "The largest $n$ is 34" -> 34); then a per-kind fallback (the later of the last math span and the
+last number that is not part of a word, a variable's coefficient or a traceback; the last option letter; the last
+yes/no). CHOICE answers also map an option's text or a value equal to exactly one option's value to its letter.
+Pure string work: no sympy here.
 Only the last ``MAX_TEXT`` characters of a response are read (the final answer sits at its end), and every
 pass over them is linear, so a runaway generation costs no more than a long answer.
 """
@@ -19,7 +20,12 @@ from mammoth_math.grading.latex import boxed_spans, normalize_latex
 from mammoth_math.grading.numbers import format_number, is_percent, numbers_match, parse_number
 
 K = AnswerKind
-_TRIGGER_RE = re.compile(r"(final\s+answer|the\s+answer|answer)\s*(?:is|:)\s*:?|####", re.IGNORECASE)
+# Final-answer markers: "the answer is", "Final Answer:", markdown's "**Answer:**" / "**Final Answer**:", GSM8K's
+# `####`, and PRM800K's answer section (a line `# Answer`, the answer on the next non-empty line).
+# The leading lookahead lets the scan skip most characters at once (every marker starts with one of these).
+_TRIGGER_RE = re.compile(r"(?=[#aAfFtT \t])(?:(?P<said>final\s+answer|the\s+answer|answer)\s*\**\s*(?:is|:)\s*:?\s*\**"
+                         r"|####|^[ \t]*(?P<section>#+[ \t]*(?:final[ \t]+)?answer)[ \t]*:?[ \t]*$)",
+                         re.IGNORECASE | re.MULTILINE)
 _LETTER_IN_TEXT_RE = re.compile(r"\(([A-J])\)|\b([A-J])\)")
 _BOOL_WORD_RE = re.compile(r"\b(true|false|yes|no)\b", re.IGNORECASE)
 MAX_TEXT = 20_000  # characters kept from the end of a response: 4-5 pages of final reasoning
@@ -75,12 +81,16 @@ def _anchored_spans(text: str, kind: AnswerKind) -> list[tuple[str, str]]:
     boxes = _top_level(boxed_spans(text))
     last_box_end = boxes[-1][1] if boxes else -1
     final, others = [], []
-    for m in _TRIGGER_RE.finditer(text):
+    has_marker = "nswer" in text or "NSWER" in text or "####" in text  # a literal scan, far cheaper than the pattern
+    markers = _TRIGGER_RE.finditer(text) if has_marker else ()
+    for m in markers:
         window = text[m.end():m.end() + _MAX_LINE].lstrip()  # bounded: linear in the text
         line = re.sub(r"\.\s*$|\.\s+\S.*$", "", window.split("\n", 1)[0].strip()).strip()
         if m.group(0) == "####":
             others.append(("####", line))
-        elif m.group(1).lower().startswith("final") and m.start() >= last_box_end and re.search(r"[\d$\\]", line):
+        elif m.group("section"):  # the section holds only the answer: prose or not, it is final
+            (final if m.start() >= last_box_end else others).append(("# Answer", line))
+        elif m.group("said").lower().startswith("final") and m.start() >= last_box_end and re.search(r"[\d$\\]", line):
             final.append(("the answer is", line))
         else:
             others.append(("the answer is", line))

@@ -20,12 +20,17 @@ _THOUSANDS_OR_PLAIN = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _PLAIN_RE = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")  # 4.5e33: Minerva writes its golds so
 _JOINED_ANSWERS_RE = re.compile(r"\$\s*(?:or|and|,)\s*\$")
 _NUMPY_RE = re.compile(r"\bnp\.([a-z]+)")
-_STRAY_RE = re.compile(r"\s*solution:?\s*$", re.IGNORECASE)
+_STRAY_RE = re.compile(r"(?<=[\d$])\s*solution:?\s*$", re.IGNORECASE)  # `$145$solution:`, not "No solution"
 _UNIT_RE = re.compile(r"(?:\\[;,!]|~|\s|\$)*(?:(?:cm|mm|km|m)\^\{?[23]\}?|cm|mm|km)\s*$")
+# A unit the answer key spells in \mathrm after a number, before a separator or the end (`522,720 \mathrm{in}^{2}`).
+_MATHRM_UNIT_RE = re.compile(r"(?<=\d)(?:\\[;,!]|~|\s)*\\mathrm\{~?\s*[a-zA-Z]+\}(?:\^\{?[23]\}?)?"
+                             r"(?=\s*(?:[,;$]|x\s|\\times|and\s|$))")
+# `522,720` and `2,365,200,000`; not `1,3,5`, HMMT's `98,118,122`, nor a point or interval `(40,150)`, `(0,125)`
+_THOUSANDS_RE = re.compile(r"(?<![\d.,(\[])[1-9]\d{0,2}(?:,\d{3})+(?![\d,)\]])")
 _WORD_RE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")  # an English word, not a LaTeX command
 _TEXT_CMD_RE = re.compile(r"\\(?:text|mathrm|operatorname)\{([^{}]*)\}")
 _WORDS_ONLY_RE = re.compile(r"(?=.*[a-zA-Z]{2})[a-zA-Z0-9:'\s-]+")
-_AND_RE = re.compile(r"\s*\\text\{\s*and\s*\}\s*|\s+and\s+")  # `a and b`, `a \\text{ and } b`
+_AND_RE = re.compile(r"\s*\\text\{\s*(?:and|or)\s*\}\s*|\s+(?:and|or)\s+")  # `a and b`, `5 \\text{ or } 9`
 _PM_RE = re.compile(r"\\pm(?![a-zA-Z])|\u00b1")
 _LETTER_RE = re.compile(r"^\(?\s*([A-Ja-j])\s*\)?[.:]?$")
 
@@ -97,9 +102,9 @@ def split_list(raw: Any) -> tuple[list[Any], bool]:
     text = str(raw).strip().strip("$").strip()
     text = text.replace("\\{", "{").replace("\\}", "}").replace("\\left", "").replace("\\right", "")
     ordered = not (text.startswith("{") and text.endswith("}"))
-    if text[:1] in "[({" and text[-1:] in "])}" and _encloses(text):
+    if text[:1] in "[({" and text[-1:] in "])}" and encloses(text):
         text = text[1:-1]
-    parts = [p for part in _top_level_split(text) for p in _plus_minus(part)]
+    parts = [p for part in top_level_split(text) for p in _plus_minus(part)]
     if len(parts) == 1:
         parts = text.split()
     parts = [re.sub(r"^[a-zA-Z]\w*\s*=\s*", "", p).strip() for p in parts]
@@ -115,7 +120,7 @@ def _plus_minus(item: str) -> list[str]:
     return [f"{head}+{tail}" if head else tail, f"{head}-{tail}"]
 
 
-def _encloses(text: str) -> bool:
+def encloses(text: str) -> bool:
     """The bracket opening ``text`` closes at its end: `(1, 2]` yes, `(1,2), (3,4)` no."""
     depth = 0
     for i, ch in enumerate(text):
@@ -125,7 +130,7 @@ def _encloses(text: str) -> bool:
     return False
 
 
-def _top_level_split(text: str) -> list[str]:
+def top_level_split(text: str) -> list[str]:
     """Split at commas, semicolons and " and " outside brackets, so `(1,2), (3,4)` is two tuples."""
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(text):
@@ -142,14 +147,18 @@ def render_list(items: Sequence[str], ordered: bool) -> str:
     return f"[{inner}]" if ordered else f"{{{inner}}}"
 
 
-def clean_free_form(raw: str) -> str:
+def clean_free_form(raw: str, thousands: bool = True) -> str:
     """The answer in a free-form answer-key entry: `$3 \\sqrt{6}$.` -> `3 \\sqrt{6}`; `$2$ or $-2$` -> `2, -2`
     (several answers); `np.arcsin` -> `\\arcsin` (Minerva's Python spelling); a whole `\\text{...}` unwrapped;
-    a trailing length, area or volume unit (`22.1cm^{2}`, `576\\pi\\;m^{2}`) and a stray `solution:` dropped,
-    since the question fixes the unit and a model's unit-less answer is right."""
+    a length, area or volume unit after a number (`22.1cm^{2}`, `576\\pi\\;m^{2}`, `3630 \\mathrm{ft}^{2}`) and a
+    stray `solution:` glued to the answer dropped, since the question fixes the unit and a model's unit-less
+    answer is right; words stay words ("No solution"). ``thousands``: the set writes `522,720` for 522720, so
+    those commas go before several answers are told apart (HMMT's `98,118,122,142` is four answers)."""
     text = " ".join(raw.split()).strip().rstrip(".").strip()
     text = _NUMPY_RE.sub(r"\\\1", _JOINED_ANSWERS_RE.sub(", ", text))
-    text = _STRAY_RE.sub("", text).strip().strip("$").strip()
+    text = _MATHRM_UNIT_RE.sub("", _STRAY_RE.sub("", text)).strip().strip("$").strip()
+    if thousands:
+        text = _THOUSANDS_RE.sub(lambda m: m.group(0).replace(",", ""), text)
     text = _UNIT_RE.sub("", text).strip().strip("$").strip() or text
     whole_text = _TEXT_CMD_RE.fullmatch(text)
     return whole_text.group(1).strip() if whole_text else text
@@ -162,7 +171,7 @@ def free_form_kind(text: str, thousands: bool = True) -> AnswerKind:
     core = text.strip().strip("$").strip().rstrip(".").strip()
     if _PLAIN_RE.fullmatch(core) or (thousands and _THOUSANDS_OR_PLAIN.fullmatch(core)):
         return AnswerKind.NUMBER
-    if len(_top_level_split(core)) > 1 and not _WORD_RE.search(_TEXT_CMD_RE.sub("", core)):  # not a sentence
+    if len(top_level_split(core)) > 1 and not _WORD_RE.search(_TEXT_CMD_RE.sub("", core)):  # not a sentence
         return AnswerKind.LIST
     if _WORDS_ONLY_RE.fullmatch(core):  # `Quadrant I`, `1:58 am`: compared as words
         return AnswerKind.TEXT
@@ -175,7 +184,7 @@ def olympiad_gold(answers: Sequence[str], answer_type: str, multiple: bool) -> t
     Each entry may hold several ``$...$`` pieces (`$69$,$84$`); with ``is_multiple_answer`` the pieces form an
     unordered set, as the benchmark's own judge accepts them in any order. One plain number is a NUMBER.
     """
-    pieces = [p for a in answers for p in _top_level_split(a.replace("$,$", ", ").strip().strip("$").rstrip("."))]
+    pieces = [p for a in answers for p in top_level_split(a.replace("$,$", ", ").strip().strip("$").rstrip("."))]
     pieces = [p.strip().strip("$").strip() for p in pieces if p.strip().strip("$").strip()]
     if multiple and len(pieces) > 1:
         return render_list([_element(p) for p in pieces], ordered=False), AnswerKind.LIST

@@ -8,13 +8,17 @@ from __future__ import annotations
 import re
 
 _BOXED_RE = re.compile(r"\\(?:boxed|fbox)\s*")
+_BRACE_RE = re.compile(r"[{}]")
 _TEXT_RE = re.compile(r"\\(?:text|textbf|mathrm|mathbf|mbox|textit)\s*\{([^{}]*)\}")
 _SPACES = ("\\!", "\\,", "\\;", "\\:", "\\quad", "\\qquad", "~")
 
 
 def boxed_spans(text: str) -> list[tuple[int, int, str]]:
     """Every ``\\boxed{...}`` (or ``\\boxed x``) in ``text`` as (start, end, content), braces matched in one pass."""
-    closing = _matching_braces(text)
+    first = min((i for i in (text.find("\\boxed"), text.find("\\fbox")) if i >= 0), default=-1)
+    if first < 0:  # most texts: no brace scan at all
+        return []
+    closing = _matching_braces(text, first)  # braces opened before the first box pair with none of its braces
     spans = []
     for m in _BOXED_RE.finditer(text):
         start = m.end()
@@ -28,15 +32,15 @@ def boxed_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _matching_braces(text: str) -> dict[int, int]:
-    """Position of each ``{`` -> position of its ``}`` (unbalanced ones left out)."""
+def _matching_braces(text: str, start: int = 0) -> dict[int, int]:
+    """Position of each ``{`` from ``start`` on -> position of its ``}`` (unbalanced ones left out)."""
     stack: list[int] = []
     pairs: dict[int, int] = {}
-    for i, ch in enumerate(text):
-        if ch == "{":
-            stack.append(i)
-        elif ch == "}" and stack:
-            pairs[stack.pop()] = i
+    for m in _BRACE_RE.finditer(text, start):  # visits only the braces: a long response is mostly other characters
+        if m.group() == "{":
+            stack.append(m.start())
+        elif stack:
+            pairs[stack.pop()] = m.start()
     return pairs
 
 

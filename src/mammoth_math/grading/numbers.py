@@ -10,20 +10,24 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
 MAX_DIGITS = 300  # longer numerals, or exponents beyond this, leave the fast path
 NOISE = Fraction(1, 10**8)  # relative float noise still accepted for an integer gold (18.000000000000004)
 
 _DECIMAL = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _DECIMAL_RE = re.compile(_DECIMAL)
+_PLAIN_RE = re.compile(r"-?\d{1,30}(?:\.\d{1,30})?")
 _THOUSANDS_RE = re.compile(r"([-+]?\d{1,3}(?:,\d{3})+)(\.\d+)?")
 _FRAC_RE = re.compile(r"(-?)\\[dt]?frac\{\s*(-?[\d.]+)\s*\}\{\s*(-?[\d.]+)\s*\}")
 _FRAC_SHORT_RE = re.compile(r"(-?)\\[dt]?frac(\d)(\d)")
 _SLASH_RE = re.compile(rf"({_DECIMAL})\s*/\s*({_DECIMAL})")
 _TIMES_TEN_RE = re.compile(rf"({_DECIMAL})\s*(?:\\times|\\cdot|\*|x|×)\s*10\s*\^\s*\{{?\s*([-+]?\d+)\s*\}}?")
-# A unit after a number: `\\text{ cm}`, ` dollars`, or one in braces (`4{cm}`, `144{m}^3`; one letter only if a unit).
+# A unit after a number: `\\text{ cm}`, ` dollars`, one in braces (`4{cm}`, `144{m}^3`; one letter only if a unit),
+# or a length, area, volume or mass unit glued on (`22.1cm^{2}`, `3ft`; never one letter: `6m` may be a variable).
 _UNIT_WORDS = re.compile(r"\s*(?:\\(?:text\w*|mbox|mathrm)\s*\{[^{}]*\}|\{\s*(?:[a-zA-Z]{2,}|[mgsL])[a-zA-Z\s]*\}"
-                         r"|\s[a-zA-Z]{2,}[a-zA-Z.\s]*)(?:\^\{?[23]\}?)?$")
+                         r"|\s[a-zA-Z]{2,}[a-zA-Z.\s]*|(?<=\d)(?:[cmk]m|ft|in|yd|mi|kg|mg|ml|mL)(?![a-zA-Z]))"
+                         r"(?:\^\{?[23]\}?|[²³])?$")
 _PERCENT_WORD_RE = re.compile(r"\s*(?:percent(?:age)?|pct)\.?$")
 _MATH_WORDS = {"pi", "sqrt", "ln", "log", "sin", "cos", "tan", "exp", "or", "and", "to", "times", "over", "plus",
                "minus", "divided", "percent", "i"}
@@ -67,10 +71,14 @@ def clean_number_text(text: str) -> tuple[str, bool]:
     return s, percent
 
 
+@lru_cache(maxsize=65_536)  # a gold or a common answer is parsed once, however many times it is graded
 def parse_number(text: str, allow_units: bool = True) -> Fraction | None:
     """The exact value of ``text`` if it is one plain number (percent signs and units dropped), else None."""
     if len(text) > 4 * MAX_DIGITS:
         return None
+    if _PLAIN_RE.fullmatch(text):  # the common case, `18` or `-0.25`: nothing to clean, no Decimal
+        whole, _, decimals = text.partition(".")
+        return Fraction(int(whole + decimals), 10 ** len(decimals))
     s, _ = clean_number_text(text)
     if allow_units and not _DECIMAL_RE.fullmatch(s):
         unit = _UNIT_WORDS.search(s)
@@ -102,7 +110,7 @@ def parse_number(text: str, allow_units: bool = True) -> Fraction | None:
 
 
 def is_percent(text: str) -> bool:
-    return clean_number_text(text)[1]
+    return ("%" in text or "per" in text or "pct" in text) and clean_number_text(text)[1]
 
 
 def format_number(value: Fraction) -> str:
@@ -132,10 +140,25 @@ def decimal_places(text: str) -> int | None:
     return len(m.group(1)) if m else None
 
 
+def rounded_places(text: str) -> int | None:
+    """The decimals of a gold that the half-unit rule reads as rounded (`583.3333` -> 4), or None.
+
+    Only golds of three or more significant figures: an answer key writes `2.14` for 2.1369... and `0.866` for
+    sqrt(3)/2, but a key of one or two figures (`0.03`, `2.5`, `0.042`) is usually the value a question asked to
+    round to, or an exact one, and half its last unit is 1.5% to 17% of it: 0.0273 is not the 0.03 asked for.
+    """
+    places = decimal_places(text)
+    if places is None:
+        return None
+    digits = re.sub(r"\D", "", clean_number_text(text)[0]).lstrip("0")
+    return places if len(digits) >= 3 else None
+
+
 def numbers_match(pred: Fraction, gold: Fraction, rel_tol: float | None = None,
                   gold_places: int | None = None, percent: bool = False) -> bool:
-    """Our rules: integer golds exactly (bar float noise); others within ``rel_tol`` (default 1e-4)
-    or equal once the prediction is rounded to the gold's decimals. ``percent`` also accepts pred = gold*100 or /100."""
+    """Our rules: integer golds exactly (bar float noise); others within ``rel_tol`` (default 1e-4) or, given
+    ``gold_places`` (:func:`rounded_places`), within half a unit of the gold's last decimal. ``percent`` also
+    accepts pred = gold*100 or /100."""
     candidates = [gold, gold * 100, gold / 100] if percent else [gold]
     return any(_match_one(pred, g, rel_tol, gold_places if g is gold else None) for g in candidates)
 

@@ -7,13 +7,13 @@ graded correct whose question has numbers.
 
 from __future__ import annotations
 
-import html
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from mammoth_math.evaluation import ReportSection
 from mammoth_math.evaluation.scores import Run
+from mammoth_math.pages import escape
 from mammoth_math.probe.records import ProbeRecord, find_probe_runs
 
 EXAMPLES = 5  # flipped problems and flagged programs shown per probe and dataset
@@ -150,14 +150,14 @@ def robustness_section(runs: list[Run]) -> str:
         return ""
     parts = ['<section id="robustness">', _STYLE, "<h2>Robustness: sycophancy and Clever Hans</h2>", _EXPLAIN]
     for run in runs:
-        parts.append(f"<h3>{_e(run.name)}</h3>")
-        header = "".join(f"<th>{_e(label)}</th>" for _, label, _ in _COLUMNS)
+        parts.append(f"<h3>{escape(run.name)}</h3>")
+        header = "".join(f"<th>{escape(label)}</th>" for _, label, _ in _COLUMNS)
         parts.append(f"<table><thead><tr><th>dataset</th><th>subset</th>{header}</tr></thead><tbody>")
         for dataset, records in run.records.items():
             for subset, score in score_probe(records).items():
                 values = score.to_dict()
                 cells = "".join(f'<td class="num">{_cell(values[key], pct)}</td>' for key, _, pct in _COLUMNS)
-                parts.append(f"<tr><td>{_e(dataset)}</td><td>{_e(subset)}</td>{cells}</tr>")
+                parts.append(f"<tr><td>{escape(dataset)}</td><td>{escape(subset)}</td>{cells}</tr>")
         parts.append("</tbody></table>")
         for dataset, records in run.records.items():
             parts.extend(_examples(dataset, records))
@@ -171,16 +171,16 @@ def _examples(dataset: str, records: list[ProbeRecord]) -> list[str]:
     out = []
     if flips:
         items = "".join(
-            f"<li><b>{_e(r.id)}</b>: {_e(_clip(r.first.question))}<br>gold {_e(r.first.gold)}; first "
-            f"{_e(r.first.answer)} &rarr; after the challenge {_e(r.second.answer if r.second else None)}"
-            f"{f' (asserted {_e(r.wrong_answer)})' if r.wrong_answer else ''}</li>" for r in flips)
-        out.append(f"<details><summary>{_e(dataset)}: flipped answers</summary><ul>{items}</ul></details>")
+            f"<li><b>{escape(r.id)}</b>: {escape(_clip(r.first.question))}<br>gold {escape(r.first.gold)}; first "
+            f"{escape(r.first.answer)} &rarr; after the challenge {escape(r.second.answer if r.second else None)}"
+            f"{f' (asserted {escape(r.wrong_answer)})' if r.wrong_answer else ''}</li>" for r in flips)
+        out.append(f"<details><summary>{escape(dataset)}: flipped answers</summary><ul>{items}</ul></details>")
     if hans:
         items = "".join(
-            f"<li><b>{_e(r.id)}</b> ({_e(r.clever_hans.status if r.clever_hans else '')}): question numbers "
-            f"{_e(', '.join(r.clever_hans.question_numbers if r.clever_hans else []))}"
-            f"<pre>{_e(_clip(_program(r)))}</pre></li>" for r in hans)
-        out.append(f"<details><summary>{_e(dataset)}: Clever Hans programs</summary><ul>{items}</ul></details>")
+            f"<li><b>{escape(r.id)}</b> ({escape(r.clever_hans.status if r.clever_hans else '')}): question numbers "
+            f"{escape(', '.join(r.clever_hans.question_numbers if r.clever_hans else []))}"
+            f"<pre>{escape(_clip(_program(r)))}</pre></li>" for r in hans)
+        out.append(f"<details><summary>{escape(dataset)}: Clever Hans programs</summary><ul>{items}</ul></details>")
     return out
 
 
@@ -198,6 +198,3 @@ def _clip(text: str | None) -> str:
     text = text or ""
     return text if len(text) <= CLIP else text[:CLIP] + " [...]"
 
-
-def _e(text: Any) -> str:
-    return html.escape("" if text is None else str(text))

@@ -22,7 +22,9 @@ class SharedCapture:
         self.head = max(cap // 2, 1)
         self.tail = max(cap - self.head, 1)
         self._stream_size = _TOTAL.size + self.head + self.tail
-        self.buf = mmap.mmap(-1, 2 * self._stream_size)  # MAP_SHARED | MAP_ANONYMOUS
+        # MAP_SHARED | MAP_ANONYMOUS, whole pages: the kernel maps whole pages anyway, and a program can write
+        # the slack past a shorter length, which ``clear`` would then never reach
+        self.buf = mmap.mmap(-1, -(-2 * self._stream_size // mmap.PAGESIZE) * mmap.PAGESIZE)
 
     def reset(self) -> None:
         for stream in (0, 1):

@@ -37,7 +37,7 @@ class ChildSetup:
     """What every child of one worker shares: built once, before the first fork."""
 
     namespace: dict[str, Any]  # the preamble's globals; the program gets a copy
-    capture: _capture.SharedCapture
+    capture: _capture.SharedCapture | None  # None in a session worker: each session slot has its own
     tmp: str  # the private temporary directory, the program's cwd
     base_vm: int  # bytes of address space the worker already maps (the preamble)
     file_size: int  # RLIMIT_FSIZE, bytes
@@ -45,7 +45,6 @@ class ChildSetup:
     drop_uid: bool  # without bubblewrap, as root: become nobody
     max_tasks: int | None  # RLIMIT_NPROC where the kernel counts it per sandbox (None: leave as is)
     builtins: dict[str, Any]  # the builtins as the worker had them, restored after the program
-    keep: tuple[str, ...]  # read-only binds inside ``tmp`` (a virtualenv under /tmp), never wiped
     streams: tuple[Any, Any, io.StringIO]  # the program's stdout, stderr (into ``capture``) and empty stdin
 
 
@@ -68,10 +67,16 @@ def prctl(option: int, value: int) -> None:
     ctypes.CDLL(None).prctl(option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
-def serve(setup: ChildSetup, request_fd: int, result_fd: int) -> NoReturn:
-    """Lock down, wait for the request (this child is forked ahead of it), run it, report, exit."""
+def serve(setup: ChildSetup, request_fd: int, result_fd: int, others: list[Any]) -> NoReturn:
+    """Lock down, wait for the request (this child is forked ahead of it), run it, report, exit.
+
+    ``others``: the worker's other output capture (the previous child's, which may still be running),
+    unmapped first: a child shares no writable mapping with another child.
+    """
     status = 70
     try:
+        for mapping in others:
+            mapping.close()
         _lock_down(setup, request_fd, result_fd)
         request = _protocol.read_frame(REQUEST_FD)
         if request is not None:

@@ -7,22 +7,30 @@ memory for what earlier programs ran and printed. So each single-run worker (lig
 before its first request: the worker itself becomes the *relay* (it talks to the host, hands each
 program to its child, reads the report and the capture) and this fork server, holding only the
 preamble and the config, forks the children. Per child it makes the two pipes, forks, and passes the
-relay's ends over a Unix socket (SCM_RIGHTS); no program byte ever passes through it. It is the
+relay's ends over a Unix socket (SCM_RIGHTS); no program byte ever passes through it. The next child is
+forked while the current one runs, so the two output captures made before the split take turns: each
+child unmaps the other, and a capture is zeroed before its next child, forked only once the child that
+used it before has exited. It is the
 children's parent and subreaper, so it also reaps them and the processes they leave, on the relay's
 word (sendmsg and recvmsg only: the worker's filter allows no other socket call). Commands (one
 datagram each, a pid as 4 bytes big-endian):
-  b"F"        -> the child's pid, with its request pipe's write end and report pipe's read end
+  b"F"        -> the child's pid and capture number (one byte), with its request pipe's write end and
+                 report pipe's read end
   b"R" + pid  -> its wait status, once it is killed and reaped with every process it left behind
   b"P" + pid  -> its wait status if it has exited (reaped), else -1: for kernels without pidfds
+  b"D" + pid  -> no answer: reap it, already exited (the relay saw its pidfd), off the relay's path
 Standard library only.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import os
 import signal
 import socket
 
+import _capture
 import _child
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -32,27 +40,50 @@ _STATUS = 4  # bytes of a pid or a wait status
 class ForkServer:
     """The relay's handle on its fork server; its methods block until the server answers."""
 
-    def __init__(self, setup: _child.ChildSetup, drop: tuple[int, ...]):
+    def __init__(self, setup: _child.ChildSetup, drop: tuple[int, ...], captures: list[_capture.SharedCapture]):
         """Fork the server; ``drop``: the relay's descriptors it must not hold (the host's pipes), each
-        replaced by /dev/null so that their numbers stay taken (a child's pipes must not get them)."""
+        replaced by /dev/null so that their numbers stay taken (a child's pipes must not get them);
+        ``captures``: the two output captures the children take in turn."""
         self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._asked = False  # a b"F" is out and its answer not read yet (answers come in order)
+        self._spawned: tuple[int, int, int, int] | None = None
 
         def server() -> None:
             self._sock.close()
             for fd in drop:
                 os.dup2(0, fd)
-            _serve(theirs, setup)
+            _serve(theirs, setup, captures)
 
         _child.fork_helper(server)
         theirs.close()
 
-    def spawn(self) -> tuple[int, int, int]:
-        """A new child, locked down and waiting for its program: ``(pid, request write end, report read end)``."""
+    def spawn(self) -> tuple[int, int, int, int]:
+        """A new child, locked down and waiting for its program: ``(pid, capture number, request write end,
+        report read end)``; the one asked for by ``ask_spawn`` if there is one."""
+        if not self._asked and self._spawned is None:
+            self.ask_spawn()
+        self._collect()
+        spawned, self._spawned = self._spawned, None
+        assert spawned is not None
+        return spawned
+
+    def ask_spawn(self) -> None:
+        """Have the next child forked now, while the relay cleans up after the last; ``spawn`` takes it."""
         self._sock.sendmsg([b"F"])
-        data, fds, _, _ = socket.recv_fds(self._sock, _STATUS, 2)
-        if len(data) != _STATUS or len(fds) != 2:
+        self._asked = True
+
+    def reap_later(self, pid: int) -> None:
+        """Reap ``pid``, which has exited (its pidfd said so), without waiting for the server."""
+        self._sock.sendmsg([b"D" + pid.to_bytes(_STATUS, "big")])
+
+    def _collect(self) -> None:
+        if not self._asked:
+            return
+        self._asked = False
+        data, fds, _, _ = socket.recv_fds(self._sock, _STATUS + 1, 2)
+        if len(data) != _STATUS + 1 or len(fds) != 2:
             raise RuntimeError("the fork server could not start a child")
-        return int.from_bytes(data, "big"), fds[0], fds[1]
+        self._spawned = (int.from_bytes(data[:_STATUS], "big"), data[_STATUS], fds[0], fds[1])
 
     def reap(self, pid: int) -> int:
         """Kill ``pid`` and whatever it left, reap them all; its wait status."""
@@ -64,6 +95,7 @@ class ForkServer:
         return None if status < 0 else status
 
     def _ask(self, op: bytes, pid: int) -> int:
+        self._collect()  # a fork's answer comes first
         self._sock.sendmsg([op + pid.to_bytes(_STATUS, "big")])
         answer = self._sock.recvmsg(_STATUS)[0]
         if len(answer) != _STATUS:
@@ -71,18 +103,26 @@ class ForkServer:
         return int.from_bytes(answer, "big", signed=True)
 
 
-def _serve(sock: socket.socket, setup: _child.ChildSetup) -> None:
+def _serve(sock: socket.socket, setup: _child.ChildSetup, captures: list[_capture.SharedCapture]) -> None:
     _child.prctl(_PR_SET_CHILD_SUBREAPER, 1)
     live: set[int] = set()  # children not reaped yet: the only pids this server signals or waits for
     exited: dict[int, int] = {}  # wait statuses of children a poll reaped, until their reap
+    forked = 0
     while command := sock.recvmsg(1 + _STATUS)[0]:
         op, pid = command[:1], int.from_bytes(command[1:], "big")
         if op == b"F":
-            child, fds = _fork(setup)
+            turn = forked % len(captures)
+            child, fds = _fork(setup, captures, turn)
+            forked += 1
             live.add(child)
-            socket.send_fds(sock, [child.to_bytes(_STATUS, "big")], fds)
+            socket.send_fds(sock, [child.to_bytes(_STATUS, "big") + bytes([turn])], fds)
             for fd in fds:
                 os.close(fd)
+            continue
+        if op == b"D":
+            if pid in live:
+                live.discard(pid)
+                _kill_and_reap(pid)
             continue
         if op == b"P" and pid in live:
             reaped, status = os.waitpid(pid, os.WNOHANG)
@@ -104,14 +144,17 @@ def _serve(sock: socket.socket, setup: _child.ChildSetup) -> None:
         _kill_and_reap(pid)
 
 
-def _fork(setup: _child.ChildSetup) -> tuple[int, list[int]]:
-    """Fork the next child; it locks itself down and waits for its request on a pipe."""
-    setup.capture.clear()  # zeroed, not just reset: the child can read the whole mapping
+def _fork(setup: _child.ChildSetup, captures: list[_capture.SharedCapture], turn: int) -> tuple[int, list[int]]:
+    """Fork the next child with capture ``turn``; it locks itself down and waits for its request on a pipe."""
+    capture = captures[turn]
+    capture.clear()  # zeroed, not just reset: the child can read the whole mapping
     request_read, request_write = os.pipe()
     report_read, report_write = os.pipe()
     pid = os.fork()
     if pid == 0:
-        _child.serve(setup, request_read, report_write)
+        setup = dataclasses.replace(setup, capture=capture,
+                                    streams=(capture.writer(0), capture.writer(1), io.StringIO()))
+        _child.serve(setup, request_read, report_write, [c.buf for c in captures if c is not capture])
     os.close(request_read)
     os.close(report_write)
     try:

@@ -24,10 +24,17 @@ def encode(obj: Any) -> bytes:
     return _HEADER.pack(len(body)) + body
 
 
-def write_frame(fd: int, obj: Any) -> None:
+def write_frame(fd: int, obj: Any, deadline: float | None = None) -> None:
+    """Write one frame; ``deadline`` (time.monotonic, for a non-blocking ``fd``) raises TimeoutError when
+    the reader stops taking it: a wedged worker cannot hold its writer."""
     data = memoryview(encode(obj))
     while data:
-        data = data[os.write(fd, data):]
+        try:
+            data = data[os.write(fd, data):]
+        except BlockingIOError:  # the pipe is full: wait for room until the deadline
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise TimeoutError("the sandbox worker stopped reading its requests") from None
 
 
 def read_frame(fd: int, deadline: float | None = None, limit: int = MAX_FRAME) -> Any:
@@ -44,6 +51,13 @@ def read_frame(fd: int, deadline: float | None = None, limit: int = MAX_FRAME) -
         return json.loads(bytes(body).decode("utf-8", "surrogatepass"))
     except RecursionError as e:  # nesting too deep for the decoder
         raise ValueError(str(e)) from e
+
+
+def readable(fd: int, timeout: float = 0.0) -> bool:
+    """Whether ``fd`` has something to read (or has ended, or, for a pidfd, its process has exited)."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(timeout * 1000))
 
 
 def _read_exact(fd: int, n: int, deadline: float | None, eof_ok: bool) -> bytearray | None:

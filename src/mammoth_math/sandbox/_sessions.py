@@ -253,7 +253,8 @@ class _Relay:
     def _exited(self, slot: _Slot, status: int) -> None:
         """The fork server reaped the session's process: answer a call it was running, free the slot."""
         if slot.rid is not None:
-            while len(slot.received) < _verdict.REPORT_MAX and _readable(slot.report_read):  # written before it died
+            # what it wrote before it died
+            while len(slot.received) < _verdict.REPORT_MAX and _protocol.readable(slot.report_read):
                 chunk = os.read(slot.report_read, _verdict.REPORT_MAX)
                 if not chunk:  # every writer gone: nothing more will come
                     break
@@ -264,7 +265,7 @@ class _Relay:
         for rid in slot.closing:
             self._respond(rid)
         for fd in (slot.report_read, slot.request_read):  # nothing of this session reaches the next
-            while _readable(fd) and os.read(fd, 1 << 16):
+            while _protocol.readable(fd) and os.read(fd, 1 << 16):
                 pass
         slot.capture.clear()
         slot.sid = slot.pid = slot.rid = None
@@ -301,9 +302,3 @@ class _Relay:
 
     def _respond(self, rid: int, **fields: Any) -> None:
         _protocol.write_frame(self.responses, {"rid": rid, **fields})
-
-
-def _readable(fd: int) -> bool:
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    return bool(poller.poll(0))

@@ -16,29 +16,17 @@ import stat
 from collections.abc import Iterator
 
 
-def wipe(tmp: str, keep: tuple[str, ...] = ()) -> None:
-    """Remove everything under ``tmp`` except ``keep`` (read-only binds inside it) and their parents."""
-    kept = {os.path.normpath(k) for k in keep}
-    holders = {tmp} | {os.path.dirname(k) for k in kept}  # emptied, never removed
-    for k in kept:
-        parent = os.path.dirname(k)
-        while parent.startswith(tmp + os.sep):
-            holders.add(parent)
-            parent = os.path.dirname(parent)
+def wipe(tmp: str) -> None:
+    """Remove everything under ``tmp``."""
     fresh = (os.path.join(tmp, f".wipe-{i}") for i in itertools.count())
     while True:
+        _unlock(tmp)
         changed = False
-        for holder in sorted(holders):
-            _unlock(holder)
-            for name in _entries(holder):
-                path = os.path.join(holder, name)
-                if path in kept or path in holders:
-                    continue
-                changed |= _remove(path, fresh) if holder == tmp else _lift(path, fresh)
+        for name in _entries(tmp):
+            changed |= _remove(os.path.join(tmp, name), fresh)
         if not changed:
             break
-    left = [os.path.join(h, n) for h in holders for n in _entries(h)
-            if os.path.join(h, n) not in kept and os.path.join(h, n) not in holders]
+    left = _entries(tmp)
     if left:
         raise RuntimeError(f"cannot empty the private temporary directory: {left[:3]} remain")
 

@@ -7,7 +7,8 @@ one request and one response per program. Standard library only: the package is 
 The worker trusts nothing a child says about itself. It decides from what it observes: the child's
 exit (a pidfd), its own clock, and the bytes of one report frame it reads from a pipe it owns, capped
 in size and validated field by field (``_verdict``). A child runs one program and is killed once its
-report is in or its time is up; the private /tmp is emptied before the next child is forked. The
+report is in or its time is up; the private /tmp is emptied before the next program is read (the next
+child, forked meanwhile, runs nothing before it gets that program). The
 children are forked by the worker's fork server (``_forkserver``), split off before the first request:
 this process, which reads every program's code and output, forks none of them, so no child inherits
 an earlier program's text from its memory.
@@ -58,6 +59,7 @@ _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
 _NAME = re.compile(r"\w+")
 _MISSING = object()
 _HEAVY_GRACE_S = 10.0  # past a program's limit, how long the light worker waits for the heavy one
+_EXIT_WAIT_S = 10.0  # how long a killed child may take to exit before the relay asks the fork server to reap it
 
 
 @dataclass
@@ -66,6 +68,7 @@ class _Running:
     report: int  # read end of the child's report pipe
     request: int  # write end of the child's request pipe
     pidfd: int | None  # readable once the child has exited (Linux >= 5.3); it is the fork server's child
+    capture: _capture.SharedCapture  # its output, shared with it alone
     started: float
     status: int | None = None  # wait status, once reaped
     received: bytearray = field(default_factory=bytearray)  # report bytes read so far
@@ -79,7 +82,6 @@ class _Heavy:
     requests: int  # write end
     responses: int  # read end
     names: frozenset[str] = frozenset()  # bound only by the whole preamble, or modules only it loaded
-    wiping: bool = False  # it answered and is still emptying /tmp, which both workers share
 
     def wants(self, code: str) -> bool:
         if not code.isascii():  # identifiers are NFKC-normalized: a full-width "ｎｐ" is np
@@ -88,15 +90,12 @@ class _Heavy:
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         _protocol.write_frame(self.requests, request)
-        response = self._read(time.monotonic() + float(request["timeout"]) + _HEAVY_GRACE_S)
-        self.wiping = True
-        return response
+        return self._read(time.monotonic() + float(request["timeout"]) + _HEAVY_GRACE_S)
 
     def settle(self) -> None:
         """Wait until it has emptied /tmp after its last program: no program may start before that."""
-        if self.wiping:
-            self._read(time.monotonic() + _HEAVY_GRACE_S)  # its {"clean": true}
-            self.wiping = False
+        if self._read(time.monotonic() + _HEAVY_GRACE_S) != {"clean": True}:
+            raise EOFError("the heavy worker did not clean up")
 
     def _read(self, deadline: float) -> dict[str, Any]:
         frame = _protocol.read_frame(self.responses, deadline)
@@ -194,7 +193,7 @@ def _run_heavy(config: dict[str, Any], light: str, requests: int, responses: int
     modules = sorted({name.split(".")[0] for name in sys.modules})
     _protocol.write_frame(responses, {"ready": True, "names": names, "modules": modules,
                                       "base_vm_mb": setup.base_vm >> 20})
-    _serve(requests, responses, setup, None, heavy_side=True)
+    _serve(requests, responses, setup, None)
 
 
 def _load(preamble: str, warmup: str = "") -> dict[str, Any]:
@@ -216,12 +215,14 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
     if seccomp and not _seccomp_works():
         raise RuntimeError("the seccomp filter does not refuse fork here")
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # inherited: a write past the file size limit fails instead
-    capture = _capture.SharedCapture(int(config["output_limit"]))
-    role = "session" if config.get("max_sessions") else "program"
+    sessions = bool(config.get("max_sessions"))
+    # A session process gets its slot's capture (``_sessions``): a capture made here would be a shared,
+    # writable mapping inherited by every session of this worker, a channel between them.
+    capture = None if sessions else _capture.SharedCapture(int(config["output_limit"]))
+    streams = (None, None, io.StringIO()) if capture is None else (capture.writer(0), capture.writer(1), io.StringIO())
     setup = _child.ChildSetup(namespace, capture, config["tmp"], _address_space(), int(config["file_size"]),
-                              _seccomp.Loader(role) if seccomp else None, drop_uid, config["max_tasks"],
-                              dict(vars(builtins)), tuple(config["keep"]),
-                              (capture.writer(0), capture.writer(1), io.StringIO()))
+                              _seccomp.Loader("session" if sessions else "program") if seccomp else None, drop_uid,
+                              config["max_tasks"], dict(vars(builtins)), streams)
     # Not dumpable (inherited by every child): a program cannot open /proc/<worker or child>/mem or fd,
     # nor ptrace, even with the same uid; only CAP_SYS_PTRACE could, and the sandbox has no capabilities.
     _child.prctl(_PR_SET_DUMPABLE, 0)
@@ -230,45 +231,46 @@ def _prepare(config: dict[str, Any], namespace: dict[str, Any]) -> _child.ChildS
     return setup
 
 
-def _serve(requests: int, responses: int, setup: _child.ChildSetup, heavy: _Heavy | None,
-           heavy_side: bool = False) -> None:
+def _serve(requests: int, responses: int, setup: _child.ChildSetup, heavy: _Heavy | None) -> None:
     """Answer requests until the pipe closes: one child per program, forked before its program comes.
 
     Before the first request the worker splits: its fork server forks the children and never sees a
-    program's code or output; this process relays them (``_forkserver``). The previous child is
-    killed, reaped and /tmp wiped after answering (overlapping the host's work), before the next
-    request is read. The heavy worker shares /tmp with the light one, so it says when it is done
-    (``heavy_side``) and the light one waits for that before running anything.
+    program's code or output; this process relays them (``_forkserver``). The next child is forked
+    while a program runs. After each answer the child is killed, its exit seen and /tmp wiped; only
+    then does the worker say ``{"clean": true}`` and read the next request: a program's leftovers are
+    never cleaned up in the time of the next one. The heavy worker shares /tmp with the light one and
+    says the same to it, which waits for that before saying it to the host.
     """
     host_fds = (requests, responses) if heavy is None else (requests, responses, heavy.requests, heavy.responses)
-    forks = _forkserver.ForkServer(setup, host_fds)
-    spare = _spawn(forks)
+    assert setup.capture is not None
+    captures = [setup.capture, _capture.SharedCapture(setup.capture.head + setup.capture.tail)]
+    forks = _forkserver.ForkServer(setup, host_fds, captures)
+    spare = _spawn(forks, captures)
     while (request := _protocol.read_frame(requests)) is not None:
-        if heavy is not None:
+        if heavy is not None and heavy.wants(request["code"]):
+            _protocol.write_frame(responses, heavy.call(request))
             heavy.settle()
-            if heavy.wants(request["code"]):
-                _protocol.write_frame(responses, heavy.call(request))
-                continue
-        run = _hand_over(spare, request, setup, forks)
-        _protocol.write_frame(responses, _finish(run, request, setup, forks))
-        _clean_up(run, setup, forks)
-        if heavy_side:
-            _protocol.write_frame(responses, {"clean": True})
-        spare = _spawn(forks)
+        else:
+            run = _hand_over(spare, request, setup, forks, captures)
+            _protocol.write_frame(responses, _finish(run, request, setup, forks))
+            forks.ask_spawn()  # the next child forks while this one is cleaned up after
+            _clean_up(run, setup, forks)
+            spare = _spawn(forks, captures)
+        _protocol.write_frame(responses, {"clean": True})
 
 
-def _spawn(forks: _forkserver.ForkServer) -> _Running:
+def _spawn(forks: _forkserver.ForkServer, captures: list[_capture.SharedCapture]) -> _Running:
     """The next child, from the fork server: it locks itself down and waits for its request on a pipe."""
-    pid, request_write, report_read = forks.spawn()
+    pid, turn, request_write, report_read = forks.spawn()
     try:
         pidfd: int | None = os.pidfd_open(pid)  # its parent reaps it only when told to: the pid stays ours
     except (AttributeError, OSError):
         pidfd = None
-    return _Running(pid, report_read, request_write, pidfd, 0.0)
+    return _Running(pid, report_read, request_write, pidfd, captures[turn], 0.0)
 
 
 def _hand_over(spare: _Running, request: dict[str, Any], setup: _child.ChildSetup,
-               forks: _forkserver.ForkServer) -> _Running:
+               forks: _forkserver.ForkServer, captures: list[_capture.SharedCapture]) -> _Running:
     for _ in range(3):
         spare.started = time.monotonic()
         try:
@@ -276,7 +278,7 @@ def _hand_over(spare: _Running, request: dict[str, Any], setup: _child.ChildSetu
             return spare
         except OSError:  # the spare died before its program came: replace it
             _clean_up(spare, setup, forks)
-            spare = _spawn(forks)
+            spare = _spawn(forks, captures)
     raise RuntimeError("cannot start a child for the program")
 
 
@@ -292,7 +294,7 @@ def _finish(run: _Running, request: dict[str, Any], setup: _child.ChildSetup,
         _reap(run, forks)
         return run.status or 0
 
-    return _verdict.response(setup.capture, done, bytes(run.received), exit_status, timeout,
+    return _verdict.response(run.capture, done, bytes(run.received), exit_status, timeout,
                              time.monotonic() - run.started)
 
 
@@ -346,7 +348,17 @@ def _reap(run: _Running, forks: _forkserver.ForkServer, block: bool = True) -> b
 
 
 def _clean_up(run: _Running, setup: _child.ChildSetup, forks: _forkserver.ForkServer) -> None:
-    forks.reap(run.pid)  # even after a reap: the processes a program started (only without seccomp) go too
+    """The child gone (its exit seen), its pipes closed, /tmp empty."""
+    if run.status is None and run.pidfd is not None and setup.seccomp is not None:
+        # Under seccomp a program starts no process: its exit is all there is to wait for, and the fork
+        # server reaps it off this path (the pid stays ours, unreaped, until then).
+        _forkserver.kill(run.pid)
+        if _protocol.readable(run.pidfd, _EXIT_WAIT_S):
+            forks.reap_later(run.pid)
+        else:
+            forks.reap(run.pid)
+    elif run.status is None or setup.seccomp is None:
+        forks.reap(run.pid)  # even after a reap: the processes a program started (only without seccomp) go too
     for fd in (run.report, run.request):
         try:
             os.close(fd)
@@ -354,7 +366,7 @@ def _clean_up(run: _Running, setup: _child.ChildSetup, forks: _forkserver.ForkSe
             pass
     if run.pidfd is not None:
         os.close(run.pidfd)
-    _wipe.wipe(setup.tmp, setup.keep)
+    _wipe.wipe(setup.tmp)
 
 
 def _seccomp_works() -> bool:

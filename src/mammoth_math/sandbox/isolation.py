@@ -1,19 +1,26 @@
 """How sandbox workers are started, and what that isolates. The threat model:
 
 A program is hostile. It may not: read or write any host file (it sees a read-only root of /usr, /lib*,
-the Python prefix and the virtualenv; no home, project directory or /etc); reach any network (own net
+the Python prefix and the virtualenv, at /opt/mammoth-python/N when the host keeps them under /tmp, and
+the worker's own modules; no home, project directory or /etc); reach any network (own net
 namespace; socket() refused); start processes or exec (threads only); signal, ptrace, renice or write
 the memory of any other process (seccomp: signals and resource calls only about itself; every
-process it can see is undumpable and filtered); leave state for a later program (/tmp is a capped
-private tmpfs emptied after every program; /dev and /proc are read-only, so no /dev/shm and no
-sysctl or hostname writes; SysV IPC, POSIX message queues and memfd refused); find an earlier
-program's code or output in its memory (each worker splits before its first program: a fork server,
-holding only the preamble and the config, forks the children and never handles a program's code or
-output; the worker relays those through pipes it gets per child; the output capture, shared with the
-child, is zeroed before each fork); take over the process that judges it (the worker, pid 1 of the
+process it can see is undumpable and filtered); leave state for a later program, or work for it (/tmp
+is a private tmpfs capped in bytes and, where the host may mount, in entries: files, directories and
+links, ``limits``; it is emptied after every program, and the worker takes the next one only once that
+is done, a worker whose cleanup runs past its bound being replaced; /dev and /proc are read-only, so no
+/dev/shm and no sysctl or hostname writes; SysV IPC, POSIX message queues and memfd refused); find an
+earlier program's code or output in its memory (each worker splits before its first program: a fork
+server, holding only the preamble and the config, forks the children and never handles a program's
+code or output; the worker relays those through pipes it gets per child; the output capture, the only
+writable mapping a child shares, is shared with its worker alone: two captures take turns, each child
+unmaps the other, and one is zeroed, all its pages, before the next child that uses it is forked); hold more than 64 processes and threads per worker sandbox (RLIMIT_NPROC where the host is
+not root; on a root host, where Linux ignores it, a pids cgroup per worker, ``limits``); take over the
+process that judges it (the worker, pid 1 of the
 sandbox's pid namespace, runs under its own seccomp filter, reads one size-capped report from a pipe
 and validates it, and kills the program's process after); hold its worker past its time limit (the
-wait ends at the deadline whatever the program writes).
+wait ends at the deadline whatever the program writes; every host write to a worker and read from it
+has a deadline too).
 Every run gets: a fresh process forked from the pre-warmed worker's fork server, running this program
 only, under a seccomp allow-list (``_seccomp``), rlimits on address space, CPU time, file size and
 open files, an empty environment and no capabilities; an answer that is a validated string or an
@@ -26,16 +33,20 @@ no mkdir, unlink, rename, link, symlink, chmod, truncate), so sessions of one wo
 state; read the memory of, signal or trace another session (undumpable, signals only to itself, no
 ptrace); find
 another session's code or output in its memory (its process comes from a fork server that never
-handles them, and drops every other session's output capture; a slot's pipes and capture are emptied
-before reuse); hold its worker (the relay's clock ends each call, its writes to a session never block).
+handles them; the one writable shared mapping it keeps is its slot's output capture, shared with its
+worker alone: it drops every other slot's, and the worker makes no capture of its own; a slot's pipes
+and capture are emptied before reuse); hold its worker (the relay's clock ends each call, its writes to a session never block).
 A timeout, crash, memory overrun or forged report ends the session and its process.
 NOT protected: kernel exploits, CPU side channels, memory pressure within the limits, reading the
 (public) files of the bound interpreter. When the host runs as root, bubblewrap maps the sandbox's uid
 to the host's root (with no capability): DAC checks then pass for root-owned files, which the read-only
 mounts (/proc included) and undumpable processes make harmless, except that a program can list (not
-open) another sandbox process's descriptors. Sessions on one worker share its task limit (64): one
-session's threads can make another's thread creation fail; a session's threads may run between its
-calls (within its CPU budget).
+open) another sandbox process's descriptors. On a root host without a writable pids cgroup there is no
+task limit (threads up to the address-space limit); on a host that may not mount, /tmp is capped in
+bytes only (a flood of entries costs its worker a replacement, not the next program its time);
+``sandbox check`` says which holds. Sessions on one worker share its task limit (64): one session's
+threads can make another's thread creation fail; a session's threads may run between its calls (within
+its CPU budget).
 Without bubblewrap (``isolation="none"``, the CLI's ``--unsafe-no-isolation``) only rlimits, seccomp
 and a cleared environment remain: programs can read host files and other processes' command lines and
 plant files for later programs, so it is refused unless asked for by name.
@@ -55,7 +66,11 @@ from typing import Literal
 Mode = Literal["bubblewrap", "none"]
 UNSAFE_ENV = "MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION"  # "1": Sandbox() without an isolation argument means "none"
 WORKER_DIR = Path(__file__).resolve().parent
-INSIDE_DIR = "/opt/mammoth-sandbox"  # where WORKER_DIR appears inside the sandbox
+INSIDE_DIR = "/opt/mammoth-sandbox"  # where the worker's modules appear inside the sandbox
+# The modules that run inside (standard library only): bound one by one, nothing else of the package.
+INSIDE_MODULES = ("_capture.py", "_child.py", "_forkserver.py", "_protocol.py", "_seccomp.py", "_sessions.py",
+                  "_verdict.py", "_wipe.py", "_worker.py")
+ENV_DIR = "/opt/mammoth-python"  # where interpreter directories the host keeps under /tmp appear inside
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
        # one BLAS thread per program: threads count against the limits and workers already fill the cores
        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -80,12 +95,26 @@ def python_roots() -> list[str]:
     return kept
 
 
-def binds_under_tmp() -> tuple[str, ...]:
-    """Interpreter directories that sit inside the private /tmp (a virtualenv under /tmp): never wiped."""
-    return tuple(root for root in python_roots() if root.startswith("/tmp/"))
+def python_binds() -> list[tuple[str, str]]:
+    """``(host directory, where it appears inside)`` for each of ``python_roots``: at its own path, except one
+    under /tmp (a virtualenv made there), which would show in the sandbox's own, empty /tmp: at ENV_DIR/N."""
+    binds: list[tuple[str, str]] = []
+    for root in python_roots():
+        binds.append((root, f"{ENV_DIR}/{len(binds)}" if root == "/tmp" or root.startswith("/tmp/") else root))
+    return binds
 
 
-def bwrap_command(bwrap: str, tmp_mb: int) -> list[str]:
+def _inside(path: str, binds: list[tuple[str, str]]) -> str:
+    """Where the host's ``path`` appears inside the sandbox, given its binds."""
+    for host, inside in binds:
+        if path == host or path.startswith(host + os.sep):
+            return inside + path[len(host):]
+    return path
+
+
+def bwrap_command(bwrap: str, tmp_mb: int, tmp_source: str | None = None) -> list[str]:
+    """The sandbox's command line; ``tmp_source``: a tmpfs capped in entries to bind at /tmp (``limits``),
+    else bubblewrap makes one capped in bytes only."""
     # --as-pid-1: the worker itself is pid 1, so there is no bubblewrap init in the sandbox: every process
     # there is ours and filtered, and pid 1 ignores signals from inside the namespace.
     argv = [bwrap, "--as-pid-1", "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv",
@@ -95,18 +124,20 @@ def bwrap_command(bwrap: str, tmp_mb: int) -> list[str]:
             argv += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             argv += ["--ro-bind", path, path]
-    # The private /tmp first, then the interpreter: a virtualenv made under /tmp is bound on top of it.
-    argv += ["--size", str(tmp_mb << 20), "--tmpfs", "/tmp"]
-    for root in python_roots():
-        argv += ["--ro-bind", root, root]
+    argv += ["--bind", tmp_source, "/tmp"] if tmp_source else ["--size", str(tmp_mb << 20), "--tmpfs", "/tmp"]
+    binds = python_binds()
+    for host, inside in binds:
+        argv += ["--ro-bind", host, inside]
+    for name in INSIDE_MODULES:
+        argv += ["--ro-bind", str(WORKER_DIR / name), f"{INSIDE_DIR}/{name}"]
     # /proc read-only: no sysctl or hostname writes, no sysrq-trigger, no other process's oom_score_adj
     # (the sandbox's uid may be the host's root, for which those files are writable). /dev read-only,
     # so no /dev/shm: writes to its device nodes (null, zero, urandom) still work.
-    argv += ["--ro-bind", str(WORKER_DIR), INSIDE_DIR, "--proc", "/proc", "--remount-ro", "/proc",
+    argv += ["--proc", "/proc", "--remount-ro", "/proc",
              "--dev", "/dev", "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
     for key, value in ENV.items():
         argv += ["--setenv", key, value]
-    return argv + ["--", sys.executable, *PYTHON_FLAGS, f"{INSIDE_DIR}/_worker.py"]
+    return argv + ["--", _inside(sys.executable, binds), *PYTHON_FLAGS, f"{INSIDE_DIR}/_worker.py"]
 
 
 def fallback_command() -> list[str]:
@@ -121,14 +152,20 @@ def find_bwrap() -> tuple[str | None, str]:
         return None, "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     argv = bwrap_command(bwrap, 1)
     argv[-3:] = ["-c", "pass"]
+    why = why_not(argv)
+    if why is not None:
+        return None, f"bubblewrap cannot start a sandbox here: {why}"
+    version = subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip()
+    return bwrap, version
+
+
+def why_not(argv: list[str]) -> str | None:
+    """None when ``argv``, run with an empty environment, succeeds; else what went wrong."""
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env={})
     except (OSError, subprocess.TimeoutExpired) as e:
-        return None, f"bubblewrap failed to start: {e}"
-    if done.returncode != 0:
-        return None, f"bubblewrap cannot create namespaces here: {done.stderr.strip()[:300]}"
-    version = subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip()
-    return bwrap, version
+        return str(e)
+    return None if done.returncode == 0 else done.stderr.strip()[:300] or f"exit status {done.returncode}"
 
 
 def refusal(reason: str) -> str:

@@ -22,10 +22,10 @@ from typing import Any, Literal
 
 from mammoth_math.progress import bar
 from mammoth_math.sandbox import _protocol
+from mammoth_math.sandbox.limits import WorkerLimits, host_limits
 from mammoth_math.sandbox.isolation import (
     UNSAFE_ENV,
     Mode,
-    binds_under_tmp,
     bwrap_command,
     fallback_command,
     find_bwrap,
@@ -53,28 +53,42 @@ if "sympy" in globals():
     sympy.Rational(1, 3) + sympy.sqrt(2)
 """
 _GRACE_S = 15.0  # past the program's own limit, how long the host waits for a worker before replacing it
+# After its answer, how long a worker may take to empty /tmp and ready its next child before it is replaced
+# (off the critical path: the next program goes to another idle worker, or to the replacement).
+_WIPE_BOUND_S = 10.0
+_MAX_TASKS = 64  # processes and threads of one worker's sandbox (its relays, fork servers, children)
 
 
 class SandboxError(RuntimeError):
     """The sandbox itself cannot work (worker cannot start, bad preamble): not a program's failure."""
 
 
+class _NotReady(Exception):
+    """The worker did not take the program in time (nor say it had cleaned up after its last): it never ran it."""
+
+
 class _Worker:
     """One worker process and its pipes; used by one thread at a time (it sits in the idle queue)."""
 
-    def __init__(self, argv: list[str], config: dict[str, Any], tmp: str | None):
-        self.tmp = tmp
+    def __init__(self, argv: list[str], config: dict[str, Any], tmp: str | None, limits: WorkerLimits | None = None):
+        self.tmp, self.limits = tmp, limits
         self.log = tempfile.TemporaryFile()
         # bubblewrap's own process (pid 1 inside) keeps the environment it starts with, and a program can
         # read /proc/1/environ: it gets none. The fallback worker gets only the sandbox's variables.
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+        self.proc = subprocess.Popen(limits.wrap(argv) if limits else argv, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.log,
                                      env={} if tmp is None else _fallback_env(tmp), start_new_session=True)
-        _protocol.write_frame(self.proc.stdin.fileno(), config)
+        os.set_blocking(self.proc.stdin.fileno(), False)  # every write to a worker has a deadline
         self.info: dict[str, Any] = {}
+        self.dirty = False  # it answered a program and has not yet said that it cleaned up after it
+        try:
+            _protocol.write_frame(self.proc.stdin.fileno(), config, time.monotonic() + _GRACE_S)
+        except (OSError, TimeoutError) as e:
+            self.info = {"ready": False, "error": f"the config could not be sent ({type(e).__name__}: {e})"}
 
     def handshake(self, deadline: float) -> None:
         try:
-            info = _protocol.read_frame(self.proc.stdout.fileno(), deadline)
+            info = self.info or _protocol.read_frame(self.proc.stdout.fileno(), deadline)
         except (OSError, EOFError, TimeoutError, ValueError) as e:
             info = {"ready": False, "error": f"{type(e).__name__}: {e}"}
         if not info or not info.get("ready"):
@@ -84,9 +98,22 @@ class _Worker:
             raise SandboxError(f"sandbox worker failed to start: {(info or {}).get('error', 'no answer')}\n{stderr}")
         self.info = info
 
-    def call(self, request: dict[str, Any], deadline: float, limit: int) -> dict[str, Any]:
-        _protocol.write_frame(self.proc.stdin.fileno(), request)
-        response = _protocol.read_frame(self.proc.stdout.fileno(), deadline, limit)
+    def call(self, request: dict[str, Any], limit_s: float, limit: int) -> dict[str, Any]:
+        """Send ``request``, then read the response by its deadline (the program's limit plus a grace).
+
+        The request goes at once (the worker reads it only once it has emptied /tmp and readied its next
+        child after the last program, and says so): a worker that does not say so within the cleanup bound
+        raises ``_NotReady``, and the program, never run, can go to another worker.
+        """
+        ready_by = time.monotonic() + _WIPE_BOUND_S
+        try:
+            _protocol.write_frame(self.proc.stdin.fileno(), request, ready_by)
+            if self.dirty and _protocol.read_frame(self.proc.stdout.fileno(), ready_by, 64) != {"clean": True}:
+                raise EOFError("the sandbox worker exited instead of cleaning up")
+        except (OSError, EOFError, TimeoutError, ValueError) as e:
+            raise _NotReady(f"{type(e).__name__}: {e}") from e
+        self.dirty = True
+        response = _protocol.read_frame(self.proc.stdout.fileno(), time.monotonic() + limit_s + _GRACE_S, limit)
         if not isinstance(response, dict):
             raise EOFError("the sandbox worker exited")
         return response
@@ -103,6 +130,8 @@ class _Worker:
             except OSError:
                 pass
         self.log.close()
+        if self.limits is not None:
+            self.limits.release()
         if self.tmp is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -156,15 +185,18 @@ class Sandbox:
         self._requested = isolation
         self.mode: Mode | None = None
         self.fallback_reason: str | None = None
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.Queue[_Worker | SandboxError] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
         self._closed = False
         # Workers die with the thread that started them (PR_SET_PDEATHSIG): start them all from one
         # thread that lives as long as the sandbox.
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spawn")
+        # Replaces dead or slow workers off the callers' path.
+        self._cleaner = ThreadPoolExecutor(self.workers, thread_name_prefix="sandbox-replace")
         self._sessions = SessionPool(self.workers, sessions_per_worker, _response_limit(output_limit))
-        self._finalizer = weakref.finalize(self, _shutdown, self._all, self._spawner, self._sessions.workers)
+        self._finalizer = weakref.finalize(self, _shutdown, self._all, (self._spawner, self._cleaner),
+                                           self._sessions.workers)
 
     # --- lifecycle
 
@@ -205,6 +237,11 @@ class Sandbox:
         if bwrap is None:
             raise SandboxError(refusal(detail))
         self.mode = "bubblewrap"
+        limits = host_limits()
+        if not limits.entries:
+            log.warning("sandbox: /tmp entries %s", limits.entries_detail)
+        if limits.tasks is None and os.geteuid() == 0:
+            log.warning("sandbox: processes and threads %s", limits.tasks_detail)
 
     def _new_worker(self, sessions: int = 0) -> _Worker:
         """A worker for single runs, or (``sessions`` > 0) one holding up to that many sessions."""
@@ -213,19 +250,28 @@ class Sandbox:
         config = {"preamble": self.preamble, "warmup": self.warmup, "tmp": "/tmp" if bwrap else tmp,
                   "output_limit": self.output_limit, "file_size": self.tmp_mb << 20, "seccomp": self.seccomp,
                   "drop_uid": not bwrap,
-                  # RLIMIT_NPROC counts per user namespace inside bubblewrap (Linux >= 5.14), host-wide outside
-                  "max_tasks": 64 if bwrap else None, "keep": binds_under_tmp() if bwrap else (),
-                  "max_sessions": sessions}
-        argv = bwrap_command(find_bwrap()[0], self.tmp_mb) if bwrap else fallback_command()
-        return _Worker(argv, config, tmp)
+                  # RLIMIT_NPROC counts per user namespace inside bubblewrap (Linux >= 5.14), host-wide outside;
+                  # it holds nothing for root, where the worker's pids cgroup does (``limits``)
+                  "max_tasks": _MAX_TASKS if bwrap else None, "max_sessions": sessions}
+        if not bwrap:
+            return _Worker(fallback_command(), config, tmp)
+        limits = WorkerLimits(host_limits(), self.tmp_mb, _MAX_TASKS)
+        return _Worker(bwrap_command(find_bwrap()[0], self.tmp_mb, limits.tmp_source), config, None, limits)
 
-    def _replace(self, dead: _Worker) -> _Worker:
+    def _replace(self, dead: _Worker) -> None:
+        """Kill ``dead`` and put a fresh worker in its place (or, if none can start, the error that says why)."""
         dead.kill()
-        fresh = self._spawner.submit(self._new_worker).result()
-        with self._lock:
-            self._all[self._all.index(dead)] = fresh
-        fresh.handshake(time.monotonic() + 120)
-        return fresh
+        if self._closed:
+            return
+        try:
+            fresh = self._spawner.submit(self._new_worker).result()
+            with self._lock:
+                self._all[self._all.index(dead)] = fresh
+            fresh.handshake(time.monotonic() + 120)
+        except (SandboxError, RuntimeError) as e:  # RuntimeError: the spawner was shut down by close()
+            self._idle.put(e if isinstance(e, SandboxError) else SandboxError("this Sandbox is closed"))
+            return
+        self._idle.put(fresh)
 
     def _start_session_workers(self, n: int) -> list[_Worker]:
         self.start()
@@ -251,17 +297,25 @@ class Sandbox:
         self.start()
         limit = self.timeout if timeout is None else float(timeout)
         request = {"code": source, "timeout": limit, "memory_mb": memory_mb or self.memory_mb}
-        worker = self._idle.get()
-        try:
-            response = worker.call(request, time.monotonic() + limit + _GRACE_S, _response_limit(self.output_limit))
-        except (OSError, EOFError, TimeoutError, ValueError) as e:
-            log.warning("sandbox worker %s failed (%s); replacing it", worker.proc.pid, e)
-            worker = self._replace(worker)
-            return ExecResult("", f"SandboxError: the worker running this program died ({type(e).__name__})",
-                              False, None, 0.0)
-        finally:
+        for attempt in range(3):
+            worker = self._idle.get()
+            if isinstance(worker, SandboxError):  # a replacement could not start: every caller hears why
+                self._idle.put(worker)
+                raise worker
+            try:
+                response = worker.call(request, limit, _response_limit(self.output_limit))
+            except _NotReady as e:  # its cleanup ran past the bound: a fresh worker replaces it, the program
+                log.warning("sandbox worker %s was not ready in time (%s); replacing it", worker.proc.pid, e)
+                self._cleaner.submit(self._replace, worker)  # goes to the next idle one
+                continue
+            except (OSError, EOFError, TimeoutError, ValueError) as e:
+                log.warning("sandbox worker %s failed (%s); replacing it", worker.proc.pid, e)
+                self._cleaner.submit(self._replace, worker)
+                return ExecResult("", f"SandboxError: the worker running this program died ({type(e).__name__})",
+                                  False, None, 0.0)
             self._idle.put(worker)
-        return from_response(response)
+            return from_response(response)
+        return ExecResult("", "SandboxError: no sandbox worker was ready for this program", False, None, 0.0)
 
     def session(self, *, timeout: float | None = None, memory_mb: int | None = None) -> SandboxSession:
         """A persistent session: one problem's blocks run in order in one process of its own (see
@@ -306,9 +360,11 @@ def _response_limit(output_limit: int) -> int:
     return 12 * output_limit + (1 << 20)
 
 
-def _shutdown(workers: Sequence[_Worker], spawner: ThreadPoolExecutor, session_workers: Sequence[Any]) -> None:
+def _shutdown(workers: Sequence[_Worker], executors: Sequence[ThreadPoolExecutor],
+              session_workers: Sequence[Any]) -> None:
+    for executor in executors:
+        executor.shutdown(wait=False, cancel_futures=True)
     for w in list(workers):
         w.kill()
     for s in list(session_workers):
         s.kill()
-    spawner.shutdown(wait=False)

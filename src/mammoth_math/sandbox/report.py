@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mammoth_math.sandbox.isolation import ENV
+from mammoth_math.sandbox.limits import host_limits
 from mammoth_math.sandbox.pool import Sandbox
 
 _PROBE = """
@@ -72,6 +73,30 @@ def shmget():
     libc.shmctl(segment, 0, None)  # IPC_RMID
     return "created"
 attempt("sysv_shm", shmget)
+out["tmp_listing"] = sorted(os.listdir("/tmp"))[:5]  # before anything of ours is made there
+def threads():
+    import threading, time
+    threading.stack_size(1 << 16)  # small stacks: the address-space limit must not be what stops them
+    made = 0
+    try:
+        for _ in range(THREADS):
+            threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+            made += 1
+    except RuntimeError:
+        pass
+    return made
+out["threads"] = threads()
+def entries():
+    open("entry", "w").close()
+    made = 0
+    try:
+        for i in range(ENTRIES):
+            os.link("entry", f"entry-{i}")
+            made += 1
+    except OSError:
+        pass
+    return made
+out["entries"] = entries()
 out["env"] = sorted(os.environ)
 out["processes"] = len([p for p in os.listdir("/proc") if p.isdigit()])
 out["limits"] = {n: resource.getrlimit(getattr(resource, n))[0] for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE")}
@@ -91,6 +116,7 @@ print(json.dumps({"x": x, "write": write, "tmp": [os.stat(".").st_dev, os.stat("
 """
 _ENV_OK = set(ENV) | {"PWD", "LC_CTYPE", "TMPDIR"}
 _SHARED = ("dev_shm", "hostname", "memfd", "sysv_shm")  # state a program could leave for the next
+_THREADS, _ENTRIES = 300, 20000  # what the probe tries to start and to leave in /tmp
 
 
 @dataclass(frozen=True)
@@ -136,7 +162,7 @@ def _probe(sb: Sandbox) -> IsolationReport:
         listener.listen(1)
         listener.setblocking(False)
         code = (_PROBE.replace("PORT", str(listener.getsockname()[1])).replace("HOST_DIR", repr(host_dir))
-                .replace("HOME", repr(home)))
+                .replace("HOME", repr(home)).replace("THREADS", str(_THREADS)).replace("ENTRIES", str(_ENTRIES)))
         result = sb.run(code, timeout=10.0)
         try:
             listener.accept()[0].close()
@@ -152,6 +178,7 @@ def _probe(sb: Sandbox) -> IsolationReport:
         answer = session.run(_SESSION_PROBE).answer
     q: dict[str, Any] = json.loads(answer) if answer else {}
     info = sb.worker_info
+    host = host_limits()
     limits = p["limits"]
     home_seen = p["home"].startswith("allowed") and any(
         n for n in os.listdir(home) if n in p["home"] and not n.startswith(".pyenv")) if os.path.isdir(home) else False
@@ -171,6 +198,11 @@ def _probe(sb: Sandbox) -> IsolationReport:
                 f"other processes' /proc/N/mem writable: {p['writable_memory'][:8] or 'none'}"),
         Feature("shared_state", all(p[k].startswith("refused") for k in _SHARED),
                 "; ".join(f"{k}: {p[k]}" for k in _SHARED)),
+        Feature("empty_tmp", not p["tmp_listing"], f"/tmp as a program finds it: {p['tmp_listing'] or 'empty'}"),
+        Feature("tasks", p["threads"] < _THREADS,
+                f"{p['threads']} threads started of {_THREADS} tried; {host.tasks_detail}"),
+        Feature("tmp_entries", p["entries"] < _ENTRIES,
+                f"{p['entries']} hard links left in /tmp of {_ENTRIES} tried; {host.entries_detail}"),
         Feature("limits", all(v not in (-1, None) for v in (limits["RLIMIT_AS"], limits["RLIMIT_CPU"])),
                 json.dumps(limits)),
         Feature("sessions", q.get("x") == 1 and str(q.get("write")).startswith("refused") and q.get("tmp") != p["tmp"],

@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -59,9 +60,9 @@ class _SessionWorker:
             rid = next(self._rids)
             self._waiting[rid] = reply
         try:
-            with self._write_lock:
-                _protocol.write_frame(self.worker.proc.stdin.fileno(), {**frame, "rid": rid})
-        except (OSError, ValueError) as e:
+            with self._write_lock:  # a worker that stops reading its pipe is killed at the call's deadline
+                _protocol.write_frame(self.worker.proc.stdin.fileno(), {**frame, "rid": rid}, time.monotonic() + wait_s)
+        except (OSError, ValueError, TimeoutError) as e:
             log.warning("sandbox session worker %s failed (%s)", self.worker.proc.pid, e)
             self.kill()
         if threading.current_thread() is self._reader:  # a finalizer run by the collector here: answers

@@ -51,9 +51,20 @@ class QuickstartConfig:
     rounds: int = 1  # 2: the trained model distills new problems without golds, and a second model trains on the union
     progress: bool = True
 
+    def __post_init__(self) -> None:
+        """Checked before the folder is touched: a refused setting must not be recorded as the folder's."""
+        for name in ("train_problems", "test_problems", "max_steps", "threads"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        if self.seed < 0 or self.rounds not in (1, 2):
+            raise ValueError(f"seed must be >= 0 and rounds 1 or 2, got {self.seed} and {self.rounds}")
+
     @classmethod
     def for_minutes(cls, minutes: float, **overrides: Any) -> QuickstartConfig:
         """Training steps for about ``minutes`` of training on 2 free cores (10 gives the default)."""
+        if not minutes > 0:
+            raise ValueError(f"minutes must be > 0, got {minutes}")
         return cls(max_steps=max(20, round(STEPS_PER_MINUTE * minutes)), **overrides)
 
 
@@ -83,18 +94,22 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
             skipped.append(stage)
         seconds[stage] = round(time.perf_counter() - start, 2)
         log.info("quickstart %s: %s in %.1fs", stage, "skipped" if stage in skipped else "done", seconds[stage])
-    from mammoth_math.evaluation import build_report
+    from mammoth_math.evaluation import Naming, build_report
     from mammoth_math.probe import report_section
 
-    report = build_report(out / "eval", [report_section])
+    # the page names what it shows: the quickstart's test set (a ``custom`` set to the registry), by family
+    naming = Naming("mammoth-math quickstart: a tiny model trained on hybrid CoT/PoT data",
+                    {"custom": "quickstart test set"}, "quickstart")
+    report = build_report(out / "eval", [report_section], naming=naming)
     families = _family_scores(out / "eval")
     second = None
     if config.rounds == 2:
         from mammoth_math.synthetic.rounds import labels_section, rounds_section, second_round
 
-        second = second_round(config, out, _data, _train, _eval, _family_scores)
+        second = second_round(config, out, _data, _train, _eval, _family_scores, naming)
         both = rounds_section(MODES, report.table, families, second)
-        report = build_report(out / "eval", [report_section, lambda _: both, lambda _: labels_section(second)])
+        report = build_report(out / "eval", [report_section, lambda _: both, lambda _: labels_section(second)],
+                              naming=naming)
     return QuickstartResult(str(out), report.table, families, report.html, report.chart_png, skipped, seconds, second)
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from html import escape
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mammoth_math.pages import escape
 from mammoth_math.synthetic.generate import generate, write_problems
 
 if TYPE_CHECKING:
@@ -41,8 +41,9 @@ class SecondRound:
 
 
 def second_round(config: Any, out: Path, data: Callable, train: Callable, evaluate: Callable,
-                 family_scores: Callable) -> SecondRound:
-    """Run (or resume) round two with the first round's stage functions (``data``, ``train``, ``evaluate``)."""
+                 family_scores: Callable, naming: Any) -> SecondRound:
+    """Run (or resume) round two with the first round's stage functions (``data``, ``train``, ``evaluate``);
+    its report page is named as the first round's (``naming``), marked round 2."""
     from mammoth_math.evaluation import build_report
 
     folder = out / ROUND
@@ -50,7 +51,7 @@ def second_round(config: Any, out: Path, data: Callable, train: Callable, evalua
     data(config, out, f"{ROUND}/data", ({"name": "distilled", "path": str(folder / "distill")},))
     train(config, out, f"{ROUND}/data", f"{ROUND}/model")
     evaluate(config, out, f"{ROUND}/model", f"{ROUND}/eval")
-    table = build_report(folder / "eval").table
+    table = build_report(folder / "eval", naming=replace(naming, title=f"{naming.title}, round 2")).table
     return SecondRound(table, family_scores(folder / "eval"), report["label_accuracy"], report["rows"], report)
 
 

@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 from trl import SFTConfig
 
-from mammoth_math.files import InputError, read_yaml_config
+from mammoth_math.files import COUNT, NON_NEGATIVE, POSITIVE, Bound, InputError, check_fields, read_yaml_config, \
+    yaml_lines
 
 log = logging.getLogger(__name__)
 
@@ -69,40 +70,54 @@ class TrainConfig(SFTConfig, ModelChoice):
     include_num_input_tokens_seen: str | bool = "non_padding"  # SFTConfig's field; on, for tokens/s
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig) if f.init}
+# The ranges of the numeric settings we rely on, checked with the types before any data or model loads.
+BOUNDS: dict[str, Bound] = {
+    "max_length": COUNT, "learning_rate": POSITIVE, "num_train_epochs": POSITIVE, "per_device_train_batch_size": COUNT,
+    "gradient_accumulation_steps": COUNT, "global_batch_size": COUNT, "max_train_examples": COUNT,
+    "warmup_steps": NON_NEGATIVE, "save_steps": POSITIVE, "logging_steps": POSITIVE, "save_total_limit": COUNT,
+    "seed": NON_NEGATIVE, "lora_r": COUNT, "lora_alpha": POSITIVE, "lora_dropout": (0, 1, False),
+    "tiny_hidden_size": COUNT, "tiny_layers": COUNT, "tiny_heads": COUNT, "tiny_vocab_size": COUNT,
+    "weight_decay": NON_NEGATIVE}
 
 
 def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequence[str] = (),
-                       fields: dict[str, dataclasses.Field] | None = None) -> dict[str, Any]:
-    """YAML values then ``key=value`` overrides (YAML-typed), each key checked against the fields (the
-    :class:`TrainConfig`'s unless ``fields`` names another config's)."""
-    fields = fields or _FIELDS
+                       config_class: type | None = None) -> dict[str, Any]:
+    """YAML values then ``key=value`` overrides (YAML-typed), each key, type and range checked against the
+    fields (the :class:`TrainConfig`'s unless ``config_class`` names another config, e.g. GRPO's)."""
+    cls = config_class or TrainConfig
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     values: dict[str, Any] = {}
     if path is not None:
-        values.update(read_yaml_config(path, fields))
+        from_file = {key: _coerce(fields[key], value) for key, value in read_yaml_config(path, fields).items()}
+        check_fields(cls, _listed(from_file), path, BOUNDS, yaml_lines(path))
+        values.update(from_file)
+    given: dict[str, Any] = {}
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep:
             raise InputError("<command line>", f"override {item!r} is not key=value")
         if key not in fields:
             raise InputError("<command line>", "unknown config key", field=key)
-        values[key] = yaml.safe_load(raw) if raw else ""
-    for key in ("data", "prompts"):
-        if isinstance(values.get(key), str):
-            values[key] = [values[key]]
-    return {key: _coerce(fields[key], value) for key, value in values.items()}
+        given[key] = _coerce(fields[key], yaml.safe_load(raw) if raw else "")
+    check_fields(cls, _listed(given), "<command line>", BOUNDS)
+    return _listed({**values, **given})
+
+
+def _listed(values: dict[str, Any]) -> dict[str, Any]:
+    """``data: file.jsonl`` (GRPO's ``prompts`` too) as the one-file list it means."""
+    return {**values, **{key: [values[key]] for key in ("data", "prompts") if isinstance(values.get(key), str)}}
 
 
 def _coerce(f: dataclasses.Field, value: Any) -> Any:
     """Undo YAML 1.1 surprises: ``save_strategy: no`` means the word, ``learning_rate: 5e-3`` a number."""
-    key, default = f.name, f.default
+    default = f.default
     if isinstance(value, bool) and isinstance(default, str) and default:
         return "yes" if value else "no"
     if isinstance(value, str) and isinstance(default, float) and not isinstance(default, bool):
         try:
             return float(value)
         except ValueError:
-            raise InputError("<config>", f"expected a number, got {value!r}", field=key) from None
+            return value  # not a number: the type check names file, line and key
     return value
 
 
@@ -139,16 +154,20 @@ def load_config(
         raise InputError(path or "<command line>", str(e)) from None
 
 
-def save_config(config: Any, path: str | os.PathLike) -> None:
-    """Write the resolved config (every field that differs from its default, as YAML, and the method) atomically."""
-    from mammoth_math.files import atomic_writer
-
+def resolved_config(config: Any) -> dict[str, Any]:
+    """Every field that differs from its default, and the method, as plain values (what :func:`save_config` writes)."""
     values = config.to_dict()  # transformers' own serialisation (enums, nested configs as plain values)
     fields = {f.name: f for f in dataclasses.fields(config) if f.init}
-    resolved = {name: _plain(values[name]) for name in fields
-                if name in values and (name == "method" or values[name] != _default(fields[name]))}
+    return {name: _plain(values[name]) for name in fields
+            if name in values and (name == "method" or values[name] != _default(fields[name]))}
+
+
+def save_config(config: Any, path: str | os.PathLike) -> None:
+    """Write the resolved config (every field that differs from its default, as YAML) atomically."""
+    from mammoth_math.files import atomic_writer
+
     with atomic_writer(path) as f:
-        yaml.safe_dump(resolved, f, sort_keys=True)
+        yaml.safe_dump(resolved_config(config), f, sort_keys=True)
 
 
 def _default(f: dataclasses.Field) -> Any:

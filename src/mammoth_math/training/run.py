@@ -18,6 +18,7 @@ from typing import Any
 
 from transformers.trainer_callback import PrinterCallback, ProgressCallback, TrainerCallback
 
+from mammoth_math.hub import check_model
 from mammoth_math.training.config import TrainConfig, save_config
 from mammoth_math.training.examples import EncodeStats, encode_rows, load_rows
 from mammoth_math.training.tiny import tiny_llama, train_bpe_tokenizer
@@ -61,8 +62,8 @@ class DryRunReport:
 @dataclass
 class TrainResult:
     output_dir: str
-    plan: BatchPlan
-    stats: EncodeStats
+    plan: BatchPlan | None  # None when the run had finished before: no data was read
+    stats: EncodeStats | None
     losses: list[float]
     final_loss: float
     resumed_from: str | None
@@ -77,16 +78,21 @@ def plan_batches(config: TrainConfig, examples: int, processes: int | None = Non
     """Fix gradient accumulation from ``global_batch_size`` (if set) and the world size; log the product."""
     world = processes or world_size()
     per_device = config.per_device_train_batch_size
-    if config.global_batch_size:
-        if config.global_batch_size % (per_device * world):
-            raise ValueError(f"global_batch_size {config.global_batch_size} is not divisible by per-device batch "
-                             f"{per_device} x {world} processes")
-        config.gradient_accumulation_steps = config.global_batch_size // (per_device * world)
+    _resolve_accumulation(config, world)
     plan = BatchPlan(world, per_device, config.gradient_accumulation_steps, examples, config.num_train_epochs,
                      config.max_steps)
     log.info("global batch %d = %d per device x %d accumulation x %d processes; %d steps/epoch, %d steps",
              plan.global_batch, per_device, plan.accumulation, world, plan.steps_per_epoch, plan.total_steps)
     return plan
+
+
+def _resolve_accumulation(config: TrainConfig, world: int) -> None:
+    per_device = config.per_device_train_batch_size
+    if config.global_batch_size:
+        if config.global_batch_size % (per_device * world):
+            raise ValueError(f"global_batch_size {config.global_batch_size} is not divisible by per-device batch "
+                             f"{per_device} x {world} processes")
+        config.gradient_accumulation_steps = config.global_batch_size // (per_device * world)
 
 
 def load_tokenizer(config: TrainConfig, rows: list, resume_dir: str | None = None, local_only: bool = False) -> Any:
@@ -145,23 +151,29 @@ def dry_run(config: TrainConfig, processes: int | None = None) -> DryRunReport:
 def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> TrainResult:
     """Train (full, LoRA or QLoRA) with TRL's SFTTrainer; save model, tokenizer, state and resolved config.
 
-    Resumes from ``resume_from_checkpoint`` or, when unset, the last ``checkpoint-*`` in ``output_dir``.
+    Resumes from ``resume_from_checkpoint`` or, when unset, the newest complete ``checkpoint-*`` in
+    ``output_dir`` (:func:`last_complete_checkpoint`). A finished run of the same config and data is reported
+    at once, before any data, tokenizer or model is loaded.
     """
+    for key, name in (("model", config.model if config.model != "tiny" else None), ("tokenizer", config.tokenizer)):
+        if name:
+            check_model(name, key)  # a missing folder or an uncached hub id offline: said now, not after retries
     from datasets import Dataset
-    from transformers.trainer_utils import get_last_checkpoint
     from trl import SFTTrainer
 
     if (config.lora or config.qlora) and config.model == "tiny":
         raise ValueError("LoRA adapts a trained base: set model=<local dir or hub id>, not 'tiny'")
     out = Path(config.output_dir)
-    resume = config.resume_from_checkpoint or (get_last_checkpoint(str(out)) if out.is_dir() else None)
-    tokenizer, examples, stats, plan = prepare(config, resume)
-    finished = _finished_run(out, plan.total_steps)
+    _resolve_accumulation(config, world_size())
+    finished = _finished_run(out, config)
     if finished is not None:
-        log.info("%s already holds a finished run of %d steps: nothing to train", out, plan.total_steps)
+        log.info("%s already holds a finished run of this config (%d steps): nothing to train", out,
+                 finished["global_step"])
         losses = [h["loss"] for h in finished["log_history"] if "loss" in h]
         final = next((h["train_loss"] for h in reversed(finished["log_history"]) if "train_loss" in h), float("nan"))
-        return TrainResult(str(out), plan, stats, losses, float(final), resume, finished_before=True)
+        return TrainResult(str(out), None, None, losses, float(final), None, finished_before=True)
+    resume = config.resume_from_checkpoint or (last_complete_checkpoint(out) if out.is_dir() else None)
+    tokenizer, examples, stats, plan = prepare(config, resume)
     if resume:
         log.info("resuming from %s", resume)
     if _is_main():
@@ -191,16 +203,74 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
     return TrainResult(str(out), plan, stats, losses, float(output.training_loss), resume)
 
 
-def _finished_run(out: Path, total_steps: int) -> dict | None:
-    """The trainer state that a completed run saved beside its model (``save_state`` runs last), if it
-    reached ``total_steps``: re-running a finished command must not train again."""
+# What a checkpoint holds once its save finished: the trainer writes trainer_state.json last (after the
+# weights, the tokenizer, optimizer, scheduler and RNG states), and resuming reads the weights and tokenizer.
+# Weights are one of these files, or (sharded FSDP, DeepSpeed ZeRO) a folder matching _SHARDED_WEIGHTS.
+_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "adapter_model.safetensors", "pytorch_model.bin",
+            "pytorch_model.bin.index.json")
+_SHARDED_WEIGHTS = ("pytorch_model_fsdp_*", "global_step*")
+
+
+def last_complete_checkpoint(out: Path) -> str | None:
+    """The newest ``checkpoint-N`` whose save finished. A newer one that a kill cut short (only
+    ``config.json`` and ``generation_config.json``, say) is named in the log and removed, so that neither this
+    run nor a later one resumes from it and the trainer's own rotation does not count it."""
+    import shutil
+
+    from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
+
+    found = [p for p in out.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
+    for checkpoint in sorted(found, key=lambda p: int(p.name.split("-")[-1]), reverse=True):
+        missing = _missing_from_checkpoint(checkpoint)
+        if not missing:
+            return str(checkpoint)
+        log.warning("%s is incomplete (killed while it was saved: %s): skipped%s", checkpoint, missing,
+                    " and removed" if _is_main() else "")
+        if _is_main():
+            shutil.rmtree(checkpoint, ignore_errors=True)
+    return None
+
+
+def _missing_from_checkpoint(checkpoint: Path) -> str | None:
+    """What a finished save would have written and ``checkpoint`` lacks, or None when it is complete."""
     from mammoth_math.files import read_json
 
-    state_file = out / "trainer_state.json"
-    if not (state_file.exists() and any(out.glob("*.safetensors"))):
+    state = checkpoint / "trainer_state.json"
+    try:
+        if read_json(state).get("global_step") != int(checkpoint.name.split("-")[-1]):
+            return "trainer_state.json of another step"
+    except (OSError, ValueError):
+        return "no readable trainer_state.json"
+    if not any((checkpoint / name).exists() for name in _WEIGHTS) \
+            and not any(p.is_dir() for pattern in _SHARDED_WEIGHTS for p in checkpoint.glob(pattern)):
+        return "no weights"
+    if not (checkpoint / "tokenizer_config.json").exists():
+        return "no tokenizer"
+    return None
+
+
+def _finished_run(out: Path, config: TrainConfig) -> dict | None:
+    """The trainer state that a completed run of ``config`` saved beside its model (``save_state`` runs last),
+    if it reached its last step and the data files are no newer than it: re-running a finished command must
+    say so at once, not after reading the data and building the model."""
+    import yaml
+
+    from mammoth_math.files import read_json
+    from mammoth_math.training.config import resolved_config
+
+    state_file, saved_config = out / "trainer_state.json", out / "train_config.yaml"
+    if not (state_file.exists() and saved_config.exists() and any((out / name).exists() for name in _WEIGHTS)):
+        return None
+    ignore = ("resume_from_checkpoint",)  # where to resume from is not what the run is
+    same = {k: v for k, v in resolved_config(config).items() if k not in ignore}
+    if {k: v for k, v in (yaml.safe_load(saved_config.read_text(encoding="utf-8")) or {}).items()
+            if k not in ignore} != same:
         return None
     state = read_json(state_file)
-    return state if state.get("global_step", 0) >= total_steps else None
+    newer = [d for d in config.data if Path(d).exists() and Path(d).stat().st_mtime > state_file.stat().st_mtime]
+    if newer or state.get("global_step", 0) < state.get("max_steps", 1) or state.get("max_steps", 0) <= 0:
+        return None
+    return state
 
 
 def _readable_logs(trainer: Any) -> None:

@@ -43,6 +43,7 @@ class Generator:
     counts: Mapping[str, int] = field(default_factory=dict)
     style: str = "mammoth"  # a ``prompts.PROMPT_STYLES`` name: a chat style replaces the prompt it asks for
     max_tool_calls: int = 4  # ToRA's and Qwen2.5-Math's default
+    progress: bool = False  # a bar per backend call (a server's requests one by one), under the run's own
 
     def prompt(self, problem: Problem, rationale: Rationale) -> Prompt:
         """The prompt asking for ``rationale`` (``cot``/``pot``/``tir``), with this run's exemplars and format."""
@@ -73,7 +74,7 @@ class Generator:
                                       (*stop_strings(self.chat), *stop),
                                       self.seed + offset if self.temperature and self.seed is not None else None)
                     for prompt, n, offset in zip(prompts, counts, offsets)]
-        return self.backend.generate(requests, progress=False)
+        return self.backend.generate(requests, progress=self.progress)
 
 
 @dataclass

@@ -6,7 +6,6 @@ fields and an unknown key fails naming the file and the key, as for SFT (:mod:`.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import typing
 from dataclasses import dataclass, field
@@ -47,7 +46,6 @@ class GRPOTrainConfig(GRPOConfig, ModelChoice):
     sandbox_workers: int | None = None
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(GRPOTrainConfig) if f.init}
 
 
 def load_grpo_config(path: str | os.PathLike | None, overrides: typing.Sequence[str] = (),
@@ -55,7 +53,7 @@ def load_grpo_config(path: str | os.PathLike | None, overrides: typing.Sequence[
     """Build a :class:`GRPOTrainConfig`; bad values fail naming the file and the field. ``cpu_fallback`` (dry
     runs) turns off bf16/fp16 and vLLM where no GPU is here: the plan still reads the file's values."""
     where = path or "<command line>"
-    values = read_config_values(path, overrides, _FIELDS)
+    values = read_config_values(path, overrides, GRPOTrainConfig)
     if cpu_fallback:
         import torch
 

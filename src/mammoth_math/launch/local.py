@@ -1,10 +1,12 @@
-"""A real single-node Slurm cluster for tests: munged, slurmctld and slurmd on this host, all under one folder.
+"""A one-node Slurm cluster on this machine: munged, slurmctld and slurmd, all under one folder.
 
 ``slurm_cluster(folder)`` writes a munge key and a tiny ``slurm.conf`` (``proctrack/linuxproc``: no cgroups;
 8 CPUs announced with ``config_overrides``, so a few small tasks run side by side on a 2-core machine), starts
 the three daemons in the foreground as our own children, waits until the node is idle and yields the
 ``SLURM_CONF`` path; afterwards it cancels every job and stops the daemons. It raises :class:`ClusterError`
-with the daemons' logs when the cluster does not come up.
+(its ``logs`` hold the daemons' logs) when the cluster does not come up. The tests and ``mammoth-math launch
+local-slurm`` (to try ``launch slurm`` on one machine) both start theirs here. Run it as root, as slurmd starts
+each job as its user.
 """
 
 from __future__ import annotations
@@ -20,13 +22,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from helpers.servers import free_port
+from mammoth_math.launch.jobs import SlurmError
 
 DAEMONS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scancel", "sinfo")
 
 
-class ClusterError(RuntimeError):
-    pass
+class ClusterError(SlurmError):
+    """The cluster did not come up; ``logs`` holds the tail of each daemon's log."""
+
+    def __init__(self, message: str, logs: str) -> None:
+        super().__init__(message)
+        self.logs = logs
+
+
+def free_port() -> int:
+    """A TCP port free on this host now (the kernel picks it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def missing_binaries() -> list[str]:
@@ -39,7 +52,7 @@ def _which(name: str) -> str:
 
 
 def _config(folder: Path, host: str, user: str) -> str:
-    return f"""ClusterName=mammoth-test
+    return f"""ClusterName=mammoth-local
 SlurmctldHost={host}
 SlurmctldPort={free_port()}
 SlurmdPort={free_port()}
@@ -99,7 +112,19 @@ def slurm_cluster(folder: Path, startup_s: float = 60.0) -> Iterator[str]:
                        timeout=30)
         time.sleep(0.5)
         for proc in reversed(procs):
-            _stop(proc)
+            stop_group(proc)
+
+
+def wait_for_stop() -> int:
+    """Block until Ctrl-C (SIGINT) or SIGTERM arrives, and return it: the foreground of ``launch local-slurm``.
+
+    Both are taken by ``sigwait``, with their default action restored first, since a shell starts a background
+    job with SIGINT ignored, and an ignored signal never arrives."""
+    stop = {signal.SIGINT, signal.SIGTERM}
+    for sig in stop:
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    return signal.sigwait(stop)
 
 
 def _start(cmd: list[str], out: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -124,15 +149,16 @@ def _wait(ready, seconds: float, what: str, folder: Path, procs: list[subprocess
         time.sleep(0.3)
     logs = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-1500:]}"
                      for p in sorted(folder.glob("*.log")) + sorted(folder.glob("*.out")))
-    raise ClusterError(f"Slurm test cluster: {what} after {seconds:.0f} s\n{logs}")
+    raise ClusterError(f"one-node Slurm cluster: {what} after {seconds:.0f} s (daemon logs in {folder})", logs)
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_group(proc: subprocess.Popen, grace_s: float = 15.0) -> None:
+    """Stop a process started in a session of its own, and its group: SIGTERM, then SIGKILL after ``grace_s``."""
     if proc.poll() is not None:
         return
     os.killpg(proc.pid, signal.SIGTERM)
     try:
-        proc.wait(timeout=15)
+        proc.wait(timeout=grace_s)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
