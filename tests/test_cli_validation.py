@@ -127,10 +127,11 @@ def test_shipped_configs_pass_the_checks():
     from mammoth_math.data import load_config as load_build
     from mammoth_math.data import load_distill_config
     from mammoth_math.evaluation import load_config as load_eval
+    from mammoth_math.training import config_method, load_grpo_config
     from mammoth_math.training import load_config as load_train
 
     for path in (REPO / "configs" / "train").glob("*.yaml"):
-        load_train(path, cpu_fallback=True)
+        (load_grpo_config if config_method(path) == "grpo" else load_train)(path, cpu_fallback=True)
     for path in (REPO / "configs" / "data").glob("*.yaml"):
         (load_distill_config if path.stem.startswith("distill") else load_build)(path)
     for path in (REPO / "configs" / "eval").glob("*.yaml"):
