@@ -56,18 +56,18 @@ def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[flo
     import time
 
     from datasets import Dataset
-    from transformers.trainer_utils import get_last_checkpoint
     from trl import GRPOTrainer
 
     from mammoth_math.training.config import save_config
-    from mammoth_math.training.run import _is_main, _load_model, _lora_config, _readable_logs
+    from mammoth_math.training.run import _is_main, _load_model, _lora_config, _readable_logs, last_complete_checkpoint
 
     if (config.lora or config.qlora) and config.model == "tiny":
         raise ValueError("LoRA adapts a trained base: set model=<local dir or hub id>, not 'tiny'")
     problems = load_problems(config.prompts, config.max_prompts)
     rows = dataset_rows(problems, config.rollout)
     out = Path(config.output_dir)
-    resume = config.resume_from_checkpoint or (get_last_checkpoint(str(out)) if out.is_dir() else None)
+    # a checkpoint a kill cut short is skipped (and removed), as for SFT
+    resume = config.resume_from_checkpoint or (last_complete_checkpoint(out) if out.is_dir() else None)
     tokenizer = tokenizer_for(config, problems, resume)
     if _is_main():
         out.mkdir(parents=True, exist_ok=True)
