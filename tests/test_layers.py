@@ -20,7 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "benchmarks": BOTTOM,
     "backends": BASE | {"prompts"},
     "data": BOTTOM | {"benchmarks", "backends"},
-    "training": BASE | {"prompts", "data"},
+    "training": BOTTOM | {"benchmarks", "data"},  # GRPO rewards grade and run programs, as the evaluation does
     "evaluation": BOTTOM | {"benchmarks", "backends"},
     "probe": BOTTOM | {"benchmarks", "backends", "evaluation"},
     "synthetic": BOTTOM | {"benchmarks", "backends", "data", "training", "evaluation", "probe"},

@@ -249,17 +249,19 @@ def _regrade(args: argparse.Namespace) -> int:
 # --- training -----------------------------------------------------------------------------------
 
 def _add_training_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("train", help="fine-tune on an Alpaca export with TRL's SFTTrainer (full, LoRA, QLoRA), "
-                                      "or train an outcome reward model (--method rm)")
-    p.add_argument("--config", help="a YAML under configs/train/ (keys are TrainConfig fields; RMConfig's for rm); "
-                                    "required for sft")
+    p = sub.add_parser("train", help="fine-tune with TRL: SFT on an Alpaca export, GRPO (method: grpo in the config) "
+                                      "against our grader, or an outcome reward model (--method rm)")
+    p.add_argument("--config", help="a YAML under configs/train/ (keys are TrainConfig fields, GRPOTrainConfig's "
+                                    "with method: grpo, RMConfig's for --method rm); required for sft and grpo")
     p.add_argument("--method", choices=("sft", "rm"), default="sft",
-                   help="sft (default), or rm: TRL's RewardTrainer on correct-vs-wrong pairs of graded samples")
+                   help="sft (default; grpo when the config says method: grpo), or rm: TRL's RewardTrainer on "
+                        "correct-vs-wrong pairs of graded samples")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="override config fields (YAML values)")
     p.add_argument("--dry-run", action="store_true",
                    help="load config, tokenizer and data; report tokens, batch and steps; do not train")
     p.add_argument("--processes", type=int, help="dry run: plan the batch for this many GPUs (default: this launch)")
     _add_threads_flag(p)
+    _add_isolation_flag(p)  # GRPO's rewards run programs
     p.set_defaults(handler=_train)
 
 
@@ -282,12 +284,14 @@ def _cpu_run_threads(requested: int | None, output_dir: str) -> int | None:
 def _train(args: argparse.Namespace) -> int:
     _log_progress()  # first: library imports read its settings
     from mammoth_math.cpu import set_threads
-    from mammoth_math.training import dry_run, load_config, train
+    from mammoth_math.training import config_method, dry_run, load_config, train
 
     if args.method == "rm":
         return _train_rm(args)
     if not args.config:
         raise ValueError("train needs --config (a YAML under configs/train/)")
+    if config_method(args.config, args.overrides) == "grpo":
+        return _train_grpo(args)
     config = load_config(args.config, args.overrides, cpu_fallback=args.dry_run)
     set_threads(args.threads if args.dry_run else _cpu_run_threads(args.threads, config.output_dir))
     if args.dry_run:
@@ -338,6 +342,33 @@ def _train_rm(args: argparse.Namespace) -> int:
         "pairs (correct vs wrong)": result.pairs,
         "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
         "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-"})
+    return 0
+
+
+def _train_grpo(args: argparse.Namespace) -> int:
+    from mammoth_math.cpu import set_threads
+    from mammoth_math.training import load_grpo_config, train_grpo
+
+    config = load_grpo_config(args.config, args.overrides, cpu_fallback=args.dry_run)
+    if args.dry_run:
+        from mammoth_math.training.grpo.plan import plan_grpo
+
+        plan = plan_grpo(config, args.processes or 1)
+        rows = {"model": config.model, "prompts": plan.prompts, "rollout modes": plan.modes,
+                "per step": f"{plan.completions_per_step} completions = {plan.prompts_per_step} prompts x "
+                            f"{config.num_generations}", "total steps": plan.total_steps,
+                **{f"where {i + 1}": line for i, line in enumerate(plan.placement)},
+                "parameters": plan.parameters or "-", **{f"memory/GPU: {k}": f"{v} GiB" for k, v in plan.memory_gib.items()}}
+        if plan.needs_hub:
+            rows["needs hub (not downloaded)"] = "; ".join(plan.needs_hub)
+        _print_train_table("train --dry-run (grpo)", rows)
+        return 0
+    set_threads(_cpu_run_threads(args.threads, config.output_dir))
+    result = train_grpo(config)
+    rows = {"output": result.output_dir, "resumed from": result.resumed_from or "-", "prompts": result.prompts,
+            "steps": result.steps, "seconds/step": f"{result.seconds_per_step:.2f}"}
+    rows.update({f"reward {name} (first -> last)": f"{v[0]:.3f} -> {v[-1]:.3f}" for name, v in result.rewards.items() if v})
+    _print_train_table("train (grpo)", rows)
     return 0
 
 
@@ -1201,9 +1232,13 @@ def _kept(args: argparse.Namespace) -> str:
             + "; run the same command again to start over"
     folder = getattr(args, "output_dir", None) or getattr(args, "out", None)
     if command == "train":
-        from mammoth_math.training.config import read_config_values
+        from mammoth_math.training.config import config_method, read_config_values
 
-        folder = read_config_values(args.config, args.overrides).get("output_dir", "runs/train")
+        grpo = config_method(args.config, args.overrides) == "grpo"
+        if grpo:
+            from mammoth_math.training.grpo.config import GRPOTrainConfig
+        values = read_config_values(args.config, args.overrides, GRPOTrainConfig if grpo else None)
+        folder = values.get("output_dir", "runs/grpo" if grpo else "runs/train")
     return f"{_KEPT[command]}{f' in {folder}' if folder else ''}; run the same command again to resume"
 
 

@@ -1,4 +1,5 @@
-"""Training: MAmmoTH's hybrid instruction tuning on TRL's SFTTrainer, from one CPU to many GPUs.
+"""Training: MAmmoTH's hybrid instruction tuning on TRL's SFTTrainer, then GRPO against our grader and sandbox
+(:mod:`.grpo`), from one CPU to many GPUs.
 
 Imported lazily (TRL and torch are heavy): ``from mammoth_math.training import train, load_config``.
 """
@@ -9,7 +10,8 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "TrainConfig": "config", "load_config": "config", "save_config": "config",
+    "TrainConfig": "config", "load_config": "config", "save_config": "config", "config_method": "config",
+    "GRPOTrainConfig": "grpo.config", "load_grpo_config": "grpo.config", "train_grpo": "grpo.run",
     "encode": "examples", "encode_rows": "examples", "load_rows": "examples", "IGNORE": "examples",
     "train": "run", "dry_run": "run", "TrainResult": "run", "DryRunReport": "run",
     "train_bpe_tokenizer": "tiny", "tiny_llama": "tiny",

@@ -12,6 +12,7 @@ import os
 import typing
 from enum import Enum
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -24,23 +25,17 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class TrainConfig(SFTConfig):
-    """SFTConfig plus what MAmmoTH training needs.
+class ModelChoice:
+    """The fields every training method shares: which model to start from, and how to adapt it.
 
-    ``model`` is a local path or hub id, or ``tiny`` for a small Llama built from config (the CPU recipe,
-    sized by the ``tiny_*`` fields, with a byte-level BPE tokenizer trained on the data). ``data`` is one or
-    more Alpaca JSON/JSONL files (the data builder's export) or a hub data set id. ``tokenizer`` overrides
-    the model's tokenizer (a local directory lets big configs dry-run offline). ``attn_implementation``:
-    ``sdpa_varlen`` (padding-free on CPU, see :mod:`.attention`), ``flash_attention_2`` on GPU, or the default. ``overlong`` says what to do
-    with examples longer than ``max_length``: ``drop`` (counted and logged) or ``error``; programs are never
-    cut. ``global_batch_size``, when set, fixes gradient accumulation from the world size.
+    ``model`` is a local path or hub id (a base model or an SFT output folder), or ``tiny`` for a small Llama
+    built from config (the CPU recipe, sized by the ``tiny_*`` fields, with a byte-level BPE tokenizer trained
+    on the data). ``tokenizer`` overrides the model's tokenizer (a local directory lets big configs dry-run
+    offline). ``lora`` / ``qlora`` train an adapter; ``merge_lora`` also writes the merged model.
     """
 
     model: str = "tiny"
-    data: list[str] = field(default_factory=list)
     tokenizer: str | None = None
-    overlong: str = "drop"
-    global_batch_size: int | None = None
     lora: bool = False
     qlora: bool = False
     lora_r: int = 16
@@ -53,6 +48,24 @@ class TrainConfig(SFTConfig):
     tiny_layers: int = 2
     tiny_heads: int = 4
     tiny_vocab_size: int = 512
+
+
+@dataclass
+class TrainConfig(SFTConfig, ModelChoice):
+    """SFTConfig plus what MAmmoTH training needs (:class:`ModelChoice`'s fields, and these).
+
+    ``data`` is one or more Alpaca JSON/JSONL files (the data builder's export) or a hub data set id.
+    ``attn_implementation``: ``sdpa_varlen`` (padding-free on CPU, see :mod:`.attention`), ``flash_attention_2``
+    on GPU, or the default. ``overlong`` says what to do with examples longer than ``max_length``: ``drop``
+    (counted and logged) or ``error``; programs are never cut. ``global_batch_size``, when set, fixes gradient
+    accumulation from the world size. ``method`` names the trainer (``grpo`` configs are
+    :class:`~mammoth_math.training.grpo.config.GRPOTrainConfig`).
+    """
+
+    method: str = "sft"
+    data: list[str] = field(default_factory=list)
+    overlong: str = "drop"
+    global_batch_size: int | None = None
     max_train_examples: int | None = None
     include_num_input_tokens_seen: str | bool = "non_padding"  # SFTConfig's field; on, for tokens/s
 
@@ -68,14 +81,15 @@ BOUNDS: dict[str, Bound] = {
 
 
 def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequence[str] = (),
-                       schema: type = TrainConfig) -> dict[str, Any]:
-    """YAML values then ``key=value`` overrides (YAML-typed), each key, type and range checked against
-    ``schema``'s fields (:class:`TrainConfig` by default; ``training.rm`` passes its own config)."""
-    fields = _fields(schema)
+                       config_class: type | None = None) -> dict[str, Any]:
+    """YAML values then ``key=value`` overrides (YAML-typed), each key, type and range checked against the
+    fields (the :class:`TrainConfig`'s unless ``config_class`` names another config, e.g. GRPO's)."""
+    cls = config_class or TrainConfig
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     values: dict[str, Any] = {}
     if path is not None:
         from_file = {key: _coerce(fields[key], value) for key, value in read_yaml_config(path, fields).items()}
-        check_fields(schema, _listed(from_file), path, BOUNDS, yaml_lines(path))
+        check_fields(cls, _listed(from_file), path, BOUNDS, yaml_lines(path))
         values.update(from_file)
     given: dict[str, Any] = {}
     for item in overrides:
@@ -85,22 +99,18 @@ def read_config_values(path: str | os.PathLike | None, overrides: typing.Sequenc
         if key not in fields:
             raise InputError("<command line>", "unknown config key", field=key)
         given[key] = _coerce(fields[key], yaml.safe_load(raw) if raw else "")
-    check_fields(schema, _listed(given), "<command line>", BOUNDS)
+    check_fields(cls, _listed(given), "<command line>", BOUNDS)
     return _listed({**values, **given})
 
 
-def _fields(schema: type) -> dict[str, dataclasses.Field]:
-    return {f.name: f for f in dataclasses.fields(schema) if f.init}
-
-
 def _listed(values: dict[str, Any]) -> dict[str, Any]:
-    """``data: file.jsonl`` as the one-file list it means."""
-    return {**values, "data": [values["data"]]} if isinstance(values.get("data"), str) else values
+    """``data: file.jsonl`` (GRPO's ``prompts`` too) as the one-file list it means."""
+    return {**values, **{key: [values[key]] for key in ("data", "prompts") if isinstance(values.get(key), str)}}
 
 
-def _coerce(spec: dataclasses.Field, value: Any) -> Any:
+def _coerce(f: dataclasses.Field, value: Any) -> Any:
     """Undo YAML 1.1 surprises: ``save_strategy: no`` means the word, ``learning_rate: 5e-3`` a number."""
-    key, default = spec.name, spec.default
+    default = f.default
     if isinstance(value, bool) and isinstance(default, str) and default:
         return "yes" if value else "no"
     if isinstance(value, str) and isinstance(default, float) and not isinstance(default, bool):
@@ -109,6 +119,22 @@ def _coerce(spec: dataclasses.Field, value: Any) -> Any:
         except ValueError:
             return value  # not a number: the type check names file, line and key
     return value
+
+
+def config_method(path: str | os.PathLike | None, overrides: typing.Sequence[str] = ()) -> str:
+    """The ``method`` a config names (``sft`` unless it says ``grpo``): which trainer and config class it fills."""
+    method = "sft"
+    if path is not None:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) if Path(path).is_file() else None
+        if isinstance(loaded, dict):
+            method = str(loaded.get("method", method))
+    for item in overrides:
+        key, _, raw = item.partition("=")
+        if key == "method":
+            method = raw
+    if method not in ("sft", "grpo"):
+        raise InputError(path or "<command line>", f"unknown method {method!r}: sft or grpo", field="method")
+    return method
 
 
 def load_config(
@@ -129,11 +155,11 @@ def load_config(
 
 
 def resolved_config(config: Any) -> dict[str, Any]:
-    """Every field of a :class:`TrainConfig` (or another TRL config of ours) that differs from its default, as
-    plain values (what :func:`save_config` writes)."""
+    """Every field that differs from its default, and the method, as plain values (what :func:`save_config` writes)."""
     values = config.to_dict()  # transformers' own serialisation (enums, nested configs as plain values)
-    return {spec.name: _plain(values[spec.name]) for spec in dataclasses.fields(config)
-            if spec.init and spec.name in values and values[spec.name] != _default(spec)}
+    fields = {f.name: f for f in dataclasses.fields(config) if f.init}
+    return {name: _plain(values[name]) for name in fields
+            if name in values and (name == "method" or values[name] != _default(fields[name]))}
 
 
 def save_config(config: Any, path: str | os.PathLike) -> None:

@@ -284,7 +284,7 @@ def _readable_logs(trainer: Any) -> None:
 def _load_model(config: TrainConfig, tokenizer: Any) -> Any:
     if config.model == "tiny":
         return tiny_llama(tokenizer, config.tiny_hidden_size, config.tiny_layers, config.tiny_heads,
-                          max_positions=max(config.max_length or 1024, 1024), seed=config.seed,
+                          max_positions=max(getattr(config, "max_length", None) or 1024, 1024), seed=config.seed,
                           attn_implementation=config.attn_implementation or "sdpa")
     import torch
     from transformers import AutoModelForCausalLM
