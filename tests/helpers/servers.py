@@ -103,7 +103,7 @@ def serve_sandbox(log_dir: str | Path, *flags: str, token: str | None = None, st
         _wait_healthy(f"{host.url}/health", proc, startup_s, host.server, "mammoth-math sandbox serve")
         yield host
     finally:
-        _stop(proc)
+        stop_group(proc, 10)
 
 
 # Fault injection -------------------------------------------------------------------------------

@@ -244,11 +244,14 @@ def test_sandbox_url_sends_data_building_to_the_hosts(host, sandbox, monkeypatch
     from mammoth_math.data.tir import session_runner
     from mammoth_math.data.verify import VerifyConfig, sandbox_runner
 
-    monkeypatch.delenv("MAMMOTH_SANDBOX_URL", raising=False)
+    # setenv first: monkeypatch then undoes whatever the flag sets (a bare delenv of an unset name records
+    # nothing, and the URL leaked into every later test of the session)
+    monkeypatch.setenv("MAMMOTH_SANDBOX_URL", "")
+    monkeypatch.delenv("MAMMOTH_SANDBOX_URL")
     monkeypatch.setenv("MAMMOTH_SANDBOX_TOKEN", TOKEN)
     _apply_isolation_flag(build_parser().parse_args(["data", "build", "--config", "c.yaml", "--out", "o",
                                                      "--sandbox-url", host.url]))
-    assert os.environ["MAMMOTH_SANDBOX_URL"] == host.url  # set by the flag; delenv above restores it after
+    assert os.environ["MAMMOTH_SANDBOX_URL"] == host.url  # set by the flag; undone after the test
     ran = _metric(host, 'mammoth_sandbox_runs_total{outcome="ok"}')
     programs = CORPUS[:6]
     _same(sandbox_runner(VerifyConfig(timeout=2.0, memory_mb=256), progress=False)(programs), sandbox.run_many(programs))
