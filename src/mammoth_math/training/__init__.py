@@ -11,7 +11,7 @@ from typing import Any
 _EXPORTS = {
     "TrainConfig": "config", "load_config": "config", "save_config": "config",
     "encode": "examples", "encode_rows": "examples", "load_rows": "examples", "IGNORE": "examples",
-    "train": "run", "dry_run": "run", "TrainResult": "run", "DryRunReport": "run",
+    "train": "run", "dry_run": "run", "TrainResult": "run", "DryRunReport": "run", "AdaptiveThreadsCallback": "run",
     "train_bpe_tokenizer": "tiny", "tiny_llama": "tiny",
     "load_adapter": "lora", "merge_adapter": "lora",
 }

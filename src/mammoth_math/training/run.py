@@ -20,6 +20,7 @@ from transformers import Trainer
 from transformers.trainer_callback import PrinterCallback, ProgressCallback, TrainerCallback
 from trl import SFTTrainer
 
+from mammoth_math.cpu import AdaptiveThreads
 from mammoth_math.training.config import TrainConfig, save_config
 from mammoth_math.training.examples import EncodeStats, encode_rows, load_rows
 from mammoth_math.training.tiny import tiny_llama, train_bpe_tokenizer
@@ -280,6 +281,17 @@ class ThroughputCallback(TrainerCallback):
             log.info("step %d/%d: loss %.4f, learning rate %.3g, %.0f tokens/s", state.global_step, state.max_steps,
                      logs["loss"], logs.get("learning_rate", float("nan")), logs["tokens_per_second"])
         self._last = (now, seen)
+
+
+class AdaptiveThreadsCallback(TrainerCallback):
+    """Follows the free CPU cores between optimizer steps (:class:`mammoth_math.cpu.AdaptiveThreads`): a CPU run
+    started next to a job that then ends takes the core it leaves, and gives one back when a job starts."""
+
+    def __init__(self, threads: AdaptiveThreads | None = None) -> None:
+        self.threads = threads or AdaptiveThreads()
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.threads.update()
 
 
 class _QuietProgressCallback(ProgressCallback):
