@@ -6,8 +6,9 @@ quickstart's model (hidden 128, 4 layers, batch 16) for ``--steps`` in fresh pro
           padding-free attention that slices the row per example (the slices' backward zero-fills the row);
   after:  the model's own cross-entropy on a CPU and a split row (mammoth_math.training.run / .attention).
 Printed per setting (fastest of ``--repeats``): steps/s, non-padding tokens/s, CPU seconds per step, and the
-ratios; then the default run's training at the measured CPU seconds per step. CPU seconds per step are the steadiest measure on a shared machine; ``--busy 2``
-runs two busy-loop processes during the timing, the issue's "next to two busy processes".
+ratios; then the default run's training at the measured CPU seconds per step. CPU seconds per step are the
+steadiest measure on a shared machine; ``--busy 2`` runs two busy-loop processes during the timing, the issue's
+"next to two busy processes".
 Run: python bench/bench_quickstart.py [--steps 30] [--repeats 2] [--threads 1] [--busy 0]
 """
 
@@ -23,9 +24,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-DEFAULT_STEPS = 2400  # QuickstartConfig().max_steps
-
 
 def child(out: str, threads: int, steps: int, before: bool) -> None:
     """Train ``steps`` in this process with the quickstart's settings; print JSON timings of the loop."""
@@ -117,6 +115,8 @@ def reduced_run(out: Path, problems: tuple[int, int], steps: int, threads: int) 
 
 
 def main() -> None:
+    from mammoth_math.synthetic import QuickstartConfig
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--repeats", type=int, default=2, help="alternating runs per setting; the fastest counts")
@@ -147,11 +147,13 @@ def main() -> None:
         m = best[before]
         print(f"{name:<10}{m['steps'] / m['wall']:>9.2f}{m['tokens'] / m['wall']:>10.0f}{m['cpu'] / m['steps']:>12.3f}")
     cpu = {before: m["cpu"] / m["steps"] for before, m in best.items()}
+    steps = QuickstartConfig().max_steps
     wall = {before: m["wall"] / m["steps"] for before, m in best.items()}
     print(f"after / before: {cpu[True] / cpu[False]:.2f}x less CPU per step, {wall[True] / wall[False]:.2f}x wall")
-    print(f"default run's training on this machine: {DEFAULT_STEPS} steps x {cpu[False]:.3f} CPU s = "
-          f"{DEFAULT_STEPS * cpu[False] / 60:.1f} CPU min (before: {DEFAULT_STEPS * cpu[True] / 60:.1f}); the reduced "
+    print(f"default run's training on this machine: {steps} steps x {cpu[False]:.3f} CPU s = "
+          f"{steps * cpu[False] / 60:.1f} CPU min (before: {steps * cpu[True] / 60:.1f}); the reduced "
           "run's other stages do not scale to it (its barely trained model writes until the token cap)")
+
 
 if __name__ == "__main__":
     main()

@@ -15,6 +15,7 @@ import json
 import logging
 import shutil
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -203,8 +204,12 @@ def _eval(config: QuickstartConfig, out: Path, model: str = "model", eval_dir: s
     if all(path.exists() and len(read_records(path)) == config.test_problems for path in records):
         return True
     threads = set_threads(config.threads)
-    backend = make_backend("hf", str(out / model), batch_size=config.eval_batch_size, device="cpu")
-    with Sandbox(timeout=5.0, workers=threads) as sandbox:
+    # Responses are cached beside the model: greedy decoding gives the same text to the same request, so hybrid
+    # reuses PoT's programs and hybrid-tir TIR's turns instead of generating them again; a retrained model's
+    # folder is replaced, its responses with it.
+    backend = make_backend("hf", str(out / model), cache_dir=str(out / model / "responses"),
+                           batch_size=config.eval_batch_size, device="cpu")
+    with closing(backend), Sandbox(timeout=5.0, workers=threads) as sandbox:
         for mode in MODES:  # finished modes resume instantly from their records
             evaluate(EvalConfig(model=str(out / model), datasets=["custom"], output_dir=str(out / eval_dir),
                                 mode=mode, data_dir=str(out / "synthetic" / "test"), seed=config.seed,
