@@ -55,6 +55,10 @@ def test_every_stage_writes_its_artefacts(run) -> None:
     assert results["breakdown"]["custom"]["field"] == "family"
     assert {row["value"] for row in results["breakdown"]["custom"]["rows"]} == set(result.families)
     assert {run["model"] for run in results["runs"].values()} == {str(out / "model")}
+    # Responses are cached beside the model: hybrid-tir's TIR turns and CoT fallbacks were all written before
+    # (tir, cot), so it generated nothing new; greedy decoding gives the same text to the same request.
+    cache = {mode: json.loads((out / "eval" / mode / "run.json").read_text())["backend"]["cache"] for mode in MODES}
+    assert cache["hybrid-tir"]["misses"] == cache["tir"]["misses"] and cache["hybrid-tir"]["hits"] > 0
     page = Path(result.report_html).read_text()
     assert "quickstart test set: accuracy (%) by family" in page and "<td>8 of 8</td>" in page
     assert "<h2>suite: quickstart</h2>" in page and "<title>mammoth-math quickstart" in page

@@ -3,8 +3,9 @@
 Every stage is the real one (sandbox-verified build, TRL training, the evaluation harness and its report),
 at a size that fits a laptop CPU. Everything goes under ``out_dir``; a stage whose output is complete is
 skipped, so a re-run resumes, and a new training budget on the same folder reuses the data and retrains.
-Float sums depend on the thread count, so the count is a setting like the seed: a new folder takes the
-cores free now, a resumed one the count it recorded; same seed and threads, same table.
+Without ``--threads`` each stage takes the cores free when it starts and training follows them between steps
+(:class:`mammoth_math.cpu.AdaptiveThreads`); float sums depend on the thread count, so ``--threads N`` fixes it
+like the seed (recorded: a resumed folder keeps it): same seed and threads, same table.
 Run: ``mammoth-math quickstart [--minutes M] [--out DIR] [--seed S] [--threads N]``.
 """
 
@@ -14,6 +15,7 @@ import json
 import logging
 import shutil
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -47,7 +49,7 @@ class QuickstartConfig:
     learning_rate: float = 3e-3
     max_new_tokens: int = 160
     eval_batch_size: int = 100
-    threads: int | None = None  # CPU threads (torch, sandbox, build); None: the recorded count, else the free cores
+    threads: int | None = None  # CPU threads (torch, sandbox, build); None: the cores free now, followed as they change
     rounds: int = 1  # 2: the trained model distills new problems without golds, and a second model trains on the union
     progress: bool = True
 
@@ -85,7 +87,6 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
     out = Path(config.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     config = _check_same_settings(config, out)
-    set_threads(config.threads)
     skipped: list[str] = []
     seconds: dict[str, float] = {}
     for stage, fn in (("generate", _generate), ("data", _data), ("train", _train), ("eval", _eval)):
@@ -118,15 +119,15 @@ TRAINING_ONLY = ("max_steps",)
 
 
 def _check_same_settings(config: QuickstartConfig, out: Path) -> QuickstartConfig:
-    """Resume only what the same settings made; returns ``config`` with its thread count resolved.
+    """Resume only what the same settings made; returns ``config`` with the thread count the folder recorded.
 
     A new training budget (``--minutes``) on the same folder keeps the problems and the data, and drops the
     model and evaluation so that they are redone: the table then equals a fresh run's with that budget.
     """
     path = out / "quickstart.json"
     saved = read_json(path) if path.exists() else None
-    if config.threads is None:
-        config = replace(config, threads=(saved or {}).get("threads") or free_threads())
+    if config.threads is None and saved is not None:
+        config = replace(config, threads=saved.get("threads"))  # a count fixed by --threads, or None: free cores
     settings = {k: v for k, v in asdict(config).items() if k not in ("out_dir", "progress", "rounds")}
     if saved is not None:
         changed = sorted(k for k in settings if saved.get(k) != settings[k])
@@ -165,25 +166,37 @@ def _data(config: QuickstartConfig, out: Path, data_dir: str = "data", extra: tu
         "name": "quickstart", "sources": [{"name": "rationales", "path": str(out / "synthetic" / "train.jsonl"),
                                            "types": ["cot", "pot", "tir"]}, *extra],
         "eval_dir": None, "near_dup_threshold": None, "seed": config.seed, "formats": ["alpaca", "jsonl"],
-        "workers": config.threads})
+        "workers": config.threads or free_threads()})
     build(build_config, out / data_dir, progress=config.progress)
     return False
 
 
 def _train(config: QuickstartConfig, out: Path, data_dir: str = "data", model: str = "model") -> bool:
-    from mammoth_math.training import load_config, load_rows, train, train_bpe_tokenizer
+    from mammoth_math.training import AdaptiveThreadsCallback, load_rows, train, train_bpe_tokenizer
 
     model_dir, tokenizer_dir = out / model, out / "tokenizer"
     if (model_dir / "model.safetensors").exists() and (model_dir / "tokenizer.json").exists():
         return True
-    data = [str(out / data_dir / "data.jsonl")]
     if not (tokenizer_dir / "tokenizer.json").exists():
         # One token per digit: the program then copies a number digit by digit, which a tiny model learns
         # fast; the prose still has to multiply multi-digit numbers, which it cannot learn at this size.
-        texts = [r.instruction + "\n" + r.input + "\n" + r.output for r in load_rows(data)]
+        rows = load_rows([str(out / data_dir / "data.jsonl")])
+        texts = [r.instruction + "\n" + r.input + "\n" + r.output for r in rows]
         train_bpe_tokenizer(texts, config.vocab_size, split_digits=True).save_pretrained(str(tokenizer_dir))
+    set_threads(config.threads)
+    train(train_config(config, out, data_dir, model), callbacks=[] if config.threads else [AdaptiveThreadsCallback()])
+    return False
+
+
+def train_config(config: QuickstartConfig, out: Path, data_dir: str = "data", model: str = "model",
+                 **overrides: Any) -> Any:
+    """The quickstart's ``TrainConfig`` for the data under ``out/data_dir`` (``overrides``: fields to replace;
+    ``bench/bench_quickstart.py`` times this very training)."""
+    from mammoth_math.training import load_config
+
     values = {
-        "model": "tiny", "tokenizer": str(tokenizer_dir), "data": data, "output_dir": str(model_dir),
+        "model": "tiny", "tokenizer": str(out / "tokenizer"), "data": [str(out / data_dir / "data.jsonl")],
+        "output_dir": str(out / model),
         "tiny_hidden_size": config.hidden_size, "tiny_layers": config.layers, "tiny_heads": config.heads,
         "tiny_vocab_size": config.vocab_size, "max_length": 512, "use_cpu": True, "bf16": False,
         "activation_checkpointing": False, "gradient_checkpointing": False, "padding_free": True,
@@ -192,10 +205,9 @@ def _train(config: QuickstartConfig, out: Path, data_dir: str = "data", model: s
         "weight_decay": 0.0, "logging_steps": 10, "save_strategy": "steps",
         "save_steps": max(10, config.max_steps // 4), "save_total_limit": 1, "report_to": "none",
         "seed": config.seed, "data_seed": config.seed, "dataloader_num_workers": 0,
-        "disable_tqdm": not progress_enabled(config.progress),
+        "disable_tqdm": not progress_enabled(config.progress), **overrides,
     }
-    train(load_config(None, [f"{k}={json.dumps(v)}" for k, v in values.items()]))
-    return False
+    return load_config(None, [f"{k}={json.dumps(v)}" for k, v in values.items()])
 
 
 def _eval(config: QuickstartConfig, out: Path, model: str = "model", eval_dir: str = "eval") -> bool:
@@ -206,8 +218,13 @@ def _eval(config: QuickstartConfig, out: Path, model: str = "model", eval_dir: s
     records = [out / eval_dir / mode / "custom.jsonl" for mode in MODES]
     if all(path.exists() and len(read_records(path)) == config.test_problems for path in records):
         return True
-    backend = make_backend("hf", str(out / model), batch_size=config.eval_batch_size, device="cpu")
-    with open_sandbox(timeout=5.0, workers=config.threads) as sandbox:
+    threads = set_threads(config.threads)
+    # Responses are cached beside the model: greedy decoding gives the same text to the same request, so hybrid
+    # reuses PoT's programs and hybrid-tir TIR's turns instead of generating them again; a retrained model's
+    # folder is replaced, its responses with it.
+    backend = make_backend("hf", str(out / model), cache_dir=str(out / model / "responses"),
+                           batch_size=config.eval_batch_size, device="cpu")
+    with closing(backend), open_sandbox(timeout=5.0, workers=threads) as sandbox:
         for mode in MODES:  # finished modes resume instantly from their records
             evaluate(EvalConfig(model=str(out / model), datasets=["custom"], output_dir=str(out / eval_dir),
                                 mode=mode, data_dir=str(out / "synthetic" / "test"), seed=config.seed,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mammoth_math.cpu import free_threads
 from mammoth_math.pages import escape
 from mammoth_math.synthetic.generate import generate, write_problems
 
@@ -73,7 +74,7 @@ def _distill(config: Any, out: Path, folder: Path) -> dict[str, Any]:
                              teacher="quickstart round 1", prompt="mammoth", use_gold=False, k=K, temperature=0.7,
                              max_new_tokens=config.max_new_tokens, seed=config.seed,
                              batch_size=config.eval_batch_size, pass_rate_min=0.0, pass_rate_max=1.0,
-                             workers=config.threads)
+                             workers=config.threads or free_threads())
     backend = make_backend("hf", str(out / "model"), batch_size=config.eval_batch_size, device="cpu")
     return distill(settings, folder / "distill", backend=backend, progress=config.progress).report
 

@@ -13,7 +13,7 @@ _EXPORTS = {
     "TrainConfig": "config", "load_config": "config", "save_config": "config", "config_method": "config",
     "GRPOTrainConfig": "grpo.config", "load_grpo_config": "grpo.config", "train_grpo": "grpo.run",
     "encode": "examples", "encode_rows": "examples", "load_rows": "examples", "IGNORE": "examples",
-    "train": "run", "dry_run": "run", "TrainResult": "run", "DryRunReport": "run",
+    "train": "run", "dry_run": "run", "TrainResult": "run", "DryRunReport": "run", "AdaptiveThreadsCallback": "run",
     "train_bpe_tokenizer": "tiny", "tiny_llama": "tiny",
     "load_adapter": "lora", "merge_adapter": "lora",
 }

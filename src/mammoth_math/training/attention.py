@@ -43,11 +43,13 @@ def _sdpa_varlen_forward(module: Any, query: Any, key: Any, value: Any, attentio
                                       **kwargs)
     groups = getattr(module, "num_key_value_groups", 1)
     key, value = repeat_kv(key, groups), repeat_kv(value, groups)  # [1, heads, tokens, head_dim]
-    edges = bounds.tolist()
+    # split, not slices: the backward of a slice writes into a zeroed copy of the whole row, once per example and
+    # tensor (quadratic in the examples per batch); a split's backward is one concatenation.
+    lengths = bounds.diff().tolist()  # they add up to the row's length: the collator's boundaries cover it
     parts = [
-        scaled_dot_product_attention(query[:, :, s:e], key[:, :, s:e], value[:, :, s:e], is_causal=True,
-                                     dropout_p=dropout if module.training else 0.0, scale=scaling)
-        for s, e in zip(edges[:-1], edges[1:])
-        if e > s
+        scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=dropout if module.training else 0.0,
+                                     scale=scaling)
+        for q, k, v in zip(*(t.split(lengths, dim=2) for t in (query, key, value)))
+        if q.shape[2]
     ]
     return torch.cat(parts, dim=2).transpose(1, 2).contiguous(), None  # [1, tokens, heads, head_dim]

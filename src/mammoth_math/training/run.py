@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from transformers import Trainer
 from transformers.trainer_callback import PrinterCallback, ProgressCallback, TrainerCallback
+from trl import SFTTrainer
 
+from mammoth_math.cpu import AdaptiveThreads
 from mammoth_math.hub import check_model
 from mammoth_math.training.config import TrainConfig, save_config
 from mammoth_math.training.examples import EncodeStats, encode_rows, load_rows
@@ -159,7 +162,6 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
         if name:
             check_model(name, key)  # a missing folder or an uncached hub id offline: said now, not after retries
     from datasets import Dataset
-    from trl import SFTTrainer
 
     if (config.lora or config.qlora) and config.model == "tiny":
         raise ValueError("LoRA adapts a trained base: set model=<local dir or hub id>, not 'tiny'")
@@ -181,7 +183,7 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
         save_config(config, out / "train_config.yaml")
     if config.padding_free and not config.packing:
         config.max_length = None  # over-long rows are already dropped; TRL refuses a max_length it would not apply
-    trainer = SFTTrainer(
+    trainer = _SFTTrainer(
         model=_load_model(config, tokenizer),
         args=config,
         train_dataset=Dataset.from_list(examples),
@@ -201,6 +203,22 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
         merge_adapter(out, out / "merged", base=config.model)
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     return TrainResult(str(out), plan, stats, losses, float(output.training_loss), resume)
+
+
+class _SFTTrainer(SFTTrainer):
+    """TRL's trainer, whose loss on a CPU is the model's own cross-entropy over the logits.
+
+    TRL's fused LM head scores only the labelled positions with Triton on a GPU; elsewhere it scores every
+    position (prompts included) in tiles and works out entropy and token accuracy for its logs on the way:
+    a quarter of each step of the quickstart's model (bench/bench_quickstart.py). The loss is the same: the
+    sum over labelled tokens divided by their count.
+    """
+
+    def compute_loss(self, model: Any, inputs: dict, return_outputs: bool = False,
+                     num_items_in_batch: Any = None) -> Any:
+        if self.args.device.type != "cpu" or self.aux_loss_enabled or return_outputs:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        return Trainer.compute_loss(self, model, {**inputs, "use_cache": False}, num_items_in_batch=num_items_in_batch)
 
 
 # What a checkpoint holds once its save finished: the trainer writes trainer_state.json last (after the
@@ -333,6 +351,17 @@ class ThroughputCallback(TrainerCallback):
             log.info("step %d/%d: loss %.4f, learning rate %.3g, %.0f tokens/s", state.global_step, state.max_steps,
                      logs["loss"], logs.get("learning_rate", float("nan")), logs["tokens_per_second"])
         self._last = (now, seen)
+
+
+class AdaptiveThreadsCallback(TrainerCallback):
+    """Follows the free CPU cores between optimizer steps (:class:`mammoth_math.cpu.AdaptiveThreads`): a CPU run
+    started next to a job that then ends takes the core it leaves, and gives one back when a job starts."""
+
+    def __init__(self, threads: AdaptiveThreads | None = None) -> None:
+        self.threads = threads or AdaptiveThreads()
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.threads.update()
 
 
 class _QuietProgressCallback(ProgressCallback):
