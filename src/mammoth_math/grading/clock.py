@@ -1,9 +1,9 @@
 """Colon forms in process: times of day (`4:30 p.m.`, `16:30`) and ratios (`3:4`), which sympy cannot read.
 
 A side written with a.m. or p.m. is a time of day, and a time of day equals only another one at the same minute
-of the day: a side without a.m./p.m. may be either half (`4:30`), or a 24-hour time (`16:30` is 4:30 p.m.);
-against anything else that is not a time (`4:30p..`, `270`) it is unequal. Two bare `a:b` forms are ratios,
-equal when ``a*d == b*c`` (as the symbolic worker decides them). Anything else gives None.
+of the day (`10 a.m.` is `10:00 a.m.`): a side without a.m./p.m. may be either half (`4:30`), or a 24-hour time
+(`16:30` is 4:30 p.m.); against anything that is no time of day (`4:30p..`, `270`) it is unequal. Two bare
+`a:b` forms are ratios, equal when ``a*d == b*c`` (as the symbolic worker decides them). Anything else gives None.
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def extract_answer(text: str | None, kind: AnswerKind | str = K.NUMBER, options:
         from mammoth_math.grading.mammoth import mammoth_extract
 
         return mammoth_extract(text or "", kind, from_program)
-    if not text or not text.strip():
+    if not text or text.isspace():
         return Extraction(None, "empty")
     text = text[-MAX_TEXT:]
     if from_program:
@@ -85,9 +85,13 @@ def _anchored_spans(text: str, kind: AnswerKind) -> Iterator[tuple[str, str]]:
     boxes = _top_level(boxed_spans(text))
     last_box_end = boxes[-1][1] if boxes else 0
     final, others = _markers(text, last_box_end)  # those before the last box are never final: read if needed
-    yield from final[::-1][:_MAX_TRIES]
-    for _, content in _runs(text, boxes, joined=kind in (K.EXPRESSION, K.LIST)):  # a NUMBER or a letter: one box
-        yield "boxed", content
+    if final:
+        yield from final[::-1][:_MAX_TRIES]
+    if len(boxes) == 1:  # most texts: no run to join
+        yield "boxed", boxes[0][2].strip()
+    else:
+        for _, content in _runs(text, boxes, joined=kind in (K.EXPRESSION, K.LIST)):  # a NUMBER or a letter: one box
+            yield "boxed", content
     if last_box_end:
         others = _markers(text, 0, last_box_end)[1] + others
     yield from others[::-1][:_MAX_TRIES]
