@@ -69,7 +69,7 @@ def judge(pred: str | Extraction | None, gold: str, config: GradeConfig) -> Verd
     """The verdict with its method; see :func:`is_equivalent`."""
     answer = pred.answer if isinstance(pred, Extraction) else pred
     answer, gold = ("" if answer is None else str(answer)), ("" if gold is None else str(gold))
-    if not answer.strip() or not gold.strip():
+    if not answer or not gold or answer.isspace() or gold.isspace():  # no stripped copies of every answer
         return Verdict(False, "empty")
     if len(answer) > 20_000:  # no gold is this long: a runaway generation, not an answer
         return Verdict(False, "too long")

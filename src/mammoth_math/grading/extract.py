@@ -233,9 +233,11 @@ def _fallback(text: str, kind: AnswerKind, options: tuple[str, ...] | None) -> E
 def clean_answer(span: str, kind: AnswerKind, options: tuple[str, ...] | None = None,
                  first_of_many: bool = False) -> tuple[str | None, str]:
     """Normalise an answer span for ``kind``; returns (answer or None, how it was read)."""
-    span = span.strip()
+    span, kind = span.strip(), as_member(AnswerKind, kind)
     if not span:
         return None, ""
+    if kind is K.NUMBER or kind is K.EXPRESSION:  # most answers: checked first
+        return _number_or_expression(span, kind, first_of_many), ""
     if kind is K.CHOICE:
         return _choice(span, options)
     if kind is K.BOOL:
@@ -248,10 +250,8 @@ def clean_answer(span: str, kind: AnswerKind, options: tuple[str, ...] | None = 
         items, ordered = split_list(span)
         clean = [_number_or_latex(i) for i in items]
         return (render_list(clean, ordered) if clean else None), ""
-    if kind is K.TEXT:
-        text = normalize_latex(span).strip(".").strip()
-        return (text or None), ""
-    return _number_or_expression(span, kind, first_of_many), ""
+    text = normalize_latex(span).strip(".").strip()  # TEXT
+    return (text or None), ""
 
 
 def _number_or_latex(item: str) -> str:
