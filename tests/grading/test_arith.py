@@ -85,6 +85,25 @@ def test_float_values_only_for_closed_forms() -> None:
     ("6, -2", "-2, 6", E, True, "arithmetic (set)"),
     ("6, -20", "-2, 6", E, False, "arithmetic (set)"),
     ("25,\\!0000", "25,\\!000", E, False, "symbolic"),  # a number with a separator is no list of 25 and 0
+    ("18", "18", N, True, "numeric"),  # two small integers: compared as written
+    ("19", "18", N, False, "numeric"),
+    ("-0", "0", N, True, "numeric"),  # not canonical: read as a number
+    ("100000001", "100000000", N, True, "numeric"),  # from 10^8 on, float noise may reach a unit
+    ("100000002", "100000000", N, False, "numeric"),
+    # times of day and ratios (colon forms): sympy cannot read a.m./p.m.
+    ("4:30 \\text{ p.m.}", "4:30p..", E, False, "colon form"),  # a garbled gold is no time of day
+    ("4:30", "4:30 p.m.", E, True, "colon form"),  # no half written: either half
+    ("4:30 PM", "4\\!:\\!30 \\text{ p.m.}", E, True, "colon form"),
+    ("16:30", "4:30 p.m.", E, True, "colon form"),  # a 24-hour time
+    ("4:30 a.m.", "4:30 p.m.", E, False, "colon form"),
+    ("16:30", "4:30 a.m.", E, False, "colon form"),
+    ("13:30 p.m.", "1:30 p.m.", E, False, "colon form"),  # no such time
+    ("10 a.m.", "10:00 a.m.", E, True, "colon form"),
+    ("10:30 a.m.", "10 a.m.", E, False, "colon form"),
+    ("4:30 p.m.", "270", N, False, "colon form"),
+    ("3:4", "6:8", E, True, "colon form"),  # two ratios, as the worker decides them
+    ("3:4", "4:3", E, False, "colon form"),
+    ("1:2", "0.5", E, True, "symbolic"),  # a ratio against a number stays with the worker
 ])
 def test_judge_takes_the_cheap_path_first(pred: str, gold: str, kind: AnswerKind, correct: bool, method: str) -> None:
     verdict = judge(pred, gold, GradeConfig(kind, timeout=10))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mammoth_math.grading import AnswerKind, extract_answer
+from mammoth_math.grading.latex import _BOXED_RE, _matching_braces, boxed_spans
 
 N, E, C, B, L, T = (AnswerKind.NUMBER, AnswerKind.EXPRESSION, AnswerKind.CHOICE, AnswerKind.BOOL,
                     AnswerKind.LIST, AnswerKind.TEXT)
@@ -108,3 +109,19 @@ def test_program_output(stdout: str, kind: AnswerKind, answer: str | None) -> No
 def test_long_text_extracts_quickly_and_linearly() -> None:
     text = "step " * 20_000 + "\\boxed{" * 5_000 + "}" * 5_000 + " The answer is 7."
     assert extract_answer(text, N).answer == "7"
+
+
+@pytest.mark.parametrize("text", [
+    "Thus \\boxed{\\frac{\\sqrt{3}}{2}} is it.",
+    "{ { unclosed before, then \\boxed{a {b} c} and } stray } braces",  # braces before the box pair with none of it
+    "\\boxed{never closed {x}",
+    "\\boxed 7 and more",
+    "\\fbox{4}}}",
+    "\\boxed{1} and \\boxed{2 {x}} and \\boxed{\\boxed{3}}",
+])
+def test_one_box_matched_alone_as_in_the_full_pass(text: str) -> None:
+    # a single box reads only its own content; its end and content are those a pass over every brace gives
+    every = _matching_braces(text)
+    braced = [m.end() for m in _BOXED_RE.finditer(text) if text.startswith("{", m.end())]
+    expected = [(every[b] + 1, text[b + 1:every[b]]) for b in braced if b in every]
+    assert [(end, content) for _, end, content in boxed_spans(text) if text[end - 1] == "}"] == expected

@@ -1,5 +1,5 @@
 """Equivalence: is a predicted answer the gold answer? Fast exact paths first (plain numbers, then small arithmetic
-in process, :mod:`.arith`), math-verify (guarded) last.
+in process, :mod:`.arith`, and times of day and ratios, :mod:`.clock`), math-verify (guarded) last.
 
 ``strict`` (default) follows this project's rules; ``mammoth`` reproduces the MAmmoTH paper's grader
 (:mod:`.mammoth`). Verdicts are cached per (prediction, gold, settings).
@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 
 from mammoth_math.grading.arith import differ, exact_value, float_value, identical
+from mammoth_math.grading.clock import colon_equal
 from mammoth_math.grading.extract import clean_answer
 from mammoth_math.grading.gold import encloses, parse_gold, split_list, top_level_split
 from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
@@ -23,6 +25,7 @@ from mammoth_math.grading.symbolic import GraderBusy, symbolic_equal, symbolic_v
 
 K = AnswerKind
 _SEVERAL_RE = re.compile(r",\s|;|\band\b|\bor\b")  # how answers written side by side are separated
+_SMALL_INT_RE = re.compile(r"0|-?[1-9]\d{0,7}")  # canonical, below the 10^8 where NOISE could forgive a unit
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,9 @@ class GradeConfig:
     timeout: float | None = None  # seconds for one symbolic comparison (default symbolic.DEFAULT_TIMEOUT)
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """A grade and how it was reached: ``method`` is exact, numeric, symbolic, timeout, busy, empty, ..."""
+class Verdict(NamedTuple):
+    """A grade and how it was reached: ``method`` is exact, numeric, symbolic, timeout, busy, empty, ... (a named
+    tuple, as :class:`Extraction`: built per graded answer)."""
 
     correct: bool
     method: str
@@ -50,16 +53,23 @@ def is_equivalent(pred: str | Extraction | None, gold: str, kind: AnswerKind | s
                   options: tuple[str, ...] | None = None, *, percent: bool = False,
                   timeout: float | None = None) -> bool:
     """True if ``pred`` (an answer string or an :class:`Extraction`) equals ``gold``; None/"" never does."""
-    config = GradeConfig(AnswerKind(kind), GradingMode(mode), rel_tol, percent,
-                         tuple(options) if options else None, timeout)
-    return judge(pred, gold, config).correct
+    return judge(pred, gold, grade_config(kind, mode, rel_tol, tuple(options) if options else None, percent=percent,
+                                          timeout=timeout)).correct
+
+
+@lru_cache(maxsize=1024)  # a run grades under a handful of settings: each config is built (and checked) once
+def grade_config(kind: AnswerKind | str = K.NUMBER, mode: GradingMode | str = GradingMode.STRICT,
+                 rel_tol: float | None = None, options: tuple[str, ...] | None = None, *, percent: bool = False,
+                 timeout: float | None = None) -> GradeConfig:
+    """The :class:`GradeConfig` of these settings (``kind`` and ``mode`` may be given as their words)."""
+    return GradeConfig(AnswerKind(kind), GradingMode(mode), rel_tol, percent, options, timeout)
 
 
 def judge(pred: str | Extraction | None, gold: str, config: GradeConfig) -> Verdict:
     """The verdict with its method; see :func:`is_equivalent`."""
     answer = pred.answer if isinstance(pred, Extraction) else pred
     answer, gold = ("" if answer is None else str(answer)), ("" if gold is None else str(gold))
-    if not answer.strip() or not gold.strip():
+    if not answer or not gold or answer.isspace() or gold.isspace():  # no stripped copies of every answer
         return Verdict(False, "empty")
     if len(answer) > 20_000:  # no gold is this long: a runaway generation, not an answer
         return Verdict(False, "too long")
@@ -92,6 +102,7 @@ def _judge_cached(answer: str, gold: str, config: GradeConfig) -> Verdict:
     return _value(answer, gold, config)
 
 
+@lru_cache(maxsize=65_536)  # a gold is graded against many answers: parsed once
 def _canonical_gold(gold: str, kind: AnswerKind) -> str:
     try:
         return parse_gold(gold, kind)
@@ -113,6 +124,8 @@ def _half_unit_places(gold: str, config: GradeConfig) -> int | None:
 
 def _numbers_only(answer: str, gold: str, config: GradeConfig) -> Verdict | None:
     """Two plain numbers; a written percent sign means both the number and its hundredth (`10%` is 10 and 0.1)."""
+    if not config.percent and _SMALL_INT_RE.fullmatch(answer) and _SMALL_INT_RE.fullmatch(gold):
+        return Verdict(answer == gold, "numeric")  # most answers: no Fraction, and no float noise reaches a unit
     g, p = parse_number(gold), parse_number(answer)
     if g is None or p is None:
         return None
@@ -132,7 +145,8 @@ def _value(answer: str, gold: str, config: GradeConfig) -> Verdict:
         return Verdict(True, "exact")
     if parse_number(gold) is not None and _SEVERAL_RE.search(answer) and len(top_level_split(answer)) > 1:
         return Verdict(False, "several for one")  # `5, 20` is not the one number 5 (`1000,99` may be a decimal)
-    arithmetic = _arithmetic(tidy_latex(answer), tidy_latex(gold), config) or _structured(answer, gold, config)
+    arithmetic = (_arithmetic(tidy_latex(answer), tidy_latex(gold), config) or _structured(answer, gold, config)
+                  or _colon_forms(answer, gold))
     if arithmetic is not None:
         return arithmetic
     g = parse_number(gold)
@@ -163,6 +177,12 @@ def _arithmetic(answer: str, gold: str, config: GradeConfig) -> Verdict | None:
     if config.kind is K.EXPRESSION and identical(answer, gold):
         return Verdict(True, "arithmetic (identical)")
     return None
+
+
+def _colon_forms(answer: str, gold: str) -> Verdict | None:
+    """In process: a time of day (`4:30 p.m.`) or two ratios (`3:4`, `6:8`), see :mod:`.clock`; else None."""
+    verdict = colon_equal(answer, gold)
+    return None if verdict is None else Verdict(verdict, "colon form")
 
 
 def _structured(answer: str, gold: str, config: GradeConfig) -> Verdict | None:

@@ -14,8 +14,10 @@ pass over them is linear, so a runaway generation costs no more than a long answ
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+
 from mammoth_math.grading.gold import parse_bool, parse_letter, render_list, split_list
-from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode
+from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode, as_member
 from mammoth_math.grading.latex import boxed_spans, normalize_latex
 from mammoth_math.grading.numbers import format_number, is_percent, numbers_match, parse_number
 
@@ -40,6 +42,7 @@ _MATH_SPAN_RE = re.compile(r"\$\$(.{1,2000}?)\$\$|\\\[(.{1,2000}?)\\\]|\\\((.{1,
 # fraction 2/3 kept whole.
 _LONE_NUMBER_RE = re.compile(r"(?<![A-Za-z_\d.^])(?<!\^\{)-?(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?"
                              r"(?:\s*/\s*\d+(?:\.\d+)?)?|\.\d+)(?!\d|\.\d|[A-Za-z](?![A-Za-z²³]))")
+_INTEGER_RE = re.compile(r"0|-?[1-9]\d{0,29}")  # an integer as format_number writes it
 _RELATION_RE = re.compile(r"(?<![-=])[<>]|[≤≥≠]|\\(?:[lg]eq?|[lg]t|neq?|ne)\b")
 _ERROR_RE = re.compile(r"Traceback \(most recent call last\):\n(?:[ \t][^\n]*\n)*[^\n]*"
                        r"|^\w*(?:Error|Exception)\b[^\n]*", re.MULTILINE)  # numbers in there are no answer
@@ -54,12 +57,12 @@ _MATHY_RE = re.compile(r"\\(?:frac|sqrt|pi|infty|cdot)|\^|\bpi\b|[a-z]\s*[-+*/=]
 def extract_answer(text: str | None, kind: AnswerKind | str = K.NUMBER, options: tuple[str, ...] | None = None,
                    from_program: bool = False, mode: GradingMode | str = GradingMode.STRICT) -> Extraction:
     """The final answer of ``text`` as ``kind``; ``from_program`` reads the answer a sandboxed program printed."""
-    kind = AnswerKind(kind)
-    if GradingMode(mode) is GradingMode.MAMMOTH:
+    kind = as_member(AnswerKind, kind)
+    if as_member(GradingMode, mode) is GradingMode.MAMMOTH:
         from mammoth_math.grading.mammoth import mammoth_extract
 
         return mammoth_extract(text or "", kind, from_program)
-    if not text or not text.strip():
+    if not text or text.isspace():
         return Extraction(None, "empty")
     text = text[-MAX_TEXT:]
     if from_program:
@@ -74,31 +77,56 @@ def extract_answer(text: str | None, kind: AnswerKind | str = K.NUMBER, options:
     return _fallback(text, kind, options)
 
 
-def _anchored_spans(text: str, kind: AnswerKind) -> list[tuple[str, str]]:
+def _anchored_spans(text: str, kind: AnswerKind) -> Iterator[tuple[str, str]]:
     """(rule, span) after explicit markers, best first: "final answer" lines after the last box, then boxes, then
     the other markers, each group latest first (a model that boxes an intermediate result and then states its
-    final answer meant the final answer; a line with no digit or math, "The final answer is positive", is prose)."""
+    final answer meant the final answer; a line with no digit or math, "The final answer is positive", is prose).
+    Lazy: most texts end in a box, so only the text after it is scanned for markers unless the boxes fail."""
     boxes = _top_level(boxed_spans(text))
-    last_box_end = boxes[-1][1] if boxes else -1
-    final, others = [], []
-    has_marker = "nswer" in text or "NSWER" in text or "####" in text  # a literal scan, far cheaper than the pattern
-    markers = _TRIGGER_RE.finditer(text) if has_marker else ()
-    for m in markers:
-        window = text[m.end():m.end() + _MAX_LINE].lstrip()  # bounded: linear in the text
-        line = re.sub(r"\.\s*$|\.\s+\S.*$", "", window.split("\n", 1)[0].strip()).strip()
+    last_box_end = boxes[-1][1] if boxes else 0
+    final, others = _markers(text, last_box_end)  # those before the last box are never final: read if needed
+    if final:
+        yield from final[::-1][:_MAX_TRIES]
+    if len(boxes) == 1:  # most texts: no run to join
+        yield "boxed", boxes[0][2].strip()
+    else:
+        for _, content in _runs(text, boxes, joined=kind in (K.EXPRESSION, K.LIST)):  # a NUMBER or a letter: one box
+            yield "boxed", content
+    if last_box_end:
+        others = _markers(text, 0, last_box_end)[1] + others
+    yield from others[::-1][:_MAX_TRIES]
+
+
+def _markers(text: str, start: int, end: int | None = None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (rule, line) of each marker starting in ``text[start:end]``: those that say a final answer after the last
+    box (``start``, when it is the last box's end), and the others."""
+    window = text[start:end]
+    final: list[tuple[str, str]] = []
+    others: list[tuple[str, str]] = []
+    if "nswer" not in window and "NSWER" not in window and "####" not in window:  # far cheaper than the pattern
+        return final, others
+    for m in _TRIGGER_RE.finditer(text, start, len(text) if end is None else end):
+        line = re.sub(r"\.\s*$|\.\s+\S.*$", "", _answer_line(text, m.end())).strip()
+        is_final = end is None  # a marker after the last box
         if m.group(0) == "####":
             others.append(("####", line))
         elif m.group("section"):  # the section holds only the answer: prose or not, it is final
-            (final if m.start() >= last_box_end else others).append(("# Answer", line))
-        elif m.group("said").lower().startswith("final") and m.start() >= last_box_end and re.search(r"[\d$\\]", line):
+            (final if is_final else others).append(("# Answer", line))
+        elif m.group("said").lower().startswith("final") and is_final and re.search(r"[\d$\\]", line):
             final.append(("the answer is", line))
         else:
             others.append(("the answer is", line))
-    joined = kind in (K.EXPRESSION, K.LIST)  # a NUMBER or a letter is one value: its last box
-    return final[::-1][:_MAX_TRIES] + _box_groups(text, boxes, joined) + others[::-1][:_MAX_TRIES]
+    return final, others
+
+
+def _answer_line(text: str, at: int) -> str:
+    """The first line from ``at`` (a marker's end), read over a bounded window: linear in the text."""
+    return text[at:at + _MAX_LINE].lstrip().split("\n", 1)[0].strip()
 
 
 def _top_level(boxes: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    if len(boxes) < 2:
+        return boxes
     kept: list[tuple[int, int, str]] = []
     for box in boxes:
         if not kept or box[0] >= kept[-1][1]:
@@ -106,23 +134,18 @@ def _top_level(boxes: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     return kept
 
 
-def _box_groups(text: str, boxes: list[tuple[int, int, str]], joined: bool) -> list[tuple[str, str]]:
-    """The last boxes as answers, latest first; with ``joined``, a run of boxes that make one answer is one span."""
-    return [("boxed", content) for _, content in _runs(text, boxes, joined)]
-
-
-def _runs(text: str, spans: list[tuple[int, int, str]], joined: bool) -> list[tuple[int, str]]:
-    """(end, content) of the last runs of ``spans`` (boxes or math spans), latest first; with ``joined``, spans
-    separated only by "and", commas or spacing are one run, their contents joined by commas."""
-    runs = []
+def _runs(text: str, spans: list[tuple[int, int, str]], joined: bool) -> Iterator[tuple[int, str]]:
+    """(end, content) of the last runs of ``spans`` (boxes or math spans), latest first, made as they are read;
+    with ``joined``, spans separated only by "and", commas or spacing are one run, their contents joined by commas."""
     i = len(spans) - 1
-    while i >= 0 and len(runs) < _MAX_TRIES:
+    for _ in range(_MAX_TRIES):
+        if i < 0:
+            return
         j = i
         while joined and j > 0 and _one_answer_gap(text[spans[j - 1][1]:spans[j][0]]):
             j -= 1
-        runs.append((spans[i][1], ", ".join(span[2].strip() for span in spans[j:i + 1])))
+        yield spans[i][1], (spans[i][2].strip() if j == i else ", ".join([span[2].strip() for span in spans[j:i + 1]]))
         i = j - 1
-    return runs
 
 
 def _one_answer_gap(gap: str) -> bool:
@@ -132,8 +155,8 @@ def _one_answer_gap(gap: str) -> bool:
 
 def final_boxed(text: str) -> str | None:
     """The last run of boxes that make one answer (`$\\boxed{-2}$ and $\\boxed{1}$` -> `-2, 1`): a solution's gold."""
-    runs = _runs(text, _top_level(boxed_spans(text)), joined=True)
-    return runs[0][1].strip() if runs else None
+    run = next(_runs(text, _top_level(boxed_spans(text)), joined=True), None)
+    return run[1].strip() if run else None
 
 
 def _value_of_sentence(span: str) -> str:
@@ -193,9 +216,9 @@ def _fallback(text: str, kind: AnswerKind, options: tuple[str, ...] | None) -> E
     numbers = [m for m in _LONE_NUMBER_RE.finditer(text)  # `r > 17` bounds r: 17 is no answer
                if not _RELATION_RE.search(text[max(0, m.start() - 6):m.start()].rstrip()[-5:])]
     maths = [] if kind is K.NUMBER else [(m.start(), m.end(), _math_content(m)) for m in _MATH_SPAN_RE.finditer(text)]
-    last_math = _runs(text, maths, joined=True)[:1]  # `$1$ and $2$` is one answer
-    if last_math and (not numbers or last_math[0][0] >= numbers[-1].end()):
-        span = last_math[0][1]
+    last_math = next(_runs(text, maths, joined=True), None)  # `$1$ and $2$` is one answer
+    if last_math and (not numbers or last_math[0] >= numbers[-1].end()):
+        span = last_math[1]
         found = clean_answer(span, kind, options, first_of_many=True)
         if found[0] is not None:
             return _finish(found, "last math span", span)
@@ -210,9 +233,11 @@ def _fallback(text: str, kind: AnswerKind, options: tuple[str, ...] | None) -> E
 def clean_answer(span: str, kind: AnswerKind, options: tuple[str, ...] | None = None,
                  first_of_many: bool = False) -> tuple[str | None, str]:
     """Normalise an answer span for ``kind``; returns (answer or None, how it was read)."""
-    span = span.strip()
+    span, kind = span.strip(), as_member(AnswerKind, kind)
     if not span:
         return None, ""
+    if kind is K.NUMBER or kind is K.EXPRESSION:  # most answers: checked first
+        return _number_or_expression(span, kind, first_of_many), ""
     if kind is K.CHOICE:
         return _choice(span, options)
     if kind is K.BOOL:
@@ -225,10 +250,8 @@ def clean_answer(span: str, kind: AnswerKind, options: tuple[str, ...] | None = 
         items, ordered = split_list(span)
         clean = [_number_or_latex(i) for i in items]
         return (render_list(clean, ordered) if clean else None), ""
-    if kind is K.TEXT:
-        text = normalize_latex(span).strip(".").strip()
-        return (text or None), ""
-    return _number_or_expression(span, kind, first_of_many), ""
+    text = normalize_latex(span).strip(".").strip()  # TEXT
+    return (text or None), ""
 
 
 def _number_or_latex(item: str) -> str:
@@ -237,6 +260,8 @@ def _number_or_latex(item: str) -> str:
 
 
 def _number_or_expression(span: str, kind: AnswerKind, first_of_many: bool) -> str | None:
+    if _INTEGER_RE.fullmatch(span):  # most answers: already the canonical text of their value
+        return span
     value = parse_number(span)
     if value is not None:  # a percent sign is kept: `10%` also means 0.1
         return format_number(value) + ("%" if is_percent(span) else "")

@@ -7,17 +7,16 @@ says, in the :class:`ProgramFailure` words, why a sandboxed program gave no usab
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from mammoth_math.grading.equivalence import GradeConfig, judge
+from mammoth_math.grading.equivalence import grade_config, judge
 from mammoth_math.grading.extract import extract_answer
 from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode, ProgramFailure
 
 
-@dataclass(frozen=True)
-class Grade:
-    """A verdict, how it was reached (exact, numeric, symbolic, empty, ...) and the answer it judged."""
+class Grade(NamedTuple):
+    """A verdict, how it was reached (exact, numeric, symbolic, empty, ...) and the answer it judged (a named tuple,
+    as :class:`Extraction`: built per graded answer)."""
 
     correct: bool
     method: str
@@ -38,11 +37,10 @@ def grade(text_or_answer: str | Extraction | None, gold: str, kind: AnswerKind |
     >>> grade(Extraction("17", "answer field"), "18").method
     'numeric'
     """
-    kind, mode = AnswerKind(kind), GradingMode(mode)
-    options = tuple(options) if options else None
+    config = grade_config(kind, mode, rel_tol, tuple(options) if options else None)
     extraction = (text_or_answer if isinstance(text_or_answer, Extraction)
-                  else extract_answer(text_or_answer, kind, options, from_program=from_program, mode=mode))
-    verdict = judge(extraction, gold, GradeConfig(kind, mode, rel_tol, options=options))
+                  else extract_answer(text_or_answer, config.kind, config.options, from_program, config.mode))
+    verdict = judge(extraction, gold, config)
     return Grade(verdict.correct, verdict.method, extraction)
 
 

@@ -6,8 +6,10 @@ need each other for a type.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple, TypeVar
+
+_E = TypeVar("_E", bound=Enum)
 
 
 class AnswerKind(str, Enum):
@@ -26,9 +28,15 @@ class GradingMode(str, Enum):
     MAMMOTH = "mammoth"  # MAmmoTH's math_eval rules, to compare with the paper's published numbers
 
 
-@dataclass(frozen=True)
-class Extraction:
-    """The answer found in a model output (None if none), the rule that found it, and the raw span."""
+def as_member(enum: type[_E], value: _E | str) -> _E:
+    """``enum(value)``, without the enum machinery's cost (a third of a microsecond) when ``value`` already is one."""
+    return value if type(value) is enum else enum(value)
+
+
+class Extraction(NamedTuple):
+    """The answer found in a model output (None if none), the rule that found it, and the raw span.
+
+    A named tuple, not a frozen dataclass: one is built per graded answer, in a quarter of the time."""
 
     answer: str | None
     rule: str

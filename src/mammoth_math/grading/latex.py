@@ -15,12 +15,15 @@ _SPACES = ("\\!", "\\,", "\\;", "\\:", "\\quad", "\\qquad", "~")
 
 def boxed_spans(text: str) -> list[tuple[int, int, str]]:
     """Every ``\\boxed{...}`` (or ``\\boxed x``) in ``text`` as (start, end, content), braces matched in one pass."""
-    first = min((i for i in (text.find("\\boxed"), text.find("\\fbox")) if i >= 0), default=-1)
-    if first < 0:  # most texts: no brace scan at all
+    boxes = list(_BOXED_RE.finditer(text))
+    if not boxes:  # no brace scan at all
         return []
-    closing = _matching_braces(text, first)  # braces opened before the first box pair with none of its braces
+    # A brace pairs with the first one that closes it however many came before, so the common single box
+    # is matched by reading its own content; several are matched in one pass from the first (still linear).
+    first = boxes[0].end()
+    closing = _matching_braces(text, first, until_closed=len(boxes) == 1)
     spans = []
-    for m in _BOXED_RE.finditer(text):
+    for m in boxes:
         start = m.end()
         if start < len(text) and text[start] == "{":
             if start in closing:
@@ -32,8 +35,9 @@ def boxed_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _matching_braces(text: str, start: int = 0) -> dict[int, int]:
-    """Position of each ``{`` from ``start`` on -> position of its ``}`` (unbalanced ones left out)."""
+def _matching_braces(text: str, start: int = 0, until_closed: bool = False) -> dict[int, int]:
+    """Position of each ``{`` from ``start`` on -> position of its ``}`` (unbalanced ones left out);
+    ``until_closed``: stop once the brace at ``start`` is closed (only it, and those inside it, are needed)."""
     stack: list[int] = []
     pairs: dict[int, int] = {}
     for m in _BRACE_RE.finditer(text, start):  # visits only the braces: a long response is mostly other characters
@@ -41,6 +45,8 @@ def _matching_braces(text: str, start: int = 0) -> dict[int, int]:
             stack.append(m.start())
         elif stack:
             pairs[stack.pop()] = m.start()
+            if until_closed and not stack:
+                break
     return pairs
 
 
@@ -56,7 +62,7 @@ _SHORT_FRAC_RE = re.compile(r"\\([dt]?frac)\s*(\\[a-zA-Z]+|\d|[a-zA-Z])\s*(\\[a-
 def tidy_latex(text: str) -> str:
     """Meaning-preserving fixes math-verify trips on: `{x}` -> `x`, `\\frac \\pi4` -> `\\frac{\\pi}{4}`, a last `.`."""
     s = text.strip()
-    while s.startswith("{") and s.endswith("}") and _matching_braces(s).get(0) == len(s) - 1:
+    while s.startswith("{") and s.endswith("}") and _matching_braces(s, until_closed=True).get(0) == len(s) - 1:
         s = s[1:-1].strip()
     if s.endswith(".") and not s.endswith(".."):  # sentence punctuation, not part of the answer
         s = s[:-1].rstrip()
