@@ -467,6 +467,8 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
                                    "run; report --select pools them into one vote (evaluation.pooled)")
     p.add_argument("--reward-model", help="score every sample with this outcome reward model (a folder or hub id "
                                           "through transformers, or a vLLM server's URL); report --select rm_best")
+    p.add_argument("--process-reward-model", help="score every step of every sample with this process reward model "
+                                                  "(a token classifier, train --method prm); report --select prm_min_best")
     _add_judge_flags(p)
     _add_threads_flag(p)
     p.set_defaults(handler=_eval)
@@ -477,7 +479,8 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     r.add_argument("output_dir")
     r.add_argument("--pass-k", help="recompute pass@k and maj@k for these k from the records (e.g. 1,8)")
     r.add_argument("--select", help="selection rules scored at each k (--pass-k, default n): majority, rm_best, "
-                                    "rm_majority, genselect (evaluation.selection)")
+                                    "rm_majority, genselect, prm_min_best, prm_min_majority (last, product too; "
+                                    "evaluation.selection)")
     r.set_defaults(handler=_report)
     _add_import_command(sub)
 
@@ -539,7 +542,8 @@ def _eval_config(args: argparse.Namespace) -> EvalConfig:
 
     values = _run_values(args, (*_RUN_FIELDS, "shard", "samples", "temperature", "top_p", "few_shot", "shots",
                                 "train_dir", "exemplars", "chat", "pass_k", "reasoning", "think_tags", "prompt_style",
-                                "judge", "judge_base_url", "max_tool_calls", "reward_model"))
+                                "judge", "judge_base_url", "max_tool_calls", "reward_model",
+                                "process_reward_model"))
     config = load_config(args.config, values)
     config.backend_options = _backend_options(args, config.backend, config.backend_options, config.output_dir)
     return config
