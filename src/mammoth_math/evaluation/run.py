@@ -95,7 +95,8 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbo
                                     config.backend_options.get("cache_dir"))
                 stack.callback(judge.close)
             scorers: dict[str, RewardModel] = {}
-            for key, field, kind in (("reward_model", "reward", "orm"), ("process_reward_model", "step_rewards", "prm")):
+            kinds = (("reward_model", "reward", "orm"), ("process_reward_model", "step_rewards", "prm"))
+            for key, field, kind in kinds:
                 spec = getattr(config, key)
                 if not spec:
                     continue

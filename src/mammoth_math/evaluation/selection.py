@@ -98,7 +98,9 @@ def step_scored(candidates: Sequence[Candidate]) -> bool:
 
 def _folded(candidates: Sequence[Candidate], aggregate: str) -> list[Candidate]:
     """Each answered sample's steps folded into its reward, so the rm rules pick on them."""
-    return [replace(c, reward=AGGREGATES[aggregate](c.steps)) if _answered(c) and c.steps else c for c in candidates]
+    if not step_scored(candidates):
+        raise ValueError("a prm rule needs step scores on every answered sample")
+    return [replace(c, reward=AGGREGATES[aggregate](c.steps)) if _answered(c) else c for c in candidates]
 
 
 def _genselect_pick(candidates: Sequence[Candidate], equal: Equal, stored: int | None) -> int | None:
