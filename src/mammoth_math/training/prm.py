@@ -22,7 +22,7 @@ from transformers import TrainingArguments
 
 from mammoth_math.files import InputError, iter_jsonl
 from mammoth_math.prompts import STEP_SEPARATOR, prm_tokens
-from mammoth_math.training.config import read_config_values, save_config
+from mammoth_math.training.config import load_model_data_config, save_config
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +42,7 @@ class PRMConfig(TrainingArguments):
 
 
 def load_prm_config(path: str | os.PathLike | None, overrides: Sequence[str] = ()) -> PRMConfig:
-    values = read_config_values(path, overrides, PRMConfig)
-    values.setdefault("output_dir", "runs/prm")
-    for name in ("model", "data"):
-        if not values.get(name):
-            raise InputError(path or "<command line>", f"required: set {name}=... ", field=name)
-    try:
-        return PRMConfig(**values)
-    except (TypeError, ValueError) as e:
-        raise InputError(path or "<command line>", str(e)) from None
+    return load_model_data_config(PRMConfig, path, overrides, "runs/prm")
 
 
 @dataclass(frozen=True)
