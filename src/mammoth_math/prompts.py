@@ -141,7 +141,7 @@ STEP_SEPARATOR = "\n\n"
 
 
 def split_steps(solution: str, separator: str = STEP_SEPARATOR) -> list[str]:
-    """A solution's steps: the non-blank pieces between separators.
+    r"""A solution's steps: the non-blank pieces between separators.
 
     >>> split_steps("Add 2 and 3.\n\nThat is 5.\n\n\n\nThe answer is 5.")
     ['Add 2 and 3.', 'That is 5.', 'The answer is 5.']

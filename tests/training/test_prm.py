@@ -74,7 +74,9 @@ def test_a_tiny_prm_trains_and_scores_steps(tiny_model_dir: Path, tmp_path: Path
     saved = AutoConfig.from_pretrained(out)
     assert saved.num_labels == 2 and saved.step_separator == "\n\n" and (out / "train_config.yaml").exists()
     scorer = make_reward_model(str(out), kind="prm")
-    good, bad = scorer.score([ScoreRequest("What is 3 + 4?", "3 + 4 = 7.\n\nThe answer is 7."),
-                              ScoreRequest("What is 3 + 4?", "3 + 4 = 10.\n\nThe answer is 7.")])
-    assert len(good) == len(bad) == 2 and all(0.0 <= v <= 1.0 for v in good + bad)
-    assert scorer.info()["step_separator"] == "\n\n"
+    rows = _rows()
+    scores = scorer.score([ScoreRequest(r["prompt"], "\n\n".join(r["completions"])) for r in rows])
+    assert [len(s) for s in scores] == [3] * len(rows) and scorer.info()["step_separator"] == "\n\n"
+    good = [v for r, s in zip(rows, scores) for v, ok in zip(s[:2], r["labels"]) if ok]
+    bad = [v for r, s in zip(rows, scores) for v, ok in zip(s[:2], r["labels"]) if not ok]
+    assert min(good) > max(bad)  # every right sum scores above every wrong one, in either position (0.69 > 0.19)
