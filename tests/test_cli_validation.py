@@ -129,11 +129,12 @@ def test_shipped_configs_pass_the_checks():
     from mammoth_math.evaluation import load_config as load_eval
     from mammoth_math.training import config_method, load_grpo_config
     from mammoth_math.training import load_config as load_train
+    from mammoth_math.training.prm import load_prm_config
     from mammoth_math.training.rm import load_rm_config
 
     for path in (REPO / "configs" / "train").glob("*.yaml"):
-        if path.stem.startswith("rm-"):
-            load_rm_config(path, ["model=m", "data=[d.jsonl]"])
+        if path.stem.startswith(("rm-", "prm-")):
+            (load_rm_config if path.stem.startswith("rm-") else load_prm_config)(path, ["model=m", "data=[d.jsonl]"])
         else:
             (load_grpo_config if config_method(path) == "grpo" else load_train)(path, cpu_fallback=True)
     for path in (REPO / "configs" / "data").glob("*.yaml"):

@@ -250,12 +250,14 @@ def _regrade(args: argparse.Namespace) -> int:
 
 def _add_training_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="fine-tune with TRL: SFT on an Alpaca export, GRPO (method: grpo in the config) "
-                                      "against our grader, or an outcome reward model (--method rm)")
+                                      "against our grader, or an outcome or process reward model (--method rm|prm)")
     p.add_argument("--config", help="a YAML under configs/train/ (keys are TrainConfig fields, GRPOTrainConfig's "
-                                    "with method: grpo, RMConfig's for --method rm); required for sft and grpo")
-    p.add_argument("--method", choices=("sft", "rm"), default="sft",
-                   help="sft (default; grpo when the config says method: grpo), or rm: TRL's RewardTrainer on "
-                        "correct-vs-wrong pairs of graded samples")
+                                    "with method: grpo, RMConfig's for --method rm, PRMConfig's for prm); required for sft "
+                                    "and grpo")
+    p.add_argument("--method", choices=("sft", "rm", "prm"), default="sft",
+                   help="sft (default; grpo when the config says method: grpo), rm: TRL's RewardTrainer on "
+                        "correct-vs-wrong pairs of graded samples, or prm: a token classifier on step labels "
+                        "(data step-labels)")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="override config fields (YAML values)")
     p.add_argument("--dry-run", action="store_true",
                    help="load config, tokenizer and data; report tokens, batch and steps; do not train")
@@ -286,7 +288,7 @@ def _train(args: argparse.Namespace) -> int:
     from mammoth_math.cpu import set_threads
     from mammoth_math.training import config_method, dry_run, load_config, train
 
-    if args.method == "rm":
+    if args.method in ("rm", "prm"):
         return _train_rm(args)
     if not args.config:
         raise ValueError("train needs --config (a YAML under configs/train/)")
@@ -330,16 +332,17 @@ def _train(args: argparse.Namespace) -> int:
 
 def _train_rm(args: argparse.Namespace) -> int:
     from mammoth_math.cpu import set_threads
-    from mammoth_math.training.rm import load_rm_config, train_rm
+    from mammoth_math.training import prm, rm
 
     if args.dry_run:
-        raise ValueError("--dry-run is for sft; an rm run reports its pairs as it starts")
-    config = load_rm_config(args.config, args.overrides)
+        raise ValueError(f"--dry-run is for sft; an {args.method} run reports its data as it starts")
+    config = (rm.load_rm_config if args.method == "rm" else prm.load_prm_config)(args.config, args.overrides)
     set_threads(_cpu_run_threads(args.threads, config.output_dir))
-    result = train_rm(config)
-    _print_train_table("train --method rm", {
-        "output": result.output_dir, "resumed from": result.resumed_from or "-", "problems": result.problems,
-        "pairs (correct vs wrong)": result.pairs,
+    result = rm.train_rm(config) if args.method == "rm" else prm.train_prm(config)
+    counts = ({"problems": result.problems, "pairs (correct vs wrong)": result.pairs} if args.method == "rm"
+              else {"rows": result.rows, "labelled steps": result.steps})
+    _print_train_table(f"train --method {args.method}", {
+        "output": result.output_dir, "resumed from": result.resumed_from or "-", **counts,
         "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
         "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-"})
     return 0
@@ -467,6 +470,9 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
                                    "run; report --select pools them into one vote (evaluation.pooled)")
     p.add_argument("--reward-model", help="score every sample with this outcome reward model (a folder or hub id "
                                           "through transformers, or a vLLM server's URL); report --select rm_best")
+    p.add_argument("--process-reward-model", help="score every step of every sample with this process reward model "
+                                                  "(a token classifier, train --method prm); "
+                                                  "report --select prm_min_best")
     _add_judge_flags(p)
     _add_threads_flag(p)
     p.set_defaults(handler=_eval)
@@ -477,7 +483,8 @@ def _add_evaluation_commands(sub: argparse._SubParsersAction) -> None:
     r.add_argument("output_dir")
     r.add_argument("--pass-k", help="recompute pass@k and maj@k for these k from the records (e.g. 1,8)")
     r.add_argument("--select", help="selection rules scored at each k (--pass-k, default n): majority, rm_best, "
-                                    "rm_majority, genselect (evaluation.selection)")
+                                    "rm_majority, genselect, prm_min_best, prm_min_majority (last, product too; "
+                                    "evaluation.selection)")
     r.set_defaults(handler=_report)
     _add_import_command(sub)
 
@@ -539,7 +546,8 @@ def _eval_config(args: argparse.Namespace) -> EvalConfig:
 
     values = _run_values(args, (*_RUN_FIELDS, "shard", "samples", "temperature", "top_p", "few_shot", "shots",
                                 "train_dir", "exemplars", "chat", "pass_k", "reasoning", "think_tags", "prompt_style",
-                                "judge", "judge_base_url", "max_tool_calls", "reward_model"))
+                                "judge", "judge_base_url", "max_tool_calls", "reward_model",
+                                "process_reward_model"))
     config = load_config(args.config, values)
     config.backend_options = _backend_options(args, config.backend, config.backend_options, config.output_dir)
     return config
@@ -816,6 +824,18 @@ def _add_data_commands(sub: argparse._SubParsersAction) -> None:
     t = dsub.add_parser("stats", help="print the report of a built folder")
     t.add_argument("dir", help="a folder written by `data build`")
     t.set_defaults(handler=_data_stats)
+    sl = dsub.add_parser("step-labels", help="Math-Shepherd step labels for train --method prm: k completions from "
+                                             "each step prefix of graded CoT samples; resumable")
+    sl.add_argument("records", help="an eval run's records with graded samples (OUT/<run>/<set>.jsonl)")
+    sl.add_argument("--out", required=True, help="the labels JSONL (appended; a rerun labels what is missing)")
+    sl.add_argument("--model", required=True, help="the completer: model path or hub id (hf, vllm), "
+                                                     "served name (openai)")
+    sl.add_argument("--backend", choices=list(_BACKEND_FLAGS), default="hf", help="default: hf")
+    sl.add_argument("--base-url", nargs="+", help="openai: server URL(s) ending in /v1")
+    sl.add_argument("--k", type=int, default=4, help="completions per step prefix (default 4)")
+    sl.add_argument("--max-new-tokens", type=int, default=512)
+    _add_cache_flags(sl)
+    sl.set_defaults(handler=_data_step_labels)
 
 
 def _add_config_flags(p: argparse.ArgumentParser, config_help: str, out_help: str) -> None:
@@ -878,6 +898,22 @@ def _data_distill(args: argparse.Namespace) -> int:
         console.print(f"majority label accuracy (hidden golds): {result.report['label_accuracy']}")
     print(f"{result.rows} rows -> {result.out_dir}/distilled.jsonl (report.json)")
     return 0 if result.rows else 2
+
+
+def _data_step_labels(args: argparse.Namespace) -> int:
+    _log_progress()
+    from mammoth_math.backends import make_backend
+    from mammoth_math.data.step_labels import StepLabelConfig, label_steps
+
+    options = {"base_url": args.base_url} if args.base_url else {}
+    backend = make_backend(args.backend, args.model, cache_dir=_cache_dir(args, str(Path(args.out).parent)), **options)
+    try:
+        config = StepLabelConfig(args.k, max_new_tokens=args.max_new_tokens)
+        written = label_steps(args.records, backend, args.out, config, progress=True)
+    finally:
+        backend.close()
+    print(f"{written} samples labelled -> {args.out}")
+    return 0
 
 
 def _data_contamination(args: argparse.Namespace) -> int:

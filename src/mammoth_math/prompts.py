@@ -136,6 +136,36 @@ def reward_input(question: str, solution: str) -> str:
     return f"Question: {question}\n\nSolution: {solution}"
 
 
+# Math-Shepherd and Qwen2.5-Math-PRM split a solution into steps at blank lines; a PRM is scored as it was trained.
+STEP_SEPARATOR = "\n\n"
+
+
+def split_steps(solution: str, separator: str = STEP_SEPARATOR) -> list[str]:
+    r"""A solution's steps: the non-blank pieces between separators.
+
+    >>> split_steps("Add 2 and 3.\n\nThat is 5.\n\n\n\nThe answer is 5.")
+    ['Add 2 and 3.', 'That is 5.', 'The answer is 5.']
+    """
+    return [step.strip() for step in solution.split(separator) if step.strip()]
+
+
+class _Encodes(Protocol):
+    def encode(self, text: str, add_special_tokens: bool = ...) -> list[int]: ...
+
+
+def prm_tokens(tokenizer: _Encodes, question: str, steps: Sequence[str],
+               separator: str = STEP_SEPARATOR) -> tuple[list[int], list[int]]:
+    """The token ids a process reward model reads for ``steps`` and the position of each step's last token,
+    where its score is read (``train --method prm`` labels those positions, ``eval --process-reward-model``
+    reads them). Each step is tokenized on its own, so a step's end never merges into the next token."""
+    ids = tokenizer.encode(reward_input(question, ""), add_special_tokens=True)
+    ends = []
+    for step in steps:
+        ids += tokenizer.encode(step + separator, add_special_tokens=False)  # ends on the separator's token
+        ends.append(len(ids) - 1)
+    return ids, ends
+
+
 def stop_strings(chat: bool = False) -> tuple[str, ...]:
     """Stop strings for a prompt built by :func:`build_prompt` (none for chat: the template's EOS ends it)."""
     return () if chat else STOP_STRINGS

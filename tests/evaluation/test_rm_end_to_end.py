@@ -12,22 +12,29 @@ from test_rewards import VaryingBackend, _config
 from mammoth_math.cli import main
 from mammoth_math.evaluation import evaluate, read_records
 from mammoth_math.evaluation.genselect import genselect_run
+from mammoth_math.evaluation.records import ProblemRecord
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def train_then_score(tmp_path: Path, method: str, data: Path, model_dir: Path, backend: VaryingBackend,
+                     field: str) -> list[ProblemRecord]:
+    """``train --method <method>`` on ``data``, then the finished run evaluated again with the model it saved
+    (``field``: the eval config's field naming it): scored, not generated again. Returns the records."""
+    model = tmp_path / method
+    assert main(["train", "--method", method, "--config", str(REPO / f"configs/train/{method}-tiny.yaml"),
+                 f"model={model_dir}", f"data=[{data}]", f"output_dir={model}", "num_train_epochs=2",
+                 "disable_tqdm=true", "--threads", "1"]) == 0
+    evaluate(_config(tmp_path, **{field: str(model)}), backend=backend)
+    assert backend.requests == []  # the finished run is scored, not generated again
+    return read_records(tmp_path / "out" / "cot-sc" / "custom.jsonl")
 
 
 def test_train_rm_then_score_then_select(tiny_model_dir: Path, tmp_path: Path, capsys) -> None:
     evaluate(_config(tmp_path), backend=VaryingBackend())  # problem i: sample i is right, the other two wrong
     records_file = tmp_path / "out" / "cot-sc" / "custom.jsonl"
-    rm = tmp_path / "rm"
-    assert main(["train", "--method", "rm", "--config", str(REPO / "configs/train/rm-tiny.yaml"),
-                 f"model={tiny_model_dir}", f"data=[{records_file}]", f"output_dir={rm}", "num_train_epochs=2",
-                 "disable_tqdm=true", "--threads", "1"]) == 0
+    records = train_then_score(tmp_path, "rm", records_file, tiny_model_dir, VaryingBackend(), "reward_model")
     assert "pairs (correct vs wrong)" in capsys.readouterr().out
-    again = VaryingBackend()
-    evaluate(_config(tmp_path, reward_model=str(rm)), backend=again)
-    assert again.requests == []  # the finished run is scored, not generated again
-    records = read_records(records_file)
     assert all(a.reward is not None for r in records for a in r.attempts)
     genselect_run(tmp_path / "out" / "cot-sc", ScriptedBackend("Judgment: 0"), 3)
     assert main(["report", str(tmp_path / "out"), "--select", "majority,rm_best,rm_majority,genselect"]) == 0

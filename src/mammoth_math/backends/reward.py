@@ -9,6 +9,9 @@ Score: a one-label head's logit (a served one-label classifier answers its sigmo
 with several labels, the probability of the last ("correct"). With ``cache_dir``, scores are stored like
 completions (``backends.cache``'s store, keyed by model identity and input), so a re-run scores nothing twice.
 A served score that still fails after retries is None: never stored, asked again by the next run.
+``kind="prm"``: a local process reward model (a token classifier, what ``train --method prm`` saves) scores each
+step instead: one score per step, read at the step's last token (``prompts.prm_tokens``), steps split at the
+separator it was trained with (its config's ``step_separator``, else Math-Shepherd's blank line).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from mammoth_math.backends.base import library_versions
-from mammoth_math.prompts import reward_input
+from mammoth_math.prompts import STEP_SEPARATOR, prm_tokens, reward_input, split_steps
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +35,11 @@ class ScoreRequest:
     solution: str  # the model's whole answer text (a PoT answer's program)
 
 
+Score = float | list[float] | None  # an outcome score, a process model's per-step scores, or none
+
+
 class RewardModel(Protocol):
-    def score(self, requests: Sequence[ScoreRequest]) -> list[float | None]:
+    def score(self, requests: Sequence[ScoreRequest]) -> list[Score]:
         """Scores in request order; None where a served model failed after its retries."""
         ...
 
@@ -78,6 +84,42 @@ class HFRewardModel:
     def info(self) -> dict[str, Any]:
         return {"reward_backend": "hf", "model": self.model_name, "device": self.device,
                 "versions": library_versions()}
+
+    def close(self) -> None:
+        """Nothing to release but memory."""
+
+
+class HFProcessRewardModel:
+    """A local ``AutoModelForTokenClassification`` scoring each step: the probability of its last label
+    ("good") at the step's end token (a one-label head: that logit)."""
+
+    def __init__(self, model: str, max_length: int = 2048, device: str | None = None):
+        import torch
+        from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+        self.model_name, self.max_length = model, max_length
+        self.tokenizer = AutoTokenizer.from_pretrained(model)
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model = AutoModelForTokenClassification.from_pretrained(model).to(self.device).eval()
+        self.separator = getattr(self.model.config, "step_separator", None) or STEP_SEPARATOR
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[Score]:
+        import torch
+
+        scores: list[Score] = []
+        for request in requests:  # one solution at a time: no padding to get wrong, and PRM runs are small
+            ids, ends = prm_tokens(self.tokenizer, request.question, split_steps(request.solution, self.separator),
+                                   self.separator)
+            ends = [e for e in ends if e < self.max_length]  # steps past the window stay unscored
+            with torch.no_grad():
+                logits = self.model(torch.tensor([ids[:self.max_length]], device=self.device)).logits[0].float()
+            values = logits[:, 0] if logits.shape[1] == 1 else logits.softmax(-1)[:, -1]
+            scores.append([float(values[e]) for e in ends])
+        return scores
+
+    def info(self) -> dict[str, Any]:
+        return {"reward_backend": "hf/prm", "model": self.model_name, "device": self.device,
+                "step_separator": self.separator, "versions": library_versions()}
 
     def close(self) -> None:
         """Nothing to release but memory."""
@@ -148,9 +190,9 @@ class CachingRewardModel:
         body = {"identity": self.identity, "reward_input": reward_input(request.question, request.solution)}
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
-    def score(self, requests: Sequence[ScoreRequest]) -> list[float | None]:
+    def score(self, requests: Sequence[ScoreRequest]) -> list[Score]:
         keys = [self._key(r) for r in requests]
-        found: list[float | None] = [(e or {}).get("reward") for e in map(self.store.entry, keys)]
+        found: list[Score] = [(e or {}).get("reward") for e in map(self.store.entry, keys)]
         missing = [i for i, v in enumerate(found) if v is None]
         fresh = self.inner.score([requests[i] for i in missing]) if missing else []
         for i, value in zip(missing, fresh):
@@ -166,8 +208,13 @@ class CachingRewardModel:
         self.inner.close()
 
 
-def make_reward_model(spec: str, cache_dir: str | None = None, **options: Any) -> RewardModel:
-    """A served reward model for an ``http(s)://`` URL, else a local one; cached in ``cache_dir`` when given."""
-    model: RewardModel = (ServedRewardModel(spec, **options) if spec.startswith(("http://", "https://"))
-                          else HFRewardModel(spec, **options))
+def make_reward_model(spec: str, cache_dir: str | None = None, kind: Literal["orm", "prm"] = "orm",
+                      **options: Any) -> RewardModel:
+    """A served reward model for an ``http(s)://`` URL, else a local one (``kind="prm"``: a local process reward
+    model); cached in ``cache_dir`` when given."""
+    served = spec.startswith(("http://", "https://"))
+    if kind == "prm" and served:
+        raise ValueError(f"{spec}: a process reward model is scored locally (a folder or hub id), not served")
+    model: RewardModel = (HFProcessRewardModel(spec, **options) if kind == "prm"
+                          else ServedRewardModel(spec, **options) if served else HFRewardModel(spec, **options))
     return model if cache_dir is None else CachingRewardModel(model, cache_dir)

@@ -76,6 +76,7 @@ class EvalConfig:
     judge_base_url: str | None = None  # the OpenAI-compatible server (ends in /v1) serving ``judge``
     max_tool_calls: int = 4  # tir: code blocks run per answer (ToRA's and Qwen2.5-Math's default)
     reward_model: str | None = None  # an outcome reward model (folder, hub id or http URL) scoring every sample
+    process_reward_model: str | None = None  # a process reward model (folder or hub id) scoring every step
 
     def __post_init__(self) -> None:
         from mammoth_math.evaluation.strategies import STRATEGIES

@@ -46,6 +46,7 @@ class Attempt:
     A sampled run (n > 1) grades every attempt (``correct``): the sampled metrics are computed from these.
     ``tokens``: output tokens of this sample, where the backend reports them per sample. ``reward``: an outcome
     reward model's score of this sample (``eval --reward-model``, or a harness's imported score); higher is better.
+    ``step_rewards``: a process reward model's score of each step (``eval --process-reward-model``), in order.
     """
 
     path: str
@@ -61,11 +62,13 @@ class Attempt:
     correct: bool | None = None  # this attempt's own verdict (sampled runs)
     tokens: int = 0
     reward: float | None = None
+    step_rewards: list[float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Without the defaults of the later fields, so single-pass records stay as they were."""
         data = asdict(self)
-        for name, empty in (("turns", []), ("sample", 0), ("correct", None), ("tokens", 0), ("reward", None)):
+        for name, empty in (("turns", []), ("sample", 0), ("correct", None), ("tokens", 0), ("reward", None),
+                            ("step_rewards", None)):
             if data[name] == empty:
                 del data[name]
         return data

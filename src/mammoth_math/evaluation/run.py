@@ -94,15 +94,19 @@ def evaluate(config: EvalConfig, backend: Backend | None = None, sandbox: Sandbo
                 judge = Judge.build(config.judge, config.judge_base_url or "",
                                     config.backend_options.get("cache_dir"))
                 stack.callback(judge.close)
-            rewards = None
-            if config.reward_model:
+            scorers: dict[str, RewardModel] = {}
+            kinds = (("reward_model", "reward", "orm"), ("process_reward_model", "step_rewards", "prm"))
+            for key, field, kind in kinds:
+                spec = getattr(config, key)
+                if not spec:
+                    continue
                 saved = meta_path(Path(config.output_dir) / config.run_name, config.shard)
-                if saved.exists():  # before the (slow) load: a run keeps one reward model
-                    check_reward_model(read_json(saved), config.reward_model, saved)
+                if saved.exists():  # before the (slow) load: a run keeps one reward model of each kind
+                    check_reward_model(read_json(saved), spec, saved, key)
                 cache = config.backend_options.get("cache_dir")
-                rewards = make_reward_model(config.reward_model, cache and str(Path(cache) / "rewards"))
-                stack.callback(rewards.close)
-            return _evaluate(config, strategy, backend, sandbox, problems, judge, rewards)
+                scorers[field] = make_reward_model(spec, cache and str(Path(cache) / "rewards"), kind)
+                stack.callback(scorers[field].close)
+            return _evaluate(config, strategy, backend, sandbox, problems, judge, scorers)
     finally:
         if owned:
             backend.close()
@@ -139,7 +143,7 @@ def _load(name: str, config: EvalConfig) -> list[Problem]:
 
 def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox: Sandbox | None,
               loaded: dict[str, list[Problem]], judge: Judge | None = None,
-              rewards: RewardModel | None = None) -> dict[str, DatasetScore]:
+              scorers: dict[str, RewardModel] | None = None) -> dict[str, DatasetScore]:
     adopt_legacy_folder(Path(config.output_dir), config.run_name)
     run_dir = Path(config.output_dir) / config.run_name
     keys = [k for k in RESUME_KEYS if k != "samples"]  # checked per set (_check_resume): a larger n extends
@@ -147,6 +151,9 @@ def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox:
                       _resolved_sampling(config, loaded))
     meta["run"] = config.run_name
     check_reward_model(meta, config.reward_model, meta_path(run_dir, config.shard))
+    check_reward_model(meta, config.process_reward_model, meta_path(run_dir, config.shard), "process_reward_model")
+    if scorers and "step_rewards" in scorers:  # steps are split as the model was trained: the report says how
+        meta["step_separator"] = scorers["step_rewards"].info().get("step_separator")
     scores: dict[str, DatasetScore] = {}
     for name, every in loaded.items():
         spec = get_benchmark(name)
@@ -173,8 +180,9 @@ def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox:
         append_in_chunks(path, mine, _problem_id, read_records, config.chunk_size,
                          lambda chunk, start: solve_chunk(chunk, ctx, seed=config.seed + start),
                          f"{spec.name} ({config.run_name})", config.progress)
-        if rewards is not None:
-            add_rewards(path, rewards, config.chunk_size, f"{spec.name} ({config.run_name}, rewards)", config.progress)
+        for field, scorer in (scorers or {}).items():
+            add_rewards(path, scorer, config.chunk_size, f"{spec.name} ({config.run_name}, {field})", config.progress,
+                        field)
         scores[spec.name] = score_records(read_records(path))
     meta.update(backend=backend.info(), finished=now(), **({"judge": judge.info()} if judge else {}))
     write_json(meta_path(run_dir, config.shard), meta)

@@ -16,13 +16,18 @@ Rules, the same for every rule:
   does); a tie goes to the class seen first; the pick is its first member;
 - ``genselect``: the pick a selector model made (``evaluation.genselect``, stored in the record); a record
   without one has no genselect@k. A reply that names no valid candidate falls back to the majority pick.
-The rm rules need a reward on every answered sample: a set without them reports no rm columns.
+- ``prm_<agg>_best`` / ``prm_<agg>_majority`` (agg: ``min``, ``last``, ``product``): ``rm_best`` / ``rm_majority``
+  on a process reward model's step scores folded into one: the weakest step (Math-Shepherd, Lightman et al.),
+  the final step, or the product of all.
+The rm rules need a reward on every answered sample, the prm rules step scores: a set without them reports no
+such columns.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mammoth_math.evaluation.metrics import Equal, group_answers, majority_index
 from mammoth_math.evaluation.records import Attempt, ProblemRecord
@@ -30,10 +35,11 @@ from mammoth_math.evaluation.records import Attempt, ProblemRecord
 
 @dataclass(frozen=True)
 class Candidate:
-    """One sample as the rules see it: its answer (None: none) and its reward (None: not scored)."""
+    """One sample as the rules see it: its answer (None: none), its reward and its step scores (None: not scored)."""
 
     answer: str | None
     reward: float | None = None
+    steps: tuple[float, ...] | None = None
 
 
 def answer_of(attempt: Attempt) -> str | None:
@@ -81,6 +87,22 @@ def scored(candidates: Sequence[Candidate]) -> bool:
     return all(c.reward is not None for c in candidates if _answered(c))
 
 
+AGGREGATES: dict[str, Callable[[Sequence[float]], float]] = {"min": min, "last": lambda s: s[-1],
+                                                             "product": math.prod}
+
+
+def step_scored(candidates: Sequence[Candidate]) -> bool:
+    """Whether every answered sample has step scores (what the prm rules need)."""
+    return all(c.steps for c in candidates if _answered(c))
+
+
+def _folded(candidates: Sequence[Candidate], aggregate: str) -> list[Candidate]:
+    """Each answered sample's steps folded into its reward, so the rm rules pick on them."""
+    if not step_scored(candidates):
+        raise ValueError("a prm rule needs step scores on every answered sample")
+    return [replace(c, reward=AGGREGATES[aggregate](c.steps)) if _answered(c) else c for c in candidates]
+
+
 def _genselect_pick(candidates: Sequence[Candidate], equal: Equal, stored: int | None) -> int | None:
     if stored is not None and 0 <= stored < len(candidates) and _answered(candidates[stored]):
         return stored
@@ -93,6 +115,7 @@ class Rule:
 
     choose: Callable[[Sequence[Candidate], Equal, int | None], int | None]
     needs_rewards: bool = False  # a reward on every answered sample
+    needs_steps: bool = False  # step scores on every answered sample
     stored: bool = False  # reads a pick a selector model stored in the record
 
 
@@ -102,6 +125,16 @@ RULES: dict[str, Rule] = {
     "rm_majority": Rule(lambda c, equal, _: rm_majority_pick(c, equal), needs_rewards=True),
     "genselect": Rule(_genselect_pick, stored=True),
 }
+
+
+def _prm_rule(aggregate: str, weighted: bool) -> Rule:
+    if weighted:
+        return Rule(lambda c, equal, _: rm_majority_pick(_folded(c, aggregate), equal), needs_steps=True)
+    return Rule(lambda c, _, __: rm_best_pick(_folded(c, aggregate)), needs_steps=True)
+
+
+RULES.update({f"prm_{agg}_{kind}": _prm_rule(agg, kind == "majority")  # prm_min_best, prm_min_majority, ...
+              for agg in AGGREGATES for kind in ("best", "majority")})
 
 
 def pick(rule: str, candidates: Sequence[Candidate], equal: Equal, stored: int | None = None) -> int | None:
@@ -148,12 +181,15 @@ def genselect_key(k: int) -> str:
 def score_rule(rule: str, k: int, records: Sequence[tuple[ProblemRecord, list[Attempt]]], verdict: Verdict,
                equal: Callable[[ProblemRecord], Equal]) -> RuleScore | None:
     """``rule`` at ``k`` over ``(record, its samples in order)`` pairs; None when the rule cannot be scored
-    here (rm rules on unscored samples, genselect where no record has a pick at this k)."""
+    here (rm or prm rules on unscored samples, genselect where no record has a pick at this k)."""
     chosen = [(r, samples[:k]) for r, samples in records if len(samples) >= k]
     if not chosen:
         return None
-    sets = [[Candidate(answer_of(a), a.reward) for a in samples] for _, samples in chosen]
+    sets = [[Candidate(answer_of(a), a.reward, tuple(a.step_rewards) if a.step_rewards is not None else None)
+             for a in samples] for _, samples in chosen]
     if RULES[rule].needs_rewards and not all(scored(c) for c in sets):
+        return None
+    if RULES[rule].needs_steps and not all(step_scored(c) for c in sets):
         return None
     picks = [r.selections.get(genselect_key(k)) if RULES[rule].stored else None for r, _ in chosen]
     if RULES[rule].stored and all(p is None for p in picks):

@@ -154,6 +154,24 @@ def load_config(
         raise InputError(path or "<command line>", str(e)) from None
 
 
+C = typing.TypeVar("C")
+
+
+def load_model_data_config(cls: type[C], path: str | os.PathLike | None, overrides: typing.Sequence[str],
+                           output_dir: str) -> C:
+    """A reward model's config (``cls``: RMConfig, PRMConfig): YAML then overrides, ``model`` and ``data``
+    required, ``output_dir`` defaulting to ``output_dir``."""
+    values = read_config_values(path, overrides, cls)
+    values.setdefault("output_dir", output_dir)
+    for name in ("model", "data"):
+        if not values.get(name):
+            raise InputError(path or "<command line>", f"required: set {name}=... ", field=name)
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as e:
+        raise InputError(path or "<command line>", str(e)) from None
+
+
 def resolved_config(config: Any) -> dict[str, Any]:
     """Every field that differs from its default, and the method, as plain values (what :func:`save_config` writes)."""
     values = config.to_dict()  # transformers' own serialisation (enums, nested configs as plain values)

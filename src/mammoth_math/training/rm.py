@@ -23,7 +23,7 @@ from trl import RewardConfig
 
 from mammoth_math.files import InputError, iter_jsonl
 from mammoth_math.prompts import reward_input
-from mammoth_math.training.config import read_config_values, save_config
+from mammoth_math.training.config import load_model_data_config, save_config
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,7 @@ class RMConfig(RewardConfig):
 
 
 def load_rm_config(path: str | os.PathLike | None, overrides: Sequence[str] = ()) -> RMConfig:
-    values = read_config_values(path, overrides, RMConfig)
-    values.setdefault("output_dir", "runs/rm")
-    for name in ("model", "data"):
-        if not values.get(name):
-            raise InputError(path or "<command line>", f"required: set {name}=... ", field=name)
-    try:
-        return RMConfig(**values)
-    except (TypeError, ValueError) as e:
-        raise InputError(path or "<command line>", str(e)) from None
+    return load_model_data_config(RMConfig, path, overrides, "runs/rm")
 
 
 @dataclass(frozen=True)
