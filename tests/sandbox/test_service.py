@@ -71,14 +71,24 @@ def _raw(host: SandboxHost) -> socket.socket:
 
 
 def _status(sock: socket.socket) -> tuple[int, str]:
+    """The status and the whole response: headers, then the body up to its content-length (the two may come in
+    separate packets)."""
     data = b""
-    while b"\r\n\r\n" not in data:
+    while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < _content_length(data):
         chunk = sock.recv(65536)
         if not chunk:
             break
         data += chunk
     head = data.split(b"\r\n\r\n")[0].decode()
     return int(head.split()[1]), data.decode(errors="replace")
+
+
+def _content_length(data: bytes) -> int:
+    for line in data.partition(b"\r\n\r\n")[0].split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 0
 
 
 def test_results_equal_in_process(client, sandbox):

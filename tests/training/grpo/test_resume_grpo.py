@@ -18,7 +18,7 @@ from .test_train_grpo import GRPO, REPO
 
 pytestmark = pytest.mark.slow
 ARGS = ["report_to=[]", "disable_tqdm=true", "model=tiny", "tiny_vocab_size=300", "tiny_hidden_size=32",
-        "rollout=pot", "max_steps=4", "save_steps=1", "save_total_limit=5", "num_generations=4",
+        "rollout=pot", "max_steps=6", "save_steps=1", "save_total_limit=7", "num_generations=4",
         "per_device_train_batch_size=4", "max_completion_length=12", "overlong_cache=12", "learning_rate=1e-2",
         "sandbox_workers=1"]
 
@@ -48,6 +48,9 @@ def test_killed_grpo_run_resumes_to_the_same_end(tmp_path: Path) -> None:
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 600
+        # six steps, killed once the second is saved: a loaded machine may run a step or two past it before the
+        # kill lands, and the kill must still come mid-run (a kill between the last checkpoint and the final save
+        # was seen to train one step more on resume: left open, see the closing note of issue 26's first stop)
         while not (killed / "checkpoint-2" / "trainer_state.json").exists():
             assert proc.poll() is None, "the run ended before its second checkpoint"
             assert time.monotonic() < deadline
