@@ -178,26 +178,26 @@ def train(config: TrainConfig, callbacks: Sequence[TrainerCallback] = ()) -> Tra
     tokenizer, examples, stats, plan = prepare(config, resume)
     if resume:
         log.info("resuming from %s", resume)
-    if _is_main():
+    if is_main():
         out.mkdir(parents=True, exist_ok=True)
         save_config(config, out / "train_config.yaml")
     if config.padding_free and not config.packing:
         config.max_length = None  # over-long rows are already dropped; TRL refuses a max_length it would not apply
     trainer = _SFTTrainer(
-        model=_load_model(config, tokenizer),
+        model=load_model(config, tokenizer),
         args=config,
         train_dataset=Dataset.from_list(examples),
         processing_class=tokenizer,
-        peft_config=_lora_config(config) if (config.lora or config.qlora) else None,
+        peft_config=lora_config(config) if (config.lora or config.qlora) else None,
         callbacks=list(callbacks),
     )
-    _readable_logs(trainer)
+    readable_logs(trainer)
     output = trainer.train(resume_from_checkpoint=resume)
     trainer.save_model(str(out))
     trainer.save_state()  # trainer_state.json: the loss history beside the model
-    if _is_main():
+    if is_main():
         tokenizer.save_pretrained(str(out))
-    if config.merge_lora and (config.lora or config.qlora) and _is_main():
+    if config.merge_lora and (config.lora or config.qlora) and is_main():
         from mammoth_math.training.lora import merge_adapter
 
         merge_adapter(out, out / "merged", base=config.model)
@@ -243,8 +243,8 @@ def last_complete_checkpoint(out: Path) -> str | None:
         if not missing:
             return str(checkpoint)
         log.warning("%s is incomplete (killed while it was saved: %s): skipped%s", checkpoint, missing,
-                    " and removed" if _is_main() else "")
-        if _is_main():
+                    " and removed" if is_main() else "")
+        if is_main():
             shutil.rmtree(checkpoint, ignore_errors=True)
     return None
 
@@ -291,7 +291,7 @@ def _finished_run(out: Path, config: TrainConfig) -> dict | None:
     return state
 
 
-def _readable_logs(trainer: Any) -> None:
+def readable_logs(trainer: Any) -> None:
     """One plain line per logging interval (our callback) instead of transformers' printed dicts."""
     trainer.remove_callback(PrinterCallback)
     if trainer.pop_callback(ProgressCallback) is not None:
@@ -299,7 +299,8 @@ def _readable_logs(trainer: Any) -> None:
     trainer.callback_handler.callbacks.insert(0, ThroughputCallback())
 
 
-def _load_model(config: TrainConfig, tokenizer: Any) -> Any:
+def load_model(config: TrainConfig, tokenizer: Any) -> Any:
+    """The model SFT and GRPO train: the tiny recipe built from config, or a folder or hub id (4-bit for QLoRA)."""
     if config.model == "tiny":
         return tiny_llama(tokenizer, config.tiny_hidden_size, config.tiny_layers, config.tiny_heads,
                           max_positions=max(getattr(config, "max_length", None) or 1024, 1024), seed=config.seed,
@@ -323,14 +324,16 @@ def _load_model(config: TrainConfig, tokenizer: Any) -> Any:
     return AutoModelForCausalLM.from_pretrained(config.model, **kwargs)
 
 
-def _lora_config(config: TrainConfig) -> Any:
+def lora_config(config: TrainConfig) -> Any:
+    """PEFT's LoraConfig from our lora_* fields (SFT and GRPO share it)."""
     from peft import LoraConfig
 
     return LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                       target_modules=list(config.lora_target_modules), task_type="CAUSAL_LM")
 
 
-def _is_main() -> bool:
+def is_main() -> bool:
+    """Rank 0 of a launch (or a single process): the one that writes shared files."""
     return int(os.environ.get("RANK", "0")) == 0
 
 

@@ -59,7 +59,7 @@ def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[flo
     from trl import GRPOTrainer
 
     from mammoth_math.training.config import save_config
-    from mammoth_math.training.run import _is_main, _load_model, _lora_config, _readable_logs, last_complete_checkpoint
+    from mammoth_math.training.run import is_main, last_complete_checkpoint, load_model, lora_config, readable_logs
 
     if (config.lora or config.qlora) and config.model == "tiny":
         raise ValueError("LoRA adapts a trained base: set model=<local dir or hub id>, not 'tiny'")
@@ -69,7 +69,7 @@ def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[flo
     # a checkpoint a kill cut short is skipped (and removed), as for SFT
     resume = config.resume_from_checkpoint or (last_complete_checkpoint(out) if out.is_dir() else None)
     tokenizer = tokenizer_for(config, problems, resume)
-    if _is_main():
+    if is_main():
         out.mkdir(parents=True, exist_ok=True)
         save_config(config, out / "train_config.yaml")
     with ExitStack() as stack:
@@ -87,21 +87,21 @@ def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[flo
             rollout_func = rollout_function(sandbox, {r["prompt"]: r["rollout"] for r in rows}, config.max_tool_calls)
         cache = config.overlong_cache or 0
         trainer = GRPOTrainer(
-            model=_load_model(config, tokenizer),  # type: ignore[arg-type]
+            model=load_model(config, tokenizer),  # type: ignore[arg-type]
             reward_funcs=list(rewards or reward_functions(rewarder, config.max_completion_length or 256, cache)),
             args=config,
             train_dataset=Dataset.from_list(rows),
             processing_class=tokenizer,
-            peft_config=_lora_config(config) if (config.lora or config.qlora) else None,  # type: ignore[arg-type]
+            peft_config=lora_config(config) if (config.lora or config.qlora) else None,  # type: ignore[arg-type]
             rollout_func=rollout_func,
         )
-        _readable_logs(trainer)
+        readable_logs(trainer)
         start = time.perf_counter()
         trainer.train(resume_from_checkpoint=resume)
         seconds = time.perf_counter() - start
     trainer.save_model(str(out))
     trainer.save_state()
-    if _is_main():
+    if is_main():
         tokenizer.save_pretrained(str(out))
     history = trainer.state.log_history
     rewards = {key.split("/")[1]: [h[key] for h in history if key in h]
