@@ -289,7 +289,7 @@ def _train(args: argparse.Namespace) -> int:
     from mammoth_math.training import config_method, dry_run, load_config, train
 
     if args.method in ("rm", "prm"):
-        return _train_rm(args)
+        return _train_reward_model(args)
     if not args.config:
         raise ValueError("train needs --config (a YAML under configs/train/)")
     if config_method(args.config, args.overrides) == "grpo":
@@ -330,19 +330,22 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_rm(args: argparse.Namespace) -> int:
+def _train_reward_model(args: argparse.Namespace) -> int:
     from mammoth_math.cpu import set_threads
     from mammoth_math.training import prm, rm
 
     if args.dry_run:
         raise ValueError(f"--dry-run is for sft; an {args.method} run reports its data as it starts")
-    config = (rm.load_rm_config if args.method == "rm" else prm.load_prm_config)(args.config, args.overrides)
+    load, run, counts = {  # method -> its config loader, its trainer, the counts its result reports
+        "rm": (rm.load_rm_config, rm.train_rm,
+               lambda r: {"problems": r.problems, "pairs (correct vs wrong)": r.pairs}),
+        "prm": (prm.load_prm_config, prm.train_prm, lambda r: {"rows": r.rows, "labelled steps": r.steps}),
+    }[args.method]
+    config = load(args.config, args.overrides)
     set_threads(_cpu_run_threads(args.threads, config.output_dir))
-    result = rm.train_rm(config) if args.method == "rm" else prm.train_prm(config)
-    counts = ({"problems": result.problems, "pairs (correct vs wrong)": result.pairs} if args.method == "rm"
-              else {"rows": result.rows, "labelled steps": result.steps})
+    result = run(config)
     _print_train_table(f"train --method {args.method}", {
-        "output": result.output_dir, "resumed from": result.resumed_from or "-", **counts,
+        "output": result.output_dir, "resumed from": result.resumed_from or "-", **counts(result),
         "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
         "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-"})
     return 0
