@@ -2,9 +2,9 @@
 
 A program is hostile. It may not: read or write any host file (it sees a read-only root of /usr, /lib*,
 the Python prefix and the virtualenv, at /opt/mammoth-python/N when the host keeps them under /tmp, and
-the worker's own modules, ``sandbox/inside`` at /opt/mammoth-sandbox, nothing else of the package; no home,
-project directory or /etc); reach any network (own net
-namespace; socket() refused); start processes or exec (threads only); signal, ptrace, renice or write
+the worker's own modules, ``sandbox/inside`` at /opt/mammoth-sandbox, nothing else of the package; no
+home, project directory or /etc); reach any network (own net namespace; socket() refused); start
+processes or exec (threads only); signal, ptrace, renice or write
 the memory of any other process (seccomp: signals and resource calls only about itself; every
 process it can see is undumpable and filtered); leave state for a later program, or work for it (/tmp
 is a private tmpfs capped in bytes and, where the host may mount, in entries: files, directories and
