@@ -1,4 +1,4 @@
-"""Which isolation features are really active here: found by running probe programs, not by assuming.
+"""Which isolation features are really active here: found by running check programs, not by assuming.
 
 ``isolation_report()`` backs ``mammoth-math sandbox check`` and lets hostile tests skip (with the reason)
 what this machine cannot contain.
@@ -18,7 +18,7 @@ from mammoth_math.sandbox.isolation import ENV
 from mammoth_math.sandbox.limits import host_limits
 from mammoth_math.sandbox.pool import Sandbox
 
-_PROBE = """
+_CHECK = """
 import json, os, resource
 out = {}
 def attempt(name, fn):
@@ -105,7 +105,7 @@ out["tmp"] = [os.stat(".").st_dev, os.stat(".").st_ino]  # the private /tmp (the
 print(json.dumps(out))
 """
 # Run in a session after "x = 1": state kept, no file written, a /tmp of its own.
-_SESSION_PROBE = """
+_SESSION_CHECK = """
 import json, os
 try:
     open("mammoth-probe", "w").close()
@@ -116,7 +116,7 @@ print(json.dumps({"x": x, "write": write, "tmp": [os.stat(".").st_dev, os.stat("
 """
 _ENV_OK = set(ENV) | {"PWD", "LC_CTYPE", "TMPDIR"}
 _SHARED = ("dev_shm", "hostname", "memfd", "sysv_shm")  # state a program could leave for the next
-_THREADS, _ENTRIES = 300, 20000  # what the probe tries to start and to leave in /tmp
+_THREADS, _ENTRIES = 300, 20000  # what the check tries to start and to leave in /tmp
 
 
 @dataclass(frozen=True)
@@ -148,20 +148,20 @@ def isolation_report(sandbox: Sandbox | None = None) -> IsolationReport:
     own = sandbox is None
     sb = Sandbox(timeout=10.0, workers=1) if sandbox is None else sandbox
     try:
-        return _probe(sb.start())
+        return _check(sb.start())
     finally:
         if own:
             sb.close()
 
 
-def _probe(sb: Sandbox) -> IsolationReport:
+def _check(sb: Sandbox) -> IsolationReport:
     home = os.path.expanduser("~")
     with tempfile.TemporaryDirectory(prefix="mammoth-probe-") as host_dir, socket.socket() as listener:
         Path(host_dir, "canary").write_text("secret", encoding="utf-8")
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         listener.setblocking(False)
-        code = (_PROBE.replace("PORT", str(listener.getsockname()[1])).replace("HOST_DIR", repr(host_dir))
+        code = (_CHECK.replace("PORT", str(listener.getsockname()[1])).replace("HOST_DIR", repr(host_dir))
                 .replace("HOME", repr(home)).replace("THREADS", str(_THREADS)).replace("ENTRIES", str(_ENTRIES)))
         result = sb.run(code, timeout=10.0)
         try:
@@ -175,7 +175,7 @@ def _probe(sb: Sandbox) -> IsolationReport:
     p: dict[str, Any] = json.loads(result.answer)
     with sb.session(timeout=10.0) as session:
         session.run("x = 1")
-        answer = session.run(_SESSION_PROBE).answer
+        answer = session.run(_SESSION_CHECK).answer
     q: dict[str, Any] = json.loads(answer) if answer else {}
     info = sb.worker_info
     host = host_limits()
