@@ -923,7 +923,7 @@ def _data_contamination(args: argparse.Namespace) -> int:
     _log_progress()
     from rich.table import Table
 
-    from mammoth_math.data.contamination_run import contamination_run
+    from mammoth_math.data.contamination import contamination_run
 
     flags = ("retriever", "k", "embedding_model", "min_score", "check_model", "check_backend", "base_url")
     summary = contamination_run(args.train, args.test, args.out, args.data_dir, args.config,

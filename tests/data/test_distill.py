@@ -8,7 +8,7 @@ from distill_support import PROBLEMS, ScriptedTeacher, write_config, write_probl
 
 from mammoth_math.cli import main
 from mammoth_math.data import build, config_from_dict, distill, load_distill_config
-from mammoth_math.data.distill_filters import STAGES
+from mammoth_math.data.distill.filters import STAGES
 from mammoth_math.files import iter_jsonl
 
 (Q1, _), (Q2, _), (Q3, _), (Q4, _) = PROBLEMS

@@ -16,7 +16,7 @@ import pytest
 from distill_support import PROBLEMS, write_config, write_problems
 
 from mammoth_math.data import distill, load_distill_config
-from mammoth_math.data.distill_filters import STAGES
+from mammoth_math.data.distill.filters import STAGES
 
 pytestmark = pytest.mark.slow
 RUNNER = Path(__file__).with_name("distill_run.py")

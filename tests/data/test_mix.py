@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mammoth_math.data.mix import SourceMix, mix
-from mammoth_math.data.records import Example
+from mammoth_math.data.examples import Example
 
 
 def _rows(source: str, kind: str, n: int) -> list[Example]:

@@ -8,9 +8,10 @@ import json
 import pytest
 from helpers.servers import fault_server
 
-from mammoth_math.data.records import SeedProblem
+from mammoth_math.data.examples import SeedProblem
 from mammoth_math.backends.cache import ResponseStore
-from mammoth_math.data.synthesize import SynthesisConfig, extract_program, synthesize
+from mammoth_math.data.synthesize import SynthesisConfig, synthesize
+from mammoth_math.data.teacher import extract_program
 from mammoth_math.sandbox.program import unwrap_fences
 
 PROBLEMS = [SeedProblem("numglue", "numglue/t/0", "Tom has 40 apples and buys 2 more. How many apples?", "42", "number"),
