@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.benchmarks.records import (
+from mammoth_math.benchmarks.scan import (
     BadRecord,
     Scanned,
     open_records,
