@@ -141,28 +141,23 @@ def _add_benchmarks_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _benchmarks_list(args: argparse.Namespace) -> int:
-    from mammoth_math.benchmarks import get_benchmark, load_problems, resolve_datasets
+    from dataclasses import asdict
 
-    rows = []
-    for name in resolve_datasets(args.datasets):
-        spec = get_benchmark(name)
-        loaded = len(load_problems(name, args.data_dir)) if args.data_dir else None
-        rows.append({"name": name, "kind": spec.kind.value, "multiple_choice": spec.multiple_choice,
-                     "paper_count": spec.expected_count, "loaded": loaded, "source": spec.source,
-                     "hub_id": spec.hub_id, "version": spec.version})
+    from mammoth_math.benchmarks import benchmark_rows
+
+    rows = benchmark_rows(args.datasets, args.data_dir)
     if args.json:
-        _print_json(rows)
+        _print_json([asdict(r) for r in rows])
     else:
         from rich.table import Table
 
         table = Table("benchmark", "kind", "MC", "expected", "loaded", "source", "hub id")
         for r in rows:
-            ok = r["loaded"] is None or r["loaded"] == r["paper_count"]
-            loaded = "-" if r["loaded"] is None else f"[{'green' if ok else 'red'}]{r['loaded']}[/]"
-            table.add_row(r["name"], r["kind"], "yes" if r["multiple_choice"] else "", str(r["paper_count"]),
-                          loaded, r["source"], r["hub_id"] or "")
+            loaded = "-" if r.loaded is None else f"[{'green' if r.ok else 'red'}]{r.loaded}[/]"
+            table.add_row(r.name, r.kind, "yes" if r.multiple_choice else "", str(r.paper_count), loaded, r.source,
+                          r.hub_id or "")
         _console().print(table)
-    return 0 if all(r["loaded"] in (None, r["paper_count"]) for r in rows) else 1
+    return 0 if all(r.ok for r in rows) else 1
 
 
 # --- grading ------------------------------------------------------------------------------------
@@ -923,7 +918,7 @@ def _data_contamination(args: argparse.Namespace) -> int:
     _log_progress()
     from rich.table import Table
 
-    from mammoth_math.data.contamination_run import contamination_run
+    from mammoth_math.data.contamination import contamination_run
 
     flags = ("retriever", "k", "embedding_model", "min_score", "check_model", "check_backend", "base_url")
     summary = contamination_run(args.train, args.test, args.out, args.data_dir, args.config,

@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.data.contamination import Contamination, Pair
+from mammoth_math.data.contamination.stages import Contamination, Pair
 from mammoth_math.files import atomic_writer, write_json, write_jsonl
 
 PAGE_PAIRS = 300  # unknown and unflagged pairs shown per page, most similar first (all are in pairs.jsonl)

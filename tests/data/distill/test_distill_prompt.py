@@ -8,8 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from distill_support import PROBLEMS, ScriptedTeacher, write_config, write_problems
-from test_distill import TEXTS
+from helpers.distill import PROBLEMS, TEXTS, ScriptedTeacher, write_config, write_problems
 
 from mammoth_math.cli import main
 from mammoth_math.data import distill, load_distill_config

@@ -3,7 +3,7 @@
 Top to bottom: (1) the cheap stage: a training problem sharing a 13-gram (or, short, equal as a whole) with a test
 problem is flagged outright (``decontaminate``'s rule); (2) for every test problem the ``k`` most similar training
 problems (``retrieve``: TF-IDF by default, or an embedding model); (3) each retrieved pair goes to a model
-(``contamination_check``), whose "same" flags it and whose unknown verdict (malformed reply, server error) is kept
+(``check``), whose "same" flags it and whose unknown verdict (malformed reply, server error) is kept
 as unknown, never clean. With no model the pairs are reported by retrieval score and nothing is flagged by them.
 Used by ``mammoth-math data contamination`` (a report for any data against any test set) and by ``data build``
 (its ``contamination`` section removes the flagged rows, each naming the test problem it matched).
@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 from mammoth_math.backends import Backend
 from mammoth_math.benchmarks import Problem
-from mammoth_math.data.contamination_check import Checker, CheckVerdict
+from mammoth_math.data.contamination.check import Checker, CheckVerdict
 from mammoth_math.data.decontaminate import best_match, index_problems
 from mammoth_math.data.dedup import normalize
-from mammoth_math.data.records import Example, Reject
+from mammoth_math.data.examples import Example, Reject
 from mammoth_math.data.retrieve import make_retriever
 from mammoth_math.files import InputError
 

@@ -4,9 +4,9 @@ programs run in the real sandbox."""
 from __future__ import annotations
 
 from mammoth_math.data.config import SourceSpec
-from mammoth_math.data.distill_config import DistillConfig
-from mammoth_math.data.distill_filters import STAGES, Sampled, filter_samples
-from mammoth_math.data.records import SeedProblem
+from mammoth_math.data.distill.config import DistillConfig
+from mammoth_math.data.distill.filters import STAGES, Sampled, filter_samples
+from mammoth_math.data.examples import SeedProblem
 
 P1 = SeedProblem("gsm8k", "gsm8k/1", "What is 2 plus 3?", "5", "number")
 P2 = SeedProblem("gsm8k", "gsm8k/2", "What is 5 times 2?", "10", "number")

@@ -1,5 +1,6 @@
-"""The build report: counts per source x type, verification pass rates, rejects by reason, contamination
-hits, and the length distribution in tokens (a PNG histogram). Written as JSON and Markdown.
+"""The build's statistics: counts per source x type, verification pass rates, rejects by reason, contamination
+hits, and the length distribution in tokens (a PNG histogram). Written as JSON and Markdown (``report.json``,
+``report.md``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.data.records import Example, Reject
+from mammoth_math.data.examples import Example, Reject
 from mammoth_math.files import atomic_writer, write_json
 
 _PIECE_RE = re.compile(r"\w+|[^\w\s]")
@@ -26,9 +27,9 @@ def token_counter(tokenizer: str | None = None) -> Callable[[str], int]:
     return lambda text: len(tok(text, add_special_tokens=False)["input_ids"])
 
 
-def build_report(read: Sequence[Example], verified: Sequence[Example], final: Sequence[Example],
-                 rejects: Sequence[Reject], removed: Sequence[Reject], lengths: Sequence[int],
-                 tokenizer: str | None) -> dict[str, Any]:
+def build_stats(read: Sequence[Example], verified: Sequence[Example], final: Sequence[Example],
+                rejects: Sequence[Reject], removed: Sequence[Reject], lengths: Sequence[int],
+                tokenizer: str | None) -> dict[str, Any]:
     def by_group(rows: Sequence[Example | Reject]) -> Counter:
         return Counter(f"{r.source.split(':')[0]}/{r.rationale_type}" for r in rows)
 

@@ -1,7 +1,7 @@
 """``data distill`` through real backends with a tiny model built here: hf in-process and in killed
 subprocesses, and a real ``transformers serve``. The tiny model writes garbage, so these check the plumbing
 (counts at every stage, same seed same rows, kill -9 and rerun same rows); the filters' outcomes are
-checked with a scripted teacher in ``test_distill.py``."""
+checked with a scripted teacher in ``test_distill_run.py``."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ import time
 from pathlib import Path
 
 import pytest
-from distill_support import PROBLEMS, write_config, write_problems
+from helpers.distill import PROBLEMS, write_config, write_problems
 
 from mammoth_math.data import distill, load_distill_config
-from mammoth_math.data.distill_filters import STAGES
+from mammoth_math.data.distill.filters import STAGES
 
 pytestmark = pytest.mark.slow
-RUNNER = Path(__file__).with_name("distill_run.py")
+RUNNER = Path(__file__).resolve().parents[2] / "helpers" / "distill_run.py"
 # One thread: float sums, hence sampled tokens, depend on the thread count; every process here agrees on one.
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MAMMOTH_NO_PROGRESS": "1",
-       "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2] / "src"), os.environ.get("PYTHONPATH", "")])}
+       "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[3] / "src"), os.environ.get("PYTHONPATH", "")])}
 
 
 def _config(tmp_path: Path, model: Path | str, **values) -> Path:

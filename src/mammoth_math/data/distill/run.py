@@ -2,7 +2,7 @@
 
 Top to bottom: read problems from any source adapter -> sample k per problem and type through any backend
 (batched, under the response cache, each finished problem appended to ``samples.jsonl``, so a killed run
-resumes where it stopped and gives the same rows) -> grade, label, filter (``distill_filters``) -> write
+resumes where it stopped and gives the same rows) -> grade, label, filter (``filters``) -> write
 ``distilled.jsonl`` (rows of source ``distilled``, a builder source), ``report.json``, ``config.yaml``.
 Run: ``mammoth-math data distill --config configs/data/distill-gsm8k.yaml --out runs/distill``.
 """
@@ -17,10 +17,10 @@ from typing import Any
 
 from mammoth_math.data.build import read_problems, read_sources, write_config
 from mammoth_math.data.config import BuildConfig
-from mammoth_math.data.distill_config import DistillConfig, choose_prompt
-from mammoth_math.data.distill_filters import Sampled, filter_samples
-from mammoth_math.data.records import SeedProblem
-from mammoth_math.data.synthesize import PROMPTS
+from mammoth_math.data.distill.config import DistillConfig, choose_prompt
+from mammoth_math.data.distill.filters import Sampled, filter_samples
+from mammoth_math.data.examples import SeedProblem
+from mammoth_math.data.teacher import PROMPTS
 from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner
 from mammoth_math.files import JsonlAppender, iter_jsonl, write_json, write_jsonl
 from mammoth_math.prompts import build_prompt, stop_strings

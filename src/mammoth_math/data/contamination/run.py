@@ -1,4 +1,4 @@
-"""``mammoth-math data contamination``: read what to compare, run the stages (``contamination``), write the report.
+"""``mammoth-math data contamination``: read what to compare, run the stages (``stages``), write the report (``summary``).
 
 Training rows come from a build folder, a build config's sources or a JSONL file; test problems from benchmark or
 suite names or a JSONL file; bad input fails naming file, line and field. The checks are cached (``cache_dir``), so
@@ -13,14 +13,14 @@ from typing import Any
 
 from mammoth_math.backends import Backend
 from mammoth_math.benchmarks import Problem, load_problems, resolve_datasets
-from mammoth_math.data.contamination import (
+from mammoth_math.data.contamination.stages import (
     ContaminationConfig,
     contamination_config,
     distinct_texts,
     find_contamination,
     make_checker,
 )
-from mammoth_math.data.contamination_report import write_contamination_report
+from mammoth_math.data.contamination.summary import write_contamination_report
 from mammoth_math.files import InputError, iter_jsonl, read_yaml_config, write_json
 from mammoth_math.grading.kinds import AnswerKind
 from mammoth_math.prompts import POT_TRIGGER, TIR_TRIGGER

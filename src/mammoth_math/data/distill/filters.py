@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mammoth_math.data.dedup import dedup
-from mammoth_math.data.distill_checks import (
+from mammoth_math.data.distill.checks import (
     Vote,
     final_answers,
     majority,
@@ -21,9 +21,9 @@ from mammoth_math.data.distill_checks import (
     same_answer,
     wrong_arithmetic,
 )
-from mammoth_math.data.distill_config import DistillConfig
-from mammoth_math.data.records import Example, SeedProblem
-from mammoth_math.data.synthesize import extract_program
+from mammoth_math.data.distill.config import DistillConfig
+from mammoth_math.data.examples import Example, SeedProblem
+from mammoth_math.data.teacher import extract_program
 from mammoth_math.data.verify import ProgramRunner
 from mammoth_math.grading import grade, program_failure, program_output
 

@@ -1,4 +1,5 @@
-"""The ``custom`` benchmark: your own Problem-shaped JSONL under a data dir, outside the paper's ten."""
+"""The extra sets in no suite: ``custom``, your own Problem-shaped JSONL under a data dir, outside the paper's ten
+and every suite, named on its own by ``--datasets``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mammoth_math.benchmarks import BENCHMARKS, get_benchmark, load_problems
+from mammoth_math.benchmarks import BENCHMARKS, EXTRA_BENCHMARKS, SUITES, get_benchmark, load_problems, resolve_datasets
 from mammoth_math.files import InputError
 from mammoth_math.grading import AnswerKind
 
@@ -41,3 +42,11 @@ def test_bad_custom_row_names_file_line_and_field(tmp_path: Path, row: dict, fie
     with pytest.raises(InputError) as err:
         load_problems("custom", tmp_path)
     assert (err.value.line, err.value.field) == (2, field) and err.value.path.endswith("custom.jsonl")
+
+
+def test_extra_sets_resolve_by_name_and_belong_to_no_suite() -> None:
+    assert "custom" in EXTRA_BENCHMARKS and get_benchmark("custom") is EXTRA_BENCHMARKS["custom"]
+    assert resolve_datasets("custom") == ["custom"] and resolve_datasets("gsm8k,custom") == ["gsm8k", "custom"]
+    assert not any(set(EXTRA_BENCHMARKS) & set(members) for members in SUITES.values())
+    with pytest.raises(KeyError, match="known: .*comp_math_24_25, custom"):
+        get_benchmark("nope")

@@ -8,13 +8,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from contamination_support import FIXTURES, asked_pair, fixture_rows, same_answer, scripted
+from helpers.contamination import FIXTURES, asked_pair, fixture_rows, same_answer, scripted
 from helpers.servers import fault_server
 
 from mammoth_math.backends import make_backend
 from mammoth_math.benchmarks import Problem, load_problems
 from mammoth_math.cli import main
-from mammoth_math.data.contamination import (
+from mammoth_math.data.contamination.check import SAME_PROBLEM_RULE, Checker, check_messages, parse_verdict
+from mammoth_math.data.contamination.run import read_train
+from mammoth_math.data.contamination.stages import (
     ContaminationConfig,
     Pair,
     TrainText,
@@ -23,9 +25,7 @@ from mammoth_math.data.contamination import (
     distinct_texts,
     find_contamination,
 )
-from mammoth_math.data.contamination_check import SAME_PROBLEM_RULE, Checker, check_messages, parse_verdict
-from mammoth_math.data.contamination_report import write_contamination_report
-from mammoth_math.data.contamination_run import read_train
+from mammoth_math.data.contamination.summary import write_contamination_report
 from mammoth_math.data.retrieve import TfidfRetriever
 from mammoth_math.files import InputError
 from mammoth_math.grading.kinds import AnswerKind

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "contamination" / "fixtures"
 _PAIR = re.compile(r"Test problem:\n(.*)\n\nTraining problem:\n(.*)\n\nAre they the same problem\?\Z", re.DOTALL)
 
 

@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import json
 
-from distill_support import PROBLEMS, ScriptedTeacher, write_config, write_problems
+from helpers.distill import PROBLEMS, TEXTS, ScriptedTeacher, write_config, write_problems
 
 from mammoth_math.cli import main
 from mammoth_math.data import build, config_from_dict, distill, load_distill_config
-from mammoth_math.data.distill_filters import STAGES
+from mammoth_math.data.distill.filters import STAGES
 from mammoth_math.files import iter_jsonl
-
-(Q1, _), (Q2, _), (Q3, _), (Q4, _) = PROBLEMS
-TEXTS = {
-    Q1: {"cot": ["2 + 3 = 5. The answer is 5.", "The answer is 6.", "2 + 3 = 6. The answer is 5.", "The answer is 5."],
-         "pot": ["print(2 + 3)", "print(5)", "print(6)", "apples = 2 + 3\nprint(apples)"]},
-    Q2: {"cot": ["5 * 2 = 10. The answer is 10."] * 4, "pot": ["print(5 * 2)"] * 4},  # always right: too easy
-    Q3: {"cot": ["The answer is 7."] * 4, "pot": ["print(7)"] * 4},  # never right: hopeless
-    Q4: {"cot": ["9 - 4 = 5. The answer is 5.", "The answer is 4. Or the answer is 5.", "", "The answer is 13."],
-         "pot": ["print(9 - 4)", "print(9 - 4)", "x = 9\nprint(x - 4)", "print(4)"]},
-}
 
 
 def test_scripted_distillation_counts_every_stage_and_resumes(tmp_path, runner):

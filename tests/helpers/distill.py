@@ -1,4 +1,5 @@
-"""Shared pieces of the distillation tests: a GSM8K-shaped problem file, a config, a scripted teacher."""
+"""Shared pieces of the distillation tests: a GSM8K-shaped problem file, a config, a scripted teacher and its
+replies."""
 
 from __future__ import annotations
 
@@ -15,6 +16,17 @@ PROBLEMS = [("Tom has 2 apples and buys 3 more. How many apples does he have?", 
             ("A box holds 5 pens. How many pens are in 2 boxes?", "10"),
             ("Sara reads 4 pages a day. How many pages does she read in 3 days?", "12"),
             ("There are 9 birds and 4 fly away. How many birds are left?", "5")]
+
+(Q1, _), (Q2, _), (Q3, _), (Q4, _) = PROBLEMS
+# The scripted teacher's replies per problem and type, with known outcomes under the default filters.
+TEXTS = {
+    Q1: {"cot": ["2 + 3 = 5. The answer is 5.", "The answer is 6.", "2 + 3 = 6. The answer is 5.", "The answer is 5."],
+         "pot": ["print(2 + 3)", "print(5)", "print(6)", "apples = 2 + 3\nprint(apples)"]},
+    Q2: {"cot": ["5 * 2 = 10. The answer is 10."] * 4, "pot": ["print(5 * 2)"] * 4},  # always right: too easy
+    Q3: {"cot": ["The answer is 7."] * 4, "pot": ["print(7)"] * 4},  # never right: hopeless
+    Q4: {"cot": ["9 - 4 = 5. The answer is 5.", "The answer is 4. Or the answer is 5.", "", "The answer is 13."],
+         "pot": ["print(9 - 4)", "print(9 - 4)", "x = 9\nprint(x - 4)", "print(4)"]},
+}
 
 
 def write_problems(folder: Path) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mammoth_math.data.distill_checks import final_answers, majority, program_answers, wrong_arithmetic
+from mammoth_math.data.distill.checks import final_answers, majority, program_answers, wrong_arithmetic
 
 
 def test_majority_groups_answers_equal_under_the_grader():
