@@ -14,7 +14,7 @@ from mammoth_math.cli import main
 from mammoth_math.evaluation import find_runs, read_records
 from mammoth_math.evaluation.genselect import genselect_prompt, genselect_run, parse_pick
 from mammoth_math.evaluation.importing import import_files
-from mammoth_math.evaluation.report_selection import selection_rows
+from mammoth_math.evaluation.report import selection_rows
 
 
 @pytest.mark.parametrize(("reply", "expected"), [

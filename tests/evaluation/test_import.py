@@ -11,7 +11,7 @@ import pytest
 from mammoth_math.cli import main
 from mammoth_math.evaluation import find_runs, read_records
 from mammoth_math.evaluation.importing import import_files
-from mammoth_math.evaluation.report_selection import selection_rows
+from mammoth_math.evaluation.report import selection_rows
 from mammoth_math.files import InputError
 
 # 8 rows of Qwen2.5-Math's evaluation/data/eval_rm_maj_example/math_cot_100.jsonl (rows 0, 3, 17, 54, 58, 70, 85,

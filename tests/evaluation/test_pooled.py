@@ -11,7 +11,7 @@ from test_rewards import _custom
 from mammoth_math.cli import main
 from mammoth_math.evaluation.pooled import pooled_samples
 from mammoth_math.evaluation.records import Attempt, ProblemRecord
-from mammoth_math.evaluation.report_selection import selection_rows
+from mammoth_math.evaluation.report import selection_rows
 from mammoth_math.evaluation.scores import Run
 
 

@@ -18,7 +18,7 @@ from helpers.servers import fault_server
 
 from mammoth_math.backends import make_backend
 from mammoth_math.evaluation import EvalConfig, Naming, build_report, evaluate, read_records
-from mammoth_math.evaluation.report_chart import chart_groups
+from mammoth_math.evaluation.report.chart import chart_groups
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ONES = "1" * 400

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.evaluation.report_sampled import pct
+from mammoth_math.evaluation.report.sampled import pct
 from mammoth_math.evaluation.scores import Run
 from mammoth_math.files import write_jsonl
 from mammoth_math.pages import escape
