@@ -16,7 +16,7 @@ from helpers.servers import free_port
 
 from mammoth_math.backends import make_backend
 from mammoth_math.cli import main
-from mammoth_math.evaluation import EvalConfig, evaluate, read_records
+from mammoth_math.evaluation import EvalConfig, evaluate, read_problem_records
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -44,7 +44,7 @@ def test_report_table_json_and_chart(out, capsys):
     results = json.loads((out / "results.json").read_text())
     assert results["datasets"] == ["gsm8k", "aqua"]
     for run in ("cot", "pot", "hybrid"):
-        records = read_records(out / run / "gsm8k.jsonl")
+        records = read_problem_records(out / run / "gsm8k.jsonl")
         assert results["runs"][run]["datasets"]["gsm8k"]["correct"] == sum(bool(r.correct) for r in records)
         meta = results["runs"][run]["meta"]
         assert meta["backend"]["backend"] == "hf" and meta["config"]["mode"] == run

@@ -16,7 +16,7 @@ from test_rm_end_to_end import train_then_score
 from mammoth_math.backends import Completion, GenerationRequest
 from mammoth_math.backends.reward import ScoreRequest, make_reward_model
 from mammoth_math.cli import main
-from mammoth_math.evaluation import evaluate, read_records
+from mammoth_math.evaluation import evaluate, read_problem_records
 
 
 class StepsBackend(VaryingBackend):
@@ -37,7 +37,8 @@ def test_step_labels_then_train_prm_then_score_then_select(tiny_model_dir: Path,
                  "--k", "2", "--max-new-tokens", "6"]) == 0
     rows = [json.loads(line) for line in labels.read_text().splitlines()]
     assert len(rows) == 9 and all(len(r["completions"]) == len(r["labels"]) == 3 for r in rows)
-    assert [r["labels"][-1] for r in rows] == [a.correct for r in read_records(records_file) for a in r.attempts]
+    graded = read_problem_records(records_file)
+    assert [r["labels"][-1] for r in rows] == [a.correct for r in graded for a in r.attempts]
     records = train_then_score(tmp_path, "prm", labels, tiny_model_dir, StepsBackend(), "process_reward_model")
     assert "labelled steps" in capsys.readouterr().out
     prm = tmp_path / "prm"

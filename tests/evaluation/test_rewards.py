@@ -15,7 +15,7 @@ from helpers.servers import JsonHandler
 
 from mammoth_math.backends import Completion, GenerationRequest
 from mammoth_math.backends.reward import HFRewardModel, ScoreRequest, make_reward_model
-from mammoth_math.evaluation import EvalConfig, evaluate, read_records
+from mammoth_math.evaluation import EvalConfig, evaluate, read_problem_records
 from mammoth_math.prompts import reward_input
 
 
@@ -71,13 +71,13 @@ def _config(tmp_path: Path, **overrides) -> EvalConfig:
 
 
 def _rewards(path: Path) -> list[float | None]:
-    return [a.reward for r in read_records(path) for a in r.attempts]
+    return [a.reward for r in read_problem_records(path) for a in r.attempts]
 
 
 def test_every_sample_is_scored_as_the_model_scores_it(rm_dir: Path, tmp_path: Path) -> None:
     evaluate(_config(tmp_path, reward_model=str(rm_dir)), backend=VaryingBackend())
     path = tmp_path / "out" / "cot-sc" / "custom.jsonl"
-    records = read_records(path)
+    records = read_problem_records(path)
     model = HFRewardModel(str(rm_dir))
     direct = model.score([ScoreRequest(r.question, a.text) for r in records for a in r.attempts])
     assert _rewards(path) == pytest.approx(direct, abs=1e-5)

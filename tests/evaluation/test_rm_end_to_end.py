@@ -10,7 +10,7 @@ from eval_support import ScriptedBackend
 from test_rewards import VaryingBackend, _config
 
 from mammoth_math.cli import main
-from mammoth_math.evaluation import evaluate, read_records
+from mammoth_math.evaluation import evaluate, read_problem_records
 from mammoth_math.evaluation.genselect import genselect_run
 from mammoth_math.evaluation.records import ProblemRecord
 
@@ -27,7 +27,7 @@ def train_then_score(tmp_path: Path, method: str, data: Path, model_dir: Path, b
                  "disable_tqdm=true", "--threads", "1"]) == 0
     evaluate(_config(tmp_path, **{field: str(model)}), backend=backend)
     assert backend.requests == []  # the finished run is scored, not generated again
-    return read_records(tmp_path / "out" / "cot-sc" / "custom.jsonl")
+    return read_problem_records(tmp_path / "out" / "cot-sc" / "custom.jsonl")
 
 
 def test_train_rm_then_score_then_select(tiny_model_dir: Path, tmp_path: Path, capsys) -> None:

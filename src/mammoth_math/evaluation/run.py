@@ -29,7 +29,7 @@ from mammoth_math.evaluation.records import (
     ProblemRecord,
     compact_records,
     meta_path,
-    read_records,
+    read_problem_records,
     records_path,
     samples_of,
 )
@@ -177,13 +177,13 @@ def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox:
                       sampling, judge)
         extend_samples(path, mine, ctx, f"{spec.name} ({config.run_name}, more samples)")
         # seeded by position, not by what is left: a resumed chunk samples what the first run would have
-        append_in_chunks(path, mine, _problem_id, read_records, config.chunk_size,
+        append_in_chunks(path, mine, _problem_id, read_problem_records, config.chunk_size,
                          lambda chunk, start: solve_chunk(chunk, ctx, seed=config.seed + start),
                          f"{spec.name} ({config.run_name})", config.progress)
         for field, scorer in (scorers or {}).items():
             add_rewards(path, scorer, config.chunk_size, f"{spec.name} ({config.run_name}, {field})", config.progress,
                         field)
-        scores[spec.name] = score_records(read_records(path))
+        scores[spec.name] = score_records(read_problem_records(path))
     meta.update(backend=backend.info(), finished=now(), **({"judge": judge.info()} if judge else {}))
     write_json(meta_path(run_dir, config.shard), meta)
     return scores
