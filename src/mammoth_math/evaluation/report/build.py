@@ -22,7 +22,7 @@ from typing import Any
 from mammoth_math.benchmarks import get_benchmark
 from mammoth_math.evaluation.records import ProblemRecord
 from mammoth_math.evaluation.report.chart import bar_chart, chart_groups
-from mammoth_math.evaluation.report.judge import DISAGREEMENTS, judge_html, judge_rows
+from mammoth_math.evaluation.report.judge import DISAGREEMENTS, judge_html, judge_summary
 from mammoth_math.evaluation.report.sampled import OTHER, SuiteSections, pct, sections_html, suite_sections
 from mammoth_math.evaluation.scores import DatasetScore, Run, ToolUse, find_runs, score_records
 from mammoth_math.files import InputError, write_json, write_jsonl
@@ -103,7 +103,7 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
                                    "datasets": {d: s.to_dict() | _extras(suite, run.name, d)
                                                 for d, s in scores[run.name].items()}}
                         for run in runs}}
-    judged, disagreements = judge_rows(runs)
+    judged, disagreements = judge_summary(runs)
     if judged:  # only runs made with --judge have these columns
         write_jsonl(output_dir / DISAGREEMENTS, disagreements)
         extra.append(ReportSection("judge", judged, judge_html(judged, disagreements)))

@@ -54,7 +54,7 @@ def is_disagreement(correct: bool | None, verdict: dict[str, Any] | None) -> boo
     return correct is False and verdict is not None and verdict["equivalent"] is True
 
 
-def judge_rows(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def judge_summary(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The columns of every run and dataset whose records carry judge verdicts, and every disagreement."""
     rows, disagreements = [], []
     for run in runs:
