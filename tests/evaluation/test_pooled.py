@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from test_rewards import _custom
+from test_reward_scoring import _custom
 
 from mammoth_math.cli import main
 from mammoth_math.evaluation.pooled import pooled_samples

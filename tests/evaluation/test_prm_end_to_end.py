@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from test_rewards import VaryingBackend, _config
+from test_reward_scoring import VaryingBackend, _config
 from test_rm_end_to_end import train_then_score
 
 from mammoth_math.backends import Completion, GenerationRequest

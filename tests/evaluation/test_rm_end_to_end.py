@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from eval_support import ScriptedBackend
-from test_rewards import VaryingBackend, _config
+from test_reward_scoring import VaryingBackend, _config
 
 from mammoth_math.cli import main
 from mammoth_math.evaluation import evaluate, read_problem_records

@@ -34,7 +34,7 @@ from mammoth_math.evaluation.records import (
     samples_of,
 )
 from mammoth_math.evaluation.resume import adopt_legacy_folder, check_resume
-from mammoth_math.evaluation.rewards import add_rewards, check_reward_model
+from mammoth_math.evaluation.reward_scoring import add_rewards, check_reward_model
 from mammoth_math.evaluation.scores import DatasetScore, score_records
 from mammoth_math.evaluation.strategies import Generator, Solution, Strategy, get_strategy
 from mammoth_math.files import InputError, JsonlAppender, read_json, write_json
