@@ -80,7 +80,7 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
                  pass_k: Sequence[int] | None = None, naming: Naming = Naming()) -> Report:
     """Write ``results.json``, ``report.png`` and ``report.html`` into ``output_dir`` from the runs found there.
 
-    ``sections`` add their rows and HTML (e.g. the probe's robustness section); ``pass_k`` recomputes the
+    ``sections`` add their rows and HTML (e.g. the probe's section); ``pass_k`` recomputes the
     sampled metrics for these k instead of the ones each run was made with; ``naming`` titles the page.
     """
     output_dir = Path(output_dir)
