@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from eval_support import GSM8K_FAILED, GSM8K_PROGRAMS, N_AQUA, N_GSM8K, CountingBackend
+from helpers.backends import CountingBackend
+from helpers.taught_model import GSM8K_FAILED, GSM8K_PROGRAMS, N_AQUA, N_GSM8K
 
 from mammoth_math.backends import make_backend
 from mammoth_math.benchmarks import Problem, load_problems

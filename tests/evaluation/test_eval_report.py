@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from eval_support import N_GSM8K
 from helpers.servers import free_port
+from helpers.taught_model import N_GSM8K
 
 from mammoth_math.backends import make_backend
 from mammoth_math.cli import main

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from eval_support import teach
+from helpers.taught_model import teach
 from test_eval_report import browser  # noqa: F401  (fixture: headless chromium)
 
 from mammoth_math.backends import make_backend

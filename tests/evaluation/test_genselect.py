@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from eval_support import ScriptedBackend
+from helpers.backends import ScriptedBackend
 from test_import import QWEN_ROWS
 
 from mammoth_math.cli import main

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval_support import ScriptedBackend
+from helpers.backends import ScriptedBackend
 from test_reward_scoring import VaryingBackend, _config
 
 from mammoth_math.cli import main

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval_support import ScriptedBackend
+from helpers.backends import ScriptedBackend
 
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation import STRATEGIES, Attempt, EvalConfig, Turn, build_report, evaluate, read_problem_records

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eval_support import ScriptedBackend
+from helpers.backends import ScriptedBackend
 from helpers.servers import fault_server
 
 from mammoth_math.backends import Completion, GenerationRequest, make_backend
