@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.browser import browser  # noqa: F401  (fixture: headless chromium)
 from helpers.taught_model import teach
-from test_eval_report import browser  # noqa: F401  (fixture: headless chromium)
 
 from mammoth_math.backends import make_backend
 from mammoth_math.benchmarks import SUITES, get_benchmark, load_problems
