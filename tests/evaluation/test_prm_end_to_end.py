@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from test_reward_scoring import VaryingBackend, _config
+from helpers.backends import VaryingBackend
+from helpers.sampled_runs import sampled_config
 from test_rm_end_to_end import train_then_score
 
 from mammoth_math.backends import Completion, GenerationRequest
@@ -30,7 +31,7 @@ class StepsBackend(VaryingBackend):
 
 
 def test_step_labels_then_train_prm_then_score_then_select(tiny_model_dir: Path, tmp_path: Path, capsys) -> None:
-    evaluate(_config(tmp_path), backend=StepsBackend())  # problem i: sample i is right, the other two wrong
+    evaluate(sampled_config(tmp_path), backend=StepsBackend())  # problem i: sample i is right, the other two wrong
     records_file = tmp_path / "out" / "cot-sc" / "custom.jsonl"
     labels = tmp_path / "labels.jsonl"
     assert main(["data", "step-labels", str(records_file), "--out", str(labels), "--model", str(tiny_model_dir),
@@ -51,7 +52,7 @@ def test_step_labels_then_train_prm_then_score_then_select(tiny_model_dir: Path,
     assert cached.score(requests) == [a.step_rewards for r in records for a in r.attempts]
     cached.close()
     with pytest.raises(ValueError, match="process reward model"):  # a run keeps one process reward model
-        evaluate(_config(tmp_path, process_reward_model=str(tiny_model_dir)), backend=StepsBackend())
+        evaluate(sampled_config(tmp_path, process_reward_model=str(tiny_model_dir)), backend=StepsBackend())
     assert main(["report", str(tmp_path / "out"), "--select", "majority,prm_min_best,prm_last_best,"
                  "prm_product_majority"]) == 0
     (row,) = json.loads((tmp_path / "out" / "results.json").read_text())["selection"]

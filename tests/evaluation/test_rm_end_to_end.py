@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers.backends import ScriptedBackend
-from test_reward_scoring import VaryingBackend, _config
+from helpers.backends import ScriptedBackend, VaryingBackend
+from helpers.sampled_runs import sampled_config
 
 from mammoth_math.cli import main
 from mammoth_math.evaluation import evaluate, read_problem_records
@@ -25,13 +25,13 @@ def train_then_score(tmp_path: Path, method: str, data: Path, model_dir: Path, b
     assert main(["train", "--method", method, "--config", str(REPO / f"configs/train/{method}-tiny.yaml"),
                  f"model={model_dir}", f"data=[{data}]", f"output_dir={model}", "num_train_epochs=2",
                  "disable_tqdm=true", "--threads", "1"]) == 0
-    evaluate(_config(tmp_path, **{field: str(model)}), backend=backend)
+    evaluate(sampled_config(tmp_path, **{field: str(model)}), backend=backend)
     assert backend.requests == []  # the finished run is scored, not generated again
     return read_problem_records(tmp_path / "out" / "cot-sc" / "custom.jsonl")
 
 
 def test_train_rm_then_score_then_select(tiny_model_dir: Path, tmp_path: Path, capsys) -> None:
-    evaluate(_config(tmp_path), backend=VaryingBackend())  # problem i: sample i is right, the other two wrong
+    evaluate(sampled_config(tmp_path), backend=VaryingBackend())  # problem i: sample i is right, the other two wrong
     records_file = tmp_path / "out" / "cot-sc" / "custom.jsonl"
     records = train_then_score(tmp_path, "rm", records_file, tiny_model_dir, VaryingBackend(), "reward_model")
     assert "pairs (correct vs wrong)" in capsys.readouterr().out

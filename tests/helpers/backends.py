@@ -50,3 +50,26 @@ class CountingBackend:
 
     def close(self) -> None:
         self.backend.close()
+
+
+class VaryingBackend:
+    """Sample i of every request answers ``i + 3`` in a sentence (so scores differ between samples)."""
+
+    name = "varying"
+
+    def __init__(self) -> None:
+        self.requests: list[GenerationRequest] = []
+
+    def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
+        self.requests.extend(requests)
+        return [Completion([f"We add them up. The answer is {i + 3}." for i in range(r.n)],
+                           finish_reasons=["stop"] * r.n) for r in requests]
+
+    def info(self) -> dict:
+        return {"backend": self.name, "model": "varying"}
+
+    def chat_template(self) -> None:
+        return None
+
+    def close(self) -> None:
+        pass
