@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 from helpers.backends import VaryingBackend
-from helpers.sampled_runs import sampled_config
-from test_rm_end_to_end import train_then_score
+from helpers.sampled_runs import sampled_config, train_then_score
 
 from mammoth_math.backends import Completion, GenerationRequest
 from mammoth_math.backends.reward import ScoreRequest, make_reward_model

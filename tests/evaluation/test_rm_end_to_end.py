@@ -7,27 +7,11 @@ import json
 from pathlib import Path
 
 from helpers.backends import ScriptedBackend, VaryingBackend
-from helpers.sampled_runs import sampled_config
+from helpers.sampled_runs import sampled_config, train_then_score
 
 from mammoth_math.cli import main
-from mammoth_math.evaluation import evaluate, read_problem_records
+from mammoth_math.evaluation import evaluate
 from mammoth_math.evaluation.genselect import genselect_run
-from mammoth_math.evaluation.records import ProblemRecord
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def train_then_score(tmp_path: Path, method: str, data: Path, model_dir: Path, backend: VaryingBackend,
-                     field: str) -> list[ProblemRecord]:
-    """``train --method <method>`` on ``data``, then the finished run evaluated again with the model it saved
-    (``field``: the eval config's field naming it): scored, not generated again. Returns the records."""
-    model = tmp_path / method
-    assert main(["train", "--method", method, "--config", str(REPO / f"configs/train/{method}-tiny.yaml"),
-                 f"model={model_dir}", f"data=[{data}]", f"output_dir={model}", "num_train_epochs=2",
-                 "disable_tqdm=true", "--threads", "1"]) == 0
-    evaluate(sampled_config(tmp_path, **{field: str(model)}), backend=backend)
-    assert backend.requests == []  # the finished run is scored, not generated again
-    return read_problem_records(tmp_path / "out" / "cot-sc" / "custom.jsonl")
 
 
 def test_train_rm_then_score_then_select(tiny_model_dir: Path, tmp_path: Path, capsys) -> None:
