@@ -15,7 +15,7 @@ from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode, Prog
 
 
 class Grade(NamedTuple):
-    """A verdict, how it was reached (exact, numeric, symbolic, empty, ...) and the answer it judged (a named tuple,
+    """A verdict, how it was reached (exact, numeric, symbolic, empty, ...) and the answer it graded (a named tuple,
     as :class:`Extraction`: built per graded answer)."""
 
     correct: bool
