@@ -32,7 +32,7 @@ from mammoth_math.probe.challenges import (
     needs_wrong_answer,
     plausible_wrong_answer,
 )
-from mammoth_math.probe.clever_hans import check_programs
+from mammoth_math.probe.clever_hans import check_programs, shown
 from mammoth_math.probe.records import ProbeRecord, SecondTurn, probe_meta_path, read_probe_records
 from mammoth_math.probe.summary import ProbeScore, score_probe
 from mammoth_math.prompts import TIR_KIND, Exemplar, build_prompt
@@ -246,6 +246,7 @@ def _check_clever_hans(correct_programs: list[tuple[ProbeRecord, Problem]], sand
     for record, problem in correct_programs:
         first = record.first
         attempt = next(a for a in first.attempts if a.path == first.path and a.answer == first.answer)
-        items.append((problem.question, attempt.program or "", attempt.execution.stdout if attempt.execution else ""))
+        run = attempt.execution
+        items.append((problem.question, attempt.program or "", shown(run.stdout, run.answer) if run else ""))
     for (record, _), verdict in zip(correct_programs, check_programs(items, sandbox)):
         record.clever_hans = verdict
