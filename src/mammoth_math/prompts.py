@@ -3,14 +3,15 @@
 The Alpaca template is MAmmoTH's (Stanford Alpaca's ``prompt_no_input`` / ``prompt_input``): training
 puts the response right after ``### Response:`` and evaluation asks for it there. The PoT trigger
 " Let's write a program." is appended to the instruction, as MAmmoTH's ``run_open.py`` does; multiple
-choice uses its ``alpaca_mc`` form (``run_choice.py``'s default). :func:`build_prompt` is the one entry.
+choice uses its ``alpaca_mc`` form (``run_choice.py``'s default). :func:`build_prompt` is the one entry; what
+it asks for is a :class:`PromptKind`, and a strategy with a kind of its own declares it in its own module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 # MAmmoTH's prompt_utils: this header, then per exemplar "\n### Instruction:...### Response: {answer}\n", then the
 # query; with no exemplars that is exactly Alpaca's prompt_no_input.
@@ -34,10 +35,43 @@ LETTERS = "ABCDEFGHIJ"
 # Where an Alpaca-format answer ends: the model starting a new turn. Chat prompts end on the template's EOS.
 STOP_STRINGS: tuple[str, ...] = ("### Instruction", "### Response")
 
-# What a prompt asks for: prose steps, a program (the PoT trigger appended), or prose interleaved with code
-# blocks whose outputs come back (tool-integrated reasoning, the TIR trigger appended).
-Rationale = Literal["cot", "pot", "tir"]
 Messages = tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True)
+class PromptKind:
+    """What a prompt asks for, and how it asks: ``trigger`` is appended to every instruction, exactly once.
+
+    ``train_exemplars``: a benchmark's train split holds responses of this kind (rationales, not programs),
+    so ``--few-shot --train-dir`` can draw exemplars for it.
+    """
+
+    name: str
+    trigger: str = ""
+    train_exemplars: bool = False
+
+    def instruction(self, question: str) -> str:
+        """``question`` as this kind asks it: the trigger appended unless it already ends the question."""
+        if not self.trigger or question.rstrip().endswith(self.trigger.strip()):
+            return question
+        return question + self.trigger
+
+
+# The shipped kinds: prose steps; a program (the PoT trigger appended); prose interleaved with code blocks whose
+# outputs come back (tool-integrated reasoning, the TIR trigger appended).
+COT_KIND = PromptKind("cot", train_exemplars=True)
+POT_KIND = PromptKind("pot", POT_TRIGGER)
+TIR_KIND = PromptKind("tir", TIR_TRIGGER)
+PROMPT_KINDS: dict[str, PromptKind] = {kind.name: kind for kind in (COT_KIND, POT_KIND, TIR_KIND)}
+
+
+def prompt_kind(kind: PromptKind | str) -> PromptKind:
+    """``kind`` itself, or the shipped kind of that name."""
+    if isinstance(kind, PromptKind):
+        return kind
+    if kind not in PROMPT_KINDS:
+        raise ValueError(f"unknown prompt kind {kind!r}; known: {', '.join(PROMPT_KINDS)} (or pass a PromptKind)")
+    return PROMPT_KINDS[kind]
 
 
 def alpaca_prompt(instruction: str, input: str = "") -> str:
@@ -49,12 +83,12 @@ def alpaca_prompt(instruction: str, input: str = "") -> str:
 
 def with_pot_trigger(question: str) -> str:
     """Append the program-of-thought trigger exactly once."""
-    return question if question.rstrip().endswith(POT_TRIGGER.strip()) else question + POT_TRIGGER
+    return POT_KIND.instruction(question)
 
 
 def with_tir_trigger(question: str) -> str:
     """Append the tool-integrated reasoning trigger exactly once."""
-    return question if question.rstrip().endswith(TIR_TRIGGER.strip()) else question + TIR_TRIGGER
+    return TIR_KIND.instruction(question)
 
 
 def code_block(code: str) -> str:
@@ -96,25 +130,21 @@ class PromptSource(Protocol):
 
 def build_prompt(
     problem: PromptSource | str,
-    mode: Rationale = "cot",
+    kind: PromptKind | str = COT_KIND,
     exemplars: Sequence[Exemplar] = (),
     chat: bool = False,
     system: str | None = None,
 ) -> str | Messages:
     """The prompt for one problem: MAmmoTH's Alpaca text, or chat messages when ``chat``.
 
-    ``pot`` (``tir``) appends its trigger to every instruction (the exemplars' too); a problem with options gets
-    the multiple-choice response prefix. Chat messages go to a chat endpoint or the tokenizer's chat
-    template as they are: user/assistant turns for the exemplars, then the question.
+    ``kind`` (a :class:`PromptKind`, or a shipped kind's name) turns every instruction, the exemplars' too,
+    into what it asks for (``pot`` appends its trigger); a problem with options gets the multiple-choice
+    response prefix. Chat messages go to a chat endpoint or the tokenizer's chat template as they are:
+    user/assistant turns for the exemplars, then the question.
     """
     question = problem if isinstance(problem, str) else problem.question
     multiple_choice = not isinstance(problem, str) and bool(problem.options)
-
-    def instruction(text: str) -> str:
-        if mode == "tir":
-            return with_tir_trigger(text)
-        return with_pot_trigger(text) if mode == "pot" else text
-
+    instruction = prompt_kind(kind).instruction
     if chat:
         messages: list[dict[str, str]] = [{"role": "system", "content": system}] if system else []
         for ex in exemplars:
@@ -182,7 +212,7 @@ class PromptStyle:
 
     ``user`` wraps the question (``{question}`` marks where it goes); ``system`` is the system message,
     if the family uses one; ``thinks`` says the model writes a think block before its answer; ``rationale``
-    is what the prompt asks for (a TIR prompt is answered with code blocks run as they come).
+    is the kind of answer the prompt asks for (a TIR prompt is answered with code blocks run as they come).
     """
 
     name: str
@@ -191,7 +221,7 @@ class PromptStyle:
     user: str = "{question}"
     thinks: bool = False
     source: str = ""
-    rationale: Rationale = "cot"
+    rationale: PromptKind = COT_KIND
 
 
 PROMPT_STYLES: dict[str, PromptStyle] = {s.name: s for s in (
@@ -201,7 +231,7 @@ PROMPT_STYLES: dict[str, PromptStyle] = {s.name: s for s in (
     PromptStyle("qwen25-math-tir", chat=True,
                 system="Please integrate natural language reasoning with programs to solve the problem above, "
                        "and put your final answer within \\boxed{}.",
-                source="Qwen2.5-Math model card: tool-integrated reasoning system message", rationale="tir"),
+                source="Qwen2.5-Math model card: tool-integrated reasoning system message", rationale=TIR_KIND),
     PromptStyle("deepseek-r1", chat=True, user="{question}\n" + BOXED_COT, thinks=True,
                 source="DeepSeek-R1 model card: no system prompt, the instruction in the user turn"),
     PromptStyle("openmath-nemotron", chat=True,

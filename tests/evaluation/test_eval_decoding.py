@@ -13,7 +13,7 @@ from mammoth_math.benchmarks import Problem, load_problems
 from mammoth_math.evaluation import Attempt, EvalConfig, evaluate, read_problem_records
 from mammoth_math.evaluation import Grader, vote
 from mammoth_math.grading import AnswerKind
-from mammoth_math.prompts import build_prompt
+from mammoth_math.prompts import Exemplar, build_prompt
 
 
 def _config(out: Path, eval_dir: Path, mode: str, dataset: str, limit: int, **kw) -> EvalConfig:
@@ -119,3 +119,22 @@ def test_few_shot_prompts_draw_exemplars_from_the_train_split(backend, eval_dir,
     with pytest.raises(ValueError, match="--train-dir"):
         evaluate(_config(tmp_path / "x", eval_dir, "cot", "gsm8k", 2, few_shot=True), backend)
 
+
+
+def test_few_shot_never_drops_a_prompt_kind_to_zero_shot(backend, sandbox, eval_dir, train_dir, tmp_path):
+    """Train splits hold rationales: a mode asking for programs fails, naming the kind and the way out, before
+    any generation; a user's exemplars serve every kind the mode asks for."""
+    for mode, kinds in (("pot", "pot"), ("hybrid", "pot"), ("tir", "tir"), ("hybrid-tir", "tir")):
+        with pytest.raises(ValueError, match=f"--mode {mode} asks for {kinds} prompts.*pass --exemplars"):
+            evaluate(_config(tmp_path / mode, eval_dir, mode, "gsm8k", 2, few_shot=True, train_dir=str(train_dir)),
+                     backend, sandbox)
+    assert backend.calls == [] and not (tmp_path / "hybrid").exists()
+    shots = tmp_path / "shots.jsonl"
+    shots.write_text('{"question": "What is 1 + 1?", "answer": "print(1 + 1)"}\n')
+    evaluate(_config(tmp_path / "own", eval_dir, "hybrid", "gsm8k", 2, few_shot=True, exemplars=str(shots)), backend,
+             sandbox)
+    problems = load_problems("gsm8k", eval_dir, limit=2)
+    shot = [Exemplar("What is 1 + 1?", "print(1 + 1)")]
+    assert [r.prompt for r in backend.calls[0]] == [build_prompt(p, "pot", shot) for p in problems]
+    fallbacks = {build_prompt(p, "cot", shot) for p in problems}  # the problems whose program failed, if any
+    assert all(r.prompt in fallbacks for call in backend.calls[1:] for r in call)

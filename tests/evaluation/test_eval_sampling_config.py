@@ -8,7 +8,7 @@ import pytest
 from mammoth_math.benchmarks import SUITES, Problem, Sampling, get_benchmark
 from mammoth_math.evaluation import EvalConfig, load_config
 from mammoth_math.evaluation.config import default_ks, parse_ks
-from mammoth_math.evaluation.strategies import Generator
+from mammoth_math.evaluation.strategies import Sampler
 from mammoth_math.files import InputError
 from mammoth_math.grading.kinds import AnswerKind
 
@@ -63,7 +63,7 @@ def test_reasoning_tags_and_prompt_styles():
 
 def test_a_chat_style_replaces_the_cot_prompt_only():
     problem = Problem("gsm8k", "0", "What is 2+2?", "4", AnswerKind.NUMBER)
-    generator = Generator(backend=None, style="qwen25-math-cot", chat=True)  # type: ignore[arg-type]
-    system, user = generator.prompt(problem, "cot")
+    sampler = Sampler(backend=None, style="qwen25-math-cot", chat=True)  # type: ignore[arg-type]
+    system, user = sampler.prompt(problem, "cot")
     assert "within \\boxed{}" in system["content"] and user == {"role": "user", "content": "What is 2+2?"}
-    assert generator.prompt(problem, "pot")[-1]["content"].endswith("Let's write a program.")
+    assert sampler.prompt(problem, "pot")[-1]["content"].endswith("Let's write a program.")

@@ -1,4 +1,5 @@
-"""Decoding strategies as units: a throwaway strategy defined here alone runs through eval, report and HTML,
+"""Decoding strategies as units: a throwaway strategy defined here alone runs through eval, report and HTML;
+a program-writing one with its own prompt kind runs through the probe (Clever Hans check and subsets included);
 and the probe's second turn reads programs exactly as its first (``ans = 6*7`` answers 42 in both).
 """
 
@@ -12,10 +13,14 @@ from typing import Any
 
 from helpers.backends import ScriptedBackend
 
+from mammoth_math.backends import Completion
+
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation import STRATEGIES, Attempt, EvalConfig, Turn, build_report, evaluate, read_problem_records
-from mammoth_math.evaluation.strategies import Generator, Solution
+from mammoth_math.evaluation.strategies import CoT, Hybrid, PoT, Sampler, Solution, is_program
 from mammoth_math.probe import ProbeConfig, probe, read_probe_records
+from mammoth_math.probe.summary import report_section, score_probe
+from mammoth_math.prompts import COT_KIND, PromptKind
 
 PROBLEMS = [("Tom has 5 apples and buys 7 more. How many apples does he have?", 12),
             ("A box holds 6 rows of 7 eggs. How many eggs are in the box?", 42)]
@@ -26,19 +31,41 @@ class LastWord:
     """A throwaway strategy: ask for a rationale, answer with the number of words it has."""
 
     name: str = "last-word"
-    prompts: tuple[str, ...] = ("cot",)
+    prompts: tuple[PromptKind, ...] = (COT_KIND,)
     needs_sandbox: bool = False
+    program_paths: tuple[str, ...] = ()
 
-    def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Any, grader: Any) -> list[Solution]:
-        prompts = [generator.prompt(p, "cot") for p in problems]
+    def solve(self, problems: Sequence[Problem], sampler: Sampler, sandbox: Any, grader: Any) -> list[Solution]:
+        prompts = [sampler.prompt(p, COT_KIND) for p in problems]
         solutions = []
-        for prompt, c in zip(prompts, generator.generate(prompts, [1] * len(prompts))):
+        for prompt, c in zip(prompts, sampler.generate(prompts, [1] * len(prompts))):
             solution = Solution(prompt)
             solution.add(c, [Attempt(self.name, text, str(len(text.split())), "word count",
                                      turns=[Turn("Count the words.", "len(text.split())", str(len(text.split())))])
                              for text in c.texts])
             solutions.append(solution)
         return solutions
+
+
+SKETCH = PromptKind("sketch", " Sketch a program.")
+
+
+@dataclass(frozen=True)
+class Sketch(PoT):
+    """A program-writing strategy with a prompt kind of its own, declared here and nowhere else."""
+
+    name: str = "sketch"
+    kind: PromptKind = SKETCH
+
+
+class ByQuestion(ScriptedBackend):
+    """The Tom question: a right program using its numbers; the eggs: a broken program, then a CoT answer."""
+
+    def generate(self, requests, progress=False):
+        self.requests.extend(requests)
+        replies = ["print(5 + 7)" if "Tom" in r.prompt else "print(" if SKETCH.trigger in r.prompt
+                   else "The answer is 42." for r in requests]
+        return [Completion([reply] * r.n, finish_reasons=["stop"] * r.n) for reply, r in zip(replies, requests)]
 
 
 def _data(tmp_path: Path) -> Path:
@@ -79,3 +106,25 @@ def test_a_program_answering_through_ans_scores_in_both_probe_turns(tmp_path, sa
     assert (second.first.answer, second.first.correct) == ("42", True)
     assert second.second.attempt.execution.answer == "42" and second.second.attempt.failure is None
     assert (second.second.answer, second.second.correct) == ("42", True)
+
+
+def test_a_program_strategy_defined_here_runs_through_the_probe_and_its_report(tmp_path, monkeypatch, sandbox):
+    monkeypatch.setitem(STRATEGIES, "sketch", Sketch())  # the probe re-asks an answer by its strategy's name
+    monkeypatch.setitem(STRATEGIES, "sketch-hybrid", Hybrid(Sketch(), CoT(), name="sketch-hybrid"))
+    assert is_program("sketch") and is_program("pot") and not is_program("cot") and not is_program("tir")
+    data, out = _data(tmp_path), tmp_path / "out"
+    config = ProbeConfig("scripted", ["gsm8k"], str(out), challenge="doubt", mode="sketch-hybrid", data_dir=str(data),
+                         chat=False, progress=False)
+    probe(config, ByQuestion(), sandbox)
+    tom, eggs = records = read_probe_records(out / "probe-doubt-sketch-hybrid" / "gsm8k.jsonl")
+    assert tom.first.prompt.endswith("apples does he have? Sketch a program.\n\n### Response:")
+    assert [(r.first.path, r.first_path, r.first.correct) for r in records] == [
+        ("sketch", "sketch", True), ("fallback", "cot", True)]
+    assert tom.clever_hans.status == "ok" and tom.clever_hans.used == ["5", "7"] and eggs.clever_hans is None
+    assert (tom.second.path, tom.second.attempt.program, tom.second.correct) == ("sketch", "print(5 + 7)", True)
+    assert tom.second.prompt.count(SKETCH.trigger) == 2 and eggs.second.path == "cot"
+    scores = score_probe(records)
+    assert list(scores) == ["all", "cot", "sketch"] and scores["sketch"].hans_checked == 1
+    section = report_section(out)
+    assert [(r["subset"], r["problems"]) for r in section.rows] == [("all", 2), ("cot", 1), ("sketch", 1)]
+    assert "<td>sketch</td>" in section.html

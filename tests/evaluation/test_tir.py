@@ -17,7 +17,7 @@ from mammoth_math.backends.base import cut_at_stop
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation import EvalConfig, build_report, evaluate, read_problem_records
 from mammoth_math.evaluation.grader import TRUNCATED, Grader
-from mammoth_math.evaluation.strategies import STRATEGIES, Generator, get_strategy
+from mammoth_math.evaluation.strategies import STRATEGIES, Sampler, get_strategy
 from mammoth_math.evaluation.strategies.tir import CALL_CAP, NO_ANSWER, STOP, Step, read_turn
 from mammoth_math.grading import AnswerKind
 from mammoth_math.probe import ProbeConfig
@@ -60,10 +60,10 @@ def _problem(question: str, gold: str = "42") -> Problem:
 
 
 def _solve(script: dict[str, Sequence[Any]], sandbox, golds: dict[str, str] | None = None, mode: str = "tir",
-           honours_stop: bool = True, **generator: Any):
+           honours_stop: bool = True, **sampler: Any):
     backend = TurnBackend(script, honours_stop)
     problems = [_problem(q, (golds or {}).get(q, "42")) for q in script]
-    solutions = get_strategy(mode).solve(problems, Generator(backend, **generator), sandbox, Grader())
+    solutions = get_strategy(mode).solve(problems, Sampler(backend, **sampler), sandbox, Grader())
     return solutions, backend
 
 
@@ -181,7 +181,7 @@ def test_openai_chat_asks_the_server_to_continue_the_answer(sandbox):
 
     with fault_server([], text=reply) as server:
         backend = make_backend("openai", "fault", base_url=server.base_url)
-        (solution,) = get_strategy("tir").solve([_problem("Six times seven?")], Generator(backend, chat=True),
+        (solution,) = get_strategy("tir").solve([_problem("Six times seven?")], Sampler(backend, chat=True),
                                                 sandbox, Grader())
     first, second = server.requests
     assert "continue_final_message" not in first and first["messages"][-1]["role"] == "user"
@@ -250,7 +250,7 @@ def test_self_consistency_votes_over_tir_samples(tmp_path, sandbox):
 
 
 def test_settings_are_checked_before_any_work():
-    assert STRATEGIES["hybrid-tir"].prompts == ("tir", "cot")
+    assert [kind.name for kind in STRATEGIES["hybrid-tir"].prompts] == ["tir", "cot"]
     config = EvalConfig("m", ["gsm8k"], "out", mode="tir", prompt_style="qwen25-math-tir")
     assert config.max_tool_calls == 4
     with pytest.raises(ValueError, match="asks for tir: use --mode tir or hybrid-tir"):

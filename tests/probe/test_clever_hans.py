@@ -11,6 +11,7 @@ from mammoth_math.probe.clever_hans import (
     MAX_VALUES,
     program_literals,
     question_numbers,
+    shown,
 )
 
 DUCKS = ("Janet's ducks lay 16 eggs per day. She eats 3 for breakfast and bakes muffins with 4. "
@@ -90,3 +91,20 @@ def test_one_sandbox_batch_for_many_programs(sandbox):
     verdicts = check_programs(items, counting)
     assert [v.status for v in verdicts] == [status for _, status in CASES]
     assert len(counting.batches) == 1 and counting.batches[0] == sum(len(plan_variants(DUCKS, p)[1]) for p, _ in CASES)
+
+
+# Programs that print nothing answer through ``ans`` or PAL's ``solution()``: that answer is what moves, or not.
+SILENT = [
+    ("ans = (16 - 3 - 4) * 2", "ok"),
+    ("def solution():\n    eggs = 16 - 3 - 4\n    return eggs * 2", "ok"),
+    ("def solution():\n    eggs, price = 16, 2\n    return 18", "insensitive"),
+]
+
+
+@pytest.mark.parametrize("program,status", SILENT)
+def test_a_program_that_prints_nothing_is_judged_by_its_answer(program, status, sandbox):
+    (original,) = sandbox.run_many([program], progress=False)
+    assert original.stdout == "" and original.answer == "18"
+    (verdict,) = check_programs([(DUCKS, program, shown(original.stdout, original.answer))], sandbox)
+    assert verdict.status == status, verdict
+    assert any(v.moved for v in verdict.variants) == (status == "ok")

@@ -95,7 +95,7 @@ class EvalConfig:
         style = PROMPT_STYLES[self.prompt_style]
         if style.chat and style.rationale != STRATEGIES[self.mode].prompts[0]:  # a fallback's prompt is plain chat
             modes = [name for name, s in STRATEGIES.items() if style.rationale == s.prompts[0]]
-            raise ValueError(f"prompt style {self.prompt_style!r} asks for {style.rationale}: use --mode "
+            raise ValueError(f"prompt style {self.prompt_style!r} asks for {style.rationale.name}: use --mode "
                              f"{' or '.join(modes)}")
         self.think_tags = tuple(self.think_tags)  # type: ignore[assignment]
         if len(self.think_tags) != 2 or not all(self.think_tags):

@@ -36,7 +36,7 @@ from mammoth_math.evaluation.records import (
 from mammoth_math.evaluation.resume import adopt_legacy_folder, check_resume
 from mammoth_math.evaluation.reward_scoring import add_rewards, check_reward_model
 from mammoth_math.evaluation.scores import DatasetScore, score_records
-from mammoth_math.evaluation.strategies import Generator, Solution, Strategy, get_strategy
+from mammoth_math.evaluation.strategies import Sampler, Solution, Strategy, get_strategy
 from mammoth_math.files import InputError, JsonlAppender, read_json, write_json
 from mammoth_math.grading.reasoning import ThinkTags
 from mammoth_math.progress import bar
@@ -57,15 +57,15 @@ class Context:
     backend: Backend
     sandbox: Sandbox | None
     grader: Grader
-    exemplars: dict[str, list[Exemplar]]  # rationale ("cot"/"pot") -> few-shot exemplars
+    exemplars: dict[str, list[Exemplar]]  # prompt kind's name -> few-shot exemplars
     sampling: Sampling  # this set's n, temperature and top-p (flags over the spec's defaults)
     judge: Judge | None = None  # asked after the rules, where they said wrong
 
-    def generator(self, seed: int) -> Generator:
+    def sampler(self, seed: int) -> Sampler:
         config = self.config
-        return Generator(self.backend, config.max_new_tokens, self.sampling.temperature, self.sampling.top_p, 1,
-                         seed, uses_chat(config), self.exemplars, style=config.prompt_style,
-                         max_tool_calls=config.max_tool_calls, progress=config.progress)
+        return Sampler(self.backend, config.max_new_tokens, self.sampling.temperature, self.sampling.top_p, 1,
+                       seed, uses_chat(config), self.exemplars, style=config.prompt_style,
+                       max_tool_calls=config.max_tool_calls, progress=config.progress)
 
 
 def uses_chat(config: EvalConfig) -> bool:
@@ -125,6 +125,11 @@ def load_inputs(config: EvalConfig) -> dict[str, list[Problem]]:
         raise InputError(config.exemplars, "no such file (given as --exemplars)")
     if config.few_shot and not (config.exemplars or config.train_dir):
         raise ValueError("--few-shot needs --train-dir (train splits) or --exemplars (your own JSONL)")
+    missing = [kind.name for kind in get_strategy(config.mode).prompts if not kind.train_exemplars]
+    if config.few_shot and not config.exemplars and missing:  # train splits: never a silent zero-shot for a kind
+        raise ValueError(f"--few-shot: --mode {config.mode} asks for {' and '.join(missing)} prompts, and train "
+                         f"splits hold rationales, not {' or '.join(missing)} responses: pass --exemplars with "
+                         "your own JSONL of them, or leave out --few-shot")
     specs = [get_benchmark(name) for name in config.datasets]
     return {spec.name: _load(spec.name, config) for spec in specs}  # all problems: the limit is applied later
 
@@ -213,7 +218,7 @@ def extend_samples(path: Path, items: Sequence[tuple[int, Problem]], ctx: Contex
     with JsonlAppender(path) as out, bar(label, todo, ctx.config.progress) as b:
         for (start, have), group in sorted(groups.items()):
             strategy = get_strategy(ctx.config.mode, n - have)
-            solutions = strategy.solve([p for _, p, _ in group], ctx.generator(ctx.config.seed + start + have),
+            solutions = strategy.solve([p for _, p, _ in group], ctx.sampler(ctx.config.seed + start + have),
                                        ctx.sandbox, ctx.grader)
             records = [record(i, problem, _joined(old, new, have), ctx.config.mode, ctx.grader, True)
                        for (i, problem, old), new in zip(group, solutions) if not _failed(new, problem)]
@@ -277,7 +282,7 @@ def _problem_id(problem: Problem) -> str:
 def solve_chunk(chunk: Sequence[tuple[int, Problem]], ctx: Context, seed: int) -> list[ProblemRecord]:
     """Solve, pick and grade one chunk of problems; one finished record per problem, in order."""
     problems = [p for _, p in chunk]
-    solutions = ctx.strategy.solve(problems, ctx.generator(seed), ctx.sandbox, ctx.grader)
+    solutions = ctx.strategy.solve(problems, ctx.sampler(seed), ctx.sandbox, ctx.grader)
     records = [record(i, p, solution, ctx.config.mode, ctx.grader, ctx.sampling.n > 1)
                for (i, p), solution in zip(chunk, solutions)]
     if ctx.judge is not None:
@@ -324,13 +329,10 @@ def _exemplars(config: EvalConfig, strategy: Strategy, name: str, problems: list
         return {}
     if config.exemplars:
         shots = read_exemplars(config.exemplars)[:config.shots]
-        return {rationale: shots for rationale in strategy.prompts}
-    assert config.train_dir is not None  # load_inputs checked it
+        return {kind.name: shots for kind in strategy.prompts}
+    assert config.train_dir is not None  # load_inputs checked it, and that train splits serve every kind
     shots = train_exemplars(name, config.train_dir, config.shots, config.seed, [p.question for p in problems])
-    for rationale in ("pot", "tir"):
-        if rationale in strategy.prompts:
-            log.info("%s: %s prompts stay zero-shot: train splits hold rationales, not programs", name, rationale)
-    return {"cot": shots} if "cot" in strategy.prompts else {}
+    return {kind.name: shots for kind in strategy.prompts}
 
 
 def start_meta(path: Path, settings: dict[str, Any], resume_keys: Sequence[str],

@@ -12,7 +12,8 @@ constants are the question's numbers, and whether its output moves when they do.
    ``no-question-numbers`` (the program carries derived constants or the bare answer).
 4. Else, for each used value (the first ``MAX_VALUES`` in program order), two variants of the SAME
    program replace every literal of that value (int ``n`` -> ``n+1``, ``2n+3``; float ``x`` -> ``1.5x``,
-   ``x+1``) and run in the sandbox. A variant *moves* the output when it prints something else, or
+   ``x+1``) and run in the sandbox. A variant *moves* the output when it prints something else (a
+   program that prints nothing: answers something else, through ``ans`` or PAL's ``solution()``), or
    fails (an error or timeout: the number reached the computation).
 5. Flagged ``insensitive`` when no variant moves the output; otherwise ``ok``. One used number that
    matters clears the program: a value read only in a condition (``max``, parity) is not flagged.
@@ -151,26 +152,33 @@ def _substitute(program: str, literals: Sequence[_Literal], replacement: str) ->
     return "".join(lines)
 
 
-def decide(partial: CleverHans, original_stdout: str, runs: Sequence[tuple[str, str, ExecResult]]) -> CleverHans:
-    """Rule 5 from the sandbox results of the variants: ``runs`` are ``(value, replacement, ExecResult)``."""
+def shown(stdout: str | None, answer: str | None) -> str:
+    """What a run shows as its output: what it printed, else the answer it gave without printing."""
+    return (stdout or "").strip() or (answer or "")
+
+
+def decide(partial: CleverHans, original: str, runs: Sequence[tuple[str, str, ExecResult]]) -> CleverHans:
+    """Rule 5 from the sandbox results of the variants: ``runs`` are ``(value, replacement, ExecResult)``;
+    ``original`` is what the program itself showed (:func:`shown`)."""
     if partial.status != "ok" or not runs:
         return partial
     variants = []
     for value, replacement, result in runs:
         stdout = (result.stdout or "").strip()
         failed = bool(result.error) or bool(result.timed_out)
-        variants.append(Variant(value, replacement, stdout, failed, failed or stdout != original_stdout.strip()))
+        moved = failed or shown(stdout, result.answer) != original.strip()
+        variants.append(Variant(value, replacement, stdout, failed, moved))
     status: Status = "ok" if any(v.moved for v in variants) else "insensitive"
     return CleverHans(status, partial.question_numbers, partial.used, variants)
 
 
 def check_programs(items: Sequence[tuple[str, str, str]], sandbox: Sandbox) -> list[CleverHans]:
-    """The verdict for each ``(question, program, stdout)``; all variants run in one sandbox batch."""
+    """The verdict for each ``(question, program, shown output)``; all variants run in one sandbox batch."""
     plans = [plan_variants(question, program) for question, program, _ in items]
     codes = [code for _, variants in plans for _, _, code in variants]
     results = iter(sandbox.run_many(codes, progress=False) if codes else [])
     verdicts = []
-    for (partial, variants), (_, _, stdout) in zip(plans, items):
+    for (partial, variants), (_, _, original) in zip(plans, items):
         runs = [(value, replacement, next(results)) for value, replacement, _ in variants]
-        verdicts.append(decide(partial, stdout, runs))
+        verdicts.append(decide(partial, original, runs))
     return verdicts

@@ -17,6 +17,7 @@ from mammoth_math import files
 from mammoth_math.evaluation import Attempt, ProblemRecord
 from mammoth_math.evaluation.records import meta_path
 from mammoth_math.evaluation.scores import Run, find_runs
+from mammoth_math.evaluation.strategies import is_program
 from mammoth_math.probe.clever_hans import CleverHans
 
 META_FILE = "probe.json"
@@ -29,7 +30,7 @@ def probe_meta_path(run_dir: str | Path, shard: tuple[int, int] = (0, 1)) -> Pat
 
 @dataclass
 class SecondTurn:
-    """The model's answer to the challenge, by the strategy (cot/pot) that gave its first answer."""
+    """The model's answer to the challenge, by the strategy (e.g. cot, pot) that gave its first answer."""
 
     path: str
     prompt: Any  # the whole conversation sent: chat messages, or Alpaca text with a second instruction
@@ -59,8 +60,8 @@ class ProbeRecord:
 
     @property
     def first_path(self) -> str:
-        """The strategy of the first answer; a hybrid fallback counts as CoT."""
-        return "pot" if self.first.path == "pot" else "cot"
+        """The program strategy of the first answer (``pot``), or ``cot`` for prose (a hybrid fallback too)."""
+        return self.first.path if is_program(self.first.path) else "cot"
 
     @property
     def graded(self) -> bool:

@@ -23,7 +23,7 @@ from mammoth_math.evaluation import STRATEGIES, EvalConfig, Grader, ProblemRecor
 from mammoth_math.evaluation.records import records_path
 from mammoth_math.evaluation.run import append_in_chunks, now, start_meta, versions
 from mammoth_math.evaluation.shard import MergeResult, merge_run
-from mammoth_math.evaluation.strategies import Generator, SinglePass
+from mammoth_math.evaluation.strategies import Sampler, SinglePass, is_program
 from mammoth_math.files import read_json, write_json
 from mammoth_math.probe.challenges import (
     CHALLENGES,
@@ -32,10 +32,10 @@ from mammoth_math.probe.challenges import (
     needs_wrong_answer,
     plausible_wrong_answer,
 )
-from mammoth_math.probe.clever_hans import check_programs
+from mammoth_math.probe.clever_hans import check_programs, shown
 from mammoth_math.probe.records import ProbeRecord, SecondTurn, probe_meta_path, read_probe_records
 from mammoth_math.probe.summary import ProbeScore, score_probe
-from mammoth_math.prompts import Exemplar, build_prompt
+from mammoth_math.prompts import TIR_KIND, Exemplar, build_prompt
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import Sandbox
@@ -82,7 +82,7 @@ class ProbeConfig:
             raise ValueError(f"challenge must be one of {', '.join(CHALLENGES)}, got {self.challenge!r}")
         if self.mode not in STRATEGIES:
             raise ValueError(f"mode must be one of {', '.join(STRATEGIES)}, got {self.mode!r}")
-        if "tir" in STRATEGIES[self.mode].prompts:  # before the first turn is spent: see ``second_prompt``
+        if TIR_KIND in STRATEGIES[self.mode].prompts:  # before the first turn is spent: see ``second_prompt``
             raise ValueError(f"mode {self.mode!r} answers in several passes: the probe re-asks single-pass answers "
                              "(cot, pot, hybrid)")
         if not self.datasets:
@@ -106,7 +106,7 @@ class _ChallengeContext:
     """What every chunk of the second turn shares."""
 
     config: ProbeConfig
-    generator: Generator
+    sampler: Sampler
     sandbox: Sandbox | None
     grader: Grader
     pool: Sequence[str]  # the dataset's golds: wrong answers for word problems
@@ -139,7 +139,7 @@ def _probe(config: ProbeConfig, backend: Backend, sandbox: Sandbox | None) -> di
         "versions": versions(), "benchmarks": {}, "started": now(), "finished": None})
     first_turn = config.eval_config(chat)
     evaluate(first_turn, backend, sandbox)
-    generator = Generator(backend, config.max_new_tokens, chat=chat)
+    sampler = Sampler(backend, config.max_new_tokens, chat=chat)
     scores = {}
     for name in config.datasets:
         spec = get_benchmark(name)
@@ -149,7 +149,7 @@ def _probe(config: ProbeConfig, backend: Backend, sandbox: Sandbox | None) -> di
         meta["benchmarks"][spec.name] = {"version": spec.version, "loaded": len(problems), "rel_tol": spec.rel_tol,
                                          "selected": len(firsts)}
         write_json(meta_file, meta)
-        turn = _ChallengeContext(config, generator, sandbox, Grader(config.grading, spec.rel_tol),
+        turn = _ChallengeContext(config, sampler, sandbox, Grader(config.grading, spec.rel_tol),
                                  [p.gold for p in problems.values()])
         path = records_path(run_dir, spec.name, config.shard)
         items = [(r.index, (r, problems[r.id])) for r in sorted(firsts, key=lambda r: r.index)]
@@ -193,8 +193,8 @@ def probe_chunk(chunk: Sequence[tuple[ProblemRecord, Problem]], turn: _Challenge
                                    skipped=skipped))
     _second_turns([(r, p) for r, (_, p) in zip(records, chunk) if not r.skipped], turn)
     if config.clever_hans:
-        _check_clever_hans([(r, p) for r, (_, p) in zip(records, chunk) if r.first.path == "pot" and r.first.correct],
-                           turn.sandbox)
+        programs = [(r, p) for r, (_, p) in zip(records, chunk) if is_program(r.first.path) and r.first.correct]
+        _check_clever_hans(programs, turn.sandbox)
     return records
 
 
@@ -208,7 +208,7 @@ def second_prompt(problem: Problem, first: ProblemRecord, text: str, chat: bool)
     strategy = STRATEGIES[last.path]
     if not isinstance(strategy, SinglePass):
         raise ValueError(f"strategy {last.path!r} answers in several passes: the probe cannot re-ask it")
-    return strategy, build_prompt(replace(problem, question=text), strategy.rationale,
+    return strategy, build_prompt(replace(problem, question=text), strategy.kind,
                                   [Exemplar(problem.question, last.text.strip())], chat)
 
 
@@ -216,8 +216,8 @@ def _second_turns(asked: list[tuple[ProbeRecord, Problem]], turn: _ChallengeCont
     if not asked:
         return
     prompts = [second_prompt(p, r.first, challenge_text(turn.config.challenge, r.wrong_answer),
-                             turn.generator.chat) for r, p in asked]
-    completions = turn.generator.generate([prompt for _, prompt in prompts], [1] * len(prompts))
+                             turn.sampler.chat) for r, p in asked]
+    completions = turn.sampler.generate([prompt for _, prompt in prompts], [1] * len(prompts))
     attempts: list[list] = [[] for _ in asked]
     for strategy in {id(s): s for s, _ in prompts}.values():  # one read (one sandbox batch) per strategy
         ks = [k for k, (s, _) in enumerate(prompts) if s is strategy and not completions[k].error]
@@ -244,7 +244,9 @@ def _check_clever_hans(correct_programs: list[tuple[ProbeRecord, Problem]], sand
         return
     items = []
     for record, problem in correct_programs:
-        attempt = next(a for a in record.first.attempts if a.path == "pot" and a.answer == record.first.answer)
-        items.append((problem.question, attempt.program or "", attempt.execution.stdout if attempt.execution else ""))
+        first = record.first
+        attempt = next(a for a in first.attempts if a.path == first.path and a.answer == first.answer)
+        run = attempt.execution
+        items.append((problem.question, attempt.program or "", shown(run.stdout, run.answer) if run else ""))
     for (record, _), verdict in zip(correct_programs, check_programs(items, sandbox)):
         record.clever_hans = verdict

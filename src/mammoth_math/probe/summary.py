@@ -13,6 +13,7 @@ from typing import Any
 
 from mammoth_math.evaluation import ReportSection
 from mammoth_math.evaluation.scores import Run
+from mammoth_math.evaluation.strategies import is_program
 from mammoth_math.pages import escape
 from mammoth_math.probe.records import ProbeRecord, find_probe_runs
 
@@ -93,9 +94,10 @@ def score_records(records: list[ProbeRecord]) -> ProbeScore:
 
 
 def score_probe(records: list[ProbeRecord]) -> dict[str, ProbeScore]:
-    """Scores of all records, then of those whose first answer came from CoT and from a program (when any)."""
+    """Scores of all records, then of those whose first answer came from CoT and from each program strategy
+    (when any)."""
     scores = {"all": score_records(records)}
-    for path in ("cot", "pot"):
+    for path in ("cot", *sorted({r.first_path for r in records} - {"cot"})):
         subset = [r for r in records if r.first_path == path]
         if subset and len(subset) < len(records):
             scores[path] = score_records(subset)
@@ -186,7 +188,7 @@ def _examples(dataset: str, records: list[ProbeRecord]) -> list[str]:
 
 
 def _program(record: ProbeRecord) -> str:
-    return next((a.program or "" for a in record.first.attempts if a.path == "pot"), "")
+    return next((a.program or "" for a in record.first.attempts if is_program(a.path)), "")
 
 
 def _cell(value: Any, percent: bool) -> str:

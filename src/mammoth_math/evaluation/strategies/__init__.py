@@ -2,11 +2,12 @@
 
 ``STRATEGIES`` maps a name to a strategy; the CLI's ``--mode`` choices, ``EvalConfig`` and the harness read it,
 and records, scores and report know a strategy only by the name its attempts carry. A new strategy is a
-module with a class following :class:`Strategy` (or a :class:`SinglePass` subclass), plus one line here.
+module with a class following :class:`Strategy` (or a :class:`SinglePass` subclass), plus one line here; it
+declares its prompt kinds and which of its attempts are programs, and everything else asks it.
 ``SelfConsistency`` wraps any of them.
 """
 
-from mammoth_math.evaluation.strategies.base import Generator, SinglePass, Solution, Strategy
+from mammoth_math.evaluation.strategies.base import Sampler, SinglePass, Solution, Strategy
 from mammoth_math.evaluation.strategies.cot import CoT
 from mammoth_math.evaluation.strategies.hybrid import Hybrid
 from mammoth_math.evaluation.strategies.pot import PoT
@@ -25,5 +26,10 @@ def get_strategy(name: str, samples: int = 1) -> Strategy:
     return SelfConsistency(strategy, samples) if samples > 1 else strategy
 
 
-__all__ = ["STRATEGIES", "CoT", "Generator", "Hybrid", "PoT", "SelfConsistency", "SinglePass", "Solution",
-           "Strategy", "TIR", "get_strategy"]
+def is_program(path: str) -> bool:
+    """Whether an attempt on ``path`` (the strategy that wrote it) is a program whose run gave its answer."""
+    return any(path in strategy.program_paths for strategy in STRATEGIES.values())
+
+
+__all__ = ["STRATEGIES", "CoT", "Hybrid", "PoT", "Sampler", "SelfConsistency", "SinglePass", "Solution",
+           "Strategy", "TIR", "get_strategy", "is_program"]

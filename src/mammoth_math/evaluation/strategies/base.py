@@ -1,6 +1,6 @@
-"""What every decoding strategy shares: the protocol, the generator it calls and the solution it returns.
+"""What every decoding strategy shares: the protocol, the sampler it calls and the solution it returns.
 
-A strategy turns a batch of problems into attempts. It asks the :class:`Generator` for completions (the run's
+A strategy turns a batch of problems into attempts. It asks the :class:`Sampler` for completions (the run's
 backend, prompt format and sampling settings), runs programs in the sandbox when it writes any, and extracts
 answers with the run's :class:`~mammoth_math.evaluation.grader.Grader`. The harness picks the answer, grades
 it and writes the record, so a new strategy needs no change anywhere else.
@@ -16,7 +16,15 @@ from mammoth_math.backends import Backend, Completion, GenerationRequest
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.records import Attempt
-from mammoth_math.prompts import PROMPT_STYLES, Exemplar, Rationale, build_prompt, stop_strings, styled_prompt
+from mammoth_math.prompts import (
+    PROMPT_STYLES,
+    Exemplar,
+    PromptKind,
+    build_prompt,
+    prompt_kind,
+    stop_strings,
+    styled_prompt,
+)
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import Sandbox
@@ -25,7 +33,7 @@ Prompt = Any  # Alpaca text, or chat messages (see ``prompts.build_prompt``)
 
 
 @dataclass(frozen=True)
-class Generator:
+class Sampler:
     """The run's backend with its prompt format and sampling settings: what a strategy generates through.
 
     ``samples`` completions per prompt unless ``counts`` (problem id -> n) says otherwise; a fallback asks
@@ -39,26 +47,27 @@ class Generator:
     samples: int = 1
     seed: int | None = None  # used only when sampling (temperature > 0)
     chat: bool = False
-    exemplars: Mapping[str, Sequence[Exemplar]] = field(default_factory=dict)  # rationale -> few-shot exemplars
+    exemplars: Mapping[str, Sequence[Exemplar]] = field(default_factory=dict)  # prompt kind's name -> exemplars
     counts: Mapping[str, int] = field(default_factory=dict)
     style: str = "mammoth"  # a ``prompts.PROMPT_STYLES`` name: a chat style replaces the prompt it asks for
     max_tool_calls: int = 4  # ToRA's and Qwen2.5-Math's default
     progress: bool = False  # a bar per backend call (a server's requests one by one), under the run's own
 
-    def prompt(self, problem: Problem, rationale: Rationale) -> Prompt:
-        """The prompt asking for ``rationale`` (``cot``/``pot``/``tir``), with this run's exemplars and format."""
+    def prompt(self, problem: Problem, kind: PromptKind | str) -> Prompt:
+        """The prompt of ``kind`` (or a shipped kind's name) for ``problem``, with this run's exemplars and format."""
+        kind = prompt_kind(kind)
         style = PROMPT_STYLES[self.style]
-        if style.chat and style.rationale == rationale:
+        if style.chat and style.rationale == kind:
             return styled_prompt(problem, self.style)
-        return build_prompt(problem, rationale, self.exemplars.get(rationale, ()), self.chat)
+        return build_prompt(problem, kind, self.exemplars.get(kind.name, ()), self.chat)
 
     def samples_for(self, problem: Problem) -> int:
         return self.counts.get(problem.id, self.samples)
 
-    def with_counts(self, counts: Mapping[str, int]) -> Generator:
+    def with_counts(self, counts: Mapping[str, int]) -> Sampler:
         return replace(self, counts=dict(counts))
 
-    def with_samples(self, samples: int) -> Generator:
+    def with_samples(self, samples: int) -> Sampler:
         return replace(self, samples=samples)
 
     def generate(self, prompts: Sequence[Prompt], counts: Sequence[int], stop: Sequence[str] = (),
@@ -102,32 +111,48 @@ class Solution:
 class Strategy(Protocol):
     """A decoding strategy: ``solve`` answers a batch of problems, one :class:`Solution` each, in order.
 
-    ``prompts`` names the rationales its prompts ask for (few-shot exemplars are loaded for these);
-    ``needs_sandbox`` says whether it runs programs.
+    ``prompts``: the kinds its prompts ask for (few-shot exemplars are loaded for each); ``needs_sandbox``:
+    it runs code; ``program_paths``: the attempt paths (strategy names) whose attempts are programs, their
+    answer what the program gave (the probe's Clever Hans check and its cot/program split read it).
     """
 
     name: str
-    prompts: tuple[Rationale, ...]
+    prompts: tuple[PromptKind, ...]
     needs_sandbox: bool
+    program_paths: tuple[str, ...]
 
-    def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
+    def solve(self, problems: Sequence[Problem], sampler: Sampler, sandbox: Sandbox | None,
               grader: Grader) -> list[Solution]: ...
 
 
 class SinglePass:
     """Base of the strategies that send one prompt per problem and read each completion on its own.
 
-    A subclass names its ``rationale`` and implements ``read``, the attempt-building step alone: the probe
-    sends its own second-turn prompts and reads the answers with it, exactly as a first turn is read.
+    A subclass names its prompt ``kind``, says whether it ``writes_programs`` (each attempt a program whose run
+    gave the answer) and implements ``read``, the attempt-building step alone: the probe sends its own
+    second-turn prompts and reads the answers with it, exactly as a first turn is read.
     """
 
     name: str
-    rationale: Rationale
+    kind: PromptKind
+    writes_programs: bool
 
-    def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
+    @property
+    def prompts(self) -> tuple[PromptKind, ...]:
+        return (self.kind,)
+
+    @property
+    def program_paths(self) -> tuple[str, ...]:
+        return (self.name,) if self.writes_programs else ()
+
+    @property
+    def needs_sandbox(self) -> bool:
+        return self.writes_programs
+
+    def solve(self, problems: Sequence[Problem], sampler: Sampler, sandbox: Sandbox | None,
               grader: Grader) -> list[Solution]:
-        prompts = [generator.prompt(p, self.rationale) for p in problems]
-        completions = generator.generate(prompts, [generator.samples_for(p) for p in problems])
+        prompts = [sampler.prompt(p, self.kind) for p in problems]
+        completions = sampler.generate(prompts, [sampler.samples_for(p) for p in problems])
         solutions = [Solution(prompt) for prompt in prompts]
         for solution, completion, attempts in zip(solutions, completions,
                                                   self.read(completions, problems, sandbox, grader)):

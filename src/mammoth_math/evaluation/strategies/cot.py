@@ -11,7 +11,7 @@ from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import TRUNCATED, Grader
 from mammoth_math.evaluation.records import Attempt
 from mammoth_math.evaluation.strategies.base import Sample, SinglePass, texts
-from mammoth_math.prompts import Rationale
+from mammoth_math.prompts import COT_KIND, PromptKind
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import Sandbox
@@ -20,9 +20,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class CoT(SinglePass):
     name: str = "cot"
-    rationale: Rationale = "cot"
-    prompts: tuple[Rationale, ...] = ("cot",)
-    needs_sandbox: bool = False
+    kind: PromptKind = COT_KIND
+    writes_programs: bool = False
 
     def read(self, completions: Sequence[Completion], problems: Sequence[Problem], sandbox: Sandbox | None,
              grader: Grader) -> list[list[Attempt]]:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import Grader
-from mammoth_math.evaluation.strategies.base import Generator, Solution, Strategy
-from mammoth_math.prompts import Rationale
+from mammoth_math.evaluation.strategies.base import Sampler, Solution, Strategy
+from mammoth_math.prompts import PromptKind
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import Sandbox
@@ -26,23 +26,27 @@ class Hybrid:
     name: str = "hybrid"
 
     @property
-    def prompts(self) -> tuple[Rationale, ...]:
+    def prompts(self) -> tuple[PromptKind, ...]:
         return tuple(dict.fromkeys(self.first.prompts + self.then.prompts))
+
+    @property
+    def program_paths(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.first.program_paths + self.then.program_paths))
 
     @property
     def needs_sandbox(self) -> bool:
         return self.first.needs_sandbox or self.then.needs_sandbox
 
-    def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
+    def solve(self, problems: Sequence[Problem], sampler: Sampler, sandbox: Sandbox | None,
               grader: Grader) -> list[Solution]:
-        solutions = self.first.solve(problems, generator, sandbox, grader)
+        solutions = self.first.solve(problems, sampler, sandbox, grader)
         failed = [(k, [a for a in s.attempts if a.failure]) for k, s in enumerate(solutions) if not s.error]
         failed = [(k, attempts) for k, attempts in failed if attempts]
         if not failed:
             return solutions
         retry = [problems[k] for k, _ in failed]
         counts = {problems[k].id: len(attempts) for k, attempts in failed}
-        for (k, attempts), again in zip(failed, self.then.solve(retry, generator.with_counts(counts), sandbox, grader)):
+        for (k, attempts), again in zip(failed, self.then.solve(retry, sampler.with_counts(counts), sandbox, grader)):
             for attempt, failed_attempt in zip(again.attempts, attempts):
                 attempt.sample = failed_attempt.sample  # the fallback answers that sample
             solution = solutions[k]

@@ -16,7 +16,7 @@ from mammoth_math.evaluation.grader import TRUNCATED, Grader
 from mammoth_math.evaluation.records import Attempt, Execution
 from mammoth_math.evaluation.strategies.base import Sample, SinglePass, texts
 from mammoth_math.grading import program_failure, program_output
-from mammoth_math.prompts import Rationale
+from mammoth_math.prompts import POT_KIND, PromptKind
 from mammoth_math.sandbox.program import unwrap_fences
 
 if TYPE_CHECKING:
@@ -26,9 +26,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class PoT(SinglePass):
     name: str = "pot"
-    rationale: Rationale = "pot"
-    prompts: tuple[Rationale, ...] = ("pot",)
-    needs_sandbox: bool = True
+    kind: PromptKind = POT_KIND
+    writes_programs: bool = True
 
     def read(self, completions: Sequence[Completion], problems: Sequence[Problem], sandbox: Sandbox | None,
              grader: Grader) -> list[list[Attempt]]:

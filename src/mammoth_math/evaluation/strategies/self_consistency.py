@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import Grader
-from mammoth_math.evaluation.strategies.base import Generator, Solution, Strategy
-from mammoth_math.prompts import Rationale
+from mammoth_math.evaluation.strategies.base import Sampler, Solution, Strategy
+from mammoth_math.prompts import PromptKind
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import Sandbox
@@ -29,13 +29,17 @@ class SelfConsistency:
         return self.inner.name
 
     @property
-    def prompts(self) -> tuple[Rationale, ...]:
+    def prompts(self) -> tuple[PromptKind, ...]:
         return self.inner.prompts
+
+    @property
+    def program_paths(self) -> tuple[str, ...]:
+        return self.inner.program_paths
 
     @property
     def needs_sandbox(self) -> bool:
         return self.inner.needs_sandbox
 
-    def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
+    def solve(self, problems: Sequence[Problem], sampler: Sampler, sandbox: Sandbox | None,
               grader: Grader) -> list[Solution]:
-        return self.inner.solve(problems, generator.with_samples(self.samples), sandbox, grader)
+        return self.inner.solve(problems, sampler.with_samples(self.samples), sandbox, grader)

@@ -30,9 +30,9 @@ from mammoth_math.backends import Completion
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import TRUNCATED, Grader
 from mammoth_math.evaluation.records import Attempt, Turn
-from mammoth_math.evaluation.strategies.base import Generator, Prompt, Sample, Solution, texts
+from mammoth_math.evaluation.strategies.base import Prompt, Sample, Sampler, Solution, texts
 from mammoth_math.grading import ProgramFailure
-from mammoth_math.prompts import CLOSING_FENCE, CODE_FENCE, OUTPUT_FENCE, Rationale, code_block, output_block
+from mammoth_math.prompts import CLOSING_FENCE, CODE_FENCE, OUTPUT_FENCE, TIR_KIND, PromptKind, code_block, output_block
 
 if TYPE_CHECKING:
     from mammoth_math.sandbox import ExecResult, Sandbox, SandboxSession
@@ -93,41 +93,42 @@ class _Answer:
 @dataclass(frozen=True)
 class TIR:
     name: str = "tir"
-    prompts: tuple[Rationale, ...] = ("tir",)
+    prompts: tuple[PromptKind, ...] = (TIR_KIND,)
     needs_sandbox: bool = True
+    program_paths: tuple[str, ...] = ()  # its code blocks are tools: the answer is read from its prose
 
-    def solve(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox | None,
+    def solve(self, problems: Sequence[Problem], sampler: Sampler, sandbox: Sandbox | None,
               grader: Grader) -> list[Solution]:
         """The problems a wave at a time: a wave's answers hold their sessions from start to end, so a wave
         never needs more than the sandbox holds at once (``session()`` would wait for slots it holds itself)."""
         if sandbox is None:
             raise ValueError(f"strategy {self.name!r} runs programs: it needs a sandbox")
         solutions: list[Solution] = []
-        for wave in _waves([generator.samples_for(p) for p in problems], sandbox.session_capacity):
-            solutions += self._solve_wave([problems[k] for k in wave], generator, sandbox, grader)
+        for wave in _waves([sampler.samples_for(p) for p in problems], sandbox.session_capacity):
+            solutions += self._solve_wave([problems[k] for k in wave], sampler, sandbox, grader)
         return solutions
 
-    def _solve_wave(self, problems: Sequence[Problem], generator: Generator, sandbox: Sandbox,
+    def _solve_wave(self, problems: Sequence[Problem], sampler: Sampler, sandbox: Sandbox,
                     grader: Grader) -> list[Solution]:
-        prompts = [generator.prompt(p, "tir") for p in problems]
+        prompts = [sampler.prompt(p, TIR_KIND) for p in problems]
         solutions = [Solution(prompt) for prompt in prompts]
         with ExitStack() as stack:  # every session ends here, whatever happens in between
             answers = [_Answer(k, s, stack.enter_context(sandbox.session()))
-                       for k, p in enumerate(problems) for s in range(generator.samples_for(p))]
+                       for k, p in enumerate(problems) for s in range(sampler.samples_for(p))]
             # the first turn: n samples of each prompt in one request, as every other strategy asks
-            first = generator.generate(prompts, [generator.samples_for(p) for p in problems], STOP)
+            first = sampler.generate(prompts, [sampler.samples_for(p) for p in problems], STOP)
             replies = [(a, first[a.problem], texts(first[a.problem])[a.sample]) for a in answers]
             for c, solution in zip(first, solutions):
                 solution.add(c, ())
-            for call in range(generator.max_tool_calls + 1):
-                calls = self._turn(replies, solutions, problems, grader, last=call == generator.max_tool_calls)
+            for call in range(sampler.max_tool_calls + 1):
+                calls = self._turn(replies, solutions, problems, grader, last=call == sampler.max_tool_calls)
                 if not calls:
                     break
                 for (answer, step), result in zip(calls, _run_all([(a.session, s.code) for a, s in calls])):
                     _record_call(answer, step, result, solutions[answer.problem])
                 pending = [a for a, _ in calls]
-                more = generator.generate([continued(prompts[a.problem], a.text) for a in pending],
-                                          [1] * len(pending), STOP, [a.sample for a in pending])
+                more = sampler.generate([continued(prompts[a.problem], a.text) for a in pending],
+                                        [1] * len(pending), STOP, [a.sample for a in pending])
                 replies = [(a, c, texts(c)[0]) for a, c in zip(pending, more)]
                 for a, c in zip(pending, more):
                     solutions[a.problem].add(c, ())
