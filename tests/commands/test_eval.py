@@ -1,49 +1,16 @@
-"""A new user's plain mistakes, driven through the command line: each ends in one ``error:`` line that names
-what to fix and exit status 2, never a traceback (``--debug`` shows it), and before any model is loaded."""
+"""`eval` and `report`: a new user's plain mistakes each end in one ``error:`` line that names what to fix
+and exit status 2, never a traceback, and before any model is loaded."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from helpers.cli import fails
 
-from mammoth_math.cli import main
-from mammoth_math.files import InputError
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def fails(capsys: pytest.CaptureFixture, argv: list[str], *expected: str) -> str:
-    """Run ``argv``; assert exit 2, no traceback and exactly one ``error:`` line holding ``expected``."""
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    errors = [line for line in err.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1, err
-    for text in expected:
-        assert text in errors[0], errors[0]
-    return errors[0]
-
-
-@pytest.fixture
-def empty_model(tmp_path: Path) -> Path:
-    """A model folder with nothing in it: any error that names something else came before the model load."""
-    path = tmp_path / "model"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def custom_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "eval"
-    path.mkdir()
-    (path / "custom.jsonl").write_text(json.dumps({"id": "a", "question": "1 + 1?", "gold": 2, "kind": "number"})
-                                       + "\n")
-    return path
+REPO = Path(__file__).resolve().parents[2]
 
 
 def eval_argv(model: Path, data_dir: Path, out: Path, *extra: str) -> list[str]:
@@ -91,69 +58,15 @@ def test_eval_without_data_dir_offline(empty_model, tmp_path):
     assert last.startswith("error: ") and "hub could not be read" in last and "--data-dir" in last
 
 
-def test_missing_data_config(capsys, tmp_path):
-    fails(capsys, ["data", "build", "--config", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out")],
-          "nope.yaml", "No such file")
-
-
-def test_wrong_train_dir_is_refused_before_building(capsys, tmp_path):
-    fails(capsys, ["data", "build", "--config", str(REPO / "configs" / "data" / "G.yaml"), "--train-dir",
-                   str(tmp_path / "trian"), "--out", str(tmp_path / "out")], "trian", "no such folder", "--train-dir")
-    assert not (tmp_path / "out").exists()
-
-
-def test_a_build_of_zero_rows_exits_2(capsys, tmp_path):
-    config = tmp_path / "empty.yaml"
-    config.write_text(f"sources: [{{name: rationales, path: {tmp_path / 'missing.jsonl'}}}]\neval_dir: null\n")
-    assert main(["data", "build", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err
-    assert "error: no rows were built; 1 source(s) not found" in err and "Traceback" not in err
-
-
-def test_data_stats_on_missing_and_unfinished_folders(capsys, tmp_path):
-    fails(capsys, ["data", "stats", str(tmp_path / "built")], "built", "no such folder")
-    (tmp_path / "built.partial").mkdir()
-    fails(capsys, ["data", "stats", str(tmp_path / "built")], "built.partial is an unfinished build")
-    fails(capsys, ["data", "stats", str(tmp_path / "built.partial")], "unfinished build")
-    (tmp_path / "other").mkdir()
-    fails(capsys, ["data", "stats", str(tmp_path / "other")], "no report.json")
-
-
-def test_unknown_train_key(capsys):
-    fails(capsys, ["train", "--config", str(REPO / "configs" / "train" / "tiny-cpu.yaml"), "lerning_rate=1e-3"],
-          "lerning_rate", "unknown config key")
-
-
-def test_missing_train_config(capsys, tmp_path):
-    fails(capsys, ["train", "--config", str(tmp_path / "tiny.yaml")], "tiny.yaml", "No such file")
-
-
 def test_report_on_a_folder_without_runs(capsys, tmp_path):
     fails(capsys, ["report", str(tmp_path)], "no evaluation run here", "--output-dir")
 
 
-def test_sandbox_run_of_a_missing_file(capsys, tmp_path):
-    fails(capsys, ["sandbox", "run", str(tmp_path / "prog.py")], "prog.py", "No such file")
-
-
-def test_bad_flag_is_argparse_usage_error(capsys):
-    with pytest.raises(SystemExit) as exit_:
-        main(["eval", "--modle", "x"])
-    assert exit_.value.code == 2 and "error:" in capsys.readouterr().err
-
-
-def test_debug_shows_the_exception(tmp_path):
-    with pytest.raises(InputError, match="no such folder"):
-        main(["--debug", "data", "stats", str(tmp_path / "built")])
-
-
-def test_help_shows_defaults(capsys):
-    with pytest.raises(SystemExit):
-        main(["quickstart", "--help"])
-    text = " ".join(capsys.readouterr().out.split())
-    assert "(default: 10.0)" in text and "(default: runs/quickstart)" in text and "default: 0" in text
-
-
-def test_launch_refusals_are_one_line(capsys, tmp_path):
-    fails(capsys, ["launch", "slurm", "--dry-run", "--", "grade", "--pred", "1", "--gold", "1"], "launch runs", "'grade'")
-    fails(capsys, ["launch", "status", str(tmp_path / "nowhere")], "nowhere")
+def test_eval_yaml_limit_five_names_file_line_and_field_before_the_model(capsys, empty_model, custom_dir, tmp_path):
+    config = tmp_path / "eval.yaml"
+    config.write_text(f"model: {empty_model}\ndatasets: [custom]\ndata_dir: {custom_dir}\nlimit: five\n"
+                      f"output_dir: {tmp_path / 'out'}\n")
+    fails(capsys, ["eval", "--config", str(config)], f"{config}:4:", "'limit'", "expected an integer", "'five'")
+    config.write_text(config.read_text().replace("limit: five", "limit: 0"))
+    fails(capsys, ["eval", "--config", str(config)], f"{config}:4:", "'limit'", "must be >= 1")
+    assert not (tmp_path / "out").exists()
