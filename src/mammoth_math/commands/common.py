@@ -83,8 +83,8 @@ def _flag_bound(dest: str) -> Bound:
     from mammoth_math.evaluation.config import BOUNDS
     from mammoth_math.files import COUNT, NON_NEGATIVE, POSITIVE
 
-    counts = ("batch_size", "concurrency", "tensor_parallel_size", "data_parallel_size", "n", "processes", "threads",
-              "problems", "shards", "cpus_per_task", "nodes", "tasks_per_node")
+    counts = ("concurrency", "n", "processes", "threads", "problems", "shards", "cpus_per_task", "nodes",
+              "tasks_per_node")  # concurrency: data synthesize's (the backend flags carry their own bounds)
     return BOUNDS.get(dest) or (COUNT if dest in counts else POSITIVE if dest in ("timeout", "minutes")
                                 else NON_NEGATIVE)
 

@@ -57,8 +57,8 @@ def add_backend_flags(p: argparse.ArgumentParser) -> None:
 
     for name, (f, backends) in _backend_flags().items():
         default = f.default
-        shown = " ".join(default) if isinstance(default, tuple) else default
-        kwargs: dict[str, Any] = {"help": f"{', '.join(backends)}: {f.metadata['help']} (default {shown})"}
+        shown = "" if default is None else f" (default {' '.join(default) if isinstance(default, tuple) else default})"
+        kwargs: dict[str, Any] = {"help": f"{', '.join(backends)}: {f.metadata['help']}{shown}"}
         hint = typing.get_type_hints(BACKEND_OPTIONS[backends[0]])[name]
         if typing.get_origin(hint) is typing.Literal:
             kwargs["choices"] = typing.get_args(hint)

@@ -2,7 +2,7 @@
 
 Inference becomes a job array (one resumable shard per task) and a dependent job that merges and reports;
 training becomes one multi-node ``srun`` + ``accelerate launch`` job. The top layer beside ``cli.py``: it may read
-evaluation's shard files, and nothing but ``cli.py`` imports it.
+evaluation's shard files, and nothing but ``cli.py`` (its ``commands/launch.py``) imports it.
 """
 
 from mammoth_math.launch.jobs import ShardState, SlurmError, Submission, load, render, resume, status, submit, summary
