@@ -81,8 +81,10 @@ def backend_options(args: argparse.Namespace, backend: str, options: dict, outpu
             raise ValueError(f"--{name.replace('_', '-')} applies to the {' and '.join(backends)} backend"
                              f"{'s' if len(backends) > 1 else ''}, not {backend} (--backend {backend})")
     own = flag_fields(BACKEND_OPTIONS[backend]) if backend in BACKEND_OPTIONS else []
-    defaults = {f.name: list(f.default) if isinstance(f.default, tuple) else f.default for f in own}
-    given = {k: getattr(args, k) for k in defaults if getattr(args, k) is not None}
+    # a None default leaves the value to the backend (and out of the saved config, as before the flag existed)
+    defaults = {f.name: list(f.default) if isinstance(f.default, tuple) else f.default for f in own
+                if f.default is not None}
+    given = {f.name: getattr(args, f.name) for f in own if getattr(args, f.name) is not None}
     return {**defaults, **options, **given, "cache_dir": cache_dir(args, output_dir)}
 
 
