@@ -17,6 +17,9 @@ from mammoth_math.commands.common import Number
     (["eval", "--limit", "0"], ("--limit", "must be >= 1")),
     (["eval", "--limit", "five"], ("--limit", "expected an integer", "'five'")),
     (["eval", "--top-p", "1.5"], ("--top-p", "must be <= 1")),
+    (["eval", "--batch-size", "0"], ("--batch-size", "must be >= 1")),  # backend flags: typed from their field
+    (["probe", "--tensor-parallel-size", "two"], ("--tensor-parallel-size", "expected an integer")),
+    (["eval", "--endpoint", "rest"], ("--endpoint", "invalid choice", "'rest'")),
     (["quickstart", "--minutes", "-1"], ("--minutes", "must be > 0")),
     (["quickstart", "--minutes", "nan"], ("--minutes", "finite")),
     (["quickstart", "--problems", "100", "0"], ("--problems", "must be >= 1")),

@@ -60,12 +60,13 @@ def add_backend_flags(p: argparse.ArgumentParser) -> None:
         shown = "" if default is None else f" (default {' '.join(default) if isinstance(default, tuple) else default})"
         kwargs: dict[str, Any] = {"help": f"{', '.join(backends)}: {f.metadata['help']}{shown}"}
         hint = typing.get_type_hints(BACKEND_OPTIONS[backends[0]])[name]
+        number = next((t for t in (int, float) if t in (hint, *typing.get_args(hint))), None)  # int | None too
         if typing.get_origin(hint) is typing.Literal:
             kwargs["choices"] = typing.get_args(hint)
         elif isinstance(default, tuple):
             kwargs["nargs"] = "+"
-        elif isinstance(default, (int, float)) and not isinstance(default, bool):
-            kwargs["type"] = Number(type(default), f.metadata["bound"] or (0, None, False))
+        elif number is not None:
+            kwargs["type"] = Number(number, f.metadata["bound"] or (0, None, False))
         p.add_argument("--" + name.replace("_", "-"), **kwargs)
 
 
