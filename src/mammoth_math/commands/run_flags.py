@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mammoth_math.commands.common import Number, add_cache_flags, add_isolation_flag, cache_dir
+from mammoth_math.files import NON_NEGATIVE
 
 RUN_FIELDS = ("model", "backend", "datasets", "mode", "data_dir", "output_dir", "limit", "max_new_tokens", "seed",
               "grading", "program_timeout", "chunk_size")
@@ -66,7 +67,7 @@ def add_backend_flags(p: argparse.ArgumentParser) -> None:
         elif isinstance(default, tuple):
             kwargs["nargs"] = "+"
         elif number is not None:
-            kwargs["type"] = Number(number, f.metadata["bound"] or (0, None, False))
+            kwargs["type"] = Number(number, f.metadata["bound"] or NON_NEGATIVE)
         p.add_argument("--" + name.replace("_", "-"), **kwargs)
 
 
