@@ -20,8 +20,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")  # 2 cores, as the issue asks
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 
 from mammoth_math.benchmarks import SUITES, load_problems  # noqa: E402
-from mammoth_math.data.contamination import distinct_texts  # noqa: E402
-from mammoth_math.data.contamination_run import read_train  # noqa: E402
+from mammoth_math.data.contamination.stages import distinct_texts  # noqa: E402
+from mammoth_math.data.contamination.run import read_train  # noqa: E402
 from mammoth_math.data.dedup import normalize  # noqa: E402
 from mammoth_math.data.retrieve import TfidfRetriever  # noqa: E402
 

@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT / "tests"))  # the tiny-model builder lives with the
 from helpers.tiny_model import save_tiny_model  # noqa: E402
 
 from mammoth_math.data.config import SourceSpec  # noqa: E402
-from mammoth_math.data.distill_config import DistillConfig  # noqa: E402
-from mammoth_math.data.distill_filters import Sampled, filter_samples  # noqa: E402
-from mammoth_math.data.records import SeedProblem  # noqa: E402
+from mammoth_math.data.distill.config import DistillConfig  # noqa: E402
+from mammoth_math.data.distill.filters import Sampled, filter_samples  # noqa: E402
+from mammoth_math.data.examples import SeedProblem  # noqa: E402
 from mammoth_math.data.verify import VerifyConfig, sandbox_runner  # noqa: E402
 from mammoth_math.sandbox import ExecResult  # noqa: E402
 

@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 from helpers.servers import fault_server
 
 from mammoth_math.backends import GenerationRequest, make_backend
+from mammoth_math.data.examples import Example
 from mammoth_math.data.export import export
-from mammoth_math.data.records import Example
 from mammoth_math.files import JsonlAppender, iter_jsonl, write_json
 
 REPLY = "x = 1\ud800\nprint(x)  # \udfff"  # the server's body carries these as JSON escapes

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mammoth_math.benchmarks import load_problems
-from mammoth_math.benchmarks.records import read_json_array
+from mammoth_math.benchmarks.scan import read_json_array
 from mammoth_math.files import InputError
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mammoth_math.benchmarks import get_benchmark, load_problems, read_exemplars, train_exemplars
-from mammoth_math.benchmarks.records import Record
+from mammoth_math.benchmarks.scan import Record
 from mammoth_math.files import InputError
 from mammoth_math.prompts import Exemplar, build_prompt
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mammoth_math.benchmarks.records import BadRecord, Record, open_records, scan_json_array, scan_jsonl
+from mammoth_math.benchmarks.scan import BadRecord, Record, open_records, scan_json_array, scan_jsonl
 from mammoth_math.benchmarks.train_sets import TRAIN_SETS, TrainItem
 
 NATALIA = ("Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"

@@ -10,7 +10,7 @@ import pytest
 
 from mammoth_math.cli import main
 from mammoth_math.data import build, config_from_dict, load_config
-from mammoth_math.data.records import Example
+from mammoth_math.data.examples import Example
 from mammoth_math.data.verify import verify
 from mammoth_math.files import InputError
 from mammoth_math.prompts import POT_TRIGGER

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mammoth_math.data.records import Example
 from mammoth_math.benchmarks.train_sets import TRAIN_SETS, parse_options
+from mammoth_math.data.examples import Example
 from mammoth_math.data.sources import SOURCES
 from mammoth_math.data.sources.gsm8k import notes_to_program
 from mammoth_math.data.sources.mathqa import (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from mammoth_math.data.examples import Example
 from mammoth_math.data.mix import SourceMix, mix
-from mammoth_math.data.records import Example
 
 
 def _rows(source: str, kind: str, n: int) -> list[Example]:

@@ -8,10 +8,9 @@ import json
 import pytest
 from helpers.servers import fault_server
 
-from mammoth_math.data.records import SeedProblem
 from mammoth_math.backends.cache import ResponseStore
-from mammoth_math.data.synthesize import SynthesisConfig, extract_program, synthesize
-from mammoth_math.sandbox.program import unwrap_fences
+from mammoth_math.data.examples import SeedProblem
+from mammoth_math.data.synthesize import SynthesisConfig, synthesize
 
 PROBLEMS = [SeedProblem("numglue", "numglue/t/0", "Tom has 40 apples and buys 2 more. How many apples?", "42", "number"),
             SeedProblem("numglue", "numglue/t/1", "What is 6 times 7?", "42", "number")]
@@ -59,16 +58,6 @@ def test_no_cache_asks_again(tmp_path, runner):
         again = synthesize(PROBLEMS, config, tmp_path, run_programs=runner, progress=False)
     assert again.requests == 2 and again.cached == 0 and len(server.requests) == 4
     assert not (tmp_path / "cache").exists()
-
-
-def test_extract_program():
-    assert extract_program("Here:\n```python\nx = 2\nprint(x)\n```") == "x = 2\nprint(x)\n"
-    assert extract_program("print(3)") == "print(3)\n"
-    assert extract_program("the the the (((") is None
-    assert extract_program("x = 3") is None  # prints nothing
-    # one fence reader with the sandbox: every python block in order, other languages left out
-    reply = "First:\n```python\nx = 2\n```\nRun it:\n```bash\npython a.py\n```\n```py\nprint(x)\n```"
-    assert extract_program(reply) == "x = 2\n\nprint(x)\n" == unwrap_fences(reply).strip() + "\n"
 
 
 def test_shards_then_the_whole_run_generates_nothing_more(tmp_path, runner):

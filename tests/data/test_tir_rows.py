@@ -10,7 +10,7 @@ import pytest
 from helpers.servers import fault_server
 
 from mammoth_math.data import build, config_from_dict
-from mammoth_math.data.records import Example, Reject, SeedProblem
+from mammoth_math.data.examples import Example, Reject, SeedProblem
 from mammoth_math.data.synthesize import SynthesisConfig, synthesize
 from mammoth_math.data.tir import from_programs, parse_trajectory, replay, session_runner, split_program
 from mammoth_math.prompts import MC_RESPONSE_PREFIX, TIR_TRIGGER, code_block, output_block

@@ -206,7 +206,7 @@ def test_no_signal_or_priority_change_reaches_another_process(sb, code):
 @pytest.mark.skipif(not X86_64, reason="syscall numbers below are x86_64's")
 def test_syscalls_off_the_allow_list_are_refused_not_fatal(sb):
     """Every syscall number not on the allow-list fails with EPERM (or ENOSYS) and the program goes on."""
-    from mammoth_math.sandbox import _seccomp
+    from mammoth_math.sandbox.inside import _seccomp
 
     # 335 and 336 (uretprobe, uprobe) bypass seccomp by the kernel's design: outside a probe they only
     # fail (SIGILL, ENXIO) and touch nothing.

@@ -6,11 +6,12 @@ import os
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src" / "mammoth_math" / "sandbox"))
+from mammoth_math.sandbox.isolation import WORKER_DIR
+
+sys.path.insert(0, str(WORKER_DIR))  # as inside the jail: the modules import each other by top-level name
 _sessions = pytest.importorskip("_sessions")
 _protocol = pytest.importorskip("_protocol")
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src" / "mammoth_math" / "sandbox"))
+from mammoth_math.sandbox.isolation import WORKER_DIR
+
+sys.path.insert(0, str(WORKER_DIR))  # as inside the jail: the modules import each other by top-level name
 _wipe = pytest.importorskip("_wipe")
 
 

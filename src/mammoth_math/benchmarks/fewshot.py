@@ -11,8 +11,8 @@ import random
 from collections.abc import Iterable
 from pathlib import Path
 
-from mammoth_math.benchmarks.records import Record
 from mammoth_math.benchmarks.registry import get_benchmark
+from mammoth_math.benchmarks.scan import Record
 from mammoth_math.benchmarks.train_sets import TRAIN_SETS, TrainItem
 from mammoth_math.files import iter_jsonl
 from mammoth_math.prompts import Exemplar

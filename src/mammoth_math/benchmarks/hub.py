@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mammoth_math.benchmarks.records import Record, rows_to_records
+from mammoth_math.benchmarks.scan import Record, rows_to_records
 
 log = logging.getLogger(__name__)
 

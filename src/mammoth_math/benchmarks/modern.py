@@ -13,9 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.benchmarks.records import Record, read_jsonl
+from mammoth_math.benchmarks.convert import inline_options, make_spec, option_letter, to_problem
+from mammoth_math.benchmarks.scan import Record, read_jsonl
 from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem, Sampling
-from mammoth_math.benchmarks.suite import _letter, _problem, _spec, inline_options
 from mammoth_math.grading.gold import clean_free_form, free_form_kind, olympiad_gold
 from mammoth_math.grading.kinds import AnswerKind
 from mammoth_math.grading.latex import last_boxed
@@ -50,7 +50,7 @@ def _free_form(rec: Record, name: str, pid: str, question: str, raw: str, gold_f
     kind = free_form_kind(gold, thousands)
     if kind is K.LIST:
         gold = "{" + gold + "}"  # answers side by side are a set: any order is right
-    problem = _problem(rec, name, pid, question, gold, kind, gold_field=gold_field, **meta)
+    problem = to_problem(rec, name, pid, question, gold, kind, gold_field=gold_field, **meta)
     if raw == problem.gold:
         return problem
     return replace(problem, meta={**problem.meta, "raw_gold": raw})  # the file's text, for `mammoth` grading
@@ -60,26 +60,26 @@ def _free_form(rec: Record, name: str, pid: str, question: str, raw: str, gold_f
 
 
 def aime24(rec: Record) -> Problem:
-    return _problem(rec, "aime24", str(rec.get("id", (int, str))), rec.get("problem", str),
-                    _aime_gold(rec, "answer"), K.NUMBER, url=rec.data.get("url"))
+    return to_problem(rec, "aime24", str(rec.get("id", (int, str))), rec.get("problem", str),
+                      _aime_gold(rec, "answer"), K.NUMBER, url=rec.data.get("url"))
 
 
 def aime25(rec: Record) -> Problem:
-    return _problem(rec, "aime25", str(rec.data.get("id", rec.index)), rec.get("problem", str),
-                    _aime_gold(rec, "expected_answer"), K.NUMBER, gold_field="expected_answer")
+    return to_problem(rec, "aime25", str(rec.data.get("id", rec.index)), rec.get("problem", str),
+                      _aime_gold(rec, "expected_answer"), K.NUMBER, gold_field="expected_answer")
 
 
 def amc23(rec: Record) -> Problem:
-    return _problem(rec, "amc23", str(rec.data.get("id", rec.index)), rec.get("problem", str),
-                    rec.get("answer", (int, float, str)), K.NUMBER, url=rec.data.get("url"))
+    return to_problem(rec, "amc23", str(rec.data.get("id", rec.index)), rec.get("problem", str),
+                      rec.get("answer", (int, float, str)), K.NUMBER, url=rec.data.get("url"))
 
 
 def math500(rec: Record) -> Problem:
     """PRM800K's MATH-500: the ``answer`` field is the solution's boxed answer; graded as MATH is."""
     uid = rec.get("unique_id", str)
     pid = uid.removeprefix("test/").removesuffix(".json")
-    return _problem(rec, "math500", pid, rec.get("problem", str), rec.get("answer", str), K.EXPRESSION,
-                    level=rec.data.get("level"), subject=rec.data.get("subject"))
+    return to_problem(rec, "math500", pid, rec.get("problem", str), rec.get("answer", str), K.EXPRESSION,
+                      level=rec.data.get("level"), subject=rec.data.get("subject"))
 
 
 def minerva_math(rec: Record) -> Problem:
@@ -104,9 +104,9 @@ def gaokao2023en(rec: Record) -> Problem:
     letter = _LETTER_GOLD.fullmatch(answer.strip())
     if letter and "(A)" in question:
         options = inline_options(question)
-        return _problem(rec, "gaokao2023en", str(rec.index), question,
-                        _letter(rec, "answer", letter.group(1), len(options)), K.CHOICE, options,
-                        source=rec.data.get("source"))
+        return to_problem(rec, "gaokao2023en", str(rec.index), question,
+                          option_letter(rec, "answer", letter.group(1), len(options)), K.CHOICE, options,
+                          source=rec.data.get("source"))
     return _free_form(rec, "gaokao2023en", str(rec.index), question, answer, "answer", source=rec.data.get("source"))
 
 
@@ -129,14 +129,14 @@ def mmlu_stem(rec: Record) -> Problem:
     index = rec.get("answer", int)
     if not 0 <= index < 4:
         raise rec.fail("answer", f"index {index} outside the 4 choices")
-    return _problem(rec, "mmlu_stem", str(rec.index), with_choices(rec.get("question", str), choices),
-                    _letter(rec, "answer", LETTERS[index], 4), K.CHOICE, tuple(choices),
-                    subject=rec.data.get("type", rec.data.get("subject")))
+    return to_problem(rec, "mmlu_stem", str(rec.index), with_choices(rec.get("question", str), choices),
+                      option_letter(rec, "answer", LETTERS[index], 4), K.CHOICE, tuple(choices),
+                      subject=rec.data.get("type", rec.data.get("subject")))
 
 
 def gsm_hard(rec: Record) -> Problem:
-    return _problem(rec, "gsm_hard", str(rec.data.get("idx", rec.index)), rec.get("input", str).strip(),
-                    rec.get("target", (int, float)), K.NUMBER, gold_field="target")
+    return to_problem(rec, "gsm_hard", str(rec.data.get("idx", rec.index)), rec.get("input", str).strip(),
+                      rec.get("target", (int, float)), K.NUMBER, gold_field="target")
 
 
 def comp_math_24_25(rec: Record) -> Problem:
@@ -159,9 +159,9 @@ def olympiadbench(rec: Record) -> Problem:
         raise rec.fail("answer_type", f"expected one of {', '.join(_OLYMPIAD_TYPES)}, got {answer_type!r}")
     multiple = rec.get("is_multiple_answer", bool)
     gold, kind = olympiad_gold(answers, types[0], multiple)
-    return _problem(rec, "olympiadbench", str(rec.get("id", (int, str))), rec.get("question", str), gold, kind,
-                    gold_field="final_answer", answer_type=answer_type, subfield=rec.data.get("subfield"),
-                    unit=rec.data.get("unit"))
+    return to_problem(rec, "olympiadbench", str(rec.get("id", (int, str))), rec.get("question", str), gold, kind,
+                      gold_field="final_answer", answer_type=answer_type, subfield=rec.data.get("subfield"),
+                      unit=rec.data.get("unit"))
 
 
 # --- hub adapters: reshape a hub row like the local file's record ----------------------------------
@@ -187,7 +187,7 @@ def _subject_as_type(row: dict[str, Any], config: str | None) -> dict[str, Any]:
 
 
 def _modern(name: str, convert: Any, kind: AnswerKind, count: int, **fields: Any) -> BenchmarkSpec:
-    return _spec(name, convert, read_modern, f"{name}/test.jsonl", kind, count, **fields)
+    return make_spec(name, convert, read_modern, f"{name}/test.jsonl", kind, count, **fields)
 
 
 MODERN_SPECS: tuple[BenchmarkSpec, ...] = (

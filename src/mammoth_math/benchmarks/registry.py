@@ -1,4 +1,5 @@
-"""The registry: benchmark name -> spec, named suites, and one function that loads a benchmark's problems.
+"""The registry: benchmark name -> spec (the suites' tables and the extra sets in no suite), named suites, and one
+function that loads a benchmark's problems.
 
 ``load_problems("gsm8k", data_dir)`` reads the MAmmoTH file layout under ``data_dir``;
 ``data_dir=None`` reads the Hugging Face hub copy instead (for users online).
@@ -11,14 +12,16 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem
+from mammoth_math.benchmarks.extra import EXTRA_SPECS
 from mammoth_math.benchmarks.modern import MODERN_SPECS
-from mammoth_math.benchmarks.suite import CUSTOM, SPECS
+from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem
+from mammoth_math.benchmarks.suite import SPECS
 
 log = logging.getLogger(__name__)
 
 BENCHMARKS: dict[str, BenchmarkSpec] = {spec.name: spec for spec in SPECS}  # the paper's ten: decontamination's default
 MODERN_BENCHMARKS: dict[str, BenchmarkSpec] = {spec.name: spec for spec in MODERN_SPECS}
+EXTRA_BENCHMARKS: dict[str, BenchmarkSpec] = {spec.name: spec for spec in EXTRA_SPECS}  # in no suite: named one by one
 SUITES: dict[str, tuple[str, ...]] = {
     "mammoth": tuple(BENCHMARKS),
     "modern": tuple(MODERN_BENCHMARKS),
@@ -30,11 +33,9 @@ ALIASES = {"mmlu": "mmlu_math", "mmlu_mathematics": "mmlu_math", "AQuA": "aqua",
 def get_benchmark(name: str) -> BenchmarkSpec:
     """The spec for ``name`` (a few of MAmmoTH's folder names are accepted as aliases)."""
     key = ALIASES.get(name, name)
-    if key == CUSTOM.name:
-        return CUSTOM
-    spec = BENCHMARKS.get(key) or MODERN_BENCHMARKS.get(key)
+    spec = BENCHMARKS.get(key) or MODERN_BENCHMARKS.get(key) or EXTRA_BENCHMARKS.get(key)
     if spec is None:
-        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(SUITES['all'])}, {CUSTOM.name}")
+        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join((*SUITES['all'], *EXTRA_BENCHMARKS))}")
     return spec
 
 

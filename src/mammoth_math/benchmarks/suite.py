@@ -8,13 +8,10 @@ Sources: the files described in ``../shared/data/README.md``; hub ids where a fa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import partial
-from pathlib import Path
 from typing import Any
 
-from mammoth_math.benchmarks.hub import hub_records
-from mammoth_math.benchmarks.records import Record, read_json_array, read_json_tree, read_jsonl
+from mammoth_math.benchmarks.convert import inline_options, make_spec, option_letter, require_options, to_problem
+from mammoth_math.benchmarks.scan import Record, read_json_array, read_json_tree, read_jsonl
 from mammoth_math.benchmarks.spec import BenchmarkSpec, Problem
 from mammoth_math.benchmarks.train_sets import THEOREMQA_KINDS
 from mammoth_math.grading.kinds import AnswerKind
@@ -24,52 +21,6 @@ K = AnswerKind
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
-def _problem(rec: Record, name: str, pid: str, question: str, raw_gold: Any, kind: AnswerKind,
-             options: tuple[str, ...] | None = None, gold_field: str = "answer", **meta: Any) -> Problem:
-    from mammoth_math.grading import parse_gold  # lazily: grading pulls in sympy and math-verify
-
-    try:
-        gold = parse_gold(raw_gold, kind)
-    except ValueError as e:
-        raise rec.fail(gold_field, f"gold answer {raw_gold!r} is not a valid {kind.value}: {e}") from None
-    meta = {k: v for k, v in meta.items() if v is not None}
-    if str(raw_gold) != gold:  # kept for `mammoth` grading mode, which compares the raw strings as the paper did
-        meta["raw_gold"] = str(raw_gold)
-    return Problem(name, f"{name}/{pid}", question, gold, kind, options, meta)
-
-
-def _letter(rec: Record, field: str, value: str, n_options: int) -> str:
-    letter = value.strip().strip("()").upper()
-    if len(letter) != 1 or letter not in LETTERS[:n_options]:
-        raise rec.fail(field, f"expected an option letter among {LETTERS[:n_options]}, got {value!r}")
-    return letter
-
-
-def inline_options(text: str, lower: bool = False) -> tuple[str, ...]:
-    """Option texts from ``(A) x (B) y ...`` written inside a question (SAT, NumGLUE, TheoremQA)."""
-    letters = LETTERS.lower() if lower else LETTERS
-    tail = text.split(CHOICES_LABEL.strip())[-1] if not lower else text
-    starts: list[tuple[int, int]] = []
-    pos = 0
-    for letter in letters:
-        at = tail.find(f"({letter})", pos)
-        if at < 0:
-            break
-        starts.append((at, at + 3))
-        pos = at + 3
-    texts = [tail[b:(starts[i + 1][0] if i + 1 < len(starts) else len(tail))] for i, (_, b) in enumerate(starts)]
-    texts = [re.sub(r"[\s;,]+$", "", t.strip().lstrip(":").strip()) for t in texts]
-    if texts and lower:  # TheoremQA ends with a question such as "Which option is correct?"
-        texts[-1] = re.sub(r"\.?\s*Which (?:option|one)\b[^?]*\?\s*$", "", texts[-1]).strip()
-    return tuple(t.rstrip(".") if lower else t for t in texts)
-
-
-def _require_options(rec: Record, field: str, options: tuple[str, ...]) -> tuple[str, ...]:
-    if len(options) < 2:
-        raise rec.fail(field, "expected at least two options written as (A) ... (B) ...")
-    return options
-
-
 # --- converters: one record -> one Problem -------------------------------------------------------
 
 
@@ -77,8 +28,8 @@ def gsm8k(rec: Record) -> Problem:
     answer = rec.get("answer", str)
     if "####" not in answer:
         raise rec.fail("answer", "no final '#### <number>' line")
-    return _problem(rec, "gsm8k", str(rec.index), rec.get("question", str).strip(),
-                    answer.split("####")[-1].strip(), K.NUMBER)
+    return to_problem(rec, "gsm8k", str(rec.index), rec.get("question", str).strip(),
+                      answer.split("####")[-1].strip(), K.NUMBER)
 
 
 def math(rec: Record) -> Problem:
@@ -90,8 +41,8 @@ def math(rec: Record) -> Problem:
         raise rec.fail("solution", "no \\boxed{...} answer")
     subject = rec.data.get("_subject") or rec.get("type", str)
     pid = f"{subject}/{rec.data.get('_file', rec.index)}"
-    return _problem(rec, "math", pid, rec.get("problem", str), boxed, K.EXPRESSION,
-                    level=rec.get("level", str), type=rec.get("type", str))
+    return to_problem(rec, "math", pid, rec.get("problem", str), boxed, K.EXPRESSION,
+                      level=rec.get("level", str), type=rec.get("type", str))
 
 
 def aqua(rec: Record) -> Problem:
@@ -103,26 +54,26 @@ def aqua(rec: Record) -> Problem:
     # inside option texts too): models were scored on this text.
     choices = ("(" + "(".join(raw_options)).replace("(", " (").replace(")", ") ")
     question = rec.get("question", str).strip() + "\n" + CHOICES_LABEL.strip() + choices
-    gold = _letter(rec, "correct", rec.get("correct", str), len(options))
-    return _problem(rec, "aqua", str(rec.index), question, gold, K.CHOICE, options)
+    gold = option_letter(rec, "correct", rec.get("correct", str), len(options))
+    return to_problem(rec, "aqua", str(rec.index), question, gold, K.CHOICE, options)
 
 
 def numglue(rec: Record) -> Problem:
     question, answer = rec.get("question", str), rec.get("answer", (int, float, str))
     raw = str(answer).strip()
     if CHOICES_LABEL.strip() in question:  # Type_3: a two-way choice written into the question
-        options = _require_options(rec, "question", inline_options(question))
-        return _problem(rec, "numglue", str(rec.index), question, _letter(rec, "answer", raw, len(options)),
-                        K.CHOICE, options, type=rec.data.get("type"))
+        options = require_options(rec, "question", inline_options(question))
+        return to_problem(rec, "numglue", str(rec.index), question, option_letter(rec, "answer", raw, len(options)),
+                          K.CHOICE, options, type=rec.data.get("type"))
     kind = K.NUMBER if _NUMBER.fullmatch(raw.replace(",", "")) else K.TEXT  # three answers are words
-    return _problem(rec, "numglue", str(rec.index), question, raw, kind, type=rec.data.get("type"))
+    return to_problem(rec, "numglue", str(rec.index), question, raw, kind, type=rec.data.get("type"))
 
 
 def svamp(rec: Record) -> Problem:
     question = rec.get("Body", str).strip() + " " + rec.get("Question", str).strip()
     answer = rec.get("Answer", (int, float, str))  # a float in MAmmoTH's file, a string in some hub copies
-    return _problem(rec, "svamp", rec.get("ID", str), question, answer, K.NUMBER,
-                    type=rec.data.get("Type"), equation=rec.data.get("Equation"))
+    return to_problem(rec, "svamp", rec.get("ID", str), question, answer, K.NUMBER,
+                      type=rec.data.get("Type"), equation=rec.data.get("Equation"))
 
 
 def deepmind(rec: Record) -> Problem:
@@ -133,35 +84,20 @@ def deepmind(rec: Record) -> Problem:
         kind = K.LIST
     else:
         kind = K.EXPRESSION  # derivatives such as -20*x
-    return _problem(rec, "deepmind", str(rec.index), rec.get("question", str), raw, kind)
+    return to_problem(rec, "deepmind", str(rec.index), rec.get("question", str), raw, kind)
 
 
 def simuleq(rec: Record) -> Problem:
     raw = str(rec.get("answer", (str, int, float))).strip()
     kind = K.NUMBER if _NUMBER.fullmatch(raw.replace(",", "")) else K.LIST
-    return _problem(rec, "simuleq", str(rec.index), rec.get("question", str), raw, kind)
-
-
-def custom(rec: Record) -> Problem:
-    """A user's (or the quickstart's) Problem-shaped row: id, question, gold, kind, optional options."""
-    try:
-        kind = K(rec.get("kind", str))
-    except ValueError:
-        raise rec.fail("kind", f"expected one of {', '.join(k.value for k in K)}") from None
-    raw_options = rec.data.get("options")
-    if raw_options is not None and not (isinstance(raw_options, list) and all(isinstance(o, str) for o in raw_options)):
-        raise rec.fail("options", "expected a list of option texts")
-    options = tuple(raw_options) if raw_options else None
-    meta = {k: v for k, v in rec.data.items() if k not in ("id", "question", "gold", "kind", "options")}
-    return _problem(rec, "custom", str(rec.data.get("id", rec.index)), rec.get("question", str),
-                    rec.get("gold", (str, int, float)), kind, options, **meta)
+    return to_problem(rec, "simuleq", str(rec.index), rec.get("question", str), raw, kind)
 
 
 def sat(rec: Record) -> Problem:
     question = rec.get("question", str)
-    options = _require_options(rec, "question", inline_options(question))
-    gold = _letter(rec, "answer", rec.get("answer", str), len(options))
-    return _problem(rec, "sat", str(rec.index), question, gold, K.CHOICE, options)
+    options = require_options(rec, "question", inline_options(question))
+    gold = option_letter(rec, "answer", rec.get("answer", str), len(options))
+    return to_problem(rec, "sat", str(rec.index), question, gold, K.CHOICE, options)
 
 
 def mmlu(rec: Record) -> Problem:
@@ -172,8 +108,8 @@ def mmlu(rec: Record) -> Problem:
     if not 0 <= index < len(choices):
         raise rec.fail("answer", f"index {index} outside the {len(choices)} choices")
     question = with_choices(rec.get("question", str), choices)
-    return _problem(rec, "mmlu_math", str(rec.index), question, LETTERS[index], K.CHOICE, tuple(choices),
-                    subject=rec.data.get("subject"))
+    return to_problem(rec, "mmlu_math", str(rec.index), question, LETTERS[index], K.CHOICE, tuple(choices),
+                      subject=rec.data.get("subject"))
 
 
 def theoremqa(rec: Record) -> Problem:
@@ -186,13 +122,13 @@ def theoremqa(rec: Record) -> Problem:
     if kind is K.CHOICE:  # one question shows its options only in a picture: options stay unknown
         found = inline_options(question, lower=True)
         options = found if len(found) >= 2 else None
-        raw = _letter(rec, "Answer", str(answer), len(options or LETTERS))
+        raw = option_letter(rec, "Answer", str(answer), len(options or LETTERS))
     else:
         raw = answer  # int, float, bool or list, as the grader expects them
     pid = str(rec.data.get("id") or rec.index)
-    return _problem(rec, "theoremqa", pid, question, raw, kind, options, answer_type=answer_type,
-                    field=rec.data.get("subfield"), theorem=rec.data.get("theorem"),
-                    picture=rec.data.get("Picture"))
+    return to_problem(rec, "theoremqa", pid, question, raw, kind, options, answer_type=answer_type,
+                      field=rec.data.get("subfield"), theorem=rec.data.get("theorem"),
+                      picture=rec.data.get("Picture"))
 
 
 # --- hub adapters: reshape a hub row like the local file's record ----------------------------------
@@ -212,59 +148,30 @@ MMLU_MATH_SUBJECTS = ("abstract_algebra", "college_mathematics", "elementary_mat
                       "formal_logic", "high_school_mathematics")
 
 
-def _local(reader: Callable[[Path], list[Record]], source: str, convert: Callable[[Record], Problem],
-           data_dir: Path) -> list[Problem]:
-    return [convert(rec) for rec in reader(Path(data_dir) / source)]
-
-
-def _hub(convert: Callable[[Record], Problem], *args: Any, **kwargs: Any) -> list[Problem]:
-    return [convert(rec) for rec in hub_records(*args, **kwargs)]
-
-
-def _spec(name: str, convert: Callable[[Record], Problem], reader: Callable[[Path], list[Record]], source: str,
-          kind: AnswerKind, count: int, hub: tuple | None = None, **fields: Any) -> BenchmarkSpec:
-    hub_id, hub_kwargs = (hub[0], hub[1]) if hub else (None, {})
-    return BenchmarkSpec(
-        name=name,
-        kind=kind,
-        multiple_choice=fields.pop("multiple_choice", kind is K.CHOICE),
-        load_local=partial(_local, reader, source, convert),
-        hub_id=hub_id,
-        expected_count=count,
-        source=source,
-        load_hub=partial(_hub, convert, hub_id, **hub_kwargs) if hub_id else None,
-        convert=convert,
-        **fields,
-    )
-
-
 SPECS: tuple[BenchmarkSpec, ...] = (
-    _spec("gsm8k", gsm8k, read_jsonl, "gsm8k/gsm8k.jsonl", K.NUMBER, 1319,
-          hub=("openai/gsm8k", {"configs": ("main",)}), description="GSM8K test (grade-school word problems)"),
-    _spec("math", math, read_json_tree, "math", K.EXPRESSION, 5000,
-          hub=("EleutherAI/hendrycks_math", {"configs": MATH_SUBJECTS, "adapt": _math_hub_row}),
-          show_fields=("level", "type"), description="MATH test, the original one-JSON-per-problem tree"),
-    _spec("aqua", aqua, read_jsonl, "AQuA/AQuA.json", K.CHOICE, 254,
-          hub=("deepmind/aqua_rat", {"configs": ("raw",)}), description="AQuA-RAT test, five options"),
-    _spec("numglue", numglue, read_json_array, "numglue/numglue.json", K.NUMBER, 1042, show_fields=("type",),
-          description="NumGLUE, MAmmoTH's sample (Type_3 rows are two-way choices; no hub copy)"),
-    _spec("svamp", svamp, read_json_array, "SVAMP/SVAMP.json", K.NUMBER, 1000,
-          hub=("ChilleD/SVAMP", {"splits": ("train", "test")}), show_fields=("type",),
-          description="SVAMP, all 1,000 problems"),
-    _spec("deepmind", deepmind, read_json_array, "deepmind/deepmind.json", K.NUMBER, 1000,
-          description="DeepMind Mathematics, MAmmoTH's 1,000-problem sample (no hub copy)"),
-    _spec("simuleq", simuleq, read_json_array, "simuleq/simuleq.json", K.NUMBER, 514,
-          description="SimulEq simultaneous equations, MAmmoTH's file (no hub copy)"),
-    _spec("sat", sat, read_json_array, "sat/sat.json", K.CHOICE, 220,
-          description="SAT math via AGIEval, options inline as MAmmoTH wrote them (no hub copy of that layout)"),
-    _spec("mmlu_math", mmlu, read_json_array, "mmlu/mathematics.json", K.CHOICE, 974,
-          hub=("cais/mmlu", {"configs": MMLU_MATH_SUBJECTS}), show_fields=("subject",),
-          description="MMLU's five math subjects"),
-    _spec("theoremqa", theoremqa, read_json_array, "theoremqa/theoremqa_test.json", K.NUMBER, 800,
-          hub=("TIGER-Lab/TheoremQA", {"adapt": _theoremqa_hub_row}), rel_tol=0.04,
-          show_fields=("answer_type", "field"), multiple_choice=False,
-          description="TheoremQA test (int, float, bool, list and option answers)"),
+    make_spec("gsm8k", gsm8k, read_jsonl, "gsm8k/gsm8k.jsonl", K.NUMBER, 1319,
+              hub=("openai/gsm8k", {"configs": ("main",)}), description="GSM8K test (grade-school word problems)"),
+    make_spec("math", math, read_json_tree, "math", K.EXPRESSION, 5000,
+              hub=("EleutherAI/hendrycks_math", {"configs": MATH_SUBJECTS, "adapt": _math_hub_row}),
+              show_fields=("level", "type"), description="MATH test, the original one-JSON-per-problem tree"),
+    make_spec("aqua", aqua, read_jsonl, "AQuA/AQuA.json", K.CHOICE, 254,
+              hub=("deepmind/aqua_rat", {"configs": ("raw",)}), description="AQuA-RAT test, five options"),
+    make_spec("numglue", numglue, read_json_array, "numglue/numglue.json", K.NUMBER, 1042, show_fields=("type",),
+              description="NumGLUE, MAmmoTH's sample (Type_3 rows are two-way choices; no hub copy)"),
+    make_spec("svamp", svamp, read_json_array, "SVAMP/SVAMP.json", K.NUMBER, 1000,
+              hub=("ChilleD/SVAMP", {"splits": ("train", "test")}), show_fields=("type",),
+              description="SVAMP, all 1,000 problems"),
+    make_spec("deepmind", deepmind, read_json_array, "deepmind/deepmind.json", K.NUMBER, 1000,
+              description="DeepMind Mathematics, MAmmoTH's 1,000-problem sample (no hub copy)"),
+    make_spec("simuleq", simuleq, read_json_array, "simuleq/simuleq.json", K.NUMBER, 514,
+              description="SimulEq simultaneous equations, MAmmoTH's file (no hub copy)"),
+    make_spec("sat", sat, read_json_array, "sat/sat.json", K.CHOICE, 220,
+              description="SAT math via AGIEval, options inline as MAmmoTH wrote them (no hub copy of that layout)"),
+    make_spec("mmlu_math", mmlu, read_json_array, "mmlu/mathematics.json", K.CHOICE, 974,
+              hub=("cais/mmlu", {"configs": MMLU_MATH_SUBJECTS}), show_fields=("subject",),
+              description="MMLU's five math subjects"),
+    make_spec("theoremqa", theoremqa, read_json_array, "theoremqa/theoremqa_test.json", K.NUMBER, 800,
+              hub=("TIGER-Lab/TheoremQA", {"adapt": _theoremqa_hub_row}), rel_tol=0.04,
+              show_fields=("answer_type", "field"), multiple_choice=False,
+              description="TheoremQA test (int, float, bool, list and option answers)"),
 )
-# Not one of the paper's ten (so not in SPECS, which decontamination and the suite walk): your own test set.
-CUSTOM = _spec("custom", custom, read_jsonl, "custom.jsonl", K.NUMBER, 0,
-               description="your own problems: <data dir>/custom.jsonl rows of id, question, gold, kind, options")

@@ -1,7 +1,7 @@
 """The training files, one reader each: what the data builder turns into rows and few-shot draws exemplars from.
 
 ``TRAIN_SETS[name].read(path, limit)`` yields ``(item id, TrainItem | BadRecord)`` in file order, through the
-one opening loop (:func:`~mammoth_math.benchmarks.records.open_records`). A :class:`TrainItem` is a problem as
+one opening loop (:func:`~mammoth_math.benchmarks.scan.open_records`). A :class:`TrainItem` is a problem as
 its training row shows it: the question (options included), the gold and the CoT response (the set's own
 rationale, then MAmmoTH's closing "The answer is X."), so an exemplar drawn from it *is* the training row.
 The PoT conversions (GSM8K's calculator notes, MathQA's formulas) belong to the builder (``data.sources``).
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.benchmarks.records import (
+from mammoth_math.benchmarks.scan import (
     BadRecord,
     Record,
     Scanned,

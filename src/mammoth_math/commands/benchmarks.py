@@ -17,25 +17,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from mammoth_math.benchmarks import get_benchmark, load_problems, resolve_datasets
+    from dataclasses import asdict
 
-    rows = []
-    for name in resolve_datasets(args.datasets):
-        spec = get_benchmark(name)
-        loaded = len(load_problems(name, args.data_dir)) if args.data_dir else None
-        rows.append({"name": name, "kind": spec.kind.value, "multiple_choice": spec.multiple_choice,
-                     "paper_count": spec.expected_count, "loaded": loaded, "source": spec.source,
-                     "hub_id": spec.hub_id, "version": spec.version})
+    from mammoth_math.benchmarks import benchmark_rows
+
+    rows = benchmark_rows(args.datasets, args.data_dir)
     if args.json:
-        print_json(rows)
+        print_json([asdict(r) for r in rows])
     else:
         from rich.table import Table
 
         table = Table("benchmark", "kind", "MC", "expected", "loaded", "source", "hub id")
         for r in rows:
-            ok = r["loaded"] is None or r["loaded"] == r["paper_count"]
-            loaded = "-" if r["loaded"] is None else f"[{'green' if ok else 'red'}]{r['loaded']}[/]"
-            table.add_row(r["name"], r["kind"], "yes" if r["multiple_choice"] else "", str(r["paper_count"]),
-                          loaded, r["source"], r["hub_id"] or "")
+            loaded = "-" if r.loaded is None else f"[{'green' if r.ok else 'red'}]{r.loaded}[/]"
+            table.add_row(r.name, r.kind, "yes" if r.multiple_choice else "", str(r.paper_count), loaded, r.source,
+                          r.hub_id or "")
         console().print(table)
-    return 0 if all(r["loaded"] in (None, r["paper_count"]) for r in rows) else 1
+    return 0 if all(r.ok for r in rows) else 1

@@ -158,8 +158,8 @@ def _contamination(args: argparse.Namespace) -> int:
     log_progress()
     from rich.table import Table
 
-    from mammoth_math.data.contamination_run import contamination_run
-    from mammoth_math.evaluation.report_tables import percent
+    from mammoth_math.data.contamination import contamination_run
+    from mammoth_math.evaluation.report.tables import percent
 
     flags = ("retriever", "k", "embedding_model", "min_score", "check_model", "check_backend", "base_url")
     summary = contamination_run(args.train, args.test, args.out, args.data_dir, args.config,
@@ -187,7 +187,7 @@ def _print_data_report(report: dict) -> None:
     """A build's report (report.json): rows and verification per source and type, rejects, removals."""
     from rich.table import Table
 
-    from mammoth_math.evaluation.report_tables import percent
+    from mammoth_math.evaluation.report.tables import percent
 
     table = Table("source/type", "rows", "checked", "passed", "pass rate", title=f"{report['rows']} rows")
     for key, v in report["verification"].items():

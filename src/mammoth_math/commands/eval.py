@@ -134,7 +134,7 @@ def eval_config(args: argparse.Namespace) -> EvalConfig:
 def _eval(args: argparse.Namespace) -> int:
     log_progress()  # first: library imports read its settings
     from mammoth_math.evaluation import evaluate
-    from mammoth_math.evaluation.report_tables import scores_table
+    from mammoth_math.evaluation.report.tables import scores_table
 
     config = eval_config(args)
     if config.backend == "hf":
@@ -172,7 +172,7 @@ def _merge(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from mammoth_math.evaluation import build_report
     from mammoth_math.evaluation.config import parse_ks
-    from mammoth_math.evaluation.report_tables import report_tables
+    from mammoth_math.evaluation.report.tables import report_tables
     from mammoth_math.evaluation.selection import parse_rules
     from mammoth_math.probe import report_section
 
@@ -180,7 +180,7 @@ def _report(args: argparse.Namespace) -> int:
     rules = parse_rules(args.select) if args.select else []
     sections = [report_section]
     if args.select:
-        from mammoth_math.evaluation.report_selection import selection_section
+        from mammoth_math.evaluation.report import selection_section
 
         sections.append(selection_section(rules, pass_k))
     report = build_report(args.output_dir, sections, pass_k)

@@ -41,7 +41,7 @@ def probe_config(args: argparse.Namespace) -> Any:
 def _probe(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from mammoth_math.evaluation.report_tables import percent
+    from mammoth_math.evaluation.report.tables import percent
     from mammoth_math.probe import probe
 
     config = probe_config(args)

@@ -12,9 +12,8 @@ from mammoth_math.data.config import (
            config_from_dict,
            load_config,
 )
-from mammoth_math.data.distill import DistillResult, distill
-from mammoth_math.data.distill_config import DistillConfig, load_distill_config
-from mammoth_math.data.records import Example, Reject, SeedProblem, SourceResult
+from mammoth_math.data.distill import DistillConfig, DistillResult, distill, load_distill_config
+from mammoth_math.data.examples import Example, Reject, SeedProblem, SourceResult
 from mammoth_math.data.sources import SOURCES, formula_to_program, notes_to_program
 from mammoth_math.data.synthesize import SynthesisConfig, SynthesisUsage, synthesize
 

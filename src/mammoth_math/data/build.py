@@ -22,13 +22,13 @@ from typing import Any
 
 import yaml
 
+from mammoth_math.data.build_stats import build_stats, token_counter, write_report
 from mammoth_math.data.config import BuildConfig
 from mammoth_math.data.decontaminate import build_index, decontaminate
 from mammoth_math.data.dedup import dedup
+from mammoth_math.data.examples import Example, Reject, SeedProblem, SourceResult, base_source
 from mammoth_math.data.export import export, to_row
 from mammoth_math.data.mix import SourceMix, mix
-from mammoth_math.data.records import Example, Reject, SeedProblem, SourceResult, base_source
-from mammoth_math.data.report import build_report, token_counter, write_report
 from mammoth_math.data.sources import DEFAULT_PATHS, SOURCES
 from mammoth_math.data.tir import SessionRunner, from_programs
 from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner, sessions, verify
@@ -158,15 +158,14 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
     with _timed(times, "report"):
         count = token_counter(config.tokenizer)
         lengths = [count(r["instruction"] + "\n" + r["output"]) for r in map(to_row, final)]
-        report = build_report(checked, verified, final, rejects, removed, lengths, config.tokenizer)
+        report = build_stats(checked, verified, final, rejects, removed, lengths, config.tokenizer)
         write_report(report, lengths, out)
     return BuildResult(str(out), len(final), len(rejects), len(removed), report, times)
 
 
 def _similar(examples: list[Example], config: BuildConfig, progress: bool) -> tuple[list[Example], list[Reject]]:
     """Retrieval and the model's check (``data.contamination``) against the configured test sets."""
-    from mammoth_math.data.contamination import decontaminate_similar, make_checker
-    from mammoth_math.data.contamination_run import read_tests
+    from mammoth_math.data.contamination import decontaminate_similar, make_checker, read_tests
 
     assert config.contamination is not None and config.eval_dir is not None
     tests = read_tests(config.contamination.tests, config.eval_dir)

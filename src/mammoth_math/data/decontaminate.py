@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mammoth_math.benchmarks import Problem
 from mammoth_math.data.dedup import normalize
-from mammoth_math.data.records import Example, Reject
+from mammoth_math.data.examples import Example, Reject
 from mammoth_math.progress import track
 
 log = logging.getLogger(__name__)

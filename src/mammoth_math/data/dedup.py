@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections.abc import Callable, Hashable, Sequence
 
-from mammoth_math.data.records import Example, Reject
+from mammoth_math.data.examples import Example, Reject
 from mammoth_math.progress import track
 
 _WORD_RE = re.compile(r"\w+")

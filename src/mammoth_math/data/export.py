@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.data.records import Example
+from mammoth_math.data.examples import Example
 from mammoth_math.files import atomic_writer, dumps, writable, write_json, write_jsonl
 from mammoth_math.prompts import with_pot_trigger, with_tir_trigger
 

@@ -11,7 +11,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mammoth_math.data.records import Example, base_source
+from mammoth_math.data.examples import Example, base_source
 
 
 @dataclass(frozen=True)

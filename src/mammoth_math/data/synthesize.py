@@ -16,25 +16,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mammoth_math.data.records import Example, Reject, SeedProblem
+from mammoth_math.data.examples import Example, Reject, SeedProblem
+from mammoth_math.data.teacher import PROMPTS, extract_program
 from mammoth_math.data.tir import SessionRunner
 from mammoth_math.data.verify import ProgramRunner, VerifyConfig, sandbox_runner, verify
 from mammoth_math.files import iter_jsonl, write_json, write_jsonl
-from mammoth_math.sandbox.program import unwrap_fences
 
 if TYPE_CHECKING:
     from mammoth_math.backends import Completion
 
 log = logging.getLogger(__name__)
-
-PROMPTS = {
-    "cot": "Solve the following math problem step by step. End with \"The answer is X.\"\n\n{question}",
-    "pot": "Write a Python program that solves the following math problem and prints the final answer. "
-           "Reply with the program only.\n\n{question}",
-    "tir": "Solve the following math problem step by step, running Python where it helps. Put each piece of code "
-           "in a ```python block that prints what you need, and right after it the exact printed output in an "
-           "```output block. End with \"The answer is X.\"\n\n{question}",
-}
 
 
 @dataclass(frozen=True)
@@ -68,19 +59,6 @@ class SynthesisUsage:
     accepted: int = 0
     rejected: int = 0
     reject_reasons: dict[str, int] = field(default_factory=dict)  # reason -> rows (output_mismatch, wrong_answer...)
-
-
-def extract_program(text: str) -> str | None:
-    """The reply's program as the sandbox reads one (its fenced Python blocks, else the reply), if it parses
-    and prints; else None."""
-    import ast
-
-    code = unwrap_fences(text)
-    try:
-        ast.parse(code)
-    except SyntaxError:
-        return None
-    return code.strip() + "\n" if "print(" in code else None
 
 
 def synthesize(problems: Sequence[SeedProblem], config: SynthesisConfig, out_dir: str | Path,

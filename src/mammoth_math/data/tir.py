@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
-from mammoth_math.data.records import Example, Reject
+from mammoth_math.data.examples import Example, Reject
 from mammoth_math.grading import ProgramFailure, grade, program_failure
 from mammoth_math.grading.grade import ProgramRun
 from mammoth_math.progress import track

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mammoth_math.data.records import Example, Reject
+from mammoth_math.data.examples import Example, Reject
 from mammoth_math.data.tir import CHOICE_REL_TOL, SessionRunner, check_answer, replay, session_runner
 from mammoth_math.grading import Extraction, ProgramFailure, grade, program_failure, program_output
 from mammoth_math.grading.grade import ProgramRun

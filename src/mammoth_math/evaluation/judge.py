@@ -5,7 +5,7 @@ answer (or the last part of the response when none was found). The reply must ho
 ``Judgement: equivalent`` or ``Judgement: different``; anything else, like a server error, is a judge failure:
 recorded with the raw reply, never scored wrong. Requests go through the backends' response cache (keyed by a
 hash of the request), so a re-run asks nothing again. Verdicts are stored in the records (``judge``), so
-``report`` recomputes its columns (``judge_report``) without asking the judge again. Never on by default.
+``report`` recomputes its columns (``report.judge``) without asking the judge again. Never on by default.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 from mammoth_math.backends import Backend, make_backend
 from mammoth_math.backends.verdicts import ask_verdicts, strict_verdict, verdict_pattern
-from mammoth_math.evaluation.judge_report import DISAGREEMENTS, judge_columns, write_row_disagreements
 from mammoth_math.evaluation.records import ProblemRecord
+from mammoth_math.evaluation.report.judge import DISAGREEMENTS, judge_columns, write_row_disagreements
 from mammoth_math.files import iter_jsonl, write_jsonl
 
 TAIL_CHARS = 800  # of a response with no extracted answer, shown to the judge (the final answer sits at the end)

@@ -2,8 +2,9 @@
 
 A program is hostile. It may not: read or write any host file (it sees a read-only root of /usr, /lib*,
 the Python prefix and the virtualenv, at /opt/mammoth-python/N when the host keeps them under /tmp, and
-the worker's own modules; no home, project directory or /etc); reach any network (own net
-namespace; socket() refused); start processes or exec (threads only); signal, ptrace, renice or write
+the worker's own modules, ``sandbox/inside`` at /opt/mammoth-sandbox, nothing else of the package; no
+home, project directory or /etc); reach any network (own net namespace; socket() refused); start
+processes or exec (threads only); signal, ptrace, renice or write
 the memory of any other process (seccomp: signals and resource calls only about itself; every
 process it can see is undumpable and filtered); leave state for a later program, or work for it (/tmp
 is a private tmpfs capped in bytes and, where the host may mount, in entries: files, directories and
@@ -22,7 +23,7 @@ and validates it, and kills the program's process after); hold its worker past i
 wait ends at the deadline whatever the program writes; every host write to a worker and read from it
 has a deadline too).
 Every run gets: a fresh process forked from the pre-warmed worker's fork server, running this program
-only, under a seccomp allow-list (``_seccomp``), rlimits on address space, CPU time, file size and
+only, under a seccomp allow-list (``inside._seccomp``), rlimits on address space, CPU time, file size and
 open files, an empty environment and no capabilities; an answer that is a validated string or an
 error; a result within its timeout plus the time to kill and reap.
 Sessions (``Sandbox.session()``: one problem's blocks in one process, names kept between calls) run in
@@ -65,11 +66,9 @@ from typing import Literal
 
 Mode = Literal["bubblewrap", "none"]
 UNSAFE_ENV = "MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION"  # "1": Sandbox() without an isolation argument means "none"
-WORKER_DIR = Path(__file__).resolve().parent
-INSIDE_DIR = "/opt/mammoth-sandbox"  # where the worker's modules appear inside the sandbox
-# The modules that run inside (standard library only): bound one by one, nothing else of the package.
-INSIDE_MODULES = ("_capture.py", "_child.py", "_forkserver.py", "_protocol.py", "_seccomp.py", "_sessions.py",
-                  "_verdict.py", "_wipe.py", "_worker.py")
+# What runs inside (standard library only): this folder alone is bound in, nothing else of the package.
+WORKER_DIR = Path(__file__).resolve().parent / "inside"
+INSIDE_DIR = "/opt/mammoth-sandbox"  # where WORKER_DIR appears inside the sandbox
 ENV_DIR = "/opt/mammoth-python"  # where interpreter directories the host keeps under /tmp appear inside
 ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
        # one BLAS thread per program: threads count against the limits and workers already fill the cores
@@ -128,8 +127,7 @@ def bwrap_command(bwrap: str, tmp_mb: int, tmp_source: str | None = None) -> lis
     binds = python_binds()
     for host, inside in binds:
         argv += ["--ro-bind", host, inside]
-    for name in INSIDE_MODULES:
-        argv += ["--ro-bind", str(WORKER_DIR / name), f"{INSIDE_DIR}/{name}"]
+    argv += ["--ro-bind", str(WORKER_DIR), INSIDE_DIR]
     # /proc read-only: no sysctl or hostname writes, no sysrq-trigger, no other process's oom_score_adj
     # (the sandbox's uid may be the host's root, for which those files are writable). /dev read-only,
     # so no /dev/shm: writes to its device nodes (null, zero, urandom) still work.

@@ -2,7 +2,7 @@
 
 ``Sandbox.run`` takes an idle worker, sends it one program and reads back the result; a worker that
 dies or stops answering is replaced, and the program gets an error result. See ``isolation`` for the
-threat model and ``_worker`` for what happens inside.
+threat model and ``inside._worker`` for what happens inside.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Literal
 
 from mammoth_math.progress import bar
-from mammoth_math.sandbox import _protocol
+from mammoth_math.sandbox.inside import _protocol
 from mammoth_math.sandbox.limits import WorkerLimits, host_limits
 from mammoth_math.sandbox.isolation import (
     UNSAFE_ENV,
@@ -153,7 +153,8 @@ class Sandbox:
     ``seccomp=False`` drops the syscall filters (only for machines where they cannot load: then a
     program can start processes and signal its worker).
     ``warmup`` runs once per worker after the preamble (in a copy of its namespace) to pay first-call
-    costs there; a preamble with non-standard-library imports makes each worker two (see ``_worker``).
+    costs there; a preamble with non-standard-library imports makes each worker two (see
+    ``inside._worker``).
     ``isolation``: "bubblewrap" (raise ``SandboxError`` saying why when it cannot work here) or "none":
     only rlimits, seccomp and a cleared environment, which lets programs read host files and plant
     files for later ones (see ``isolation``); never chosen silently. None (the default) means

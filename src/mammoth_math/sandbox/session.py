@@ -2,8 +2,8 @@
 
 ``Sandbox.session()`` opens a ``SandboxSession`` on one of the sandbox's session workers: bubblewrap
 sandboxes of their own (started on first use), so single runs and sessions share no /tmp and no pid
-namespace; inside one worker, sessions share no writable state (see ``_sessions``). Many threads drive
-many sessions over one pipe per worker: requests carry an id, and one reader thread per worker hands
+namespace; inside one worker, sessions share no writable state (see ``inside._sessions``). Many threads
+drive many sessions over one pipe per worker: requests carry an id, and one reader thread per worker hands
 each response to the thread that waits for it. A session beyond the workers' capacity waits for a slot.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mammoth_math.sandbox import _protocol
+from mammoth_math.sandbox.inside import _protocol
 from mammoth_math.sandbox.program import prepare
 from mammoth_math.sandbox.result import ExecResult, from_response
 

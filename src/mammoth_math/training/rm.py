@@ -67,7 +67,7 @@ def read_graded(path: str | os.PathLike) -> list[GradedProblem]:
 
 def _graded_distill(obj: dict[str, Any]) -> GradedProblem:
     """CoT samples graded by the data builder's own answer check (the one its verification applies)."""
-    from mammoth_math.data.records import Example
+    from mammoth_math.data.examples import Example
     from mammoth_math.data.tir import check_answer
 
     problem = obj["problem"]

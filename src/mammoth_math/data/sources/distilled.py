@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mammoth_math.data.records import Example, SourceResult
+from mammoth_math.data.examples import Example, SourceResult
 from mammoth_math.files import read_records
 
 _FIELDS = ("source", "id", "rationale_type", "question", "output", "gold", "kind", "meta")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.benchmarks.records import (
+from mammoth_math.benchmarks.scan import (
     BadRecord,
     Scanned,
     open_records,
@@ -20,7 +20,7 @@ from mammoth_math.benchmarks.records import (
     scan_json_array,
     scan_jsonl,
 )
-from mammoth_math.data.records import Example, SourceResult
+from mammoth_math.data.examples import Example, SourceResult
 from mammoth_math.data.sources.rows import input_reject
 from mammoth_math.prompts import POT_TRIGGER
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mammoth_math.benchmarks.records import BadRecord, Record, Scanned, open_records, scan_jsonl
-from mammoth_math.data.records import Example, SeedProblem, SourceResult
+from mammoth_math.benchmarks.scan import BadRecord, Record, Scanned, open_records, scan_jsonl
+from mammoth_math.data.examples import Example, SeedProblem, SourceResult
 from mammoth_math.data.sources.rows import input_reject
 from mammoth_math.grading import AnswerKind
 

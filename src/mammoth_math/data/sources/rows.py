@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mammoth_math.benchmarks.records import BadRecord
+from mammoth_math.benchmarks.scan import BadRecord
 from mammoth_math.benchmarks.train_sets import TRAIN_SETS, TrainItem
-from mammoth_math.data.records import Example, Reject, SeedProblem, SourceResult
+from mammoth_math.data.examples import Example, Reject, SeedProblem, SourceResult
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.benchmarks.records import BadRecord
+from mammoth_math.benchmarks.scan import BadRecord
 from mammoth_math.benchmarks.train_sets import TRAIN_SETS
 from mammoth_math.files import InputError, iter_jsonl
 from mammoth_math.grading import AnswerKind
