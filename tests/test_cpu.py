@@ -3,6 +3,8 @@ thread count it started with: float sums depend on it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mammoth_math.cpu import (
@@ -13,6 +15,7 @@ from mammoth_math.cpu import (
     parse_proc_stat,
     pick_threads,
     recorded_threads,
+    run_threads,
     usable_cores,
 )
 from mammoth_math.files import read_json
@@ -109,3 +112,17 @@ def test_without_a_flag_a_new_run_records_the_free_cores(tmp_path) -> None:
     record = tmp_path / "cpu_threads.json"
     count = recorded_threads(None, record)
     assert read_json(record) == {"threads": count} and 1 <= count <= usable_cores()
+
+
+def test_a_run_keeps_its_folder_s_thread_count_on_cpu(tmp_path: Path) -> None:
+    """run_threads: what eval and train use; on CPU the output folder's record decides (on a GPU, the flag)."""
+    import torch
+
+    if torch.cuda.is_available():
+        assert run_threads(3, tmp_path) == 3 and not (tmp_path / "cpu_threads.json").exists()
+        return
+    assert run_threads(3, tmp_path / "out") == 3
+    assert read_json(tmp_path / "out" / "cpu_threads.json") == {"threads": 3}
+    assert run_threads(None, tmp_path / "out") == 3
+    with pytest.raises(ValueError, match="made with --threads 3"):
+        run_threads(2, tmp_path / "out")

@@ -25,6 +25,9 @@ ALLOWED: dict[str, set[str]] = {
     "probe": BOTTOM | {"benchmarks", "backends", "evaluation"},
     "synthetic": BOTTOM | {"benchmarks", "backends", "data", "training", "evaluation", "probe"},
     "launch": BASE | {"evaluation"},  # beside cli: reads evaluation's shard files; only cli imports it
+    # the command groups cli routes to: they call every part (and cli's parser, to parse launch's inner command);
+    # nothing but cli imports them
+    "commands": {"cli"} | {p.name.removesuffix(".py") for p in PACKAGE.iterdir() if p.name != "__pycache__"},
 }
 
 
@@ -72,8 +75,14 @@ def test_module_imports_only_lower_layers(path: Path) -> None:
 
 
 def test_only_cli_imports_launch() -> None:
-    importers = [p.relative_to(PACKAGE) for p in MODULES if _part(p) != "launch" and "launch" in _imported_parts(p)]
+    importers = [p.relative_to(PACKAGE) for p in MODULES
+                 if _part(p) not in ("launch", "commands") and "launch" in _imported_parts(p)]
     assert not importers, f"{importers} import launch, the top layer beside cli"
+
+
+def test_only_cli_imports_commands() -> None:
+    importers = [p.relative_to(PACKAGE) for p in MODULES if _part(p) != "commands" and "commands" in _imported_parts(p)]
+    assert not importers, f"{importers} import commands, which only cli routes to"
 
 
 def test_layer_walker_sees_a_violation(tmp_path: Path) -> None:

@@ -157,3 +157,13 @@ def recorded_threads(requested: int | None, record: str | os.PathLike) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_json(path, {"threads": count})
     return count
+
+
+def run_threads(requested: int | None, output_dir: str | os.PathLike) -> int | None:
+    """Threads for a run writing to ``output_dir``: on CPU, the count the folder recorded (float sums depend on
+    it, so a resumed run must use the same); on a GPU, as given."""
+    import torch
+
+    if torch.cuda.is_available():
+        return requested
+    return recorded_threads(requested, Path(output_dir) / "cpu_threads.json")

@@ -250,7 +250,8 @@ def test_open_sandbox_follows_the_environment(host, monkeypatch):
 
 
 def test_sandbox_url_sends_data_building_to_the_hosts(host, sandbox, monkeypatch):
-    from mammoth_math.cli import _apply_isolation_flag, build_parser
+    from mammoth_math.cli import build_parser
+    from mammoth_math.commands.common import apply_isolation_flag
     from mammoth_math.data.tir import session_runner
     from mammoth_math.data.verify import VerifyConfig, sandbox_runner
 
@@ -259,7 +260,7 @@ def test_sandbox_url_sends_data_building_to_the_hosts(host, sandbox, monkeypatch
     monkeypatch.setenv("MAMMOTH_SANDBOX_URL", "")
     monkeypatch.delenv("MAMMOTH_SANDBOX_URL")
     monkeypatch.setenv("MAMMOTH_SANDBOX_TOKEN", TOKEN)
-    _apply_isolation_flag(build_parser().parse_args(["data", "build", "--config", "c.yaml", "--out", "o",
+    apply_isolation_flag(build_parser().parse_args(["data", "build", "--config", "c.yaml", "--out", "o",
                                                      "--sandbox-url", host.url]))
     assert os.environ["MAMMOTH_SANDBOX_URL"] == host.url  # set by the flag; undone after the test
     ran = _metric(host, 'mammoth_sandbox_runs_total{outcome="ok"}')

@@ -16,7 +16,8 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import ExitStack
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from mammoth_math.backends.base import (
     Completion,
@@ -28,9 +29,22 @@ from mammoth_math.backends.base import (
     library_versions,
     render_chat,
 )
+from mammoth_math.backends.options import option
+from mammoth_math.files import COUNT
 from mammoth_math.progress import bar
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HFOptions:
+    """The hf backend's options (``backend_options`` keys; ``eval``/``probe`` flags where marked)."""
+
+    passes_extra: ClassVar[bool] = False
+    batch_size: int = option(16, "prompts per generate call", flag=True, bound=COUNT)
+    device: str | None = option(None, "cuda when available, else cpu")
+    dtype: str = option("auto", "torch dtype of the loaded weights")
+    trust_remote_code: bool = option(False, "run the model folder's own code")
 
 
 class HFBackend:
@@ -38,24 +52,24 @@ class HFBackend:
 
     name = "hf"
 
-    def __init__(self, model: Any, tokenizer: Any = None, batch_size: int = 16, device: str | None = None,
-                 dtype: str = "auto", trust_remote_code: bool = False):
+    def __init__(self, model: Any, tokenizer: Any = None, options: HFOptions = HFOptions()):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.model_name = model if isinstance(model, str) else getattr(model, "name_or_path", "") or type(model).__name__
         if isinstance(model, str):
-            tokenizer = tokenizer or AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
-            model = AutoModelForCausalLM.from_pretrained(model, dtype=dtype, trust_remote_code=trust_remote_code)
+            trust = options.trust_remote_code
+            tokenizer = tokenizer or AutoTokenizer.from_pretrained(model, trust_remote_code=trust)
+            model = AutoModelForCausalLM.from_pretrained(model, dtype=options.dtype, trust_remote_code=trust)
         if tokenizer is None:
             raise ValueError("a loaded model needs its tokenizer: HFBackend(model, tokenizer)")
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        device = options.device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model = model.to(device).eval()
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "left"  # decoder-only batches must end where generation starts
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.batch_size = batch_size
+        self.batch_size = options.batch_size
         self.device = device
         self.max_context = getattr(model.config, "max_position_embeddings", None)
         self._sampling = SamplingLog()

@@ -21,9 +21,8 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any, Literal
-
-import httpx
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
 
 from mammoth_math.backends.base import (
     Completion,
@@ -37,7 +36,8 @@ from mammoth_math.backends.base import (
     library_versions,
     render_chat,
 )
-from mammoth_math.files import dumps
+from mammoth_math.backends.options import option
+from mammoth_math.files import COUNT, dumps
 from mammoth_math.progress import bar
 
 log = logging.getLogger(__name__)
@@ -53,19 +53,37 @@ class RequestFailed(Exception):
         self.retry, self.wait_s = retry, wait_s
 
 
+@dataclass(frozen=True)
+class OpenAIOptions:
+    """The openai backend's options (``backend_options`` keys; ``eval``/``probe`` flags where marked)."""
+
+    passes_extra: ClassVar[bool] = False
+    base_url: str | Sequence[str] = option(("http://127.0.0.1:8000/v1",), "server URL(s) ending in /v1; several: "
+                                           "requests are spread over them", flag=True)
+    api_key: str | None = option(None, "default: $OPENAI_API_KEY")
+    endpoint: Literal["auto", "completions", "chat"] = option("auto", "which endpoint", flag=True)
+    concurrency: int = option(8, "requests in flight", flag=True, bound=COUNT)
+    max_retries: int = option(5, "attempts after the first, for 429, 5xx, timeouts and lost connections")
+    timeout_s: float = option(600.0, "seconds per HTTP call")
+    backoff_s: float = option(1.0, "first wait between attempts, doubled each time")
+    max_backoff_s: float = option(60.0, "longest wait between attempts")
+    extra_body: dict[str, Any] | None = field(default=None, metadata={"help": "added to every request's body"})
+    tokenizer: str | None = option(None, "where chat messages sent to /completions take their template "
+                                         "(default: the model)")
+
+
 class OpenAIBackend:
     """Client for OpenAI-compatible servers at ``base_url`` (one URL or several, each ending in ``/v1``)."""
 
     name = "openai"
 
-    def __init__(self, model: str, base_url: str | Sequence[str] = "http://127.0.0.1:8000/v1", api_key: str | None = None,
-                 endpoint: Literal["auto", "completions", "chat"] = "auto", concurrency: int = 8,
-                 max_retries: int = 5, timeout_s: float = 600.0, backoff_s: float = 1.0, max_backoff_s: float = 60.0,
-                 extra_body: dict[str, Any] | None = None, tokenizer: str | None = None):
+    def __init__(self, model: str, options: OpenAIOptions = OpenAIOptions()):
+        import httpx  # here, not at import: the command line reads OpenAIOptions without loading the client
+
         self.model = model
-        self.tokenizer = tokenizer or model  # where chat messages sent to /completions take their template from
+        self.tokenizer = options.tokenizer or model  # where chat messages sent to /completions take their template from
         self._template: Any = None
-        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        urls = [options.base_url] if isinstance(options.base_url, str) else list(options.base_url)
         if not urls:
             raise ValueError("openai backend: no base_url given")
         self.base_urls = [url.rstrip("/") for url in urls]
@@ -73,16 +91,17 @@ class OpenAIBackend:
         self._served = dict.fromkeys(self.base_urls, 0)  # HTTP calls answered per server
         self._failed = dict.fromkeys(self.base_urls, 0)
         self._lock = threading.Lock()
-        self.endpoint = endpoint
-        self.concurrency = concurrency
-        self.max_retries = max_retries
-        self.timeout_s = timeout_s
-        self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
-        self.extra_body = dict(extra_body or {})
-        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY", "")
+        self.endpoint = options.endpoint
+        self.concurrency = options.concurrency
+        self.max_retries = options.max_retries
+        self.timeout_s = options.timeout_s
+        self.backoff_s, self.max_backoff_s = options.backoff_s, options.max_backoff_s
+        self.extra_body = dict(options.extra_body or {})
+        key = options.api_key if options.api_key is not None else os.environ.get("OPENAI_API_KEY", "")
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self._client = httpx.Client(headers=headers, timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 30.0)),
-                                    limits=httpx.Limits(max_connections=concurrency))
+        timeout = httpx.Timeout(options.timeout_s, connect=min(options.timeout_s, 30.0))
+        self._client = httpx.Client(headers=headers, timeout=timeout,
+                                    limits=httpx.Limits(max_connections=options.concurrency))
         self._sampling = SamplingLog()
 
     def info(self) -> dict[str, Any]:
@@ -222,6 +241,8 @@ class OpenAIBackend:
         return data
 
     def _post_to(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        import httpx
+
         try:
             # our own encoding: a prompt holding a lone surrogate (a data file's "\ud800") goes as a JSON escape
             response = self._client.post(url, content=dumps(body).encode("utf-8"),

@@ -132,7 +132,7 @@ class ServedRewardModel:
                  **options: Any):
         import httpx
 
-        from mammoth_math.backends.openai_api import OpenAIBackend
+        from mammoth_math.backends.openai_api import OpenAIBackend, OpenAIOptions
 
         root = url.rstrip("/").removesuffix("/v1")  # vLLM serves /classify and /pooling beside /v1
         if model is None:  # the one model the server serves
@@ -141,7 +141,7 @@ class ServedRewardModel:
                 raise ValueError(f"{root}/v1/models lists no model: give the reward model's name")
             model = str(served[0]["id"])
         self.endpoint = endpoint
-        self.client = OpenAIBackend(model, base_url=root, **options)
+        self.client = OpenAIBackend(model, OpenAIOptions(**{**options, "base_url": root}))
 
     def score(self, requests: Sequence[ScoreRequest]) -> list[float | None]:
         from mammoth_math.backends.openai_api import RequestFailed

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from mammoth_math.backends.base import (
     Completion,
@@ -25,6 +26,8 @@ from mammoth_math.backends.base import (
     library_versions,
     render_chat,
 )
+from mammoth_math.backends.options import option, option_values
+from mammoth_math.files import COUNT
 
 log = logging.getLogger(__name__)
 
@@ -37,20 +40,31 @@ def engine_args(model: str, options: dict[str, Any]) -> dict[str, Any]:
     return {"model": model, **{k: v for k, v in options.items() if v is not None}}
 
 
+@dataclass(frozen=True)
+class VLLMOptions:
+    """The vllm backend's options, each a ``vllm.LLM`` argument of the same name (``backend_options`` keys;
+    ``eval``/``probe`` flags where marked); keys not declared here also go to ``vllm.LLM``."""
+
+    passes_extra: ClassVar[bool] = True
+    tensor_parallel_size: int = option(1, "GPUs per model replica", flag=True, bound=COUNT)
+    data_parallel_size: int = option(1, "model replicas, GPUs = dp x tp", flag=True, bound=COUNT)
+    dtype: str = option("auto", "weights' dtype")
+    seed: int = option(0, "the engine's seed")
+    gpu_memory_utilization: float = option(0.9, "share of each GPU's memory for weights and KV cache")
+    max_model_len: int | None = option(None, "context length (default: the model's)")
+
+
 class VLLMBackend:
-    """``vllm.LLM`` for ``model`` (a path or hub id); extra keyword arguments go to ``vllm.LLM``."""
+    """``vllm.LLM`` for ``model`` (a path or hub id); ``llm_kwargs`` (keys :class:`VLLMOptions` lacks) go to
+    ``vllm.LLM`` too."""
 
     name = "vllm"
 
-    def __init__(self, model: str, tensor_parallel_size: int = 1, data_parallel_size: int = 1, dtype: str = "auto",
-                 seed: int = 0, gpu_memory_utilization: float = 0.9, max_model_len: int | None = None,
-                 **llm_kwargs: Any):
+    def __init__(self, model: str, options: VLLMOptions = VLLMOptions(), **llm_kwargs: Any):
         from vllm import LLM
 
         self.model_name = model
-        self.options = {"tensor_parallel_size": tensor_parallel_size, "data_parallel_size": data_parallel_size,
-                        "dtype": dtype, "seed": seed, "gpu_memory_utilization": gpu_memory_utilization,
-                        "max_model_len": max_model_len, **llm_kwargs}
+        self.options = {**option_values(options), **llm_kwargs}
         self.llm = LLM(**engine_args(model, self.options))
         self.tokenizer = self.llm.get_tokenizer()
         self._sampling = SamplingLog()

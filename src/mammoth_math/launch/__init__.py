@@ -2,11 +2,12 @@
 
 Inference becomes a job array (one resumable shard per task) and a dependent job that merges and reports;
 training becomes one multi-node ``srun`` + ``accelerate launch`` job. The top layer beside ``cli.py``: it may read
-evaluation's shard files, and nothing but ``cli.py`` imports it.
+evaluation's shard files, and nothing but ``cli.py`` (its ``commands/launch.py``) imports it.
 """
 
 from mammoth_math.launch.jobs import ShardState, SlurmError, Submission, load, render, resume, status, submit, summary
+from mammoth_math.launch.plan import LAUNCHABLE, check_launchable, inner_command, plan_launch
 from mammoth_math.launch.scripts import LaunchPlan, SlurmOptions
 
-__all__ = ["LaunchPlan", "ShardState", "SlurmError", "SlurmOptions", "Submission", "load", "render", "resume",
-           "status", "submit", "summary"]
+__all__ = ["LAUNCHABLE", "LaunchPlan", "ShardState", "SlurmError", "SlurmOptions", "Submission", "check_launchable",
+           "inner_command", "load", "plan_launch", "render", "resume", "status", "submit", "summary"]

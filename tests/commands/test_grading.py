@@ -19,12 +19,20 @@ def test_grade_prints_verdict_and_extraction(capsys) -> None:
 
 
 def test_grade_mammoth_mode_and_choice_options(capsys) -> None:
-    assert main(["grade", "--pred", "The answer is 1363", "--gold", "1363.0", "--mode", "mammoth"]) == 0
+    assert main(["grade", "--pred", "The answer is 1363", "--gold", "1363.0", "--grading", "mammoth"]) == 0
     assert json.loads(capsys.readouterr().out)["correct"] is True  # gold normalised first: "1363" == "1363"
     assert main(["grade", "--pred", "The answer is 18 km", "--gold", "(c)", "--kind", "choice",
                  "--options", "12", "15", "18 km"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["correct"] is True and out["extraction"]["rule"] == "the answer is, option text"
+
+
+def test_grading_mode_is_grading_not_mode(capsys) -> None:
+    """--mode is the decoding strategy (eval, probe); grade and regrade name the grading mode --grading, as eval."""
+    for argv in (["grade", "--pred", "1", "--gold", "1"], ["regrade", "x.jsonl", "--pred-key", "p", "--gold-key", "g"]):
+        with pytest.raises(SystemExit) as exit_:
+            main([*argv, "--mode", "mammoth"])
+        assert exit_.value.code == 2 and "unrecognized arguments: --mode mammoth" in capsys.readouterr().err
 
 
 def test_grade_rejects_a_bad_gold(capsys) -> None:
