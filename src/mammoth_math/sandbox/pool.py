@@ -57,6 +57,13 @@ _GRACE_S = 15.0  # past the program's own limit, how long the host waits for a w
 # (off the critical path: the next program goes to another idle worker, or to the replacement).
 _WIPE_BOUND_S = 10.0
 _MAX_TASKS = 64  # processes and threads of one worker's sandbox (its relays, fork servers, children)
+# Single-run workers per core, at most. One worker runs its programs one after another, and between two it
+# waits on hand-offs (host, relay, child, relay, host) and on the last child's exit and wipe: measured on a
+# light program, its chain is about twice the CPU it uses. A worker held by a program that sleeps or times out
+# uses little CPU. So one worker per core leaves cores idle; four keep them busy (bench/bench_sandbox.py).
+# Beyond one per core they start only when every worker is busy: a caller running a few programs pays for
+# one per core, and each extra worker holds ~90 MB (its light and heavy parts) once started.
+_WORKERS_PER_CORE = 4
 
 
 class SandboxError(RuntimeError):
@@ -155,13 +162,15 @@ class Sandbox:
     ``warmup`` runs once per worker after the preamble (in a copy of its namespace) to pay first-call
     costs there; a preamble with non-standard-library imports makes each worker two (see
     ``inside._worker``).
-    ``isolation``: "bubblewrap" (raise ``SandboxError`` saying why when it cannot work here) or "none":
+    ``workers``: single-run workers, each a sandbox of its own; None means four per core, of which one per
+    core starts with the sandbox and the others when every started one is busy (``start(every=True)``
+    starts them all). ``isolation``: "bubblewrap" (raise ``SandboxError`` saying why when it cannot work here) or "none":
     only rlimits, seccomp and a cleared environment, which lets programs read host files and plant
     files for later ones (see ``isolation``); never chosen silently. None (the default) means
     "bubblewrap" unless the environment sets ``MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION=1`` (what the
     command line's ``--unsafe-no-isolation`` does). Every program runs in a fresh process of its own.
     Workers start on first use or on ``start()``/``with``. ``session()`` runs one problem's blocks in
-    one process of its own, on session workers (as many as ``workers``, each holding up to
+    one process of its own, on session workers (as many as ``workers``, or one per core, each holding up to
     ``sessions_per_worker`` sessions, started on the first session); each live session may hold
     ``memory_mb``: size ``sessions_per_worker`` to the machine's memory.
     """
@@ -180,7 +189,11 @@ class Sandbox:
         if isolation not in ("bubblewrap", "none"):
             raise ValueError(f"isolation must be 'bubblewrap' or 'none', not {isolation!r}")
         self.timeout, self.memory_mb = float(timeout), int(memory_mb)
-        self.workers = workers or len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
+        self.workers = workers or _WORKERS_PER_CORE * cores
+        self._first = min(self.workers, cores)  # started by ``start``; the others on demand
+        self._starting = 0  # workers being added on demand
+        self._grow = True  # until one fails to start
         self.preamble, self.warmup = preamble, warmup
         self.output_limit, self.tmp_mb, self.seccomp = output_limit, tmp_mb, seccomp
         self._requested = isolation
@@ -195,20 +208,21 @@ class Sandbox:
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spawn")
         # Replaces dead or slow workers off the callers' path.
         self._cleaner = ThreadPoolExecutor(self.workers, thread_name_prefix="sandbox-replace")
-        self._sessions = SessionPool(self.workers, sessions_per_worker, _response_limit(output_limit))
+        self._sessions = SessionPool(workers or cores, sessions_per_worker, _response_limit(output_limit))
         self._finalizer = weakref.finalize(self, _shutdown, self._all, (self._spawner, self._cleaner),
                                            self._sessions.workers)
 
     # --- lifecycle
 
-    def start(self) -> Sandbox:
+    def start(self, every: bool = False) -> Sandbox:
+        """Start one worker per core (``every``: all ``workers``, for a long run timed from its first program)."""
         with self._lock:
             if self._closed:
                 raise SandboxError("this Sandbox is closed")
-            if self._all:
-                return self
-            self._resolve_mode()
-            workers = [self._spawner.submit(self._new_worker).result() for _ in range(self.workers)]
+            if not self._all:
+                self._resolve_mode()
+            n = (self.workers if every else self._first) - len(self._all) - self._starting
+            workers = [self._spawner.submit(self._new_worker).result() for _ in range(max(0, n))]
             deadline = time.monotonic() + 120
             for w in workers:
                 self._all.append(w)
@@ -274,6 +288,45 @@ class Sandbox:
             return
         self._idle.put(fresh)
 
+    def _add(self) -> None:
+        """Start one more worker, on demand (every started one was busy); a failure leaves the others serving."""
+        fresh = None
+        try:
+            fresh = self._spawner.submit(self._new_worker).result()
+            with self._lock:
+                self._all.append(fresh)
+            fresh.handshake(time.monotonic() + 120)
+            with self._lock:
+                if self._closed:  # close() may have gone through the workers before this one joined them
+                    raise RuntimeError("this Sandbox is closed")
+        except (SandboxError, RuntimeError) as e:  # RuntimeError: the spawner was shut down by close()
+            with self._lock:
+                self._grow = False  # the host has no room for more: the started workers serve on
+                if fresh is not None:
+                    self._all.remove(fresh)
+            if fresh is not None:
+                fresh.kill()
+            if not self._closed:
+                log.warning("sandbox: no worker beyond the %d running could start (%s)", len(self._all), e)
+            return
+        finally:
+            with self._lock:
+                self._starting -= 1
+        self._idle.put(fresh)
+
+    def _take(self) -> _Worker | SandboxError:
+        """An idle worker; when there is none, one more starts (up to ``workers``) while this waits for the first
+        that frees."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if self._grow and not self._closed and len(self._all) + self._starting < self.workers:
+                self._starting += 1
+                self._cleaner.submit(self._add)
+        return self._idle.get()
+
     def _start_session_workers(self, n: int) -> list[_Worker]:
         self.start()
         workers = [self._spawner.submit(self._new_worker, self._sessions.per_worker).result() for _ in range(n)]
@@ -299,7 +352,7 @@ class Sandbox:
         limit = self.timeout if timeout is None else float(timeout)
         request = {"code": source, "timeout": limit, "memory_mb": memory_mb or self.memory_mb}
         for attempt in range(3):
-            worker = self._idle.get()
+            worker = self._take()
             if isinstance(worker, SandboxError):  # a replacement could not start: every caller hears why
                 self._idle.put(worker)
                 raise worker
