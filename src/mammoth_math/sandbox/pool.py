@@ -164,7 +164,8 @@ class Sandbox:
     ``inside._worker``).
     ``workers``: single-run workers, each a sandbox of its own; None means four per core, of which one per
     core starts with the sandbox and the others when every started one is busy (``start(every=True)``
-    starts them all). ``isolation``: "bubblewrap" (raise ``SandboxError`` saying why when it cannot work here) or "none":
+    starts them all).
+    ``isolation``: "bubblewrap" (raise ``SandboxError`` saying why when it cannot work here) or "none":
     only rlimits, seccomp and a cleared environment, which lets programs read host files and plant
     files for later ones (see ``isolation``); never chosen silently. None (the default) means
     "bubblewrap" unless the environment sets ``MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION=1`` (what the
@@ -388,9 +389,9 @@ class Sandbox:
 
     @property
     def session_capacity(self) -> int:
-        """Sessions open at once before ``session()`` waits (workers x sessions per worker): a caller holding
+        """Sessions open at once before ``session()`` waits (session workers x sessions per worker): a caller holding
         sessions while it opens more must stay within it, or wait for itself."""
-        return self.workers * self._sessions.per_worker
+        return self._sessions.size * self._sessions.per_worker
 
     def run_many(self, codes: Iterable[str | bytes], progress: bool = False, *,
                  timeout: float | None = None) -> list[ExecResult]:

@@ -107,7 +107,7 @@ class SessionPool:
 
     def __init__(self, size: int, per_worker: int, response_limit: int):
         self.workers: list[_SessionWorker] = []
-        self._size, self.per_worker = size, per_worker
+        self.size, self.per_worker = size, per_worker
         self._response_limit = response_limit
         self._ready = threading.Condition()
         self._sids = itertools.count()
@@ -117,7 +117,7 @@ class SessionPool:
         with self._ready:
             while True:
                 if not self.workers:
-                    self.workers += self._wrap(start_workers(self._size))
+                    self.workers += self._wrap(start_workers(self.size))
                 for i, w in enumerate(self.workers):
                     if w.dead:  # its sessions have all ended; they release slots of the old object
                         self.workers[i] = self._wrap(start_workers(1))[0]
