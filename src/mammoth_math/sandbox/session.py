@@ -40,7 +40,7 @@ class _SessionWorker:
     """One session worker seen from the host, shared by its sessions' threads."""
 
     def __init__(self, worker: Any, response_limit: int):
-        self.worker = worker  # a started ``pool._Worker``
+        self.worker = worker  # a started ``_process.Worker``
         self.open = 0  # sessions on it (the pool's lock guards this)
         self.dead = False
         self._write_lock = threading.Lock()  # whole frames, one at a time
@@ -113,7 +113,7 @@ class SessionPool:
         self._sids = itertools.count()
 
     def open(self, timeout: float, memory_mb: int, start_workers: Callable[[int], list[Any]]) -> SandboxSession:
-        """A session on the least busy worker; ``start_workers(n)`` starts n session workers (pool._Worker)."""
+        """A session on the least busy worker; ``start_workers(n)`` starts n session workers (_process.Worker)."""
         with self._ready:
             while True:
                 if not self.workers:
