@@ -10,7 +10,7 @@ import platform
 import pytest
 from helpers.sandbox_checks import INNOCENT
 
-from mammoth_math.sandbox import Sandbox, pool
+from mammoth_math.sandbox import Sandbox, _process
 
 # Besides itself a program sees at most its worker and that one's fork server, the other worker (light or
 # heavy) and its fork server, and the two spare children (the next one is forked while it runs): a
@@ -29,7 +29,7 @@ def sb(report):
     if report.mode != "bubblewrap":
         pytest.skip(f"these attacks need bubblewrap: {report.reason}")
     with pytest.MonkeyPatch.context() as mp, Sandbox(timeout=2.0, memory_mb=256, workers=1) as sandbox:
-        mp.setattr(pool, "_GRACE_S", 1.0)
+        mp.setattr(_process, "GRACE_S", 1.0)
         _check_innocents(sandbox)
         yield sandbox
 

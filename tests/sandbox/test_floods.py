@@ -10,7 +10,7 @@ import threading
 import pytest
 from helpers.sandbox_checks import check_innocents_in_time
 
-from mammoth_math.sandbox import Sandbox, pool
+from mammoth_math.sandbox import Sandbox, _process, pool
 from mammoth_math.sandbox.limits import TMP_ENTRIES, HostLimits, host_limits
 
 # Each flood counts what it made until refused or out of time, and prints the count last.
@@ -72,7 +72,7 @@ def test_a_wipe_past_its_bound_retires_the_worker_and_the_next_program_runs_on_a
     with Sandbox(timeout=2.0, memory_mb=256, workers=1) as sandbox:
         assert sandbox.run("import os\nfor i in range(100):\n    os.mkdir(f'd{i}')\nprint(1)").answer == "1"
         old = sandbox._all[0].proc.pid
-        monkeypatch.setattr(pool, "_WIPE_BOUND_S", 0.0)  # every cleanup is now "too slow"
+        monkeypatch.setattr(_process, "WIPE_BOUND_S", 0.0)  # every cleanup is now "too slow"
         after = sandbox.run("import os\nprint(os.listdir('/tmp'))")
         monkeypatch.undo()
         assert sandbox._all[0].proc.pid != old, "the worker was not replaced"
@@ -82,7 +82,7 @@ def test_a_wipe_past_its_bound_retires_the_worker_and_the_next_program_runs_on_a
 def test_a_worker_that_stops_reading_cannot_hold_the_writer():
     """Every write to a worker has a deadline: a request larger than the pipe holds, to a process that
     never reads, fails by its deadline instead of blocking the host's thread for ever."""
-    worker = pool._Worker(["sleep", "600"], {"config": True}, None)
+    worker = _process.Worker(["sleep", "600"], {"config": True}, None)
     outcome: list[BaseException | None] = []
 
     def call() -> None:
@@ -97,7 +97,7 @@ def test_a_worker_that_stops_reading_cannot_hold_the_writer():
     thread.join(60)
     worker.kill()
     assert not thread.is_alive(), "the write to a worker that never reads did not end"
-    assert isinstance(outcome[0], pool._NotReady), outcome
+    assert isinstance(outcome[0], _process.NotReady), outcome
 
 
 def test_where_entries_cannot_be_capped_programs_still_get_an_empty_byte_capped_tmp(monkeypatch, caplog):

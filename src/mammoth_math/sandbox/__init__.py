@@ -8,7 +8,8 @@ The threat model is in ``isolation``.
 """
 
 from mammoth_math.sandbox.notebook import notebook_output
-from mammoth_math.sandbox.pool import DEFAULT_PREAMBLE, Sandbox, SandboxError
+from mammoth_math.sandbox._process import SandboxError
+from mammoth_math.sandbox.pool import DEFAULT_PREAMBLE, Sandbox
 from mammoth_math.sandbox.remote import RemoteSandbox, RemoteSession, open_sandbox
 from mammoth_math.sandbox.check import Feature, IsolationReport, isolation_report
 from mammoth_math.sandbox.result import ExecResult

@@ -38,7 +38,7 @@ class ServiceConfig:
     host: str = "127.0.0.1"
     port: int = 8790
     token: str | None = None  # bearer token; required unless ``host`` is a loopback address
-    workers: int | None = None  # sandbox workers; None: one per CPU
+    workers: int | None = None  # sandbox workers; None: the sandbox's default (up to four per core)
     queue: int | None = None  # programs admitted beyond one per worker before 429; None: 4 per worker
     timeout: float = 5.0  # seconds per program when a request names none
     max_timeout: float = 60.0  # the largest timeout a request may ask for

@@ -1,8 +1,8 @@
 """The host side of the sandbox: a pool of pre-warmed fork-server workers, safe to call from many threads.
 
 ``Sandbox.run`` takes an idle worker, sends it one program and reads back the result; a worker that
-dies or stops answering is replaced, and the program gets an error result. See ``isolation`` for the
-threat model and ``inside._worker`` for what happens inside.
+dies or stops answering is replaced, and the program gets an error result. ``_process`` is the handle on
+one worker; see ``isolation`` for the threat model and ``inside._worker`` for what happens inside.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import queue
-import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -21,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Literal
 
 from mammoth_math.progress import bar
-from mammoth_math.sandbox.inside import _protocol
+from mammoth_math.sandbox._process import NotReady, SandboxError, Worker
 from mammoth_math.sandbox.limits import WorkerLimits, host_limits
 from mammoth_math.sandbox.isolation import (
     UNSAFE_ENV,
@@ -52,94 +50,14 @@ if "sympy" in globals():
     sympy.simplify((_x**2 - 1) / (_x - 1))
     sympy.Rational(1, 3) + sympy.sqrt(2)
 """
-_GRACE_S = 15.0  # past the program's own limit, how long the host waits for a worker before replacing it
-# After its answer, how long a worker may take to empty /tmp and ready its next child before it is replaced
-# (off the critical path: the next program goes to another idle worker, or to the replacement).
-_WIPE_BOUND_S = 10.0
 _MAX_TASKS = 64  # processes and threads of one worker's sandbox (its relays, fork servers, children)
-
-
-class SandboxError(RuntimeError):
-    """The sandbox itself cannot work (worker cannot start, bad preamble): not a program's failure."""
-
-
-class _NotReady(Exception):
-    """The worker did not take the program in time (nor say it had cleaned up after its last): it never ran it."""
-
-
-class _Worker:
-    """One worker process and its pipes; used by one thread at a time (it sits in the idle queue)."""
-
-    def __init__(self, argv: list[str], config: dict[str, Any], tmp: str | None, limits: WorkerLimits | None = None):
-        self.tmp, self.limits = tmp, limits
-        self.log = tempfile.TemporaryFile()
-        # bubblewrap's own process (pid 1 inside) keeps the environment it starts with, and a program can
-        # read /proc/1/environ: it gets none. The fallback worker gets only the sandbox's variables.
-        self.proc = subprocess.Popen(limits.wrap(argv) if limits else argv, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self.log,
-                                     env={} if tmp is None else _fallback_env(tmp), start_new_session=True)
-        os.set_blocking(self.proc.stdin.fileno(), False)  # every write to a worker has a deadline
-        self.info: dict[str, Any] = {}
-        self.dirty = False  # it answered a program and has not yet said that it cleaned up after it
-        try:
-            _protocol.write_frame(self.proc.stdin.fileno(), config, time.monotonic() + _GRACE_S)
-        except (OSError, TimeoutError) as e:
-            self.info = {"ready": False, "error": f"the config could not be sent ({type(e).__name__}: {e})"}
-
-    def handshake(self, deadline: float) -> None:
-        try:
-            info = self.info or _protocol.read_frame(self.proc.stdout.fileno(), deadline)
-        except (OSError, EOFError, TimeoutError, ValueError) as e:
-            info = {"ready": False, "error": f"{type(e).__name__}: {e}"}
-        if not info or not info.get("ready"):
-            self.log.seek(0)
-            stderr = self.log.read().decode("utf-8", "replace")[-2000:]
-            self.kill()
-            raise SandboxError(f"sandbox worker failed to start: {(info or {}).get('error', 'no answer')}\n{stderr}")
-        self.info = info
-
-    def call(self, request: dict[str, Any], limit_s: float, limit: int) -> dict[str, Any]:
-        """Send ``request``, then read the response by its deadline (the program's limit plus a grace).
-
-        The request goes at once (the worker reads it only once it has emptied /tmp and readied its next
-        child after the last program, and says so): a worker that does not say so within the cleanup bound
-        raises ``_NotReady``, and the program, never run, can go to another worker.
-        """
-        ready_by = time.monotonic() + _WIPE_BOUND_S
-        try:
-            _protocol.write_frame(self.proc.stdin.fileno(), request, ready_by)
-            if self.dirty and _protocol.read_frame(self.proc.stdout.fileno(), ready_by, 64) != {"clean": True}:
-                raise EOFError("the sandbox worker exited instead of cleaning up")
-        except (OSError, EOFError, TimeoutError, ValueError) as e:
-            raise _NotReady(f"{type(e).__name__}: {e}") from e
-        self.dirty = True
-        response = _protocol.read_frame(self.proc.stdout.fileno(), time.monotonic() + limit_s + _GRACE_S, limit)
-        if not isinstance(response, dict):
-            raise EOFError("the sandbox worker exited")
-        return response
-
-    def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, 9)
-        except OSError:
-            pass
-        self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass
-        self.log.close()
-        if self.limits is not None:
-            self.limits.release()
-        if self.tmp is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def _fallback_env(tmp: str) -> dict[str, str]:
-    from mammoth_math.sandbox.isolation import ENV
-
-    return {**ENV, "HOME": tmp, "TMPDIR": tmp}
+# Single-run workers per core, at most. One worker runs its programs one after another, and between two it
+# waits on hand-offs (host, relay, child, relay, host) and on the last child's exit and wipe: measured on a
+# light program, its chain is about twice the CPU it uses. A worker held by a program that sleeps or times out
+# uses little CPU. So one worker per core leaves cores idle; four keep them busy (bench/bench_sandbox.py).
+# Beyond one per core they start only when every worker is busy: a caller running a few programs pays for
+# one per core, and each extra worker holds ~90 MB (its light and heavy parts) once started.
+_WORKERS_PER_CORE = 4
 
 
 class Sandbox:
@@ -155,13 +73,16 @@ class Sandbox:
     ``warmup`` runs once per worker after the preamble (in a copy of its namespace) to pay first-call
     costs there; a preamble with non-standard-library imports makes each worker two (see
     ``inside._worker``).
+    ``workers``: single-run workers, each a sandbox of its own; None means four per core, of which one per
+    core starts with the sandbox and the others when every started one is busy (``start(every=True)``
+    starts them all).
     ``isolation``: "bubblewrap" (raise ``SandboxError`` saying why when it cannot work here) or "none":
     only rlimits, seccomp and a cleared environment, which lets programs read host files and plant
     files for later ones (see ``isolation``); never chosen silently. None (the default) means
     "bubblewrap" unless the environment sets ``MAMMOTH_SANDBOX_UNSAFE_NO_ISOLATION=1`` (what the
     command line's ``--unsafe-no-isolation`` does). Every program runs in a fresh process of its own.
     Workers start on first use or on ``start()``/``with``. ``session()`` runs one problem's blocks in
-    one process of its own, on session workers (as many as ``workers``, each holding up to
+    one process of its own, on session workers (as many as ``workers``, or one per core, each holding up to
     ``sessions_per_worker`` sessions, started on the first session); each live session may hold
     ``memory_mb``: size ``sessions_per_worker`` to the machine's memory.
     """
@@ -180,14 +101,18 @@ class Sandbox:
         if isolation not in ("bubblewrap", "none"):
             raise ValueError(f"isolation must be 'bubblewrap' or 'none', not {isolation!r}")
         self.timeout, self.memory_mb = float(timeout), int(memory_mb)
-        self.workers = workers or len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
+        self.workers = workers or _WORKERS_PER_CORE * cores
+        self._first = min(self.workers, cores)  # started by ``start``; the others on demand
+        self._starting = 0  # workers being added on demand
+        self._grow = True  # until one fails to start
         self.preamble, self.warmup = preamble, warmup
         self.output_limit, self.tmp_mb, self.seccomp = output_limit, tmp_mb, seccomp
         self._requested = isolation
         self.mode: Mode | None = None
         self.fallback_reason: str | None = None
-        self._idle: queue.Queue[_Worker | SandboxError] = queue.Queue()
-        self._all: list[_Worker] = []
+        self._idle: queue.Queue[Worker | SandboxError] = queue.Queue()
+        self._all: list[Worker] = []
         self._lock = threading.Lock()
         self._closed = False
         # Workers die with the thread that started them (PR_SET_PDEATHSIG): start them all from one
@@ -195,20 +120,21 @@ class Sandbox:
         self._spawner = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spawn")
         # Replaces dead or slow workers off the callers' path.
         self._cleaner = ThreadPoolExecutor(self.workers, thread_name_prefix="sandbox-replace")
-        self._sessions = SessionPool(self.workers, sessions_per_worker, _response_limit(output_limit))
+        self._sessions = SessionPool(workers or cores, sessions_per_worker, _response_limit(output_limit))
         self._finalizer = weakref.finalize(self, _shutdown, self._all, (self._spawner, self._cleaner),
                                            self._sessions.workers)
 
     # --- lifecycle
 
-    def start(self) -> Sandbox:
+    def start(self, every: bool = False) -> Sandbox:
+        """Start one worker per core (``every``: all ``workers``, for a long run timed from its first program)."""
         with self._lock:
             if self._closed:
                 raise SandboxError("this Sandbox is closed")
-            if self._all:
-                return self
-            self._resolve_mode()
-            workers = [self._spawner.submit(self._new_worker).result() for _ in range(self.workers)]
+            if not self._all:
+                self._resolve_mode()
+            n = (self.workers if every else self._first) - len(self._all) - self._starting
+            workers = [self._spawner.submit(self._new_worker).result() for _ in range(max(0, n))]
             deadline = time.monotonic() + 120
             for w in workers:
                 self._all.append(w)
@@ -244,7 +170,7 @@ class Sandbox:
         if limits.tasks is None and os.geteuid() == 0:
             log.warning("sandbox: processes and threads %s", limits.tasks_detail)
 
-    def _new_worker(self, sessions: int = 0) -> _Worker:
+    def _new_worker(self, sessions: int = 0) -> Worker:
         """A worker for single runs, or (``sessions`` > 0) one holding up to that many sessions."""
         bwrap = self.mode == "bubblewrap"
         tmp = None if bwrap else tempfile.mkdtemp(prefix="mammoth-sandbox-")
@@ -255,11 +181,11 @@ class Sandbox:
                   # it holds nothing for root, where the worker's pids cgroup does (``limits``)
                   "max_tasks": _MAX_TASKS if bwrap else None, "max_sessions": sessions}
         if not bwrap:
-            return _Worker(fallback_command(), config, tmp)
+            return Worker(fallback_command(), config, tmp)
         limits = WorkerLimits(host_limits(), self.tmp_mb, _MAX_TASKS)
-        return _Worker(bwrap_command(find_bwrap()[0], self.tmp_mb, limits.tmp_source), config, None, limits)
+        return Worker(bwrap_command(find_bwrap()[0], self.tmp_mb, limits.tmp_source), config, None, limits)
 
-    def _replace(self, dead: _Worker) -> None:
+    def _replace(self, dead: Worker) -> None:
         """Kill ``dead`` and put a fresh worker in its place (or, if none can start, the error that says why)."""
         dead.kill()
         if self._closed:
@@ -274,7 +200,46 @@ class Sandbox:
             return
         self._idle.put(fresh)
 
-    def _start_session_workers(self, n: int) -> list[_Worker]:
+    def _add(self) -> None:
+        """Start one more worker, on demand (every started one was busy); a failure leaves the others serving."""
+        fresh = None
+        try:
+            fresh = self._spawner.submit(self._new_worker).result()
+            with self._lock:
+                self._all.append(fresh)
+            fresh.handshake(time.monotonic() + 120)
+            with self._lock:
+                if self._closed:  # close() may have gone through the workers before this one joined them
+                    raise RuntimeError("this Sandbox is closed")
+        except (SandboxError, RuntimeError) as e:  # RuntimeError: the spawner was shut down by close()
+            with self._lock:
+                self._grow = False  # the host has no room for more: the started workers serve on
+                if fresh is not None:
+                    self._all.remove(fresh)
+            if fresh is not None:
+                fresh.kill()
+            if not self._closed:
+                log.warning("sandbox: no worker beyond the %d running could start (%s)", len(self._all), e)
+            return
+        finally:
+            with self._lock:
+                self._starting -= 1
+        self._idle.put(fresh)
+
+    def _take(self) -> Worker | SandboxError:
+        """An idle worker; when there is none, one more starts (up to ``workers``) while this waits for the first
+        that frees."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if self._grow and not self._closed and len(self._all) + self._starting < self.workers:
+                self._starting += 1
+                self._cleaner.submit(self._add)
+        return self._idle.get()
+
+    def _start_session_workers(self, n: int) -> list[Worker]:
         self.start()
         workers = [self._spawner.submit(self._new_worker, self._sessions.per_worker).result() for _ in range(n)]
         deadline = time.monotonic() + 120
@@ -299,13 +264,13 @@ class Sandbox:
         limit = self.timeout if timeout is None else float(timeout)
         request = {"code": source, "timeout": limit, "memory_mb": memory_mb or self.memory_mb}
         for attempt in range(3):
-            worker = self._idle.get()
+            worker = self._take()
             if isinstance(worker, SandboxError):  # a replacement could not start: every caller hears why
                 self._idle.put(worker)
                 raise worker
             try:
                 response = worker.call(request, limit, _response_limit(self.output_limit))
-            except _NotReady as e:  # its cleanup ran past the bound: a fresh worker replaces it, the program
+            except NotReady as e:  # its cleanup ran past the bound: a fresh worker replaces it, the program
                 log.warning("sandbox worker %s was not ready in time (%s); replacing it", worker.proc.pid, e)
                 self._cleaner.submit(self._replace, worker)  # goes to the next idle one
                 continue
@@ -335,9 +300,9 @@ class Sandbox:
 
     @property
     def session_capacity(self) -> int:
-        """Sessions open at once before ``session()`` waits (workers x sessions per worker): a caller holding
+        """Sessions open at once before ``session()`` waits (session workers x sessions per worker): a caller holding
         sessions while it opens more must stay within it, or wait for itself."""
-        return self.workers * self._sessions.per_worker
+        return self._sessions.size * self._sessions.per_worker
 
     def run_many(self, codes: Iterable[str | bytes], progress: bool = False, *,
                  timeout: float | None = None) -> list[ExecResult]:
@@ -361,7 +326,7 @@ def _response_limit(output_limit: int) -> int:
     return 12 * output_limit + (1 << 20)
 
 
-def _shutdown(workers: Sequence[_Worker], executors: Sequence[ThreadPoolExecutor],
+def _shutdown(workers: Sequence[Worker], executors: Sequence[ThreadPoolExecutor],
               session_workers: Sequence[Any]) -> None:
     for executor in executors:
         executor.shutdown(wait=False, cancel_futures=True)

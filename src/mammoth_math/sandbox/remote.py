@@ -22,7 +22,8 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from mammoth_math.progress import bar
-from mammoth_math.sandbox.pool import Sandbox, SandboxError
+from mammoth_math.sandbox._process import SandboxError
+from mammoth_math.sandbox.pool import Sandbox
 from mammoth_math.sandbox.program import prepare
 from mammoth_math.sandbox.result import ExecResult, from_response
 

@@ -40,7 +40,7 @@ class _SessionWorker:
     """One session worker seen from the host, shared by its sessions' threads."""
 
     def __init__(self, worker: Any, response_limit: int):
-        self.worker = worker  # a started ``pool._Worker``
+        self.worker = worker  # a started ``_process.Worker``
         self.open = 0  # sessions on it (the pool's lock guards this)
         self.dead = False
         self._write_lock = threading.Lock()  # whole frames, one at a time
@@ -107,17 +107,17 @@ class SessionPool:
 
     def __init__(self, size: int, per_worker: int, response_limit: int):
         self.workers: list[_SessionWorker] = []
-        self._size, self.per_worker = size, per_worker
+        self.size, self.per_worker = size, per_worker
         self._response_limit = response_limit
         self._ready = threading.Condition()
         self._sids = itertools.count()
 
     def open(self, timeout: float, memory_mb: int, start_workers: Callable[[int], list[Any]]) -> SandboxSession:
-        """A session on the least busy worker; ``start_workers(n)`` starts n session workers (pool._Worker)."""
+        """A session on the least busy worker; ``start_workers(n)`` starts n session workers (_process.Worker)."""
         with self._ready:
             while True:
                 if not self.workers:
-                    self.workers += self._wrap(start_workers(self._size))
+                    self.workers += self._wrap(start_workers(self.size))
                 for i, w in enumerate(self.workers):
                     if w.dead:  # its sessions have all ended; they release slots of the old object
                         self.workers[i] = self._wrap(start_workers(1))[0]
