@@ -61,7 +61,7 @@ _WORKERS_PER_CORE = 4
 
 
 class Sandbox:
-    """Run untrusted Python programs in isolated, pre-warmed workers (up to four per core by default, started as they are needed).
+    """Run untrusted Python programs in isolated, pre-warmed workers (up to four per core, started as needed).
 
     >>> with Sandbox(timeout=5.0, workers=1) as sb:
     ...     sb.run("print(6 * 7)").answer
