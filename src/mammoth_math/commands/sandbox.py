@@ -23,8 +23,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind; off loopback a token is required")
     serve.add_argument("--port", type=int, default=8790)
     serve.add_argument("--token-file", help="file holding the bearer token (default: $MAMMOTH_SANDBOX_TOKEN)")
-    serve.add_argument("--workers", type=int, help="sandbox workers (default: up to four per core,
-                                                                  one per core at the start)")
+    serve.add_argument("--workers", type=int,
+                       help="sandbox workers (default: up to four per core, one per core at the start)")
     serve.add_argument("--queue", type=int, help="programs admitted beyond one per worker before 429 (default: 4 per worker)")
     serve.add_argument("--timeout", type=float, default=5.0, help="seconds per program when a request names none")
     serve.add_argument("--max-timeout", type=float, default=60.0, help="the largest timeout a request may ask for")
