@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mammoth_math.backends.openai_api import OpenAIOptions
 from mammoth_math.data.examples import Example, Reject, SeedProblem
 from mammoth_math.data.teacher import PROMPTS, extract_program
 from mammoth_math.data.tir import SessionRunner
@@ -31,12 +32,12 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SynthesisConfig:
     model: str
-    base_url: str | tuple[str, ...] = "http://127.0.0.1:8000/v1"  # several: requests are spread over them
+    base_url: str | tuple[str, ...] = OpenAIOptions.base_url  # several: requests are spread over them
     types: tuple[str, ...] = ("cot", "pot")
     n: int = 1  # samples per problem and type
     temperature: float = 0.7
     max_new_tokens: int = 512
-    concurrency: int = 8
+    concurrency: int = OpenAIOptions.concurrency
     usd_per_1k_prompt_tokens: float = 0.0
     usd_per_1k_completion_tokens: float = 0.0
     cache_dir: str | None = None  # the response cache; None: <out>/cache
