@@ -23,6 +23,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--nodes", type=int, default=1, help="train: nodes of the one job")
     s.add_argument("--tasks-per-node", type=int, default=1, help="train: accelerate launchers per node")
     s.add_argument("--accelerate-config", help="train: accelerate YAML (configs/accelerate/fsdp2-8gpu.yaml, ...)")
+    s.add_argument("--vllm-gpus", type=int, help="train, GRPO with vllm_mode: server: GPUs of the vLLM server's own "
+                                                 "node (default: a trainer node's, tasks per node x GPUs per task)")
+    s.add_argument("--vllm-tensor-parallel", type=int, help="the server's tensor parallel size (default: the "
+                                                            "config's vllm_tensor_parallel_size; data parallel fills "
+                                                            "the rest)")
+    s.add_argument("--vllm-wait", type=int, default=1200, help="seconds the job waits for the server's /health")
     s.add_argument("--container-image", help="run inside this image (pyxis: srun --container-image)")
     s.add_argument("--setup", help="shell line run first in every job, e.g. 'source .venv/bin/activate'")
     s.add_argument("--python", help="interpreter on the compute nodes (default: this one; 'python' in a container)")
@@ -61,11 +67,12 @@ def _slurm(args: argparse.Namespace) -> int:
 
         probe = probe_config(inner)
         run_dir = str(Path(out) / probe.run_name / probe.mode)
-    elif what == "train":
-        from mammoth_math.training import load_config
-
-        out = load_config(inner.config, inner.overrides, cpu_fallback=True).output_dir
-    plan = plan_launch(what, command, args.shards, out, run_dir, args.folder, args.accelerate_config)
+    server = None
+    if what == "train":
+        out, server = _train_launch(args, inner, command)
+    elif args.vllm_gpus is not None or args.vllm_tensor_parallel is not None:
+        raise ValueError("--vllm-gpus and --vllm-tensor-parallel apply to train with a GRPO vllm_mode: server config")
+    plan = plan_launch(what, command, args.shards, out, run_dir, args.folder, args.accelerate_config, server)
     options = SlurmOptions(args.partition, args.account, args.time, args.gpus_per_task, args.cpus_per_task, args.nodes,
                            args.tasks_per_node, args.container_image, args.setup,
                            args.python or ("python" if args.container_image else sys.executable), tuple(args.sbatch))
@@ -78,6 +85,27 @@ def _slurm(args: argparse.Namespace) -> int:
     print(f"submitted job {submission.main}" + (f", then job {submission.after}" if submission.after else "")
           + f"; logs: {folder / 'logs'}; follow with `mammoth-math launch status {folder}`")
     return 0
+
+
+def _train_launch(args: argparse.Namespace, inner: argparse.Namespace, command: list[str]):
+    """The training run's output folder and, for GRPO with ``vllm_mode: server``, its vLLM server's placement."""
+    from mammoth_math.launch.server import plan_server
+    from mammoth_math.training import config_method, load_config, load_grpo_config
+
+    grpo = config_method(inner.config, inner.overrides) == "grpo"
+    config = (load_grpo_config if grpo else load_config)(inner.config, inner.overrides, cpu_fallback=True)
+    if not (grpo and config.use_vllm and config.vllm_mode == "server"):
+        if args.vllm_gpus is not None or args.vllm_tensor_parallel is not None:
+            raise ValueError("--vllm-gpus and --vllm-tensor-parallel apply to a GRPO config with use_vllm: true "
+                             "and vllm_mode: server")
+        return config.output_dir, None
+    if config.vllm_server_base_url:
+        raise ValueError(f"{inner.config}: vllm_server_base_url points at a server of its own, but launch places "
+                         "the server on a node of the job: drop it (launch sets vllm_server_host and port)")
+    server = plan_server(config.model, args.vllm_tensor_parallel or config.vllm_tensor_parallel_size,
+                         config.vllm_server_port, args.gpus_per_task * args.tasks_per_node, command,
+                         inner.overrides, args.vllm_gpus, args.vllm_wait)
+    return config.output_dir, server
 
 
 def _local_slurm(args: argparse.Namespace) -> int:
