@@ -48,7 +48,8 @@ def test_server_mode_places_the_server_on_a_node_of_its_own(capsys):
              for p in ("srun --nodes=1", "trap ", "until curl -sfL -o /dev/null \"http://$VLLM_HOST:$VLLM_PORT/health\"",
                        "srun --kill-on-bad-exit=1", "touch ")]
     assert order == sorted(order), "server, trap, health wait, trainer, done marker: in that order"
-    assert "trap 'kill \"$VLLM_PID\" 2>/dev/null || true; wait \"$VLLM_PID\" 2>/dev/null || true' EXIT" in lines
+    assert ("trap 'echo \"stopping the vLLM server\" >&2; kill \"$VLLM_PID\" 2>/dev/null || true; "
+            "wait \"$VLLM_PID\" 2>/dev/null || true' EXIT") in lines
     assert "deadline=$((SECONDS + 1200))" in lines
     assert any("was not healthy within 1200 s; see " in line and "exit 1" in line for line in lines)
     assert any("stopped before it was healthy" in line and "exit 1" in line for line in lines)

@@ -78,8 +78,10 @@ def server_script(plan: LaunchPlan, options: SlurmOptions) -> str:
         f"srun --nodes=1 --ntasks=1 --nodelist=\"$VLLM_HOST\" {gpus}{container(options)}"
         f"{' '.join(shlex.quote(w) for w in serve)} --port \"$VLLM_PORT\" > \"{log}\" 2>&1 &",
         "VLLM_PID=$!",
-        # stop the server however this script ends; the trainer's status stays the job's
-        "trap 'kill \"$VLLM_PID\" 2>/dev/null || true; wait \"$VLLM_PID\" 2>/dev/null || true' EXIT",
+        # stop the server however this script ends (srun then ends its step, every process of it); the
+        # trainer's status stays the job's
+        "trap 'echo \"stopping the vLLM server\" >&2; kill \"$VLLM_PID\" 2>/dev/null || true; "
+        "wait \"$VLLM_PID\" 2>/dev/null || true' EXIT",
         f"deadline=$((SECONDS + {server.wait_s}))",
         f"until curl -sfL -o /dev/null {url}; do",
         '  kill -0 "$VLLM_PID" 2>/dev/null || { echo "the vLLM server on $VLLM_HOST stopped before it was healthy; '
