@@ -4,11 +4,12 @@ launches without a server written byte for byte as before (``golden/train.sbatch
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from helpers.cli import fails
+from helpers.cli import fails, usage_error
 
 from mammoth_math.cli import main
 from mammoth_math.files import write_json
@@ -33,7 +34,7 @@ def test_server_mode_places_the_server_on_a_node_of_its_own(capsys):
     assert ("# vLLM server: trl vllm-serve on the first node, tensor parallel 1 x data parallel 8 (8 GPU(s)), "
             "port 8123; the trainer waits up to 1200 s for its /health") in lines
     serve = next(line for line in lines if "vllm-serve" in line and line.startswith("srun"))
-    assert serve.startswith('srun --nodes=1 --ntasks=1 --nodelist="$VLLM_HOST" --gpus=8 trl vllm-serve --model '
+    assert serve.startswith('srun --nodes=1 --ntasks=1 --nodelist="$VLLM_HOST" --gpus-per-task=8 trl vllm-serve --model '
                             "runs/mammoth-7b --tensor-parallel-size 1 --data-parallel-size 8 --host 0.0.0.0 "
                             '--port "$VLLM_PORT" > ') and serve.endswith("2>&1 &")
     assert 'export VLLM_HOST="${NODES[0]}" VLLM_PORT=8123' in lines and 'export MASTER_ADDR="${NODES[1]}"' in lines
@@ -58,13 +59,13 @@ def test_server_mode_places_the_server_on_a_node_of_its_own(capsys):
 def test_server_flags_set_its_gpus_and_tensor_parallel(capsys):
     script = _script(capsys, *GPUS, "--vllm-gpus", "4", "--vllm-tensor-parallel", "2", "--vllm-wait", "60",
                      "--", *GRPO, "vllm_mode=server")
-    assert "--gpus=4 trl vllm-serve --model runs/mammoth-7b --tensor-parallel-size 2 --data-parallel-size 2 " in script
+    assert "--gpus-per-task=4 trl vllm-serve --model runs/mammoth-7b --tensor-parallel-size 2 --data-parallel-size 2 " in script
     assert "deadline=$((SECONDS + 60))" in script
 
 
 def test_the_plan_round_trips_through_launch_json(tmp_path):
     command = ["train", "--config", "c.yaml", "seed=1", "--threads", "2"]
-    server = plan_server("m", 2, 8000, 8, command, ["seed=1"])
+    server = plan_server("m", 2, 8000, SlurmOptions(gpus_per_task=4, tasks_per_node=2), command, ["seed=1"])
     assert (server.tensor_parallel, server.data_parallel, server.gpus, server.overrides_at) == (2, 4, 8, 4)
     plan = plan_launch("train", command, 1, str(tmp_path), accelerate_config="a.yaml", server=server)
     Path(plan.folder).mkdir()
@@ -76,15 +77,33 @@ def test_the_plan_round_trips_through_launch_json(tmp_path):
 @pytest.mark.parametrize(("argv", "expected"), [
     ([*GPUS, "--vllm-gpus", "6", "--vllm-tensor-parallel", "4", "--", *GRPO, "vllm_mode=server"],
      "--vllm-gpus 6 is not a multiple of the tensor parallel size 4"),
-    ([*GPUS, "--vllm-gpus", "4", "--", *GRPO], "apply to a GRPO config with use_vllm: true and vllm_mode: server"),
+    ([*GPUS, "--vllm-gpus", "4", "--", *GRPO], "apply to train with a GRPO config whose use_vllm is true and "
+                                               "vllm_mode is server"),
     ([*GPUS, "--vllm-tensor-parallel", "2", "--", "train", "--config", "configs/train/mammoth-7b.yaml"],
-     "vllm_mode: server"),
+     "vllm_mode is server"),
+
     ([*GPUS, "--", *GRPO, "vllm_mode=server", "vllm_server_base_url=http://h:8000"], "drop it"),
-    ([*GPUS, "--vllm-wait", "0", "--", *GRPO, "vllm_mode=server"], "--vllm-wait"),
-    (["--vllm-gpus", "1", "--", "eval", "--model", "m", "--datasets", "gsm8k", "--output-dir", "o"], "--vllm-gpus"),
+    (["--vllm-wait", "9", "--", "eval", "--model", "m", "--datasets", "gsm8k", "--output-dir", "o"], "--vllm-wait"),
 ])
 def test_server_mode_refusals_are_one_line(argv, expected, capsys):
     fails(capsys, ["launch", "slurm", "--dry-run", *argv], expected)
+
+
+@pytest.mark.parametrize(("options", "gpus", "wait_s", "expected"), [
+    (SlurmOptions(nodes=0), None, None, "needs the trainer's nodes besides the server's own (--nodes 0: give at "
+                                        "least 1; the job asks for one node more)"),
+    (SlurmOptions(gpus_per_task=8), 0, None, "--vllm-gpus must be at least 1"),
+    (SlurmOptions(), None, 0, "--vllm-wait must be at least 1 second"),
+])
+def test_the_library_refuses_a_server_without_room(options, gpus, wait_s, expected):
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        plan_server("m", 1, 8000, options, ["train"], [], gpus, wait_s)
+
+
+def test_zero_nodes_gpus_or_seconds_are_refused_by_the_parser(capsys):
+    for flag in ("--nodes", "--vllm-gpus", "--vllm-wait"):
+        usage_error(capsys, ["launch", "slurm", "--dry-run", flag, "0", "--", *GRPO, "vllm_mode=server"],
+                    flag, "must be >= 1, got 0")
 
 
 def test_training_without_a_server_is_written_as_before(tmp_path, capsys):

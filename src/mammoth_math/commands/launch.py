@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mammoth_math.commands.common import print_json
+
+if TYPE_CHECKING:
+    from mammoth_math.launch import SlurmOptions
+    from mammoth_math.launch.scripts import VLLMServer
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +33,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--vllm-tensor-parallel", type=int, help="the server's tensor parallel size (default: the "
                                                             "config's vllm_tensor_parallel_size; data parallel fills "
                                                             "the rest)")
-    s.add_argument("--vllm-wait", type=int, default=1200, help="seconds the job waits for the server's /health")
+    s.add_argument("--vllm-wait", type=int, help="seconds the job waits for the server's /health before it fails")
     s.add_argument("--container-image", help="run inside this image (pyxis: srun --container-image)")
     s.add_argument("--setup", help="shell line run first in every job, e.g. 'source .venv/bin/activate'")
     s.add_argument("--python", help="interpreter on the compute nodes (default: this one; 'python' in a container)")
@@ -67,15 +72,16 @@ def _slurm(args: argparse.Namespace) -> int:
 
         probe = probe_config(inner)
         run_dir = str(Path(out) / probe.run_name / probe.mode)
-    server = None
-    if what == "train":
-        out, server = _train_launch(args, inner, command)
-    elif args.vllm_gpus is not None or args.vllm_tensor_parallel is not None:
-        raise ValueError("--vllm-gpus and --vllm-tensor-parallel apply to train with a GRPO vllm_mode: server config")
-    plan = plan_launch(what, command, args.shards, out, run_dir, args.folder, args.accelerate_config, server)
     options = SlurmOptions(args.partition, args.account, args.time, args.gpus_per_task, args.cpus_per_task, args.nodes,
                            args.tasks_per_node, args.container_image, args.setup,
                            args.python or ("python" if args.container_image else sys.executable), tuple(args.sbatch))
+    server = None
+    if what == "train":
+        out, server = _train_launch(args, inner, command, options)
+    if server is None and any(v is not None for v in (args.vllm_gpus, args.vllm_tensor_parallel, args.vllm_wait)):
+        raise ValueError("--vllm-gpus, --vllm-tensor-parallel and --vllm-wait apply to train with a GRPO config "
+                         "whose use_vllm is true and vllm_mode is server")
+    plan = plan_launch(what, command, args.shards, out, run_dir, args.folder, args.accelerate_config, server)
     folder = Path(plan.folder)
     if args.dry_run:
         for name, text in render(plan, options).items():
@@ -87,7 +93,8 @@ def _slurm(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_launch(args: argparse.Namespace, inner: argparse.Namespace, command: list[str]):
+def _train_launch(args: argparse.Namespace, inner: argparse.Namespace, command: list[str],
+                  options: SlurmOptions) -> tuple[str, VLLMServer | None]:
     """The training run's output folder and, for GRPO with ``vllm_mode: server``, its vLLM server's placement."""
     from mammoth_math.launch.server import plan_server
     from mammoth_math.training import config_method, load_config, load_grpo_config
@@ -95,16 +102,12 @@ def _train_launch(args: argparse.Namespace, inner: argparse.Namespace, command: 
     grpo = config_method(inner.config, inner.overrides) == "grpo"
     config = (load_grpo_config if grpo else load_config)(inner.config, inner.overrides, cpu_fallback=True)
     if not (grpo and config.use_vllm and config.vllm_mode == "server"):
-        if args.vllm_gpus is not None or args.vllm_tensor_parallel is not None:
-            raise ValueError("--vllm-gpus and --vllm-tensor-parallel apply to a GRPO config with use_vllm: true "
-                             "and vllm_mode: server")
         return config.output_dir, None
     if config.vllm_server_base_url:
         raise ValueError(f"{inner.config}: vllm_server_base_url points at a server of its own, but launch places "
                          "the server on a node of the job: drop it (launch sets vllm_server_host and port)")
     server = plan_server(config.model, args.vllm_tensor_parallel or config.vllm_tensor_parallel_size,
-                         config.vllm_server_port, args.gpus_per_task * args.tasks_per_node, command,
-                         inner.overrides, args.vllm_gpus, args.vllm_wait)
+                         config.vllm_server_port, options, command, inner.overrides, args.vllm_gpus, args.vllm_wait)
     return config.output_dir, server
 
 

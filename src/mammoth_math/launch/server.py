@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from dataclasses import replace
 
 from mammoth_math.launch.scripts import (
     LaunchPlan,
@@ -26,19 +27,26 @@ from mammoth_math.launch.scripts import (
 SERVE = ("trl", "vllm-serve")  # on the compute nodes' PATH (--setup activates the environment)
 
 
-def plan_server(model: str, tensor_parallel: int, port: int, gpus_per_node: int, command: Sequence[str],
-                overrides: Sequence[str], gpus: int | None = None, wait_s: int = 1200) -> VLLMServer:
-    """The server for a GRPO config (``model``, ``vllm_tensor_parallel_size``, ``vllm_server_port``): by default
-    it fills a node like the trainer's (``gpus_per_node``), tensor parallel as the config says, data parallel
-    over the rest. ``overrides`` are the train command's own ``key=value`` words, which the server's follow."""
-    gpus = gpus_per_node if gpus is None else gpus
+def plan_server(model: str, tensor_parallel: int, port: int, options: SlurmOptions, command: Sequence[str],
+                overrides: Sequence[str], gpus: int | None = None, wait_s: int | None = None) -> VLLMServer:
+    """The server for a GRPO config (``model``, ``vllm_tensor_parallel_size``, ``vllm_server_port``) beside a
+    trainer on ``options.nodes`` nodes: by default it fills a node like the trainer's, tensor parallel as the
+    config says, data parallel over the rest. ``overrides`` are the train command's own ``key=value`` words,
+    which the server's host and port follow."""
+    if options.nodes < 1:
+        raise ValueError(f"vLLM server mode needs the trainer's nodes besides the server's own (--nodes "
+                         f"{options.nodes}: give at least 1; the job asks for one node more)")
+    if gpus is not None and gpus < 1:
+        raise ValueError("--vllm-gpus must be at least 1 (leave it out on CPU nodes)")
+    gpus = options.gpus_per_task * options.tasks_per_node if gpus is None else gpus
     if gpus and gpus % tensor_parallel:
         raise ValueError(f"--vllm-gpus {gpus} is not a multiple of the tensor parallel size {tensor_parallel} "
                          "(vllm_tensor_parallel_size, or --vllm-tensor-parallel)")
-    if wait_s < 1:
+    if wait_s is not None and wait_s < 1:
         raise ValueError("--vllm-wait must be at least 1 second")
-    return VLLMServer(model, tensor_parallel, max(gpus // tensor_parallel, 1), gpus, port, wait_s,
-                      _overrides_end(command, overrides))
+    server = VLLMServer(model, tensor_parallel, max(gpus // tensor_parallel, 1), gpus, port,
+                        overrides_at=_overrides_end(command, overrides))
+    return server if wait_s is None else replace(server, wait_s=wait_s)
 
 
 def _overrides_end(command: Sequence[str], overrides: Sequence[str]) -> int:
@@ -67,7 +75,8 @@ def server_script(plan: LaunchPlan, options: SlurmOptions) -> str:
     log = logs_dir(plan) / "vllm.job-$SLURM_JOB_ID.out"
     serve = [*SERVE, "--model", server.model, "--tensor-parallel-size", str(server.tensor_parallel),
              "--data-parallel-size", str(server.data_parallel), "--host", "0.0.0.0"]
-    gpus = f"--gpus={server.gpus} " if server.gpus else ""
+    # per task, as the job's own --gpus-per-task (which every step inherits) says it
+    gpus = f"--gpus-per-task={server.gpus} " if server.gpus else ""
     url = '"http://$VLLM_HOST:$VLLM_PORT/health"'
     words = [shlex.quote(w) for w in plan.command]
     words[server.overrides_at:server.overrides_at] = ['vllm_server_host="$VLLM_HOST"', 'vllm_server_port="$VLLM_PORT"']
