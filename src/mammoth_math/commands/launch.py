@@ -45,6 +45,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     local = lsub.add_parser("local-slurm", help="start a one-node Slurm cluster on this machine (as root) to try "
                                                 "`launch slurm` on; Ctrl-C stops it")
     local.add_argument("--folder", default="runs/slurm", help="its config, munge key, state and daemon logs")
+    local.add_argument("--nodes", type=int, default=1, choices=(1, 2),
+                       help="2: a second node (named localhost) to try GRPO's vLLM server mode on")
     local.set_defaults(handler=_local_slurm)
     for name, handler, text in (("status", _status, "each shard's progress and Slurm state"),
                                 ("resume", _resume, "resubmit unfinished shards and the merge job")):
@@ -117,8 +119,9 @@ def _local_slurm(args: argparse.Namespace) -> int:
     if missing_binaries():
         raise ValueError(f"Slurm is not installed here (no {', '.join(missing_binaries())}): "
                          "apt-get install slurm-wlm munge")
-    with slurm_cluster(Path(args.folder).resolve()) as conf:
-        print(f"a one-node Slurm cluster is up; in another shell: export SLURM_CONF={conf}\n"
+    with slurm_cluster(Path(args.folder).resolve(), nodes=args.nodes) as conf:
+        size = "one-node" if args.nodes == 1 else f"{args.nodes}-node"
+        print(f"a {size} Slurm cluster is up; in another shell: export SLURM_CONF={conf}\n"
               "then run `mammoth-math launch slurm ...` there; Ctrl-C (or kill) here cancels its jobs and stops it",
               flush=True)
         wait_for_stop()
