@@ -13,8 +13,7 @@ from helpers.cli import fails, usage_error
 
 from mammoth_math.cli import main
 from mammoth_math.files import write_json
-from mammoth_math.launch import LaunchPlan, SlurmOptions, load, plan_launch, render
-from mammoth_math.launch.server import plan_server
+from mammoth_math.launch import LaunchPlan, SlurmOptions, load, plan_launch, plan_server, render
 
 GOLDEN = Path(__file__).parent / "golden" / "train.sbatch"
 GRPO = ["train", "--config", "configs/train/grpo-7b.yaml"]
@@ -34,8 +33,8 @@ def test_server_mode_places_the_server_on_a_node_of_its_own(capsys):
     assert ("# vLLM server: trl vllm-serve on the first node, tensor parallel 1 x data parallel 8 (8 GPU(s)), "
             "port 8123; the trainer waits up to 1200 s for its /health") in lines
     serve = next(line for line in lines if "vllm-serve" in line and line.startswith("srun"))
-    assert serve.startswith('srun --nodes=1 --ntasks=1 --nodelist="$VLLM_HOST" --gpus-per-task=8 trl vllm-serve --model '
-                            "runs/mammoth-7b --tensor-parallel-size 1 --data-parallel-size 8 --host 0.0.0.0 "
+    assert serve.startswith('srun --nodes=1 --ntasks=1 --nodelist="$VLLM_HOST" --gpus-per-task=8 trl vllm-serve '
+                            "--model runs/mammoth-7b --tensor-parallel-size 1 --data-parallel-size 8 --host 0.0.0.0 "
                             '--port "$VLLM_PORT" > ') and serve.endswith("2>&1 &")
     assert 'export VLLM_HOST="${NODES[0]}" VLLM_PORT=8123' in lines and 'export MASTER_ADDR="${NODES[1]}"' in lines
     trainer = next(line for line in lines if "accelerate.commands.launch" in line)
@@ -45,9 +44,9 @@ def test_server_mode_places_the_server_on_a_node_of_its_own(capsys):
     assert trainer.endswith("-m mammoth_math train --config configs/train/grpo-7b.yaml vllm_mode=server "
                             'vllm_server_port=8123 vllm_server_host="$VLLM_HOST" vllm_server_port="$VLLM_PORT" '
                             "--threads 2'")
+    health = 'until curl -sfL -o /dev/null "http://$VLLM_HOST:$VLLM_PORT/health"'
     order = [next(i for i, line in enumerate(lines) if line.startswith(p))
-             for p in ("srun --nodes=1", "trap ", "until curl -sfL -o /dev/null \"http://$VLLM_HOST:$VLLM_PORT/health\"",
-                       "srun --kill-on-bad-exit=1", "touch ")]
+             for p in ("srun --nodes=1", "trap ", health, "srun --kill-on-bad-exit=1", "touch ")]
     assert order == sorted(order), "server, trap, health wait, trainer, done marker: in that order"
     assert ("trap 'echo \"stopping the vLLM server\" >&2; kill \"$VLLM_PID\" 2>/dev/null || true; "
             "wait \"$VLLM_PID\" 2>/dev/null || true' EXIT") in lines
@@ -59,7 +58,8 @@ def test_server_mode_places_the_server_on_a_node_of_its_own(capsys):
 def test_server_flags_set_its_gpus_and_tensor_parallel(capsys):
     script = _script(capsys, *GPUS, "--vllm-gpus", "4", "--vllm-tensor-parallel", "2", "--vllm-wait", "60",
                      "--", *GRPO, "vllm_mode=server")
-    assert "--gpus-per-task=4 trl vllm-serve --model runs/mammoth-7b --tensor-parallel-size 2 --data-parallel-size 2 " in script
+    assert ("--gpus-per-task=4 trl vllm-serve --model runs/mammoth-7b --tensor-parallel-size 2 "
+            "--data-parallel-size 2 ") in script
     assert "deadline=$((SECONDS + 60))" in script
 
 
@@ -76,7 +76,9 @@ def test_the_plan_round_trips_through_launch_json(tmp_path):
 
 @pytest.mark.parametrize(("argv", "expected"), [
     ([*GPUS, "--vllm-gpus", "6", "--vllm-tensor-parallel", "4", "--", *GRPO, "vllm_mode=server"],
-     "--vllm-gpus 6 is not a multiple of the tensor parallel size 4"),
+     "the vLLM server's 6 GPUs (--vllm-gpus, by default a trainer node's) are not a multiple of its tensor "
+     "parallel size 4"),
+    ([*GPUS, "--", *GRPO, "vllm_mode=server", "vllm_tensor_parallel_size=3"], "server's 8 GPUs"),
     ([*GPUS, "--vllm-gpus", "4", "--", *GRPO], "apply to train with a GRPO config whose use_vllm is true and "
                                                "vllm_mode is server"),
     ([*GPUS, "--vllm-tensor-parallel", "2", "--", "train", "--config", "configs/train/mammoth-7b.yaml"],

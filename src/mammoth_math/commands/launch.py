@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 from mammoth_math.commands.common import print_json
 
 if TYPE_CHECKING:
-    from mammoth_math.launch import SlurmOptions
-    from mammoth_math.launch.scripts import VLLMServer
+    from mammoth_math.launch import SlurmOptions, VLLMServer
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -98,7 +97,7 @@ def _slurm(args: argparse.Namespace) -> int:
 def _train_launch(args: argparse.Namespace, inner: argparse.Namespace, command: list[str],
                   options: SlurmOptions) -> tuple[str, VLLMServer | None]:
     """The training run's output folder and, for GRPO with ``vllm_mode: server``, its vLLM server's placement."""
-    from mammoth_math.launch.server import plan_server
+    from mammoth_math.launch import plan_server
     from mammoth_math.training import config_method, load_config, load_grpo_config
 
     grpo = config_method(inner.config, inner.overrides) == "grpo"

@@ -4,7 +4,8 @@ Rendering is pure (plan and options in, script text out) so ``--dry-run`` prints
 Inference shards are array tasks: task i runs the command with ``--shard i/n`` and, being a resumable run,
 continues where it stopped when it is requeued, preempted or resubmitted by ``launch resume``. Training is one
 job: ``srun`` starts one ``accelerate launch`` per task, each an accelerate "machine" whose rank and rendezvous
-come from Slurm's environment (first host of the allocation, a port derived from the job id).
+come from Slurm's environment (first host of the allocation, a port derived from the job id). GRPO's vLLM
+server mode adds a node for the server (:mod:`.server` writes that job from the pieces here).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""GRPO with ``vllm_mode: server`` under ``launch slurm``: the vLLM server on a node of its own, the trainer on the rest.
+"""GRPO with ``vllm_mode: server`` under ``launch slurm``: the vLLM server on a node of its own, the trainer on
+the rest.
 
 One allocation of the trainer's nodes plus one: its first node runs ``trl vllm-serve`` as a background step,
 the job waits (up to a deadline) until the server answers ``/health``, then starts the trainer on the other
@@ -40,8 +41,9 @@ def plan_server(model: str, tensor_parallel: int, port: int, options: SlurmOptio
         raise ValueError("--vllm-gpus must be at least 1 (leave it out on CPU nodes)")
     gpus = options.gpus_per_task * options.tasks_per_node if gpus is None else gpus
     if gpus and gpus % tensor_parallel:
-        raise ValueError(f"--vllm-gpus {gpus} is not a multiple of the tensor parallel size {tensor_parallel} "
-                         "(vllm_tensor_parallel_size, or --vllm-tensor-parallel)")
+        raise ValueError(f"the vLLM server's {gpus} GPUs (--vllm-gpus, by default a trainer node's) are not a "
+                         f"multiple of its tensor parallel size {tensor_parallel} (vllm_tensor_parallel_size, or "
+                         "--vllm-tensor-parallel)")
     if wait_s is not None and wait_s < 1:
         raise ValueError("--vllm-wait must be at least 1 second")
     server = VLLMServer(model, tensor_parallel, max(gpus // tensor_parallel, 1), gpus, port,
@@ -52,10 +54,9 @@ def plan_server(model: str, tensor_parallel: int, port: int, options: SlurmOptio
 def _overrides_end(command: Sequence[str], overrides: Sequence[str]) -> int:
     """The index just past the command's run of ``key=value`` words (its end when it has none)."""
     count = len(overrides)
-    for start in range(len(command) - count, -1, -1):
-        if count and list(command[start:start + count]) == list(overrides):
-            return start + count
-    return len(command)
+    starts = range(len(command) - count, -1, -1) if count else ()
+    return next((start + count for start in starts if list(command[start:start + count]) == list(overrides)),
+                len(command))
 
 
 def describe(server: VLLMServer, options: SlurmOptions) -> list[str]:
