@@ -81,9 +81,9 @@ def load(folder: str | Path) -> tuple[LaunchPlan, SlurmOptions, list[Submission]
         raise InputError(path, "no launch here (launch.json missing)")
     data = read_json(path)
     plan = data["plan"]
-    server = plan.get("server") and VLLMServer(**plan["server"])
+    server = VLLMServer(**plan["server"]) if plan.get("server") else None  # launches of before have no key
     plan = LaunchPlan(**{**plan, "command": tuple(plan["command"]), "after": tuple(tuple(c) for c in plan["after"]),
-                         "server": server or None})
+                         "server": server})
     options = SlurmOptions(**{**data["options"], "extra": tuple(data["options"]["extra"])})
     subs = [Submission(s["main"], tuple(s["tasks"]), s["after"], s["at"]) for s in data["submissions"]]
     return plan, options, subs

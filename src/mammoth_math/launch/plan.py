@@ -35,6 +35,8 @@ def plan_launch(what: str, command: Sequence[str], shards: int, out: str, run_di
     then one unsharded run that collects the shards from the cache, or one training job (beside GRPO's vLLM
     ``server`` on a node of its own, when given)."""
     check_launchable(what, command, shards)
+    if server and what != "train":
+        raise ValueError(f"a vLLM server goes beside a GRPO training job, not {what}")
     kind, after, accelerate = "array", (), None
     if what in ("eval", "probe"):
         after = (("merge", out), ("report", out)) if shards > 1 else (("report", out),)
