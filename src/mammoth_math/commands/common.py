@@ -84,7 +84,8 @@ def _flag_bound(dest: str) -> Bound:
     from mammoth_math.files import COUNT, NON_NEGATIVE, POSITIVE
 
     counts = ("concurrency", "n", "processes", "threads", "problems", "shards", "cpus_per_task", "nodes",
-              "tasks_per_node")  # concurrency: data synthesize's (the backend flags carry their own bounds)
+              "tasks_per_node", "vllm_gpus", "vllm_tensor_parallel", "vllm_wait")
+    # concurrency: data synthesize's (the backend flags carry their own bounds)
     return BOUNDS.get(dest) or (COUNT if dest in counts else POSITIVE if dest in ("timeout", "minutes")
                                 else NON_NEGATIVE)
 

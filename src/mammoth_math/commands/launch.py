@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mammoth_math.commands.common import print_json
+
+if TYPE_CHECKING:
+    from mammoth_math.launch import SlurmOptions, VLLMServer
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +27,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--nodes", type=int, default=1, help="train: nodes of the one job")
     s.add_argument("--tasks-per-node", type=int, default=1, help="train: accelerate launchers per node")
     s.add_argument("--accelerate-config", help="train: accelerate YAML (configs/accelerate/fsdp2-8gpu.yaml, ...)")
+    s.add_argument("--vllm-gpus", type=int, help="train, GRPO with vllm_mode: server: GPUs of the vLLM server's own "
+                                                 "node (default: a trainer node's, tasks per node x GPUs per task)")
+    s.add_argument("--vllm-tensor-parallel", type=int, help="the server's tensor parallel size (default: the "
+                                                            "config's vllm_tensor_parallel_size; data parallel fills "
+                                                            "the rest)")
+    s.add_argument("--vllm-wait", type=int, help="seconds the job waits for the server's /health before it fails")
     s.add_argument("--container-image", help="run inside this image (pyxis: srun --container-image)")
     s.add_argument("--setup", help="shell line run first in every job, e.g. 'source .venv/bin/activate'")
     s.add_argument("--python", help="interpreter on the compute nodes (default: this one; 'python' in a container)")
@@ -34,6 +44,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     local = lsub.add_parser("local-slurm", help="start a one-node Slurm cluster on this machine (as root) to try "
                                                 "`launch slurm` on; Ctrl-C stops it")
     local.add_argument("--folder", default="runs/slurm", help="its config, munge key, state and daemon logs")
+    local.add_argument("--nodes", type=int, default=1, choices=(1, 2),
+                       help="2: a second node (named localhost) to try GRPO's vLLM server mode on")
     local.set_defaults(handler=_local_slurm)
     for name, handler, text in (("status", _status, "each shard's progress and Slurm state"),
                                 ("resume", _resume, "resubmit unfinished shards and the merge job")):
@@ -61,14 +73,16 @@ def _slurm(args: argparse.Namespace) -> int:
 
         probe = probe_config(inner)
         run_dir = str(Path(out) / probe.run_name / probe.mode)
-    elif what == "train":
-        from mammoth_math.training import load_config
-
-        out = load_config(inner.config, inner.overrides, cpu_fallback=True).output_dir
-    plan = plan_launch(what, command, args.shards, out, run_dir, args.folder, args.accelerate_config)
     options = SlurmOptions(args.partition, args.account, args.time, args.gpus_per_task, args.cpus_per_task, args.nodes,
                            args.tasks_per_node, args.container_image, args.setup,
                            args.python or ("python" if args.container_image else sys.executable), tuple(args.sbatch))
+    server = None
+    if what == "train":
+        out, server = _train_launch(args, inner, command, options)
+    if server is None and any(v is not None for v in (args.vllm_gpus, args.vllm_tensor_parallel, args.vllm_wait)):
+        raise ValueError("--vllm-gpus, --vllm-tensor-parallel and --vllm-wait apply to train with a GRPO config "
+                         "whose use_vllm is true and vllm_mode is server")
+    plan = plan_launch(what, command, args.shards, out, run_dir, args.folder, args.accelerate_config, server)
     folder = Path(plan.folder)
     if args.dry_run:
         for name, text in render(plan, options).items():
@@ -80,14 +94,33 @@ def _slurm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_launch(args: argparse.Namespace, inner: argparse.Namespace, command: list[str],
+                  options: SlurmOptions) -> tuple[str, VLLMServer | None]:
+    """The training run's output folder and, for GRPO with ``vllm_mode: server``, its vLLM server's placement."""
+    from mammoth_math.launch import plan_server
+    from mammoth_math.training import config_method, load_config, load_grpo_config
+
+    grpo = config_method(inner.config, inner.overrides) == "grpo"
+    config = (load_grpo_config if grpo else load_config)(inner.config, inner.overrides, cpu_fallback=True)
+    if not (grpo and config.use_vllm and config.vllm_mode == "server"):
+        return config.output_dir, None
+    if config.vllm_server_base_url:
+        raise ValueError(f"{inner.config}: vllm_server_base_url points at a server of its own, but launch places "
+                         "the server on a node of the job: drop it (launch sets vllm_server_host and port)")
+    server = plan_server(config.model, args.vllm_tensor_parallel or config.vllm_tensor_parallel_size,
+                         config.vllm_server_port, options, command, inner.overrides, args.vllm_gpus, args.vllm_wait)
+    return config.output_dir, server
+
+
 def _local_slurm(args: argparse.Namespace) -> int:
     from mammoth_math.launch.local import missing_binaries, slurm_cluster, wait_for_stop
 
     if missing_binaries():
         raise ValueError(f"Slurm is not installed here (no {', '.join(missing_binaries())}): "
                          "apt-get install slurm-wlm munge")
-    with slurm_cluster(Path(args.folder).resolve()) as conf:
-        print(f"a one-node Slurm cluster is up; in another shell: export SLURM_CONF={conf}\n"
+    with slurm_cluster(Path(args.folder).resolve(), nodes=args.nodes) as conf:
+        size = "one-node" if args.nodes == 1 else f"{args.nodes}-node"
+        print(f"a {size} Slurm cluster is up; in another shell: export SLURM_CONF={conf}\n"
               "then run `mammoth-math launch slurm ...` there; Ctrl-C (or kill) here cancels its jobs and stops it",
               flush=True)
         wait_for_stop()

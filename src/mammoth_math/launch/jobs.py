@@ -20,12 +20,14 @@ from mammoth_math.files import InputError, read_json, write_json
 from mammoth_math.launch.scripts import (
     LaunchPlan,
     SlurmOptions,
+    VLLMServer,
     after_script,
     array_script,
     done_marker,
     logs_dir,
     train_script,
 )
+from mammoth_math.launch.server import server_script
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ class ShardState:
 def render(plan: LaunchPlan, options: SlurmOptions) -> dict[str, str]:
     """File name -> script text, exactly what :func:`submit` writes and submits."""
     if plan.kind == "train":
-        return {"train.sbatch": train_script(plan, options)}
+        return {"train.sbatch": server_script(plan, options) if plan.server else train_script(plan, options)}
     scripts = {"shards.sbatch": array_script(plan, options)}
     if plan.after:
         scripts["after.sbatch"] = after_script(plan, options)
@@ -79,7 +81,9 @@ def load(folder: str | Path) -> tuple[LaunchPlan, SlurmOptions, list[Submission]
         raise InputError(path, "no launch here (launch.json missing)")
     data = read_json(path)
     plan = data["plan"]
-    plan = LaunchPlan(**{**plan, "command": tuple(plan["command"]), "after": tuple(tuple(c) for c in plan["after"])})
+    server = VLLMServer(**plan["server"]) if plan.get("server") else None  # launches of before have no key
+    plan = LaunchPlan(**{**plan, "command": tuple(plan["command"]), "after": tuple(tuple(c) for c in plan["after"]),
+                         "server": server})
     options = SlurmOptions(**{**data["options"], "extra": tuple(data["options"]["extra"])})
     subs = [Submission(s["main"], tuple(s["tasks"]), s["after"], s["at"]) for s in data["submissions"]]
     return plan, options, subs

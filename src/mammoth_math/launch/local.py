@@ -1,5 +1,8 @@
 """A one-node Slurm cluster on this machine: munged, slurmctld and slurmd, all under one folder.
 
+``nodes=2`` starts a second slurmd, so a job can place steps on two nodes (GRPO's vLLM server beside its
+trainer); the nodes are named after this host and ``localhost``, two names that reach this machine.
+
 ``slurm_cluster(folder)`` writes a munge key and a tiny ``slurm.conf`` (``proctrack/linuxproc``: no cgroups;
 8 CPUs announced with ``config_overrides``, so a few small tasks run side by side on a 2-core machine), starts
 the three daemons in the foreground as our own children, waits until the node is idle and yields the
@@ -51,7 +54,14 @@ def _which(name: str) -> str:
     return shutil.which(name, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])) or name
 
 
-def _config(folder: Path, host: str, user: str) -> str:
+def _config(folder: Path, names: list[str], user: str) -> str:
+    host = names[0]
+    spool, pid, log = "spool", "slurmd.pid", "slurmd.log"
+    nodes = f"NodeName={host} CPUs=8 RealMemory=4000 State=UNKNOWN"
+    if len(names) > 1:  # one slurmd per node name, each with its own port, spool, pid and log (%n: the name)
+        spool, pid, log = "spool-%n", "slurmd-%n.pid", "slurmd-%n.log"
+        nodes = "\n".join(f"NodeName={name} NodeHostname={host} Port={free_port()} CPUs=8 RealMemory=4000 "
+                          "State=UNKNOWN" for name in names)
     return f"""ClusterName=mammoth-local
 SlurmctldHost={host}
 SlurmctldPort={free_port()}
@@ -62,11 +72,11 @@ CredType=cred/munge
 SlurmUser={user}
 SlurmdUser={user}
 StateSaveLocation={folder}/state
-SlurmdSpoolDir={folder}/spool
+SlurmdSpoolDir={folder}/{spool}
 SlurmctldPidFile={folder}/slurmctld.pid
-SlurmdPidFile={folder}/slurmd.pid
+SlurmdPidFile={folder}/{pid}
 SlurmctldLogFile={folder}/slurmctld.log
-SlurmdLogFile={folder}/slurmd.log
+SlurmdLogFile={folder}/{log}
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
@@ -79,23 +89,26 @@ MpiDefault=none
 ReturnToService=2
 KillWait=2
 SlurmdParameters=config_overrides
-NodeName={host} CPUs=8 RealMemory=4000 State=UNKNOWN
+{nodes}
 PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=YES
 """
 
 
 @contextmanager
-def slurm_cluster(folder: Path, startup_s: float = 60.0) -> Iterator[str]:
-    """Start the cluster under ``folder``; yield the path of its ``slurm.conf``."""
+def slurm_cluster(folder: Path, startup_s: float = 60.0, nodes: int = 1) -> Iterator[str]:
+    """Start the cluster (``nodes``: 1 or 2) under ``folder``; yield the path of its ``slurm.conf``."""
+    host = socket.gethostname().split(".")[0]
+    names = [host, "localhost"][:nodes]
+    if nodes not in (1, 2) or len(set(names)) < nodes:
+        raise ValueError(f"a local cluster has 1 node, or 2 on a host not named localhost (asked: {nodes} on {host})")
     folder.mkdir(parents=True, exist_ok=True)
-    for sub in ("state", "spool"):
+    for sub in ("state", *(["spool"] if nodes == 1 else [f"spool-{name}" for name in names])):
         (folder / sub).mkdir(exist_ok=True)
     key = folder / "munge.key"
     key.write_bytes(os.urandom(1024))
     key.chmod(0o600)
-    host = socket.gethostname().split(".")[0]
     conf = folder / "slurm.conf"
-    conf.write_text(_config(folder, host, getpass.getuser()))
+    conf.write_text(_config(folder, names, getpass.getuser()))
     env = {**os.environ, "SLURM_CONF": str(conf)}
     procs: list[subprocess.Popen] = []
     try:
@@ -104,7 +117,10 @@ def slurm_cluster(folder: Path, startup_s: float = 60.0) -> Iterator[str]:
                              f"--seed-file={folder}/munge.seed"], folder / "munged.out", env))
         _wait(lambda: (folder / "munge.sock").exists(), 10, "munged did not create its socket", folder, procs)
         procs.append(_start([_which("slurmctld"), "-D", "-c", "-f", str(conf)], folder / "slurmctld.out", env))
-        procs.append(_start([_which("slurmd"), "-D", "-f", str(conf)], folder / "slurmd.out", env))
+        for name in names:
+            node = ["-N", name] if nodes > 1 else []
+            procs.append(_start([_which("slurmd"), "-D", "-f", str(conf), *node],
+                                folder / ("slurmd.out" if nodes == 1 else f"slurmd-{name}.out"), env))
         _wait(lambda: _node_idle(env), startup_s, "the node did not become idle", folder, procs)
         yield str(conf)
     finally:
@@ -135,7 +151,8 @@ def _start(cmd: list[str], out: Path, env: dict[str, str]) -> subprocess.Popen:
 def _node_idle(env: dict[str, str]) -> bool:
     done = subprocess.run([_which("sinfo"), "--noheader", "--format=%t"], env=env, capture_output=True, text=True,
                           timeout=10)
-    return done.returncode == 0 and done.stdout.strip() in ("idle", "mix", "alloc")
+    states = done.stdout.split()
+    return done.returncode == 0 and bool(states) and all(s in ("idle", "mix", "alloc") for s in states)
 
 
 def _wait(ready, seconds: float, what: str, folder: Path, procs: list[subprocess.Popen]) -> None:

@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from mammoth_math.launch.scripts import LaunchPlan
+from mammoth_math.launch.scripts import LaunchPlan, VLLMServer
 
 LAUNCHABLE = ("eval", "probe", "data synthesize", "train")
 SHARDED = ("eval", "probe", "data synthesize")  # the rest run whole, as one job
@@ -28,11 +28,15 @@ def check_launchable(what: str, command: Sequence[str], shards: int) -> None:
 
 
 def plan_launch(what: str, command: Sequence[str], shards: int, out: str, run_dir: str | None = None,
-                folder: str | None = None, accelerate_config: str | None = None) -> LaunchPlan:
+                folder: str | None = None, accelerate_config: str | None = None,
+                server: VLLMServer | None = None) -> LaunchPlan:
     """The plan for ``command`` (a :data:`LAUNCHABLE` ``what``) writing under ``out``: an array of ``shards``
     tasks then a merge and report (eval, probe; ``run_dir`` is the folder status counts), a sharded synthesis
-    then one unsharded run that collects the shards from the cache, or one training job."""
+    then one unsharded run that collects the shards from the cache, or one training job (beside GRPO's vLLM
+    ``server`` on a node of its own, when given)."""
     check_launchable(what, command, shards)
+    if server and what != "train":
+        raise ValueError(f"a vLLM server goes beside a GRPO training job, not {what}")
     kind, after, accelerate = "array", (), None
     if what in ("eval", "probe"):
         after = (("merge", out), ("report", out)) if shards > 1 else (("report", out),)
@@ -45,4 +49,4 @@ def plan_launch(what: str, command: Sequence[str], shards: int, out: str, run_di
         kind, accelerate = "train", accelerate_config
     resolved = Path(folder or Path(out) / "launch").resolve()
     return LaunchPlan(kind, tuple(command), str(resolved), os.getcwd(), shards, run_dir, after, accelerate,
-                      name=f"mm-{what.replace(' ', '-')}", env={"MAMMOTH_NO_PROGRESS": "1"})
+                      name=f"mm-{what.replace(' ', '-')}", env={"MAMMOTH_NO_PROGRESS": "1"}, server=server)

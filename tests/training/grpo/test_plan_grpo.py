@@ -53,7 +53,9 @@ def test_server_mode_and_lora_plans(llama_7b: Path, prompts: Path) -> None:
     config = load_grpo_config(SEVEN_B, [f"model={llama_7b}", f"prompts=[{prompts}]", "vllm_mode=server",
                                         "vllm_server_host=gen-node", "lora=true", "beta=0.04"], cpu_fallback=True)
     plan = plan_grpo(config, processes=8)
-    assert any("vLLM server at gen-node:8000" in line for line in plan.placement)
+    (server,) = [line for line in plan.placement if "vLLM server at gen-node:8000" in line]
+    assert "`launch slurm` starts it on a node of its own (tensor parallel 1" in server
+    assert server.endswith(f"trl vllm-serve --model {llama_7b} --tensor-parallel-size 1")
     assert "vLLM (weights + KV cache)" not in plan.memory_gib  # on its own GPUs
     assert "grads + optimizer (fp32 master, AdamW)" not in plan.memory_gib and "reference model" in plan.memory_gib
     with pytest.raises(InputError, match="grpo-7b.yaml: .*divisible by num_generations"):

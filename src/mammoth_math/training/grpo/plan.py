@@ -57,8 +57,11 @@ def _placement(config: GRPOTrainConfig, processes: int, modes: dict[str, int]) -
                      f"of each GPU, tensor parallel {config.vllm_tensor_parallel_size}")
     else:
         host = config.vllm_server_base_url or f"{config.vllm_server_host}:{config.vllm_server_port}"
-        where.append(f"generation: vLLM server at {host} on its own GPUs (trl vllm-serve; its own node under "
-                     "`launch slurm`), weights synced each step")
+        where.append(f"generation: vLLM server at {host} on its own GPUs, weights synced each step: `launch slurm` "
+                     f"starts it on a node of its own (tensor parallel {config.vllm_tensor_parallel_size}, data "
+                     "parallel over the node's other GPUs; --vllm-gpus, --vllm-tensor-parallel), waits for its "
+                     "/health and sets vllm_server_host/port; by hand: trl vllm-serve --model "
+                     f"{config.model} --tensor-parallel-size {config.vllm_tensor_parallel_size}")
     if "tir" in modes:
         where.append("tir rollouts: multi-turn with transformers generate on the training GPUs (this version's "
                      "rollout loop; cot and pot rows of the same run too)")
