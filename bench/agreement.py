@@ -2,7 +2,7 @@
 
 Reads the (gold, prediction, expected) cases of Math-Verify's ``tests/`` and Hendrycks' ``math_equivalence_test.py``
 from copies you fetched (never vendored here), grades each as an EXPRESSION answer the way an evaluation does
-(``extract_answer`` on both texts, then ``judge``), and prints the agreement per suite and file and every
+(``extract_answer`` on both texts, then ``rule_verdict``), and prints the agreement per suite and file and every
 disagreement. Options a suite sets per case (math-verify's ``precision``, ``strict``, ``allow_set_relation_comp``)
 are shown with the disagreement: our grader has one rule set, so they are not applied.
 
@@ -31,7 +31,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from mammoth_math.grading import AnswerKind, GradeConfig, extract_answer, grade, judge, last_boxed, parse_gold
+from mammoth_math.grading import AnswerKind, GradeConfig, extract_answer, grade, rule_verdict, last_boxed, parse_gold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from agreement_cases import ARGUED  # noqa: E402  (a sibling file of this script, not a package)
@@ -103,7 +103,7 @@ def ours(case: Case) -> tuple[bool, str, str | None, str | None]:
     """Our verdict, its method, and the two extracted answers."""
     gold = extract_answer(case.gold, E).answer or case.gold.strip()
     pred = extract_answer(case.pred, E).answer
-    verdict = judge(pred, gold, GradeConfig(E, timeout=10))
+    verdict = rule_verdict(pred, gold, GradeConfig(E, timeout=10))
     return verdict.correct, verdict.method, gold, pred
 
 

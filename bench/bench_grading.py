@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mammoth_math.grading import AnswerKind, grade, is_equivalent, last_boxed, parse_gold
-from mammoth_math.grading.equivalence import _judge_cached
+from mammoth_math.grading.equivalence import _rule_verdict_cached
 from mammoth_math.progress import track
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -81,12 +81,12 @@ def _timed(name: str, pairs: list[tuple[str, str]], check: Callable[[str, str], 
 
 
 def run_ours(pairs: list[tuple[str, str]], texts: bool) -> Timed:
-    """Ours: ``grade`` (extract, then judge) on texts; ``is_equivalent`` on answers. The gold is parsed outside
+    """Ours: ``grade`` (extract, then rule_verdict) on texts; ``is_equivalent`` on answers. The gold is parsed outside
     the clock, as a benchmark loader does once per problem."""
     warm = [(f"\\sqrt{{{4 * n}}}", f"2\\sqrt{{{n}}}") for n in (2, 3, 5, 6)]  # only sympy proves these equal
     with ThreadPoolExecutor(len(warm)) as pool:  # every worker started (and busy once) outside the clock
         list(pool.map(lambda pair: is_equivalent(*pair, AnswerKind.EXPRESSION), warm))
-    _judge_cached.cache_clear()
+    _rule_verdict_cached.cache_clear()
     canon = [(pred, parse_gold(gold, AnswerKind.EXPRESSION) if gold.strip() else "") for pred, gold in pairs]
     if texts:
         return _timed("ours", canon, lambda text, gold: grade(text, gold, AnswerKind.EXPRESSION).correct)

@@ -18,7 +18,7 @@ from pathlib import Path
 from bench_grading import load_golds, perturb
 from rich.console import Console
 
-from mammoth_math.grading import AnswerKind, GradeConfig, judge, parse_gold
+from mammoth_math.grading import AnswerKind, GradeConfig, rule_verdict, parse_gold
 
 REPO = Path(__file__).resolve().parents[1]
 HARD = ["10^{{10^{{{n}}}}}", "\\frac{{" * 300 + "{n}" + "}}{{2}}" * 300, "x^{{" * 150 + "{n}" + "}}" * 150]
@@ -36,14 +36,14 @@ def main() -> None:
     golds = [parse_gold(g, AnswerKind.EXPRESSION) for g in rng.sample(golds, args.n)]
     pairs = [(g, *perturb(g, rng)) for g in golds]
     config = GradeConfig(AnswerKind.EXPRESSION, timeout=args.timeout)
-    judge("\\sqrt{2}", "\\sqrt{2}+0", config)  # a warm pool, as in a running evaluation
+    rule_verdict("\\sqrt{2}", "\\sqrt{2}+0", config)  # a warm pool, as in a running evaluation
 
     stop = threading.Event()
 
     def grade_hard(i: int) -> None:
         n = 11
         while not stop.is_set():
-            judge(HARD[i % len(HARD)].format(n=n + i * 100_000), "7", config)
+            rule_verdict(HARD[i % len(HARD)].format(n=n + i * 100_000), "7", config)
             n += 1
 
     hard = [threading.Thread(target=grade_hard, args=(i,), daemon=True) for i in range(4)]
@@ -52,7 +52,7 @@ def main() -> None:
     times, methods, agree = [], Counter(), 0
     for gold, pred, label in pairs:
         t = time.perf_counter()
-        verdict = judge(pred, gold, config)
+        verdict = rule_verdict(pred, gold, config)
         times.append(time.perf_counter() - t)
         methods[verdict.method] += 1
         agree += verdict.correct == label

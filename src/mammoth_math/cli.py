@@ -623,7 +623,7 @@ def _report(args: argparse.Namespace) -> int:
     pass_k = parse_ks(args.pass_k) if args.pass_k else None
     sections = [report_section]
     if args.select:
-        from mammoth_math.evaluation.report_selection import selection_section
+        from mammoth_math.evaluation.report import selection_section
 
         sections.append(selection_section(parse_rules(args.select), pass_k))
     report = build_report(args.output_dir, sections, pass_k)
@@ -661,7 +661,7 @@ def _print_selection(results_json: str, rules: Sequence[str]) -> None:
     """The selection section's rows (results.json's ``selection``), one table per suite."""
     from rich.table import Table
 
-    from mammoth_math.evaluation.report_selection import rule_columns
+    from mammoth_math.evaluation.report import rule_columns
     from mammoth_math.files import read_json
 
     rows = read_json(results_json)["selection"]
@@ -693,7 +693,7 @@ def _print_suites(report: Any) -> None:
     mean output tokens per set."""
     from rich.table import Table
 
-    from mammoth_math.evaluation.report_sampled import format_metric, metric_names, sampled_rows, settings_text
+    from mammoth_math.evaluation.report import format_metric, metric_names, sampled_rows, settings_text
 
     console = _console()
     for suite, datasets in report.suites.items():

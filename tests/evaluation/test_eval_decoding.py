@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from eval_support import GSM8K_FAILED, GSM8K_PROGRAMS, N_AQUA, N_GSM8K, CountingBackend
+from helpers.backends import CountingBackend
+from helpers.taught_model import GSM8K_FAILED, GSM8K_PROGRAMS, N_AQUA, N_GSM8K
 
 from mammoth_math.backends import make_backend
 from mammoth_math.benchmarks import Problem, load_problems
-from mammoth_math.evaluation import Attempt, EvalConfig, evaluate, read_records
+from mammoth_math.evaluation import Attempt, EvalConfig, evaluate, read_problem_records
 from mammoth_math.evaluation import Grader, vote
 from mammoth_math.grading import AnswerKind
 from mammoth_math.prompts import build_prompt
@@ -34,7 +35,7 @@ def test_hybrid_sends_only_failed_programs_to_cot(backend, sandbox, eval_dir, tm
     assert [r.prompt for r in pot_call] == [build_prompt(p, "pot") for p in problems]
     assert [r.prompt for r in cot_call] == [build_prompt(problems[i], "cot") for i in sorted(GSM8K_FAILED)]
 
-    records = read_records(tmp_path / "hybrid" / "gsm8k.jsonl")
+    records = read_problem_records(tmp_path / "hybrid" / "gsm8k.jsonl")
     assert [r.id for r in records] == [p.id for p in problems]
     for i, r in enumerate(records):
         if i in GSM8K_FAILED:
@@ -56,7 +57,7 @@ def test_hybrid_sends_only_failed_programs_to_cot(backend, sandbox, eval_dir, tm
 
 def test_hybrid_multiple_choice_falls_back_when_not_an_option(backend, sandbox, eval_dir, tmp_path):
     evaluate(_config(tmp_path, eval_dir, "hybrid", "aqua", N_AQUA), backend, sandbox)
-    first, second = read_records(tmp_path / "hybrid" / "aqua.jsonl")
+    first, second = read_problem_records(tmp_path / "hybrid" / "aqua.jsonl")
     assert (first.path, first.answer, first.correct) == ("pot", first.gold, True)
     assert second.fallback_reasons == ["not an option"] and second.attempts[0].execution.stdout.strip() == "Z"
     assert (second.path, second.answer, second.correct) == ("fallback", second.gold, True)
@@ -76,7 +77,7 @@ def test_self_consistency_votes_over_samples(backend, sandbox, eval_dir, tmp_pat
     assert config.run_name == "hybrid-sc"
     evaluate(config, backend, sandbox)
     assert all(r.n == 3 for r in backend.calls[0])
-    for r in read_records(tmp_path / "hybrid-sc" / "gsm8k.jsonl"):
+    for r in read_problem_records(tmp_path / "hybrid-sc" / "gsm8k.jsonl"):
         pots = [a for a in r.attempts if a.path == "pot"]
         assert len(pots) == 3 and len(r.attempts) == 3 + len(r.fallback_reasons)  # one CoT per failed sample
         voters = [a for a in r.attempts if not a.failure and a.answer]
@@ -111,7 +112,7 @@ def test_vote_ignores_empty_answers_and_failed_programs():
 def test_few_shot_prompts_draw_exemplars_from_the_train_split(backend, eval_dir, train_dir, tmp_path):
     evaluate(_config(tmp_path, eval_dir, "cot", "gsm8k", 2, few_shot=True, shots=2, train_dir=str(train_dir)), backend)
     tests = {p.question for p in load_problems("gsm8k", eval_dir)}
-    for r in read_records(tmp_path / "cot" / "gsm8k.jsonl"):
+    for r in read_problem_records(tmp_path / "cot" / "gsm8k.jsonl"):
         shots = r.prompt.split("### Instruction:\n")[1:-1]  # the exemplars' turns, before the question's
         assert len(shots) == 2 and r.prompt.endswith(f"{r.question}\n\n### Response:")
         assert not any(shot.split("\n\n### Response:")[0] in tests for shot in shots)

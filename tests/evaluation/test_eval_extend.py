@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mammoth_math.cli import main
-from mammoth_math.evaluation import read_records
+from mammoth_math.evaluation import read_problem_records
 from mammoth_math.evaluation import run as run_module
 
 LIMIT = 3
@@ -53,13 +53,13 @@ def _samples(record) -> list[dict]:
 def test_more_samples_extend_the_run_in_place(tiny_model_dir, eval_dir, tmp_path, requests, capsys):
     out = tmp_path / "out"
     assert _eval(tiny_model_dir, eval_dir, out, 2) == 0
-    first = read_records(out / "cot-sc" / "gsm8k.jsonl")
+    first = read_problem_records(out / "cot-sc" / "gsm8k.jsonl")
     assert [r.n for r in requests] == [2] * LIMIT
     requests.clear()
 
     assert _eval(tiny_model_dir, eval_dir, out, 4) == 0
     assert [r.n for r in requests] == [2] * LIMIT  # only the 2 missing samples of each problem
-    grown = read_records(out / "cot-sc" / "gsm8k.jsonl")
+    grown = read_problem_records(out / "cot-sc" / "gsm8k.jsonl")
     assert len((out / "cot-sc" / "gsm8k.jsonl").read_text().splitlines()) == LIMIT  # compacted: one line each
     for old, new in zip(first, grown):
         assert new.id == old.id and [a.sample for a in new.attempts] == [0, 1, 2, 3]
@@ -71,7 +71,7 @@ def test_more_samples_extend_the_run_in_place(tiny_model_dir, eval_dir, tmp_path
     requests.clear()
     assert _eval(tiny_model_dir, eval_dir, out, 4) == 0 and requests == []  # nothing missing: nothing generated
     assert _eval(tiny_model_dir, eval_dir, tmp_path / "fresh", 4) == 0
-    fresh = read_records(tmp_path / "fresh" / "cot-sc" / "gsm8k.jsonl")
+    fresh = read_problem_records(tmp_path / "fresh" / "cot-sc" / "gsm8k.jsonl")
     assert [_samples(r) for r in fresh] == [_samples(r) for r in grown]  # as if drawn in one 4-sample run
     assert main(["report", str(out)]) == 0
     sampled = json.loads((out / "results.json").read_text())["runs"]["cot-sc"]["datasets"]["gsm8k"]["sampled"]
@@ -89,11 +89,11 @@ def test_a_run_saved_as_mode_sc_n_is_renamed_and_extended(tiny_model_dir, eval_d
     out = tmp_path / "out"
     assert _eval(tiny_model_dir, eval_dir, out, 2) == 0
     (out / "cot-sc").rename(out / "cot-sc2")
-    first = read_records(out / "cot-sc2" / "gsm8k.jsonl")
+    first = read_problem_records(out / "cot-sc2" / "gsm8k.jsonl")
     requests.clear()
     assert _eval(tiny_model_dir, eval_dir, out, 4) == 0
     assert not (out / "cot-sc2").exists() and [r.n for r in requests] == [2] * LIMIT
-    grown = read_records(out / "cot-sc" / "gsm8k.jsonl")
+    grown = read_problem_records(out / "cot-sc" / "gsm8k.jsonl")
     assert [_samples(r)[:2] for r in grown] == [_samples(r) for r in first]
 
 
@@ -102,11 +102,11 @@ def test_a_hybrid_run_gains_samples_with_their_own_fallbacks(tiny_model_dir, eva
     out = tmp_path / "out"
     hybrid = ["--mode", "hybrid", "--timeout", "1"]
     assert _eval(tiny_model_dir, eval_dir, out, 2, *hybrid) == 0
-    first = read_records(out / "hybrid-sc" / "gsm8k.jsonl")
+    first = read_problem_records(out / "hybrid-sc" / "gsm8k.jsonl")
     requests.clear()
     assert _eval(tiny_model_dir, eval_dir, out, 3, *hybrid) == 0
     assert sorted(r.n for r in requests if "write a program" in str(r.prompt)) == [1] * LIMIT  # one new PoT sample each
-    for old, new in zip(first, read_records(out / "hybrid-sc" / "gsm8k.jsonl")):
+    for old, new in zip(first, read_problem_records(out / "hybrid-sc" / "gsm8k.jsonl")):
         assert _samples(new)[:len(old.attempts)] == _samples(old)
         added = new.attempts[len(old.attempts):]
         assert [a.sample for a in added if a.path == "pot"] == [2]

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from eval_support import comparable
 
 from mammoth_math.backends import make_backend
 from mammoth_math.cli import main
@@ -19,6 +18,13 @@ from mammoth_math.evaluation import EvalConfig, evaluate, merge_output
 from mammoth_math.files import InputError
 
 LIMIT = 12  # the first 8 are the taught ones; the rest are gibberish programs that fall back to CoT
+
+
+def comparable(record: dict) -> dict:
+    """A record without its wall-clock timings (the only fields two identical runs may differ in)."""
+    attempts = [{**a, "execution": a["execution"] and {k: v for k, v in a["execution"].items() if k != "duration_s"}}
+                for a in record["attempts"]]
+    return {**{k: v for k, v in record.items() if k != "seconds"}, "attempts": attempts}
 
 
 def _lines(path: Path) -> list[dict]:

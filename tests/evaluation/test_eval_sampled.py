@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from eval_support import teach
-from test_eval_report import browser  # noqa: F401  (fixture: headless chromium)
+from helpers.browser import browser  # noqa: F401  (fixture: headless chromium)
+from helpers.taught_model import teach
 
 from mammoth_math.backends import make_backend
 from mammoth_math.benchmarks import SUITES, get_benchmark, load_problems
 from mammoth_math.cli import main
-from mammoth_math.evaluation import EvalConfig, evaluate, read_records
+from mammoth_math.evaluation import EvalConfig, evaluate, read_problem_records
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.metrics import pass_at_k
 from mammoth_math.grading.reasoning import ThinkTags
@@ -44,7 +44,7 @@ def _check_sampled_run(out: Path, n: int = 4, limit: int = 5) -> None:
     for name in MODERN:
         assert meta["benchmarks"][name]["version"] == get_benchmark(name).version
         assert meta["benchmarks"][name]["sampling"]["n"] == n and meta["benchmarks"][name]["pass_k"] == [1, 2, 4]
-        records = read_records(run / f"{name}.jsonl")
+        records = read_problem_records(run / f"{name}.jsonl")
         assert len(records) == limit
         for r in records:
             assert [a.sample for a in r.attempts] == list(range(n))
@@ -67,7 +67,7 @@ def test_modern_suite_sampled_in_one_pass_through_hf(tiny_model, modern_dir, tmp
     # --samples overrides only n: AIME/AMC/comp-math keep their published 0.6 / 0.95, the rest sample at 0.7
     assert {(r.temperature, r.top_p) for r in backend.requests} == {(0.6, 0.95), (0.7, 1.0)}
     _check_sampled_run(tmp_path)
-    assert all(a.tokens > 0 for a in read_records(tmp_path / "cot-sc" / "aime24.jsonl")[0].attempts)
+    assert all(a.tokens > 0 for a in read_problem_records(tmp_path / "cot-sc" / "aime24.jsonl")[0].attempts)
 
 
 def test_cli_modern_suite_then_report_recomputes_k_without_a_backend(tiny_model_dir, modern_dir, tmp_path,
@@ -87,7 +87,7 @@ def test_cli_modern_suite_then_report_recomputes_k_without_a_backend(tiny_model_
     assert aime["sampled"]["sampling"] == {"n": 4, "temperature": 0.6, "top_p": 0.95}
     subsets = results["runs"]["cot-sc"]["datasets"]["comp_math_24_25"]["subsets"]
     assert set(subsets) == {str(r.meta["subset_for_metrics"])
-                            for r in read_records(out / "cot-sc" / "comp_math_24_25.jsonl")}
+                            for r in read_problem_records(out / "cot-sc" / "comp_math_24_25.jsonl")}
 
     def no_backend(*args, **kwargs):
         raise AssertionError("report must not build a backend")
@@ -97,7 +97,7 @@ def test_cli_modern_suite_then_report_recomputes_k_without_a_backend(tiny_model_
     results = json.loads((out / "results.json").read_text())
     for name in MODERN:
         sampled = results["runs"]["cot-sc"]["datasets"][name]["sampled"]
-        records = read_records(out / "cot-sc" / f"{name}.jsonl")
+        records = read_problem_records(out / "cot-sc" / f"{name}.jsonl")
         assert "pass@2" not in sampled and "maj@3" in sampled
         assert sampled["pass@3"] == pytest.approx(_pass_at(records, 3))
         assert sampled["avg@4"] == pytest.approx(sum(a.correct for r in records for a in r.attempts) / 20)
@@ -142,7 +142,7 @@ def thinking_model_dir(eval_dir, tmp_path_factory) -> Path:
 
 
 def _check_reasoning(out: Path) -> None:
-    records = read_records(out / "cot" / "gsm8k.jsonl")
+    records = read_problem_records(out / "cot" / "gsm8k.jsonl")
     assert [r.correct for r in records] == [True, False, True, False]
     for r in records[1::2]:
         (attempt,) = r.attempts
@@ -168,7 +168,7 @@ def test_without_reasoning_the_think_text_is_graded(thinking_model_dir, eval_dir
     assert main(["eval", "--model", str(thinking_model_dir), "--datasets", "gsm8k", "--data-dir", str(eval_dir),
                  "--output-dir", str(out), "--mode", "cot", "--limit", str(N_THINK), "--max-new-tokens", "40",
                  "--no-cache"]) == 0
-    assert [r.correct for r in read_records(out / "cot" / "gsm8k.jsonl")] == [True] * N_THINK
+    assert [r.correct for r in read_problem_records(out / "cot" / "gsm8k.jsonl")] == [True] * N_THINK
 
 
 # --- the same through a real `transformers serve` -------------------------------------------------
@@ -204,7 +204,7 @@ def test_html_page_shows_all_samples_of_a_problem_side_by_side(tiny_model, moder
                         data_dir=str(modern_dir), limit=2, samples=3, max_new_tokens=4, progress=False),
              make_backend("hf", model, tokenizer=tok))
     assert main(["report", str(tmp_path)]) == 0
-    record = read_records(tmp_path / "cot-sc" / "aime24.jsonl")[0]
+    record = read_problem_records(tmp_path / "cot-sc" / "aime24.jsonl")[0]
     browser("Page.enable")
     browser("Page.navigate", url=(tmp_path / "report.html").as_uri() + f"#open=cot-sc|{record.id}")
     browser.wait_for("!document.getElementById('detail').hidden")

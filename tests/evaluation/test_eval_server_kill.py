@@ -19,7 +19,7 @@ from pathlib import Path
 
 from helpers.servers import fault_server
 
-from mammoth_math.evaluation import read_records
+from mammoth_math.evaluation import read_problem_records
 from mammoth_math.files import iter_jsonl
 
 N, ANSWERED = 6, 2  # problems; requests the slow server finishes before the kill
@@ -67,11 +67,11 @@ def test_a_killed_run_keeps_each_finished_response_and_shows_progress(tmp_path: 
     text = shown.decode(errors="replace")
     assert "generating (openai)" in text and "2/6" in text, text[-2000:]  # per request, not per chunk
     assert _cached(out) == ANSWERED  # kept as each finished; the two in flight are lost, nothing else
-    assert not list(read_records(out / "cot" / "custom.jsonl"))  # the chunk was never written
+    assert not list(read_problem_records(out / "cot" / "custom.jsonl"))  # the chunk was never written
 
     with fault_server([], text="The answer is 1.") as fast:
         done = subprocess.run(_eval(fast.base_url, data, out), capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         assert len(fast.requests) == N - ANSWERED  # only the missing calls
-    assert len(read_records(out / "cot" / "custom.jsonl")) == N and _cached(out) == N
+    assert len(read_problem_records(out / "cot" / "custom.jsonl")) == N and _cached(out) == N
     assert json.loads((out / "cot" / "run.json").read_text())["backend"]["cache"]["hits"] == ANSWERED

@@ -9,11 +9,11 @@ import pytest
 from helpers.servers import fault_server, free_port, serve_model
 
 from mammoth_math.backends import GenerationRequest, make_backend
-from mammoth_math.evaluation import EvalConfig, evaluate, read_records
+from mammoth_math.evaluation import EvalConfig, evaluate, read_problem_records
 
 
 def _records(path) -> list[dict]:
-    rows = [r.to_dict() for r in read_records(path)]
+    rows = [r.to_dict() for r in read_problem_records(path)]
     for row in rows:  # wall time is the only field allowed to differ
         row.pop("seconds")
         for attempt in row["attempts"]:

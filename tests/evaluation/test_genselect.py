@@ -7,14 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from eval_support import ScriptedBackend
+from helpers.backends import ScriptedBackend
 from test_import import QWEN_ROWS
 
 from mammoth_math.cli import main
-from mammoth_math.evaluation import find_runs, read_records
+from mammoth_math.evaluation import find_runs, read_problem_records
 from mammoth_math.evaluation.genselect import genselect_prompt, genselect_run, parse_pick
 from mammoth_math.evaluation.importing import import_files
-from mammoth_math.evaluation.report_selection import selection_rows
+from mammoth_math.evaluation.report import selection_rows
 
 
 @pytest.mark.parametrize(("reply", "expected"), [
@@ -52,7 +52,7 @@ def test_picks_are_stored_scored_and_not_asked_again(imported: Path) -> None:
     source = _source()
     disagree = [len(set(row["pred"])) > 1 for row in source]  # these rows' distinct strings are distinct values
     assert (result.asked, result.skipped, result.failures) == (sum(disagree), len(source) - sum(disagree), 0)
-    records = read_records(imported / "qwen" / "math.jsonl")
+    records = read_problem_records(imported / "qwen" / "math.jsonl")
     assert [r.selections["genselect@8"]["pick"] for r in records] == [1 if d else 0 for d in disagree]
     # every candidate answered, so shown candidate 1 is sample 1; agreeing rows take the majority (sample 0)
     expected = sum(row["score"][1 if d else 0] for row, d in zip(source, disagree)) / len(source)
@@ -68,8 +68,8 @@ def test_unparsable_replies_fall_back_to_the_majority(imported: Path) -> None:
     assert result.failures == result.asked > 0
     (row,) = selection_rows(find_runs(imported), ["majority", "genselect"], [8])
     assert row["genselect@8"] == row["majority@8"] and row["genselect fallbacks"] == result.asked
-    record = next(r for r in read_records(imported / "qwen" / "math.jsonl") if r.selections["genselect@8"]["pick"]
-                  is None and "failure" in r.selections["genselect@8"])
+    record = next(r for r in read_problem_records(imported / "qwen" / "math.jsonl")
+                  if r.selections["genselect@8"]["pick"] is None and "failure" in r.selections["genselect@8"])
     assert record.selections["genselect@8"]["reply"] == "I like the second one."
 
 
@@ -78,7 +78,7 @@ def test_a_tiny_real_model_selects_through_the_cli(imported: Path, tiny_model_di
                  "--max-new-tokens", "6"]) == 0
     (result,) = json.loads(capsys.readouterr().out)
     assert result["asked"] > 0 and result["asked"] + result["skipped"] == 8
-    picks = [r.selections.get("genselect@2") for r in read_records(imported / "qwen" / "math.jsonl")]
+    picks = [r.selections.get("genselect@2") for r in read_problem_records(imported / "qwen" / "math.jsonl")]
     asked = [p for p in picks if p is not None and "skipped" not in p]
     # a prompt past the tiny model's context is a backend fault: nothing stored, a re-run asks again
     faults = picks.count(None)
@@ -100,6 +100,6 @@ def test_picks_name_shown_candidates_which_skip_samples_without_an_answer(tmp_pa
     (result,) = genselect_run(tmp_path / "out" / "nemo-skills", backend, 3)
     assert (result.asked, result.skipped) == (2, 1)
     assert "Solution 2" not in backend.requests[0].prompt  # problem 0 shows its two answered samples only
-    picks = [r.selections["genselect@3"] for r in read_records(tmp_path / "out" / "nemo-skills" / "toy.jsonl")]
+    picks = [r.selections["genselect@3"] for r in read_problem_records(tmp_path / "out" / "nemo-skills" / "toy.jsonl")]
     # problem 0: "4", "5", no answer; problem 1: 1/2 written two ways and 1; problem 2: no answer at all
     assert [p["pick"] for p in picks] == [1, 1, None] and picks[2]["skipped"] == "no answer"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from mammoth_math.cli import main
-from mammoth_math.evaluation import find_runs, read_records
+from mammoth_math.evaluation import find_runs, read_problem_records
 from mammoth_math.evaluation.importing import import_files
-from mammoth_math.evaluation.report_selection import selection_rows
+from mammoth_math.evaluation.report import selection_rows
 from mammoth_math.files import InputError
 
 # 8 rows of Qwen2.5-Math's evaluation/data/eval_rm_maj_example/math_cot_100.jsonl (rows 0, 3, 17, 54, 58, 70, 85,
@@ -37,7 +37,7 @@ def test_qwen_rm_example_gives_the_numbers_of_their_script(tmp_path: Path, capsy
 
 def test_qwen_records_keep_their_answers_verdicts_and_rewards(tmp_path: Path) -> None:
     import_files("qwen", [QWEN_ROWS], tmp_path, dataset="math")
-    records = read_records(tmp_path / "qwen" / "math.jsonl")
+    records = read_problem_records(tmp_path / "qwen" / "math.jsonl")
     source = [json.loads(line) for line in QWEN_ROWS.read_text().splitlines()]
     assert len(records) == len(source) == 8
     for record, row in zip(records, source):
@@ -49,7 +49,7 @@ def test_qwen_records_keep_their_answers_verdicts_and_rewards(tmp_path: Path) ->
 
 def test_our_verdicts_regrade_and_keep_theirs(tmp_path: Path) -> None:
     import_files("qwen", [QWEN_ROWS], tmp_path, dataset="math", verdicts="ours")
-    records = read_records(tmp_path / "qwen" / "math.jsonl")
+    records = read_problem_records(tmp_path / "qwen" / "math.jsonl")
     source = [json.loads(line) for line in QWEN_ROWS.read_text().splitlines()]
     assert [r.meta["harness_correct"] for r in records] == [row["score"] for row in source]
     # on these rows our grader agrees with theirs, sample by sample
@@ -77,7 +77,7 @@ def test_nemo_skills_files_are_the_samples_of_each_problem(tmp_path: Path) -> No
     files = [_write(tmp_path / f"output-rs{s}.jsonl", _nemo_rows(s)) for s in range(3)]
     result = import_files("nemo-skills", files, tmp_path / "out", dataset="toy")
     assert (result.problems, result.samples, result.rewards) == (3, 3, True)
-    records = read_records(tmp_path / "out" / "nemo-skills" / "toy.jsonl")
+    records = read_problem_records(tmp_path / "out" / "nemo-skills" / "toy.jsonl")
     assert [a.answer for a in records[0].attempts] == ["4", "5", None]
     assert [a.reward for a in records[1].attempts] == [1.1, 1.9, 1.3]
     (row,) = selection_rows(find_runs(tmp_path / "out"), ["majority", "rm_best"], [3])
@@ -102,7 +102,7 @@ def test_lm_eval_samples_one_line_per_doc_and_filter(tmp_path: Path) -> None:
              "resps": [["\\boxed{7}", "\\boxed{6}", "\\boxed{6}"]], "filtered_resps": [["7", "6", "6"]],
              "metrics": ["exact_match"], "exact_match": 1.0}]
     import_files("lm-eval", [_write(tmp_path / "samples_gsm8k.jsonl", rows)], tmp_path / "out", kind="number")
-    records = read_records(tmp_path / "out" / "lm-eval" / "samples_gsm8k.jsonl")
+    records = read_problem_records(tmp_path / "out" / "lm-eval" / "samples_gsm8k.jsonl")
     assert len(records) == 2 and records[0].meta["harness_filter"] == "flexible"
     # n samples carry no per-sample verdict in lm-eval's log: graded here
     assert [a.correct for a in records[0].attempts] == [True, False, True]
@@ -122,7 +122,7 @@ def test_lighteval_details_parquet_and_json_lines(tmp_path: Path) -> None:
     _write(tmp_path / "details_math.jsonl", rows)
     for name in ("details_math.parquet", "details_math.jsonl"):
         import_files("lighteval", [tmp_path / name], tmp_path / "out", dataset="m", run=name.split(".")[1])
-        records = read_records(tmp_path / "out" / name.split(".")[1] / "m.jsonl")
+        records = read_problem_records(tmp_path / "out" / name.split(".")[1] / "m.jsonl")
         assert [r.gold for r in records] == ["2", "5"]
         assert [r.correct for r in records] == [True, False]
         assert records[0].attempts[0].answer == "2"

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from test_rewards import _custom
+from helpers.sampled_runs import custom_set
 
 from mammoth_math.cli import main
 from mammoth_math.evaluation.pooled import pooled_samples
 from mammoth_math.evaluation.records import Attempt, ProblemRecord
-from mammoth_math.evaluation.report_selection import selection_rows
+from mammoth_math.evaluation.report import selection_rows
 from mammoth_math.evaluation.scores import Run
 
 
@@ -53,7 +53,7 @@ def test_eval_modes_samples_each_mode_and_the_report_pools_them(tiny_model_dir: 
                                                                 capsys) -> None:
     out = tmp_path / "out"
     assert main(["eval", "--model", str(tiny_model_dir), "--datasets", "custom", "--data-dir",
-                 str(_custom(tmp_path / "data")), "--output-dir", str(out), "--modes", "cot,pot,tir",
+                 str(custom_set(tmp_path / "data")), "--output-dir", str(out), "--modes", "cot,pot,tir",
                  "--samples", "2", "--max-new-tokens", "6", "--timeout", "10", "--no-cache", "--threads", "1"]) == 0
     assert {p.parent.name for p in out.glob("*/run.json")} == {"cot-sc", "pot-sc", "tir-sc"}
     capsys.readouterr()

@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from test_rewards import VaryingBackend, _config
-from test_rm_end_to_end import train_then_score
+from helpers.backends import VaryingBackend
+from helpers.sampled_runs import sampled_config, train_then_score
 
 from mammoth_math.backends import Completion, GenerationRequest
 from mammoth_math.backends.reward import ScoreRequest, make_reward_model
 from mammoth_math.cli import main
-from mammoth_math.evaluation import evaluate, read_records
+from mammoth_math.evaluation import evaluate, read_problem_records
 
 
 class StepsBackend(VaryingBackend):
@@ -30,14 +30,15 @@ class StepsBackend(VaryingBackend):
 
 
 def test_step_labels_then_train_prm_then_score_then_select(tiny_model_dir: Path, tmp_path: Path, capsys) -> None:
-    evaluate(_config(tmp_path), backend=StepsBackend())  # problem i: sample i is right, the other two wrong
+    evaluate(sampled_config(tmp_path), backend=StepsBackend())  # problem i: sample i is right, the other two wrong
     records_file = tmp_path / "out" / "cot-sc" / "custom.jsonl"
     labels = tmp_path / "labels.jsonl"
     assert main(["data", "step-labels", str(records_file), "--out", str(labels), "--model", str(tiny_model_dir),
                  "--k", "2", "--max-new-tokens", "6"]) == 0
     rows = [json.loads(line) for line in labels.read_text().splitlines()]
     assert len(rows) == 9 and all(len(r["completions"]) == len(r["labels"]) == 3 for r in rows)
-    assert [r["labels"][-1] for r in rows] == [a.correct for r in read_records(records_file) for a in r.attempts]
+    graded = read_problem_records(records_file)
+    assert [r["labels"][-1] for r in rows] == [a.correct for r in graded for a in r.attempts]
     records = train_then_score(tmp_path, "prm", labels, tiny_model_dir, StepsBackend(), "process_reward_model")
     assert "labelled steps" in capsys.readouterr().out
     prm = tmp_path / "prm"
@@ -50,7 +51,7 @@ def test_step_labels_then_train_prm_then_score_then_select(tiny_model_dir: Path,
     assert cached.score(requests) == [a.step_rewards for r in records for a in r.attempts]
     cached.close()
     with pytest.raises(ValueError, match="process reward model"):  # a run keeps one process reward model
-        evaluate(_config(tmp_path, process_reward_model=str(tiny_model_dir)), backend=StepsBackend())
+        evaluate(sampled_config(tmp_path, process_reward_model=str(tiny_model_dir)), backend=StepsBackend())
     assert main(["report", str(tmp_path / "out"), "--select", "majority,prm_min_best,prm_last_best,"
                  "prm_product_majority"]) == 0
     (row,) = json.loads((tmp_path / "out" / "results.json").read_text())["selection"]

@@ -6,32 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval_support import ScriptedBackend
-from test_rewards import VaryingBackend, _config
+from helpers.backends import ScriptedBackend, VaryingBackend
+from helpers.sampled_runs import sampled_config, train_then_score
 
 from mammoth_math.cli import main
-from mammoth_math.evaluation import evaluate, read_records
+from mammoth_math.evaluation import evaluate
 from mammoth_math.evaluation.genselect import genselect_run
-from mammoth_math.evaluation.records import ProblemRecord
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def train_then_score(tmp_path: Path, method: str, data: Path, model_dir: Path, backend: VaryingBackend,
-                     field: str) -> list[ProblemRecord]:
-    """``train --method <method>`` on ``data``, then the finished run evaluated again with the model it saved
-    (``field``: the eval config's field naming it): scored, not generated again. Returns the records."""
-    model = tmp_path / method
-    assert main(["train", "--method", method, "--config", str(REPO / f"configs/train/{method}-tiny.yaml"),
-                 f"model={model_dir}", f"data=[{data}]", f"output_dir={model}", "num_train_epochs=2",
-                 "disable_tqdm=true", "--threads", "1"]) == 0
-    evaluate(_config(tmp_path, **{field: str(model)}), backend=backend)
-    assert backend.requests == []  # the finished run is scored, not generated again
-    return read_records(tmp_path / "out" / "cot-sc" / "custom.jsonl")
 
 
 def test_train_rm_then_score_then_select(tiny_model_dir: Path, tmp_path: Path, capsys) -> None:
-    evaluate(_config(tmp_path), backend=VaryingBackend())  # problem i: sample i is right, the other two wrong
+    evaluate(sampled_config(tmp_path), backend=VaryingBackend())  # problem i: sample i is right, the other two wrong
     records_file = tmp_path / "out" / "cot-sc" / "custom.jsonl"
     records = train_then_score(tmp_path, "rm", records_file, tiny_model_dir, VaryingBackend(), "reward_model")
     assert "pairs (correct vs wrong)" in capsys.readouterr().out

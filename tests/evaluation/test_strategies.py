@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval_support import ScriptedBackend
+from helpers.backends import ScriptedBackend
 
 from mammoth_math.benchmarks import Problem
-from mammoth_math.evaluation import STRATEGIES, Attempt, EvalConfig, Turn, build_report, evaluate, read_records
+from mammoth_math.evaluation import STRATEGIES, Attempt, EvalConfig, Turn, build_report, evaluate, read_problem_records
 from mammoth_math.evaluation.strategies import Generator, Solution
 from mammoth_math.probe import ProbeConfig, probe, read_probe_records
 
@@ -55,7 +55,7 @@ def test_a_strategy_defined_here_runs_through_eval_report_and_html(tmp_path, mon
     config = EvalConfig("scripted", ["gsm8k"], str(out), mode="last-word", data_dir=str(data), progress=False)
     score = evaluate(config, backend)["gsm8k"]
     assert (score.problems, score.correct, score.paths) == (2, 1, {"last-word": 2})
-    records = read_records(out / "last-word" / "gsm8k.jsonl")
+    records = read_problem_records(out / "last-word" / "gsm8k.jsonl")
     assert [(r.mode, r.path, r.answer, r.correct) for r in records] == [
         ("last-word", "last-word", "12", True), ("last-word", "last-word", "12", False)]
     assert records[0].prompt == backend.requests[0].prompt

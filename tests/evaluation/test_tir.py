@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eval_support import ScriptedBackend
+from helpers.backends import ScriptedBackend
 from helpers.servers import fault_server
 
 from mammoth_math.backends import Completion, GenerationRequest, make_backend
 from mammoth_math.backends.base import cut_at_stop
 from mammoth_math.benchmarks import Problem
-from mammoth_math.evaluation import EvalConfig, build_report, evaluate, read_records
+from mammoth_math.evaluation import EvalConfig, build_report, evaluate, read_problem_records
 from mammoth_math.evaluation.grader import TRUNCATED, Grader
 from mammoth_math.evaluation.strategies import STRATEGIES, Generator, get_strategy
 from mammoth_math.evaluation.strategies.tir import CALL_CAP, NO_ANSWER, STOP, Step, read_turn
@@ -212,7 +212,7 @@ def test_tir_and_hybrid_tir_through_eval_resume_and_report(tmp_path, sandbox):
         return backend
 
     backend = run("tir", max_tool_calls=2)
-    records = read_records(out / "tir" / "gsm8k.jsonl")
+    records = read_problem_records(out / "tir" / "gsm8k.jsonl")
     assert [(r.path, r.answer, r.correct, r.attempts[0].failure) for r in records] == [
         ("tir", "42", True, None), ("tir", None, False, CALL_CAP), ("tir", None, False, NO_ANSWER)]
     assert records[0].attempts[0].turns[0].output == "42" and len(records[1].attempts[0].turns) == 3
@@ -222,7 +222,7 @@ def test_tir_and_hybrid_tir_through_eval_resume_and_report(tmp_path, sandbox):
 
     # hybrid-tir: the two problems TIR left without an answer go to CoT (which reads "5" and "7" nowhere)
     run("hybrid-tir", max_tool_calls=2)
-    fallback = read_records(out / "hybrid-tir" / "gsm8k.jsonl")
+    fallback = read_problem_records(out / "hybrid-tir" / "gsm8k.jsonl")
     assert [[a.path for a in r.attempts] for r in fallback] == [["tir"], ["tir", "cot"], ["tir", "cot"]]
     assert [r.fallback_reasons for r in fallback] == [[], [CALL_CAP], [NO_ANSWER]]
 
@@ -243,7 +243,7 @@ def test_self_consistency_votes_over_tir_samples(tmp_path, sandbox):
     config = EvalConfig("scripted", ["gsm8k"], str(out), mode="tir", samples=3, temperature=0.7,
                         data_dir=str(data), progress=False)
     score = evaluate(config, TurnBackend(script), sandbox)["gsm8k"]
-    (record,) = read_records(out / "tir-sc" / "gsm8k.jsonl")
+    (record,) = read_problem_records(out / "tir-sc" / "gsm8k.jsonl")
     assert (record.answer, record.correct, record.votes) == ("42", True, {"42": 3})
     assert [(a.sample, a.correct, a.turns[0].output) for a in record.attempts] == [(k, True, "42") for k in range(3)]
     assert score.tools.mean_calls == 1.0

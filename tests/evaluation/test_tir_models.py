@@ -12,14 +12,14 @@ import json
 from pathlib import Path
 
 import pytest
-from eval_support import teach
+from helpers.browser import browser  # noqa: F401  (fixture: headless chromium)
 from helpers.servers import serve_model
-from test_eval_report import browser  # noqa: F401  (fixture: headless chromium)
+from helpers.taught_model import teach
 
 from mammoth_math.backends import make_backend
 from mammoth_math.backends.base import render_chat
 from mammoth_math.cli import main
-from mammoth_math.evaluation import EvalConfig, build_report, evaluate, read_records
+from mammoth_math.evaluation import EvalConfig, build_report, evaluate, read_problem_records
 from mammoth_math.prompts import PROMPT_STYLES, build_prompt, code_block, output_block, styled_prompt
 
 # question, gold, then per turn: (code, what it prints) and the final words
@@ -73,7 +73,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 def _check_run(run_dir: Path) -> None:
     """Both problems right, each block run with its real output in the records and in the answer text."""
-    records = read_records(run_dir / "gsm8k.jsonl")
+    records = read_problem_records(run_dir / "gsm8k.jsonl")
     assert [(r.answer, r.correct, r.path) for r in records] == [("9", True, "tir"), ("24", True, "tir")]
     for record, (_, _, code_outputs, final) in zip(records, PROBLEMS):
         (attempt,) = record.attempts
@@ -91,7 +91,7 @@ def test_tir_through_hf(tir_model_dir, data_dir, sandbox, tmp_path, style):
                         max_new_tokens=40, prompt_style=style, progress=False)
     scores = evaluate(config, sandbox=sandbox)
     _check_run(out / "tir")
-    assert PROMPT_STYLES[style].chat == isinstance(read_records(out / "tir" / "gsm8k.jsonl")[0].prompt, list)
+    assert PROMPT_STYLES[style].chat == isinstance(read_problem_records(out / "tir" / "gsm8k.jsonl")[0].prompt, list)
     tools = scores["gsm8k"].tools
     assert (tools.mean_calls, tools.max_calls, tools.hit_cap, tools.raised) == (1.5, 2, 0.0, 0.0)
     assert build_report(out).tools["tir"]["gsm8k"] == tools
@@ -128,7 +128,7 @@ def test_tir_from_the_cli_and_its_conversation_on_the_page(tir_model_dir, data_d
     browser("Page.enable")
     browser("Page.navigate", url=(out / "report.html").as_uri())
     browser.wait_for("document.readyState === 'complete' && document.querySelectorAll('#problems tr.row').length > 0")
-    key = f"tir|{read_records(out / 'tir' / 'gsm8k.jsonl')[1].id}"
+    key = f"tir|{read_problem_records(out / 'tir' / 'gsm8k.jsonl')[1].id}"
     browser.js(f"openProblem({json.dumps(key)})")
     browser.wait_for("!document.getElementById('detail').hidden")
     detail = browser.js("document.getElementById('detail').innerText")

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from mammoth_math.grading import AnswerKind, GradeConfig, judge
+from mammoth_math.grading import AnswerKind, GradeConfig, rule_verdict
 from mammoth_math.grading.arith import differ, exact_value, float_value, parse
 
 E, N = AnswerKind.EXPRESSION, AnswerKind.NUMBER
@@ -106,5 +106,5 @@ def test_float_values_only_for_closed_forms() -> None:
     ("1:2", "0.5", E, True, "symbolic"),  # a ratio against a number stays with the worker
 ])
 def test_judge_takes_the_cheap_path_first(pred: str, gold: str, kind: AnswerKind, correct: bool, method: str) -> None:
-    verdict = judge(pred, gold, GradeConfig(kind, timeout=10))
+    verdict = rule_verdict(pred, gold, GradeConfig(kind, timeout=10))
     assert (verdict.correct, verdict.method) == (correct, method)

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from mammoth_math.grading import AnswerKind, GradeConfig, extract_answer, is_equivalent, judge
+from mammoth_math.grading import AnswerKind, GradeConfig, extract_answer, is_equivalent, rule_verdict
 
 TIMEOUT = 2.0
 LIVENESS = 60.0  # far above TIMEOUT plus a worker restart: only a real hang exceeds it
@@ -50,9 +50,10 @@ def test_nested_braces_are_only_grouping() -> None:
 
 
 def test_power_tower_times_out_and_the_worker_recovers() -> None:
-    verdict = _run_in_thread(lambda: judge("10^{10^{11}}", "7", GradeConfig(AnswerKind.EXPRESSION, timeout=TIMEOUT)))
+    tower = GradeConfig(AnswerKind.EXPRESSION, timeout=TIMEOUT)
+    verdict = _run_in_thread(lambda: rule_verdict("10^{10^{11}}", "7", tower))
     assert verdict.correct is False and verdict.method == "timeout"
-    after = judge("2\\sqrt{2}", "\\sqrt{8}", GradeConfig(AnswerKind.EXPRESSION, timeout=30))
+    after = rule_verdict("2\\sqrt{2}", "\\sqrt{8}", GradeConfig(AnswerKind.EXPRESSION, timeout=30))
     assert after.correct and after.method == "symbolic"
 
 

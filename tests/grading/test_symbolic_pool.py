@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mammoth_math.grading import AnswerKind, GradeConfig, judge
+from mammoth_math.grading import AnswerKind, GradeConfig, rule_verdict
 from mammoth_math.grading.symbolic import GraderBusy, SymbolicPool
 
 HARD = {"op": "verify", "gold": "7", "pred": "10^{10^{11}}"}  # sympy works on this for minutes
@@ -61,7 +61,7 @@ def test_ordinary_calls_keep_their_deadline_while_four_threads_grade_hard_inputs
     def grade_hard(i: int) -> None:
         n = 11
         while not stop.is_set():
-            judge(f"10^{{10^{{{n}}}}}+{i}", "7", hard_config)  # a new pair each time: never a cache hit
+            rule_verdict(f"10^{{10^{{{n}}}}}+{i}", "7", hard_config)  # a new pair each time: never a cache hit
             n += 1
 
     hard = [threading.Thread(target=grade_hard, args=(i,), daemon=True) for i in range(4)]
@@ -72,7 +72,7 @@ def test_ordinary_calls_keep_their_deadline_while_four_threads_grade_hard_inputs
     ordinary += [("18.0", "18", True), ("19", "18", False)]
     verdicts: list = []
     worker = threading.Thread(target=lambda: verdicts.extend(
-        judge(p, g, GradeConfig(AnswerKind.EXPRESSION, timeout=3.0)) for p, g, _ in ordinary), daemon=True)
+        rule_verdict(p, g, GradeConfig(AnswerKind.EXPRESSION, timeout=3.0)) for p, g, _ in ordinary), daemon=True)
     try:
         worker.start()
         worker.join(LIVENESS)  # the old single worker made each of these calls wait for minutes

@@ -7,7 +7,7 @@ Strategies live in ``evaluation.strategies``, one module each, named in ``STRATE
 
 from mammoth_math.evaluation.config import EvalConfig, load_config, parse_shard
 from mammoth_math.evaluation.grader import Grader, vote
-from mammoth_math.evaluation.records import Attempt, Execution, ProblemRecord, Turn, read_records
+from mammoth_math.evaluation.records import Attempt, Execution, ProblemRecord, Turn, read_problem_records
 from mammoth_math.evaluation.report import Naming, Report, ReportSection, build_report
 from mammoth_math.evaluation.run import evaluate
 from mammoth_math.evaluation.scores import DatasetScore, find_runs, score_records
@@ -15,5 +15,6 @@ from mammoth_math.evaluation.shard import MergeResult, merge_output
 from mammoth_math.evaluation.strategies import STRATEGIES, Strategy, get_strategy
 
 __all__ = ["STRATEGIES", "Attempt", "DatasetScore", "EvalConfig", "Execution", "Grader", "MergeResult",
-           "Naming", "ProblemRecord", "Report", "ReportSection", "Strategy", "Turn", "build_report", "evaluate", "find_runs",
-           "get_strategy", "load_config", "merge_output", "parse_shard", "read_records", "score_records", "vote"]
+           "Naming", "ProblemRecord", "Report", "ReportSection", "Strategy", "Turn", "build_report", "evaluate",
+           "find_runs", "get_strategy", "load_config", "merge_output", "parse_shard", "read_problem_records",
+           "score_records", "vote"]

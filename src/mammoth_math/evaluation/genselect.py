@@ -24,7 +24,7 @@ from typing import Any
 from mammoth_math.backends import Backend, GenerationRequest
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.metrics import group_answers
-from mammoth_math.evaluation.records import ProblemRecord, read_records, records_path
+from mammoth_math.evaluation.records import ProblemRecord, read_problem_records, records_path
 from mammoth_math.evaluation.sampled import final_attempts, problem_of
 from mammoth_math.evaluation.selection import Candidate, answer_of, genselect_key, majority_pick
 from mammoth_math.files import InputError, read_json, write_jsonl
@@ -80,7 +80,7 @@ def genselect_run(run_dir: str | Path, backend: Backend, k: int, max_new_tokens:
     for dataset, bench in meta.get("benchmarks", {}).items():
         path = records_path(run_dir, dataset)
         if path.exists():
-            records = read_records(path)
+            records = read_problem_records(path)
             results.append(_select_set(dataset, records, Grader(meta.get("grading", "strict"), bench.get("rel_tol")),
                                        backend, k, max_new_tokens, chat))
             write_jsonl(path, (r.to_dict() for r in records))

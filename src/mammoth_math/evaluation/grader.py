@@ -42,7 +42,7 @@ class Grader:
 
     def equal(self, answer: str | None, other: str, problem: Problem) -> bool:
         """Whether two answers to ``problem`` grade as the same (``other`` plays the gold)."""
-        return self.judge(answer, other, problem).correct
+        return self.grade_against(answer, other, problem).correct
 
     def verdict(self, answer: str | None, problem: Problem) -> Grade:
         """``answer`` against the problem's gold, with the method that decided it.
@@ -51,13 +51,15 @@ class Grader:
         ``1363.0`` stays ``1363.0``), so its published misses are reproduced.
         """
         mammoth = self.mode == GradingMode.MAMMOTH.value
-        return self.judge(answer, problem.meta.get("raw_gold", problem.gold) if mammoth else problem.gold, problem)
+        gold = problem.meta.get("raw_gold", problem.gold) if mammoth else problem.gold
+        return self.grade_against(answer, gold, problem)
 
     def attempt_correct(self, attempt: Attempt, problem: Problem) -> bool:
         """One sample's own verdict (what the sampled metrics count): a failed or empty attempt is wrong."""
         return bool(not attempt.failure and attempt.answer and self.verdict(attempt.answer, problem).correct)
 
-    def judge(self, answer: str | None, gold: str, problem: Problem) -> Grade:
+    def grade_against(self, answer: str | None, gold: str, problem: Problem) -> Grade:
+        """``answer`` against a given gold by the rules (``grading.grade``), with the run's settings."""
         return grade(Extraction(answer, "answer"), gold, problem.kind, problem.options, self.mode,
                      rel_tol=self.rel_tol)
 

@@ -5,7 +5,7 @@ answer (or the last part of the response when none was found). The reply must ho
 ``Judgement: equivalent`` or ``Judgement: different``; anything else, like a server error, is a judge failure:
 recorded with the raw reply, never scored wrong. Requests go through the backends' response cache (keyed by a
 hash of the request), so a re-run asks nothing again. Verdicts are stored in the records (``judge``), so
-``report`` recomputes its columns (``judge_report``) without asking the judge again. Never on by default.
+``report`` recomputes its columns (``report.judge``) without asking the judge again. Never on by default.
 The judge itself (prompt, strict reply reading) is ``backends/judge.py``, which GRPO's judge reward shares.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from mammoth_math.backends.judge import Judge, JudgeCase
-from mammoth_math.evaluation.judge_report import DISAGREEMENTS, judge_columns, write_row_disagreements
 from mammoth_math.evaluation.records import ProblemRecord
+from mammoth_math.evaluation.report.judge import DISAGREEMENTS, judge_columns, write_row_disagreements
 from mammoth_math.files import iter_jsonl, write_jsonl
 
 

@@ -132,7 +132,7 @@ class ProblemRecord:
 REQUIRED = ("id", "benchmark", "index", "correct", "path")
 
 
-def read_records(path: str | Path) -> list[ProblemRecord]:
+def read_problem_records(path: str | Path) -> list[ProblemRecord]:
     """Records of one JSONL file; a torn last line (a killed writer) is ignored, anything else bad fails loudly.
 
     A record given more samples (``eval --samples`` larger than the run's) is appended again: the last line of
@@ -142,7 +142,7 @@ def read_records(path: str | Path) -> list[ProblemRecord]:
 
 
 def compact_records(path: str | Path) -> list[ProblemRecord]:
-    """:func:`read_records`, rewriting ``path`` atomically with one line per id when it held superseded ones."""
+    """:func:`read_problem_records`, rewriting ``path`` atomically with one line per id when it held superseded ones."""
     lines = _read_lines(path)
     records = _latest(lines)
     if len(records) < len(lines):

@@ -30,12 +30,12 @@ from mammoth_math.evaluation.records import (
     ProblemRecord,
     compact_records,
     meta_path,
-    read_records,
+    read_problem_records,
     records_path,
     samples_of,
 )
 from mammoth_math.evaluation.resume import adopt_legacy_folder, check_resume
-from mammoth_math.evaluation.rewards import add_rewards, check_reward_model
+from mammoth_math.evaluation.reward_scoring import add_rewards, check_reward_model
 from mammoth_math.evaluation.scores import DatasetScore, score_records
 from mammoth_math.evaluation.strategies import Generator, Solution, Strategy, get_strategy
 from mammoth_math.files import InputError, JsonlAppender, read_json, write_json
@@ -178,13 +178,13 @@ def _evaluate(config: EvalConfig, strategy: Strategy, backend: Backend, sandbox:
                       sampling, judge)
         extend_samples(path, mine, ctx, f"{spec.name} ({config.run_name}, more samples)")
         # seeded by position, not by what is left: a resumed chunk samples what the first run would have
-        append_in_chunks(path, mine, _problem_id, read_records, config.chunk_size,
+        append_in_chunks(path, mine, _problem_id, read_problem_records, config.chunk_size,
                          lambda chunk, start: solve_chunk(chunk, ctx, seed=config.seed + start),
                          f"{spec.name} ({config.run_name})", config.progress)
         for field, scorer in (scorers or {}).items():
             add_rewards(path, scorer, config.chunk_size, f"{spec.name} ({config.run_name}, {field})", config.progress,
                         field)
-        scores[spec.name] = score_records(read_records(path))
+        scores[spec.name] = score_records(read_problem_records(path))
     meta.update(backend=backend.info(), finished=now(), **({"judge": judge.info()} if judge else {}))
     write_json(meta_path(run_dir, config.shard), meta)
     return scores

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.evaluation.records import ProblemRecord, read_records
+from mammoth_math.evaluation.records import ProblemRecord, read_problem_records
 from mammoth_math.evaluation.strategies import STRATEGIES
 from mammoth_math.evaluation.strategies.tir import CALL_CAP
 from mammoth_math.files import read_json
@@ -91,7 +91,7 @@ class Run:
 
 
 def find_runs(output_dir: str | Path, meta_file: str = "run.json",
-              read: Callable[[Path], list[Any]] = read_records) -> list[Run]:
+              read: Callable[[Path], list[Any]] = read_problem_records) -> list[Run]:
     """The unsharded runs under ``output_dir`` (folders holding ``meta_file``), in the strategy registry's order.
 
     ``meta_file`` and ``read`` find other kinds of run (the probe's) the same way.

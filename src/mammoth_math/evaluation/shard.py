@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mammoth_math.evaluation.config import RESUME_KEYS
-from mammoth_math.evaluation.records import meta_path, read_records, records_path
+from mammoth_math.evaluation.records import meta_path, read_problem_records, records_path
 from mammoth_math.files import InputError, read_json, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def merge_output(output_dir: str | Path) -> list[MergeResult]:
     return [merge_run(d) for d in run_dirs]
 
 
-def merge_run(run_dir: str | Path, stem: str = "run", read: Callable[[Path], Sequence[Any]] = read_records,
+def merge_run(run_dir: str | Path, stem: str = "run", read: Callable[[Path], Sequence[Any]] = read_problem_records,
               keys: Sequence[str] = RESUME_KEYS) -> MergeResult:
     """Merge the shards of one run folder into ``<dataset>.jsonl`` and ``<stem>.json`` (atomically written).
 

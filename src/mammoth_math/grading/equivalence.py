@@ -53,8 +53,8 @@ def is_equivalent(pred: str | Extraction | None, gold: str, kind: AnswerKind | s
                   options: tuple[str, ...] | None = None, *, percent: bool = False,
                   timeout: float | None = None) -> bool:
     """True if ``pred`` (an answer string or an :class:`Extraction`) equals ``gold``; None/"" never does."""
-    return judge(pred, gold, grade_config(kind, mode, rel_tol, tuple(options) if options else None, percent=percent,
-                                          timeout=timeout)).correct
+    config = grade_config(kind, mode, rel_tol, tuple(options) if options else None, percent=percent, timeout=timeout)
+    return rule_verdict(pred, gold, config).correct
 
 
 @lru_cache(maxsize=1024)  # a run grades under a handful of settings: each config is built (and checked) once
@@ -65,7 +65,7 @@ def grade_config(kind: AnswerKind | str = K.NUMBER, mode: GradingMode | str = Gr
     return GradeConfig(AnswerKind(kind), GradingMode(mode), rel_tol, percent, options, timeout)
 
 
-def judge(pred: str | Extraction | None, gold: str, config: GradeConfig) -> Verdict:
+def rule_verdict(pred: str | Extraction | None, gold: str, config: GradeConfig) -> Verdict:
     """The verdict with its method; see :func:`is_equivalent`."""
     answer = pred.answer if isinstance(pred, Extraction) else pred
     answer, gold = ("" if answer is None else str(answer)), ("" if gold is None else str(gold))
@@ -74,13 +74,13 @@ def judge(pred: str | Extraction | None, gold: str, config: GradeConfig) -> Verd
     if len(answer) > 20_000:  # no gold is this long: a runaway generation, not an answer
         return Verdict(False, "too long")
     try:
-        return _judge_cached(answer, gold, config)
+        return _rule_verdict_cached(answer, gold, config)
     except GraderBusy:  # not cached: the same pair gets a real verdict once a worker is free
         return Verdict(False, "busy")
 
 
 @lru_cache(maxsize=200_000)
-def _judge_cached(answer: str, gold: str, config: GradeConfig) -> Verdict:
+def _rule_verdict_cached(answer: str, gold: str, config: GradeConfig) -> Verdict:
     if config.mode is GradingMode.MAMMOTH:
         from mammoth_math.grading.mammoth import mammoth_equal
 
@@ -220,7 +220,7 @@ def _lists(answer: str, gold: str, config: GradeConfig) -> Verdict:
                               rel_tol=config.rel_tol, timeout=config.timeout)
 
     def same(p: str, g: str) -> bool:
-        return _judge_cached(p, g, item_config).correct
+        return _rule_verdict_cached(p, g, item_config).correct
 
     if ordered:
         return Verdict(all(same(p, g) for p, g in zip(pred_items, gold_items, strict=True)), "ordered list")

@@ -1,4 +1,4 @@
-"""The one grading entry: extract the answer (unless one is given), then judge it against the gold.
+"""The one grading entry: extract the answer (unless one is given), then compare it with the gold (``rule_verdict``).
 
 ``grade`` is what the harness, data verification, ``regrade`` and ``mammoth-math grade`` call; ``program_failure``
 says, in the :class:`ProgramFailure` words, why a sandboxed program gave no usable answer.
@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
-from mammoth_math.grading.equivalence import grade_config, judge
+from mammoth_math.grading.equivalence import grade_config, rule_verdict
 from mammoth_math.grading.extract import extract_answer
 from mammoth_math.grading.kinds import AnswerKind, Extraction, GradingMode, ProgramFailure
 
 
 class Grade(NamedTuple):
-    """A verdict, how it was reached (exact, numeric, symbolic, empty, ...) and the answer it judged (a named tuple,
+    """A verdict, how it was reached (exact, numeric, symbolic, empty, ...) and the answer it graded (a named tuple,
     as :class:`Extraction`: built per graded answer)."""
 
     correct: bool
@@ -40,7 +40,7 @@ def grade(text_or_answer: str | Extraction | None, gold: str, kind: AnswerKind |
     config = grade_config(kind, mode, rel_tol, tuple(options) if options else None)
     extraction = (text_or_answer if isinstance(text_or_answer, Extraction)
                   else extract_answer(text_or_answer, config.kind, config.options, from_program, config.mode))
-    verdict = judge(extraction, gold, config)
+    verdict = rule_verdict(extraction, gold, config)
     return Grade(verdict.correct, verdict.method, extraction)
 
 

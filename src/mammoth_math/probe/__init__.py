@@ -7,8 +7,8 @@ from mammoth_math.probe.challenges import CHALLENGES, challenge_text, plausible_
 from mammoth_math.probe.clever_hans import CleverHans, check_programs, plan_variants
 from mammoth_math.probe.records import ProbeRecord, SecondTurn, find_probe_runs, read_probe_records
 from mammoth_math.probe.run import ProbeConfig, merge_probes, probe
-from mammoth_math.probe.summary import ProbeScore, report_section, robustness_section, score_probe, summary_rows
+from mammoth_math.probe.summary import ProbeScore, probe_html, report_section, score_probe, summary_rows
 
 __all__ = ["CHALLENGES", "CleverHans", "ProbeConfig", "ProbeRecord", "ProbeScore", "SecondTurn", "challenge_text",
            "check_programs", "find_probe_runs", "merge_probes", "plan_variants", "plausible_wrong_answer", "probe",
-           "read_probe_records", "report_section", "robustness_section", "score_probe", "summary_rows"]
+           "probe_html", "read_probe_records", "report_section", "score_probe", "summary_rows"]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from mammoth_math.backends import Backend, make_backend
 from mammoth_math.benchmarks import Problem, get_benchmark, load_problems
-from mammoth_math.evaluation import STRATEGIES, EvalConfig, Grader, ProblemRecord, evaluate, read_records
+from mammoth_math.evaluation import STRATEGIES, EvalConfig, Grader, ProblemRecord, evaluate, read_problem_records
 from mammoth_math.evaluation.records import records_path
 from mammoth_math.evaluation.run import append_in_chunks, now, start_meta, versions
 from mammoth_math.evaluation.shard import MergeResult, merge_run
@@ -144,7 +144,7 @@ def _probe(config: ProbeConfig, backend: Backend, sandbox: Sandbox | None) -> di
     for name in config.datasets:
         spec = get_benchmark(name)
         problems = {p.id: p for p in load_problems(spec.name, config.data_dir, config.limit)}  # all: the pool
-        firsts = read_records(records_path(Path(first_turn.output_dir) / first_turn.run_name, spec.name,
+        firsts = read_problem_records(records_path(Path(first_turn.output_dir) / first_turn.run_name, spec.name,
                                            config.shard))
         meta["benchmarks"][spec.name] = {"version": spec.version, "loaded": len(problems), "rel_tol": spec.rel_tol,
                                          "selected": len(firsts)}

@@ -105,7 +105,8 @@ def score_probe(records: list[ProbeRecord]) -> dict[str, ProbeScore]:
 def report_section(output_dir: str | Path) -> ReportSection:
     """The probes under ``output_dir`` as a report section: ``robustness`` rows and their HTML."""
     runs = find_probe_runs(output_dir)
-    return ReportSection("robustness", summary_rows(runs), robustness_section(runs))
+    # "robustness" (the results.json key and the page's section id) predates the package's name; readers use it
+    return ReportSection("robustness", summary_rows(runs), probe_html(runs))
 
 
 def summary_rows(runs: list[Run]) -> list[dict[str, Any]]:
@@ -144,8 +145,8 @@ _EXPLAIN = (
     "question's numbers (none used, or changing them leaves the output unchanged).</p>")
 
 
-def robustness_section(runs: list[Run]) -> str:
-    """The report's robustness section (one ``<section>``, own styles, no script); "" when no probe ran."""
+def probe_html(runs: list[Run]) -> str:
+    """The report's probe section (one ``<section>``, own styles, no script); "" when no probe ran."""
     if not runs:
         return ""
     parts = ['<section id="robustness">', _STYLE, "<h2>Robustness: sycophancy and Clever Hans</h2>", _EXPLAIN]

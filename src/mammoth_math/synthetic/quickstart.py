@@ -212,11 +212,11 @@ def train_config(config: QuickstartConfig, out: Path, data_dir: str = "data", mo
 
 def _eval(config: QuickstartConfig, out: Path, model: str = "model", eval_dir: str = "eval") -> bool:
     from mammoth_math.backends import make_backend
-    from mammoth_math.evaluation import EvalConfig, evaluate, read_records
+    from mammoth_math.evaluation import EvalConfig, evaluate, read_problem_records
     from mammoth_math.sandbox import open_sandbox
 
     records = [out / eval_dir / mode / "custom.jsonl" for mode in MODES]
-    if all(path.exists() and len(read_records(path)) == config.test_problems for path in records):
+    if all(path.exists() and len(read_problem_records(path)) == config.test_problems for path in records):
         return True
     threads = set_threads(config.threads)
     # Responses are cached beside the model: greedy decoding gives the same text to the same request, so hybrid
@@ -236,10 +236,10 @@ def _eval(config: QuickstartConfig, out: Path, model: str = "model", eval_dir: s
 
 def _family_scores(eval_dir: Path) -> dict[str, dict[str, float]]:
     """Accuracy per problem family and mode, from the evaluation records."""
-    from mammoth_math.evaluation import read_records
+    from mammoth_math.evaluation import read_problem_records
 
     hits: dict[str, dict[str, list[bool]]] = {}
     for mode in MODES:
-        for record in read_records(eval_dir / mode / "custom.jsonl"):
+        for record in read_problem_records(eval_dir / mode / "custom.jsonl"):
             hits.setdefault(record.meta.get("family", "?"), {}).setdefault(mode, []).append(bool(record.correct))
     return {fam: {m: sum(v) / len(v) for m, v in by_mode.items()} for fam, by_mode in sorted(hits.items())}

@@ -15,7 +15,7 @@ from mammoth_math.backends import make_backend
 from mammoth_math.benchmarks import Problem
 from mammoth_math.evaluation.grader import Grader
 from mammoth_math.grading import AnswerKind
-from mammoth_math.evaluation import EvalConfig, evaluate, read_records
+from mammoth_math.evaluation import EvalConfig, evaluate, read_problem_records
 from mammoth_math.sandbox import Sandbox
 from mammoth_math.training.grpo.rewards import Rewarder, Target
 
@@ -40,7 +40,7 @@ def test_reward_verdict_equals_the_evaluation_on_every_record(sft: Path, tmp_pat
             evaluate(EvalConfig(model=str(sft), datasets=["custom"], output_dir=str(tmp_path / "eval"), mode=mode,
                                 data_dir=str(data), max_new_tokens=48, progress=False, temperature=1.0, seed=0,
                                 backend_options={"batch_size": 12, "device": "cpu"}), backend=backend, sandbox=sandbox)
-            records = read_records(tmp_path / "eval" / mode / "custom.jsonl")
+            records = read_problem_records(tmp_path / "eval" / mode / "custom.jsonl")
             assert len(records) == 12
             texts = [r.attempts[0].text for r in records]
             targets = [Target(r.gold, r.kind, tuple(r.options) if r.options else None, r.question) for r in records]

@@ -17,7 +17,7 @@ import pytest
 from helpers.servers import fault_server
 
 from mammoth_math.backends import make_backend
-from mammoth_math.evaluation import EvalConfig, build_report, evaluate, read_records
+from mammoth_math.evaluation import EvalConfig, build_report, evaluate, read_problem_records
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -61,7 +61,7 @@ def test_hostile_generations_and_questions_stay_text_in_the_report(tmp_path: Pat
                                 mode="cot", data_dir=str(data), max_new_tokens=16, progress=False), backend)
         finally:
             backend.close()
-    records = read_records(out / "cot" / "custom.jsonl")
+    records = read_problem_records(out / "cot" / "custom.jsonl")
     assert len(records) == N and all(r.error is None for r in records)
     assert all("\ufffd lone \ufffd" in a.text for r in records for a in r.attempts)  # surrogates replaced
     report = build_report(out)

@@ -1,4 +1,4 @@
-"""Support for the harness tests: a tiny model taught (here, in seconds) to answer a few real problems.
+"""A tiny model taught (here, in seconds) to answer a few real problems.
 
 A random tiny model only produces gibberish, so every program fails and no answer is ever right. To
 cover every verdict path with a real model, :func:`teach` fine-tunes the tiny Llama on MAmmoTH's own
@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from helpers.tiny_model import build_tiny_model
 
-from mammoth_math.backends import Completion, GenerationRequest
 from mammoth_math.benchmarks import load_problems
 from mammoth_math.prompts import build_prompt
 
@@ -78,53 +76,3 @@ def teach(pairs: Sequence[tuple[str, str]], max_steps: int = 80, lr: float = 1e-
     finally:
         torch.set_num_threads(threads)
     return model.eval(), tok
-
-
-class ScriptedBackend:
-    """Answers every prompt with ``reply``; records the requests (no model: the strategy is under test)."""
-
-    name = "scripted"
-
-    def __init__(self, reply: str = ""):
-        self.reply, self.requests = reply, []
-
-    def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
-        self.requests.extend(requests)
-        return [Completion([self.reply] * r.n, prompt_tokens=3, completion_tokens=2, finish_reasons=["stop"] * r.n)
-                for r in requests]
-
-    def info(self) -> dict[str, Any]:
-        return {"backend": self.name}
-
-    def chat_template(self) -> str | None:
-        return None
-
-    def close(self) -> None:
-        pass
-
-
-class CountingBackend:
-    """A real backend, wrapped to record every ``generate`` call (the requests of each batch)."""
-
-    def __init__(self, backend: Any):
-        self.backend, self.name, self.calls = backend, backend.name, []
-
-    def generate(self, requests, progress: bool = False):
-        self.calls.append(list(requests))
-        return self.backend.generate(requests, progress)
-
-    def info(self) -> dict[str, Any]:
-        return self.backend.info()
-
-    def chat_template(self) -> str | None:
-        return self.backend.chat_template()
-
-    def close(self) -> None:
-        self.backend.close()
-
-
-def comparable(record: dict) -> dict:
-    """A record without its wall-clock timings (the only fields two identical runs may differ in)."""
-    attempts = [{**a, "execution": a["execution"] and {k: v for k, v in a["execution"].items() if k != "duration_s"}}
-                for a in record["attempts"]]
-    return {**{k: v for k, v in record.items() if k != "seconds"}, "attempts": attempts}

@@ -14,8 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from eval_support import CountingBackend, teach
+from helpers.backends import CountingBackend
 from helpers.servers import serve_model
+from helpers.taught_model import teach
 from helpers.tiny_model import build_tiny_tokenizer
 
 from mammoth_math import cli

@@ -16,8 +16,8 @@ from mammoth_math.evaluation.grader import Grader
 from mammoth_math.evaluation.metrics import Equal
 from mammoth_math.evaluation.pooled import pooled_samples
 from mammoth_math.evaluation.records import Attempt, ProblemRecord
-from mammoth_math.evaluation.report import ReportSection, SectionMaker
-from mammoth_math.evaluation.report_sampled import pct, suites_of
+from mammoth_math.evaluation.report.build import ReportSection, SectionMaker
+from mammoth_math.evaluation.report.sampled import pct, suites_of
 from mammoth_math.evaluation.sampled import final_attempts, problem_of
 from mammoth_math.evaluation.scores import Run, find_runs
 from mammoth_math.evaluation.selection import RULES, score_rule

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mammoth_math.evaluation.report_sampled import pct
+from mammoth_math.evaluation.report.sampled import pct
 from mammoth_math.evaluation.scores import Run
 from mammoth_math.files import write_jsonl
 from mammoth_math.pages import escape
@@ -54,7 +54,7 @@ def is_disagreement(correct: bool | None, verdict: dict[str, Any] | None) -> boo
     return correct is False and verdict is not None and verdict["equivalent"] is True
 
 
-def judge_rows(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def judge_summary(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The columns of every run and dataset whose records carry judge verdicts, and every disagreement."""
     rows, disagreements = [], []
     for run in runs:

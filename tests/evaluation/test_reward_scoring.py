@@ -6,40 +6,18 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers.backends import VaryingBackend
+from helpers.sampled_runs import sampled_config
 from helpers.servers import JsonHandler
 
-from mammoth_math.backends import Completion, GenerationRequest
 from mammoth_math.backends.reward import HFRewardModel, ScoreRequest, make_reward_model
-from mammoth_math.evaluation import EvalConfig, evaluate, read_records
+from mammoth_math.evaluation import evaluate, read_problem_records
 from mammoth_math.prompts import reward_input
-
-
-class VaryingBackend:
-    """Sample i of every request answers ``i + 3`` in a sentence (so scores differ between samples)."""
-
-    name = "varying"
-
-    def __init__(self) -> None:
-        self.requests: list[GenerationRequest] = []
-
-    def generate(self, requests: Sequence[GenerationRequest], progress: bool = False) -> list[Completion]:
-        self.requests.extend(requests)
-        return [Completion([f"We add them up. The answer is {i + 3}." for i in range(r.n)],
-                           finish_reasons=["stop"] * r.n) for r in requests]
-
-    def info(self) -> dict:
-        return {"backend": self.name, "model": "varying"}
-
-    def chat_template(self) -> None:
-        return None
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -56,28 +34,14 @@ def rm_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return path
 
 
-def _custom(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    rows = [{"id": str(i), "question": f"What is {i} + 3?", "gold": str(i + 3), "kind": "number"} for i in range(3)]
-    (folder / "custom.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return folder
-
-
-def _config(tmp_path: Path, **overrides) -> EvalConfig:
-    values = dict(model="varying", datasets=["custom"], output_dir=str(tmp_path / "out"), mode="cot",
-                  data_dir=str(_custom(tmp_path / "data")), samples=3, temperature=0.7, progress=False,
-                  backend_options={"cache_dir": str(tmp_path / "cache")})
-    return EvalConfig(**values | overrides)
-
-
 def _rewards(path: Path) -> list[float | None]:
-    return [a.reward for r in read_records(path) for a in r.attempts]
+    return [a.reward for r in read_problem_records(path) for a in r.attempts]
 
 
 def test_every_sample_is_scored_as_the_model_scores_it(rm_dir: Path, tmp_path: Path) -> None:
-    evaluate(_config(tmp_path, reward_model=str(rm_dir)), backend=VaryingBackend())
+    evaluate(sampled_config(tmp_path, reward_model=str(rm_dir)), backend=VaryingBackend())
     path = tmp_path / "out" / "cot-sc" / "custom.jsonl"
-    records = read_records(path)
+    records = read_problem_records(path)
     model = HFRewardModel(str(rm_dir))
     direct = model.score([ScoreRequest(r.question, a.text) for r in records for a in r.attempts])
     assert _rewards(path) == pytest.approx(direct, abs=1e-5)
@@ -92,15 +56,15 @@ def test_every_sample_is_scored_as_the_model_scores_it(rm_dir: Path, tmp_path: P
 
 
 def test_a_finished_run_is_scored_without_generating_and_keeps_one_reward_model(rm_dir: Path, tmp_path: Path) -> None:
-    evaluate(_config(tmp_path), backend=VaryingBackend())
+    evaluate(sampled_config(tmp_path), backend=VaryingBackend())
     path = tmp_path / "out" / "cot-sc" / "custom.jsonl"
     assert set(_rewards(path)) == {None}
     again = VaryingBackend()
-    evaluate(_config(tmp_path, reward_model=str(rm_dir)), backend=again)
+    evaluate(sampled_config(tmp_path, reward_model=str(rm_dir)), backend=again)
     assert again.requests == [] and None not in _rewards(path)
     assert len(path.read_text().splitlines()) == 3  # compacted: one line per problem
     with pytest.raises(ValueError, match="scored by reward model"):
-        evaluate(_config(tmp_path, reward_model=str(tmp_path / "other-rm")), backend=VaryingBackend())
+        evaluate(sampled_config(tmp_path, reward_model=str(tmp_path / "other-rm")), backend=VaryingBackend())
 
 
 def test_scores_come_from_the_cache_on_a_rerun(rm_dir: Path, tmp_path: Path) -> None:

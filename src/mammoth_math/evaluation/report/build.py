@@ -5,7 +5,7 @@ MAmmoTH tables (when there are several). The page also names each run's model an
 were run of how many (``--limit``), and breaks each dataset down by its family, subject or type. The HTML page is one self-contained file (data, chart and script inline): every problem
 opens to its question, program, program output, CoT fallback and verdict (a sampled run's n samples side
 by side); filters pick wrong, fallback or error problems. Each suite gets a section of its own (accuracy,
-sampled metrics, truncation and output tokens: ``report_sampled``). Other parts of the package add their own sections (``ReportSection``): the
+sampled metrics, truncation and output tokens: ``report.sampled``). Other parts of the package add their own sections (``ReportSection``): the
 report never imports them.
 """
 
@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from mammoth_math.benchmarks import get_benchmark
-from mammoth_math.evaluation.judge_report import DISAGREEMENTS, judge_html, judge_rows
 from mammoth_math.evaluation.records import ProblemRecord
-from mammoth_math.evaluation.report_chart import bar_chart, chart_groups
-from mammoth_math.evaluation.report_sampled import OTHER, SuiteSections, pct, sections_html, suite_sections
+from mammoth_math.evaluation.report.chart import bar_chart, chart_groups
+from mammoth_math.evaluation.report.judge import DISAGREEMENTS, judge_html, judge_summary
+from mammoth_math.evaluation.report.sampled import OTHER, SuiteSections, pct, sections_html, suite_sections
 from mammoth_math.evaluation.scores import DatasetScore, Run, ToolUse, find_runs, score_records
 from mammoth_math.files import InputError, write_json, write_jsonl
 from mammoth_math.pages import escape, script_json, write_page
@@ -80,7 +80,7 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
                  pass_k: Sequence[int] | None = None, naming: Naming = Naming()) -> Report:
     """Write ``results.json``, ``report.png`` and ``report.html`` into ``output_dir`` from the runs found there.
 
-    ``sections`` add their rows and HTML (e.g. the probe's robustness section); ``pass_k`` recomputes the
+    ``sections`` add their rows and HTML (e.g. the probe's section); ``pass_k`` recomputes the
     sampled metrics for these k instead of the ones each run was made with; ``naming`` titles the page.
     """
     output_dir = Path(output_dir)
@@ -103,7 +103,7 @@ def build_report(output_dir: str | Path, sections: Sequence[SectionMaker] = (),
                                    "datasets": {d: s.to_dict() | _extras(suite, run.name, d)
                                                 for d, s in scores[run.name].items()}}
                         for run in runs}}
-    judged, disagreements = judge_rows(runs)
+    judged, disagreements = judge_summary(runs)
     if judged:  # only runs made with --judge have these columns
         write_jsonl(output_dir / DISAGREEMENTS, disagreements)
         extra.append(ReportSection("judge", judged, judge_html(judged, disagreements)))
@@ -250,7 +250,7 @@ def _html_page(results: dict[str, Any], runs: list[Run], chart: Path, path: Path
     data = {"datasets": results["datasets"], "names": {d: naming.of(d) for d in results["datasets"]},
             "table": results["table"], "runs": [run.name for run in runs],
             "scores": {name: run["datasets"] for name, run in results["runs"].items()}, "problems": problems}
-    template = files("mammoth_math.evaluation").joinpath("report_template.html").read_text(encoding="utf-8")
+    template = files("mammoth_math.evaluation.report").joinpath("template.html").read_text(encoding="utf-8")
     write_page(path, template, {"TITLE": escape(naming.title),
                                 "CHART": base64.b64encode(chart.read_bytes()).decode("ascii"),
                                 "SECTIONS": sections, "DATA": script_json(data)})

@@ -17,8 +17,8 @@ import pytest
 from helpers.servers import fault_server
 
 from mammoth_math.backends import make_backend
-from mammoth_math.evaluation import EvalConfig, Naming, build_report, evaluate, read_records
-from mammoth_math.evaluation.report_chart import chart_groups
+from mammoth_math.evaluation import EvalConfig, Naming, build_report, evaluate, read_problem_records
+from mammoth_math.evaluation.report.chart import chart_groups
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ONES = "1" * 400
@@ -69,7 +69,7 @@ def test_a_degenerate_answer_is_capped_and_the_verdict_stays_on_screen(report, w
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed")
     built, _ = report
-    records = read_records(Path(built.html).parent / "cot" / "custom.jsonl")
+    records = read_problem_records(Path(built.html).parent / "cot" / "custom.jsonl")
     assert any(r.answer == ONES for r in records)  # the degenerate answer was really recorded
     page = tmp_path / "measured.html"
     page.write_text(Path(built.html).read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"),

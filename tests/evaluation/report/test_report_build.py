@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
-import subprocess
-import time
 from pathlib import Path
 
-import httpx
 import pytest
-from eval_support import N_GSM8K
-from helpers.servers import free_port
+from helpers.browser import browser  # noqa: F401  (fixture: headless chromium)
+from helpers.taught_model import N_GSM8K
 
 from mammoth_math.backends import make_backend
 from mammoth_math.cli import main
-from mammoth_math.evaluation import EvalConfig, evaluate, read_records
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from mammoth_math.evaluation import EvalConfig, evaluate, read_problem_records
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +38,7 @@ def test_report_table_json_and_chart(out, capsys):
     results = json.loads((out / "results.json").read_text())
     assert results["datasets"] == ["gsm8k", "aqua"]
     for run in ("cot", "pot", "hybrid"):
-        records = read_records(out / run / "gsm8k.jsonl")
+        records = read_problem_records(out / run / "gsm8k.jsonl")
         assert results["runs"][run]["datasets"]["gsm8k"]["correct"] == sum(bool(r.correct) for r in records)
         meta = results["runs"][run]["meta"]
         assert meta["backend"]["backend"] == "hf" and meta["config"]["mode"] == run
@@ -52,60 +46,6 @@ def test_report_table_json_and_chart(out, capsys):
     assert (gsm8k["cot"], gsm8k["pot"], gsm8k["hybrid"]) == (7 / 8, 3 / 8, 6 / 8)
     assert average["hybrid"] == pytest.approx((gsm8k["hybrid"] + aqua["hybrid"]) / 2)
     assert (out / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-class DevTools:
-    """A minimal Chrome DevTools Protocol client: send a command, wait for its answer (events kept)."""
-
-    def __init__(self, ws):
-        self.ws, self.next_id, self.events = ws, 0, []
-
-    def __call__(self, method: str, **params):
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            msg = json.loads(self.ws.recv(timeout=30))
-            if msg.get("id") == self.next_id:
-                assert "error" not in msg, msg
-                return msg["result"]
-            self.events.append(msg.get("method"))
-
-    def js(self, expression: str):
-        return self("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
-
-    def wait_for(self, expression: str, timeout: float = 20.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.js(expression):
-                return
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {expression}")
-
-
-@pytest.fixture
-def browser(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed")
-    websockets = pytest.importorskip("websockets.sync.client")
-    port = free_port()
-    proc = subprocess.Popen([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                             "--disable-component-update", "--disable-sync", "--no-first-run",
-                             f"--user-data-dir={tmp_path / 'profile'}", f"--remote-debugging-port={port}",
-                             "--window-size=1280,1600", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline, pages = time.monotonic() + 30, []
-        while not pages and time.monotonic() < deadline:
-            try:
-                pages = [t for t in httpx.get(f"http://127.0.0.1:{port}/json").json() if t["type"] == "page"]
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        assert pages, "chromium did not open a page"
-        with websockets.connect(pages[0]["webSocketDebuggerUrl"], max_size=None) as ws:
-            yield DevTools(ws)
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def test_html_report_opens_and_a_click_opens_a_problem(out, browser, tmp_path):
