@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from mammoth_math.evaluation import ReportSection
 
 RL = "rl"
-# Measured on 2 free cores with the default model: a GRPO step (8 tir rollouts of up to 160 tokens, one
-# sequence at a time, blocks run in the sandbox, one update) takes about 6 s.
+# Measured with the default model on 1 thread of a busy 2-core machine: a GRPO step (8 tir rollouts of up to 160
+# tokens, one sequence at a time, blocks run in the sandbox, one update) takes about 6 s.
 RL_STEPS_PER_MINUTE = 10
 GENERATIONS = 8  # rollouts per prompt: the group whose rewards GRPO compares
 
@@ -71,8 +71,9 @@ def _prompts(out: Path, folder: Path) -> Path:
     """The training set's multiple-choice problems with their golds, each a ``tir`` rollout."""
     path = folder / "prompts.jsonl"
     if not path.exists():
+        train = iter_jsonl(out / "synthetic" / "train.jsonl")
         rows = [{"question": row["question"], "gold": row["gold"], "kind": row["kind"], "options": row["options"],
-                 "rollout": "tir"} for _, row in iter_jsonl(out / "synthetic" / "train.jsonl") if row["kind"] == "choice"]
+                 "rollout": "tir"} for _, row in train if row["kind"] == "choice"]
         write_jsonl(path, rows)
     return path
 
@@ -97,7 +98,7 @@ def _train(config: Any, out: Path, folder: Path, prompts: Path) -> bool:
 
 
 def grpo_config(config: Any, out: Path, prompts: Path, model: Path, threads: int) -> Any:
-    """The RL stage's ``GRPOTrainConfig`` (``bench``-style callers can time this very run)."""
+    """The RL stage's ``GRPOTrainConfig``: the SFT model, ``tir`` rollouts, a constant learning rate."""
     from mammoth_math.progress import progress_enabled
     from mammoth_math.training import load_grpo_config
 
@@ -106,7 +107,8 @@ def grpo_config(config: Any, out: Path, prompts: Path, model: Path, threads: int
         "model": str(out / "model"), "prompts": [str(prompts)], "rollout": "tir", "output_dir": str(model),
         "use_cpu": True, "bf16": False, "activation_checkpointing": False, "gradient_checkpointing": False,
         "num_generations": GENERATIONS, "per_device_train_batch_size": GENERATIONS,
-        "max_completion_length": config.max_new_tokens, "temperature": 1.0, "beta": 0.0, "loss_type": "dapo",
+        "max_completion_length": config.max_new_tokens, "overlong_cache": config.max_new_tokens // 5,
+        "temperature": 1.0, "beta": 0.0, "loss_type": "dapo",
         "learning_rate": config.rl_learning_rate, "lr_scheduler_type": "constant", "max_steps": steps,
         "logging_steps": 1, "save_strategy": "steps", "save_steps": max(2, steps // 4), "save_total_limit": 1,
         "report_to": "none", "seed": config.seed, "data_seed": config.seed, "dataloader_num_workers": 0,

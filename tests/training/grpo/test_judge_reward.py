@@ -41,8 +41,9 @@ def test_judge_sees_only_one_clean_rejected_answer_and_a_failure_counts_zero(tmp
         judge = Judge.build("judge", server.base_url, str(tmp_path / "cache"), max_retries=0)
         funcs = reward_functions(Rewarder(), 64, 0, judge)
         ids = [[1] * 4] * len(ROLLOUTS)
-        correct, _, _, judged = [f(completions=ROLLOUTS, completion_ids=ids, log_metric=lambda k, v: metrics.append((k, v)),
-                                   **_columns(len(ROLLOUTS))) for f in funcs]
+        log = lambda k, v: metrics.append((k, v))  # noqa: E731 (TRL's log_metric)
+        correct, _, _, judged = [f(completions=ROLLOUTS, completion_ids=ids, log_metric=log, **_columns(len(ROLLOUTS)))
+                                 for f in funcs]
         judge.close()
     assert [f.__name__ for f in funcs][-1] == "judge"
     assert correct == [0.0, 0.0, 1.0, 0.0, 0.0]

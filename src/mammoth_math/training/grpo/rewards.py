@@ -128,7 +128,9 @@ class Rewarder:
             return Reading(False, None, "no answer")
         correct = self._verdict(found, target)
         hack = several_answers(text, found, target) or self._restated(text, found, target)
-        return Reading(correct, found.answer, hack, formatted=found.rule in ("boxed", "the answer is") and not hack)
+        # the rule may carry how the span was read ("the answer is, letter" for an option): the anchor counts
+        anchor = (found.rule or "").split(",")[0]
+        return Reading(correct, found.answer, hack, formatted=anchor in ("boxed", "the answer is") and not hack)
 
     def _restated(self, text: str, found: Extraction, target: Target) -> str:
         """The answer must survive removing every copied piece of the question from the rollout."""
