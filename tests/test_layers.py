@@ -20,7 +20,8 @@ ALLOWED: dict[str, set[str]] = {
     "benchmarks": BOTTOM,
     "backends": BASE | {"prompts"},
     "data": BOTTOM | {"benchmarks", "backends"},
-    "training": BOTTOM | {"benchmarks", "data"},  # GRPO rewards grade and run programs, as the evaluation does
+    # GRPO rewards grade and run programs, as the evaluation does; its optional judge reward asks backends' judge
+    "training": BOTTOM | {"benchmarks", "data", "backends"},
     "evaluation": BOTTOM | {"benchmarks", "backends"},
     "probe": BOTTOM | {"benchmarks", "backends", "evaluation"},
     "synthetic": BOTTOM | {"benchmarks", "backends", "data", "training", "evaluation", "probe"},

@@ -17,8 +17,8 @@ import pytest
 from helpers.servers import fault_server
 
 from mammoth_math.backends import make_backend
+from mammoth_math.backends.judge import Judge, JudgeCase, judge_messages, parse_judgement
 from mammoth_math.cli import main
-from mammoth_math.evaluation.judge import Judge, JudgeCase, judge_messages, parse_judgement
 from mammoth_math.evaluation.report.judge import judge_columns
 
 

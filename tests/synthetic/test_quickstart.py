@@ -77,7 +77,8 @@ def test_rerun_resumes_and_prints_the_same_table(run, capsys: pytest.CaptureFixt
     with pytest.raises(ValueError, match="other settings .*threads 1 -> 2"):
         run_quickstart(QuickstartConfig(out_dir=str(out), seed=3, **{**TOY, "threads": 2}))
     # The command on the same folder, at toy size: everything resumes and the table is printed.
-    monkeypatch.setattr(QuickstartConfig, "for_minutes", classmethod(lambda cls, minutes, **kw: cls(**{**kw, **TOY})))
+    monkeypatch.setattr(QuickstartConfig, "for_minutes",
+                        classmethod(lambda cls, minutes, rl=False, **kw: cls(**{**kw, **TOY})))
     assert main(["quickstart", "--out", str(out), "--seed", "3"]) == 0
     printed = capsys.readouterr().out
     assert "quickstart accuracy" in printed and "hybrid-tir" in printed

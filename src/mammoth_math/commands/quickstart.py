@@ -20,6 +20,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rounds", type=int, choices=(1, 2), default=1,
                    help="2: the model distills new problems without golds (majority labels), a second model trains "
                         "on the union; both tables and the label accuracy are printed")
+    p.add_argument("--rl", action="store_true",
+                   help="a GRPO stage after SFT (tir rollouts on the multiple-choice training problems, about "
+                        "--minutes more); the table gains the RL model's columns, the report the reward curves")
     add_threads_flag(p)
     p.set_defaults(handler=_quickstart)
     add_isolation_flag(p)
@@ -36,13 +39,15 @@ def _quickstart(args: argparse.Namespace) -> int:
 
     with logging_redirect_tqdm():  # log lines above the training bar, not glued to it
         result = run_quickstart(QuickstartConfig.for_minutes(
-            args.minutes, out_dir=args.out, seed=args.seed, train_problems=args.problems[0],
+            args.minutes, rl=args.rl, out_dir=args.out, seed=args.seed, train_problems=args.problems[0],
             test_problems=args.problems[1], threads=args.threads, rounds=args.rounds))
     modes = [m for m in MODES if m in result.table[0]]
     rounds = [("", result.families, result.table[0])]
     if result.second_round is not None:
         second = result.second_round
         rounds += [(" r2", second.families, second.table[0])]
+    if result.rl is not None:
+        rounds += [(" rl", result.rl.families, result.rl.table[0])]
     table = Table("test set", *(f"{m}{r}" for r, _, _ in rounds for m in modes), title="quickstart accuracy (%)")
     for family in result.families:
         table.add_row(family, *(f"{100 * fams.get(family, {}).get(m, 0.0):.1f}" for _, fams, _ in rounds for m in modes))

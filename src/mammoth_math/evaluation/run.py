@@ -24,7 +24,8 @@ from mammoth_math.backends.reward import RewardModel, make_reward_model
 from mammoth_math.benchmarks import Problem, Sampling, get_benchmark, load_problems, read_exemplars, train_exemplars
 from mammoth_math.evaluation.config import RESUME_KEYS, EvalConfig
 from mammoth_math.evaluation.grader import Grader, vote
-from mammoth_math.evaluation.judge import Judge, judge_records
+from mammoth_math.backends.judge import Judge
+from mammoth_math.evaluation.judge import judge_records
 from mammoth_math.evaluation.records import (
     ProblemRecord,
     compact_records,

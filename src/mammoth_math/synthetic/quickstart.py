@@ -6,7 +6,8 @@ skipped, so a re-run resumes, and a new training budget on the same folder reuse
 Without ``--threads`` each stage takes the cores free when it starts and training follows them between steps
 (:class:`mammoth_math.cpu.AdaptiveThreads`); float sums depend on the thread count, so ``--threads N`` fixes it
 like the seed (recorded: a resumed folder keeps it): same seed and threads, same table.
-Run: ``mammoth-math quickstart [--minutes M] [--out DIR] [--seed S] [--threads N]``.
+``--rl`` adds a GRPO stage after SFT (:mod:`.rl`) and the RL model's columns and reward curves to the report.
+Run: ``mammoth-math quickstart [--minutes M] [--out DIR] [--seed S] [--threads N] [--rl]``.
 """
 
 from __future__ import annotations
@@ -51,10 +52,14 @@ class QuickstartConfig:
     eval_batch_size: int = 100
     threads: int | None = None  # CPU threads (torch, sandbox, build); None: the cores free now, followed as they change
     rounds: int = 1  # 2: the trained model distills new problems without golds, and a second model trains on the union
+    rl_steps: int = 0  # GRPO steps after SFT (``--rl``; 0: no RL stage)
+    rl_learning_rate: float = 2e-4
     progress: bool = True
 
     def __post_init__(self) -> None:
         """Checked before the folder is touched: a refused setting must not be recorded as the folder's."""
+        if self.rl_steps < 0:
+            raise ValueError(f"rl_steps must be >= 0, got {self.rl_steps}")
         for name in ("train_problems", "test_problems", "max_steps", "threads"):
             value = getattr(self, name)
             if value is not None and value < 1:
@@ -63,11 +68,15 @@ class QuickstartConfig:
             raise ValueError(f"seed must be >= 0 and rounds 1 or 2, got {self.seed} and {self.rounds}")
 
     @classmethod
-    def for_minutes(cls, minutes: float, **overrides: Any) -> QuickstartConfig:
-        """Training steps for about ``minutes`` of training on 2 free cores (10 gives the default)."""
+    def for_minutes(cls, minutes: float, rl: bool = False, **overrides: Any) -> QuickstartConfig:
+        """Training steps for about ``minutes`` of training on 2 free cores (10 gives the default); with ``rl``,
+        GRPO steps for about as many minutes more."""
         if not minutes > 0:
             raise ValueError(f"minutes must be > 0, got {minutes}")
-        return cls(max_steps=max(20, round(STEPS_PER_MINUTE * minutes)), **overrides)
+        from mammoth_math.synthetic.rl import rl_steps
+
+        return cls(max_steps=max(20, round(STEPS_PER_MINUTE * minutes)), rl_steps=rl_steps(minutes) if rl else 0,
+                   **overrides)
 
 
 @dataclass
@@ -80,6 +89,7 @@ class QuickstartResult:
     skipped: list[str] = field(default_factory=list)  # stages found complete and not run again
     seconds: dict[str, float] = field(default_factory=dict)
     second_round: Any = None  # a ``synthetic.rounds.SecondRound`` with --rounds 2
+    rl: Any = None  # a ``synthetic.rl.RLStage`` with --rl
 
 
 def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
@@ -103,15 +113,30 @@ def run_quickstart(config: QuickstartConfig) -> QuickstartResult:
                     {"custom": "quickstart test set"}, "quickstart")
     report = build_report(out / "eval", [report_section], naming=naming)
     families = _family_scores(out / "eval")
-    second = None
+    second, rl, sections = None, None, []
     if config.rounds == 2:
         from mammoth_math.synthetic.rounds import labels_section, rounds_section, second_round
 
         second = second_round(config, out, _data, _train, _eval, _family_scores, naming)
         both = rounds_section(MODES, report.table, families, second)
-        report = build_report(out / "eval", [report_section, lambda _: both, lambda _: labels_section(second)],
-                              naming=naming)
-    return QuickstartResult(str(out), report.table, families, report.html, report.chart_png, skipped, seconds, second)
+        sections += [lambda _: both, lambda _: labels_section(second)]
+    if config.rl_steps:
+        from mammoth_math.synthetic.rl import RL, add_curves, curves_png, rewards_section, rl_section, rl_stage
+
+        start = time.perf_counter()
+        rl = rl_stage(config, out, _eval, _family_scores, naming)
+        seconds["rl"] = round(time.perf_counter() - start, 2)
+        skipped += ["rl"] if rl.skipped else []
+        curves = out / RL / "rewards.png"
+        curves_png(rl.rewards, curves)
+        after = rl_section(MODES, report.table, families, rl, curves)
+        sections += [lambda _: after, lambda _: rewards_section(rl)]
+    if sections:
+        report = build_report(out / "eval", [report_section, *sections], naming=naming)
+    if rl is not None:
+        add_curves(Path(report.chart_png), curves)
+    return QuickstartResult(str(out), report.table, families, report.html, report.chart_png, skipped, seconds, second,
+                            rl)
 
 
 # Settings that only change training: a new value keeps the data and retrains (then re-evaluates).
@@ -128,7 +153,9 @@ def _check_same_settings(config: QuickstartConfig, out: Path) -> QuickstartConfi
     saved = read_json(path) if path.exists() else None
     if config.threads is None and saved is not None:
         config = replace(config, threads=saved.get("threads"))  # a count fixed by --threads, or None: free cores
-    settings = {k: v for k, v in asdict(config).items() if k not in ("out_dir", "progress", "rounds")}
+    # the RL stage keeps its own settings (``rl/rl.json``): a folder without it reads as it did before
+    settings = {k: v for k, v in asdict(config).items()
+                if k not in ("out_dir", "progress", "rounds", "rl_steps", "rl_learning_rate")}
     if saved is not None:
         changed = sorted(k for k in settings if saved.get(k) != settings[k])
         fixed = [f"{k} {saved.get(k)!r} -> {settings[k]!r}" for k in changed if k not in TRAINING_ONLY]
@@ -138,7 +165,7 @@ def _check_same_settings(config: QuickstartConfig, out: Path) -> QuickstartConfi
         if changed:
             log.info("%s: training budget changed (%s): keeping the data, retraining", out,
                      ", ".join(f"{k} {saved.get(k)} -> {settings[k]}" for k in changed))
-            for stage in ("model", "eval"):
+            for stage in ("model", "eval", "rl"):
                 shutil.rmtree(out / stage, ignore_errors=True)
     write_json(path, settings)
     return config

@@ -85,11 +85,30 @@ def rounds_section(modes: Sequence[str], first_table: list[dict[str, Any]],
     ..., ``cot r2``, ...) and, under ``round2_labels`` in ``results.json``, the majority labels' counts and accuracy."""
     from mammoth_math.evaluation import ReportSection
 
-    rows = [{"test set": family, **{m: first_families[family].get(m) for m in modes},
-             **{f"{m} r2": second.families.get(family, {}).get(m) for m in modes}} for family in first_families]
-    rows.append({"test set": "all", **{m: first_table[0][m] for m in modes},
-                 **{f"{m} r2": second.table[0][m] for m in modes}})
+    rows = side_by_side(modes, first_table, first_families, second.table, second.families, "r2")
     return ReportSection("rounds", rows, _rounds_html(rows, second.labels()))
+
+
+def side_by_side(modes: Sequence[str], first_table: list[dict[str, Any]], first_families: dict[str, dict[str, float]],
+                 table: list[dict[str, Any]], families: dict[str, dict[str, float]], suffix: str
+                 ) -> list[dict[str, Any]]:
+    """Rows of two models' accuracies (0-1): one per family, then ``all``; columns ``cot``, ..., then
+    ``cot <suffix>``, ... for the second model."""
+    rows = [{"test set": family, **{m: first_families[family].get(m) for m in modes},
+             **{f"{m} {suffix}": families.get(family, {}).get(m) for m in modes}} for family in first_families]
+    rows.append({"test set": "all", **{m: first_table[0][m] for m in modes},
+                 **{f"{m} {suffix}": table[0][m] for m in modes}})
+    return rows
+
+
+def accuracy_table_html(rows: list[dict[str, Any]]) -> str:
+    """:func:`side_by_side`'s rows as an HTML table (percent; "-" where a mode has no score)."""
+    columns = list(rows[0])[1:]
+    head = "".join(f"<th>{escape(c)}</th>" for c in ["test set", *columns])
+    body = "".join("<tr>" + f"<td>{escape(row['test set'])}</td>" + "".join(
+        f'<td class="num">{"-" if row[c] is None else f"{100 * row[c]:.1f}"}</td>' for c in columns) + "</tr>"
+        for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def labels_section(second: SecondRound) -> ReportSection:
@@ -100,11 +119,6 @@ def labels_section(second: SecondRound) -> ReportSection:
 
 
 def _rounds_html(rows: list[dict[str, Any]], labels: dict[str, Any]) -> str:
-    columns = list(rows[0])[1:]
-    head = "".join(f"<th>{escape(c)}</th>" for c in ["test set", *columns])
-    body = "".join("<tr>" + f"<td>{escape(row['test set'])}</td>" + "".join(
-        f'<td class="num">{"-" if row[c] is None else f"{100 * row[c]:.1f}"}</td>' for c in columns) + "</tr>"
-        for row in rows)
     accuracy = labels["label_accuracy"]
     checked = (f"{100 * accuracy['accuracy']:.1f}% ({accuracy['correct']} of {accuracy['checked']} against the "
                "hidden golds)") if accuracy else "none checked (no problem got a majority label)"
@@ -115,4 +129,4 @@ def _rounds_html(rows: list[dict[str, Any]], labels: dict[str, Any]) -> str:
             f"golds; {labels.get('majority', 0)} got a majority label (unlabelled: {escape(unlabelled)}). "
             f"Majority label accuracy: {escape(checked)}. Round 2 trained on round 1's data plus the "
             f"{labels['distilled_rows']} distilled rows kept by the filters (columns <i>r2</i>).</p>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></section>")
+            f"{accuracy_table_html(rows)}</section>")

@@ -175,3 +175,13 @@ def test_trl_reward_functions_log_apart_and_run_programs_once(sandbox) -> None:
     # a tir rollout's length is what its model wrote, not the tool output spliced in
     assert funcs[2](completions=completions, completion_ids=ids, model_tokens=[3, 3, 9], **columns) == [0.0, 0.0, -1.0]
     assert reward_functions(Rewarder(), 8, 0)[2](completions=completions, completion_ids=ids) == [0.0] * 3
+
+
+@pytest.mark.parametrize("text, formatted", [
+    ("3 + 2 = 5. The answer is (B).", True),  # read as "the answer is, letter": the anchor counts
+    (r"So \boxed{B}.", True),
+    ("It is 5, so (B).", False),  # the last option letter, with no anchor
+])
+def test_format_reward_reads_the_anchor_of_a_letter_answer(text: str, formatted: bool) -> None:
+    reading = Rewarder().read([text], [CHOICE], ["cot"])[0]
+    assert reading.correct and reading.formatted is formatted

@@ -101,3 +101,16 @@ def test_grpo_config_rejects_unknown_keys_and_modes(tmp_path: Path) -> None:
         load_grpo_config(GRPO, ["rollout=sometimes"])
     config = load_grpo_config(GRPO, ["num_generations=4", "epsilon_high=0.28"])  # TRL's own fields, from YAML
     assert (config.num_generations, config.epsilon_high, config.loss_type, config.rollout) == (4, 0.28, "dapo", "mixed")
+
+
+def test_the_judge_reward_is_logged_apart(sft: Path, problems: Path, tmp_path: Path) -> None:
+    from helpers.servers import fault_server
+
+    with fault_server([], text="Judgement: equivalent") as judge:
+        state = run_cli(tmp_path / "out", problems, f"model={sft}", "rollout=cot", "judge=judge",
+                        f"judge_base_url={judge.base_url}")
+    logged = [h for h in state["log_history"] if "rewards/judge/mean" in h]
+    assert logged and all({"judge/asked", "judge/failures"} <= h.keys() for h in logged)
+    # the judge calls every answer it is asked about equivalent: each of the 8 rollouts it saw earned 1
+    assert logged[0]["rewards/judge/mean"] == pytest.approx(logged[0]["judge/asked"] / 8)
+    assert logged[0]["judge/failures"] == 0

@@ -30,7 +30,9 @@ class GRPOTrainConfig(GRPOConfig, ModelChoice):
     modes in turn). ``grading_mode`` / ``rel_tol``: the evaluation's grading settings, so the reward is its
     verdict. ``overlong_cache``: DAPO's soft punishment interval before ``max_completion_length`` (tokens; 0:
     off). ``sandbox_*``: limits of the programs rewards run (``$MAMMOTH_SANDBOX_URL`` sends them to
-    ``sandbox serve`` hosts). ``max_tool_calls``: code blocks a tir rollout may run.
+    ``sandbox serve`` hosts). ``max_tool_calls``: code blocks a tir rollout may run. ``judge``: a judge model
+    served at ``judge_base_url`` (OpenAI-compatible) adds the ``judge`` reward for answers the rules reject
+    (:mod:`.judged`; off by default).
     """
 
     method: str = "grpo"
@@ -44,8 +46,8 @@ class GRPOTrainConfig(GRPOConfig, ModelChoice):
     sandbox_timeout: float = 5.0
     sandbox_memory_mb: int = 1024
     sandbox_workers: int | None = None
-
-
+    judge: str | None = None
+    judge_base_url: str | None = None
 
 
 def load_grpo_config(path: str | os.PathLike | None, overrides: typing.Sequence[str] = (),
@@ -62,6 +64,8 @@ def load_grpo_config(path: str | os.PathLike | None, overrides: typing.Sequence[
     values.setdefault("output_dir", "runs/grpo")
     if values.get("rollout", "cot") not in ROLLOUT_CHOICES:
         raise InputError(where, f"must be one of {', '.join(ROLLOUT_CHOICES)}", field="rollout")
+    if values.get("judge") and not values.get("judge_base_url"):
+        raise InputError(where, "a judge model needs the URL of its OpenAI-compatible server", field="judge_base_url")
     if values.get("method", "grpo") != "grpo":
         raise InputError(where, "a GRPO config has method: grpo", field="method")
     if "generation_batch_size" in values and "steps_per_generation" in values:

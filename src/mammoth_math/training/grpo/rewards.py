@@ -29,6 +29,7 @@ from mammoth_math.prompts import CLOSING_FENCE, CODE_FENCE, OUTPUT_FENCE, output
 from mammoth_math.sandbox.program import unwrap_fences
 
 if TYPE_CHECKING:
+    from mammoth_math.backends.judge import Judge
     from mammoth_math.sandbox import ExecResult, Sandbox
 
 Rollout = Literal["cot", "pot", "tir"]
@@ -127,7 +128,9 @@ class Rewarder:
             return Reading(False, None, "no answer")
         correct = self._verdict(found, target)
         hack = several_answers(text, found, target) or self._restated(text, found, target)
-        return Reading(correct, found.answer, hack, formatted=found.rule in ("boxed", "the answer is") and not hack)
+        # the rule may carry how the span was read ("the answer is, letter" for an option): the anchor counts
+        anchor = (found.rule or "").split(",")[0]
+        return Reading(correct, found.answer, hack, formatted=anchor in ("boxed", "the answer is") and not hack)
 
     def _restated(self, text: str, found: Extraction, target: Target) -> str:
         """The answer must survive removing every copied piece of the question from the rollout."""
@@ -239,8 +242,10 @@ def overlong_penalty(length: int, max_length: int, cache: int) -> float:
     return (start - length) / cache
 
 
-def reward_functions(rewarder: Rewarder, max_length: int, overlong_cache: int) -> list[Callable[..., list[float]]]:
-    """TRL reward functions (logged one by one): ``correct``, ``format`` and ``overlong``.
+def reward_functions(rewarder: Rewarder, max_length: int, overlong_cache: int,
+                     judge: Judge | None = None) -> list[Callable[..., list[float]]]:
+    """TRL reward functions (logged one by one): ``correct``, ``format``, ``overlong`` and, with a ``judge``,
+    ``judge`` (:mod:`.judged`: its word on the answers the rules rejected).
 
     They read the dataset's ``gold``, ``kind``, ``options``, ``question`` and ``rollout`` columns (and, from
     the tir rollout, ``tir_transcript``, ``tir_outputs`` and ``model_tokens``); ``overlong`` is 0 when
@@ -253,6 +258,7 @@ def reward_functions(rewarder: Rewarder, max_length: int, overlong_cache: int) -
         # a tir rollout's own transcript: the text it was graded on (tokens decode to it up to tokenizer spacing)
         transcripts = columns.get("tir_transcript") or [None] * len(completions)
         texts = [t if t is not None else completion_text(c) for c, t in zip(completions, transcripts)]
+        last["texts"] = texts
         key = (tuple(texts), tuple(columns["gold"]))
         if last.get("key") != key:
             targets = [Target(str(g), k or AnswerKind.NUMBER.value, tuple(o) if o else None, q or "")
@@ -274,7 +280,11 @@ def reward_functions(rewarder: Rewarder, max_length: int, overlong_cache: int) -
                    for ids, n in zip(completion_ids, columns.get("model_tokens") or [None] * len(completion_ids))]
         return [overlong_penalty(n, max_length, overlong_cache) if overlong_cache else 0.0 for n in lengths]
 
-    return [correct, format_, overlong]
+    if judge is None:
+        return [correct, format_, overlong]
+    from mammoth_math.training.grpo.judged import judge_reward
+
+    return [correct, format_, overlong, judge_reward(judge, readings, lambda _: last["texts"])]
 
 
 def completion_text(completion: Any) -> str:

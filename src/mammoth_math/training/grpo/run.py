@@ -80,6 +80,12 @@ def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[flo
             sandbox = stack.enter_context(open_sandbox(config.sandbox_timeout, config.sandbox_memory_mb,
                                                        config.sandbox_workers))
         rewarder = Rewarder(sandbox, config.grading_mode, config.rel_tol, config.max_tool_calls)
+        judge = None
+        if config.judge:
+            from mammoth_math.backends.judge import Judge
+
+            judge = Judge.build(config.judge, config.judge_base_url or "", str(out / "judge_responses"))
+            stack.callback(judge.close)
         rollout_func = None
         if any(r["rollout"] == "tir" for r in rows):  # multi-turn: our loop generates, TRL trains on its tokens
             from mammoth_math.training.grpo.tir import rollout_function
@@ -88,7 +94,8 @@ def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[flo
         cache = config.overlong_cache or 0
         trainer = GRPOTrainer(
             model=load_model(config, tokenizer),  # type: ignore[arg-type]
-            reward_funcs=list(rewards or reward_functions(rewarder, config.max_completion_length or 256, cache)),
+            reward_funcs=list(rewards or reward_functions(rewarder, config.max_completion_length or 256, cache,
+                                                                judge)),
             args=config,
             train_dataset=Dataset.from_list(rows),
             processing_class=tokenizer,
@@ -103,8 +110,12 @@ def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[flo
     trainer.save_state()
     if is_main():
         tokenizer.save_pretrained(str(out))
-    history = trainer.state.log_history
-    rewards = {key.split("/")[1]: [h[key] for h in history if key in h]
-               for key in sorted({k for h in history for k in h if k.startswith("rewards/") and k.endswith("/mean")})}
     steps = trainer.state.global_step
-    return GRPOResult(str(out), len(problems), steps, resume, rewards, seconds / max(steps, 1))
+    return GRPOResult(str(out), len(problems), steps, resume, reward_curves(trainer.state.log_history),
+                      seconds / max(steps, 1))
+
+
+def reward_curves(log_history: Sequence[dict[str, Any]]) -> dict[str, list[float]]:
+    """Reward function -> its mean per logged step, read from the trainer's log (``rewards/<name>/mean``)."""
+    keys = sorted({k for h in log_history for k in h if k.startswith("rewards/") and k.endswith("/mean")})
+    return {key.split("/")[1]: [h[key] for h in log_history if key in h] for key in keys}

@@ -1,0 +1,188 @@
+"""The quickstart's RL stage (``--rl``): GRPO on the SFT model, aimed at what SFT left undone, then its evaluation.
+
+SFT leaves multiple choice under ``tir`` near chance: the blocks compute the right value, but the model does not
+map it to the option letter. The stage trains with TRL's GRPO (``training.grpo``: the same rewards as
+``train --config configs/train/grpo-*.yaml``, graded as the evaluation grades) on the training set's
+multiple-choice problems with their golds, every rollout a ``tir`` one (blocks run in the sandbox, the output
+spliced in and masked from the loss). Its budget in steps comes from ``--minutes`` as SFT's does. The RL model is
+evaluated in every mode like the SFT model; :func:`rl_section` puts its columns (``cot rl``, ...) beside the SFT
+ones and the reward curves (one per reward function, from the trainer's log) into the report, and
+:func:`add_curves` appends them to ``report.png``. Everything goes under ``<out>/rl/``; each stage resumes, and
+a new RL budget on the same folder keeps the SFT model and retrains only the RL one.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mammoth_math.files import atomic_writer, iter_jsonl, read_json, write_json, write_jsonl
+from mammoth_math.pages import escape
+from mammoth_math.synthetic.rounds import accuracy_table_html, side_by_side
+
+if TYPE_CHECKING:
+    from mammoth_math.evaluation import ReportSection
+
+RL = "rl"
+# Measured with the default model on 1 thread of a busy 2-core machine: a GRPO step (8 tir rollouts of up to 160
+# tokens, one sequence at a time, blocks run in the sandbox, one update) takes about 6 s.
+RL_STEPS_PER_MINUTE = 10
+GENERATIONS = 8  # rollouts per prompt: the group whose rewards GRPO compares
+
+
+@dataclass
+class RLStage:
+    table: list[dict[str, Any]]  # the RL model's evaluation rows, as the SFT model's
+    families: dict[str, dict[str, float]]
+    rewards: dict[str, list[float]]  # reward function -> its mean per logged step
+    steps: int
+    prompts: int
+    skipped: bool = False  # model and evaluation found complete: nothing was run again
+
+
+def rl_steps(minutes: float) -> int:
+    """GRPO steps for about ``minutes`` of RL training on 2 free cores."""
+    return max(2, round(RL_STEPS_PER_MINUTE * minutes))
+
+
+def rl_stage(config: Any, out: Path, evaluate: Callable, family_scores: Callable, naming: Any) -> RLStage:
+    """Run (or resume) the RL stage on ``out/model`` with the quickstart's ``evaluate`` stage function."""
+    from dataclasses import replace
+
+    from mammoth_math.evaluation import build_report
+    from mammoth_math.training.grpo.run import reward_curves
+
+    folder = out / RL
+    prompts = _prompts(out, folder)
+    trained = _train(config, out, folder, prompts)
+    evaluated = evaluate(config, out, f"{RL}/model", f"{RL}/eval")
+    table = build_report(folder / "eval", naming=replace(naming, title=f"{naming.title}, after GRPO")).table
+    state = read_json(folder / "model" / "trainer_state.json")
+    return RLStage(table, family_scores(folder / "eval"), reward_curves(state["log_history"]), state["global_step"],
+                   sum(1 for _ in iter_jsonl(prompts)), trained and evaluated)
+
+
+def _prompts(out: Path, folder: Path) -> Path:
+    """The training set's multiple-choice problems with their golds, each a ``tir`` rollout."""
+    path = folder / "prompts.jsonl"
+    if not path.exists():
+        train = iter_jsonl(out / "synthetic" / "train.jsonl")
+        rows = [{"question": row["question"], "gold": row["gold"], "kind": row["kind"], "options": row["options"],
+                 "rollout": "tir"} for _, row in train if row["kind"] == "choice"]
+        write_jsonl(path, rows)
+    return path
+
+
+def _train(config: Any, out: Path, folder: Path, prompts: Path) -> bool:
+    """GRPO from the SFT model into ``rl/model``; a finished model with the same budget is kept (True)."""
+    from mammoth_math.cpu import set_threads
+    from mammoth_math.training import train_grpo
+
+    model = folder / "model"
+    settings = {"rl_steps": config.rl_steps, "rl_learning_rate": config.rl_learning_rate}
+    budget = folder / "rl.json"
+    if (model / "model.safetensors").exists() and budget.exists() and read_json(budget) == settings:
+        return True
+    if budget.exists() and read_json(budget) != settings:  # a new budget: train again from the SFT model
+        shutil.rmtree(model, ignore_errors=True)
+        shutil.rmtree(folder / "eval", ignore_errors=True)
+    write_json(budget, settings)
+    threads = set_threads(config.threads)
+    train_grpo(grpo_config(config, out, prompts, model, threads))
+    return False
+
+
+def grpo_config(config: Any, out: Path, prompts: Path, model: Path, threads: int) -> Any:
+    """The RL stage's ``GRPOTrainConfig``: the SFT model, ``tir`` rollouts, a constant learning rate."""
+    from mammoth_math.progress import progress_enabled
+    from mammoth_math.training import load_grpo_config
+
+    steps = config.rl_steps
+    values = {
+        "model": str(out / "model"), "prompts": [str(prompts)], "rollout": "tir", "output_dir": str(model),
+        "use_cpu": True, "bf16": False, "activation_checkpointing": False, "gradient_checkpointing": False,
+        "num_generations": GENERATIONS, "per_device_train_batch_size": GENERATIONS,
+        "max_completion_length": config.max_new_tokens, "overlong_cache": config.max_new_tokens // 5,
+        "temperature": 1.0, "beta": 0.0, "loss_type": "dapo",
+        "learning_rate": config.rl_learning_rate, "lr_scheduler_type": "constant", "max_steps": steps,
+        "logging_steps": 1, "save_strategy": "steps", "save_steps": max(2, steps // 4), "save_total_limit": 1,
+        "report_to": "none", "seed": config.seed, "data_seed": config.seed, "dataloader_num_workers": 0,
+        "sandbox_workers": threads, "disable_tqdm": not progress_enabled(config.progress),
+    }
+    return load_grpo_config(None, [f"{k}={json.dumps(v)}" for k, v in values.items()])
+
+
+def curves_png(rewards: dict[str, list[float]], path: Path) -> None:
+    """One line per reward function over the GRPO steps, written atomically as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: render straight to a file
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    for name, values in rewards.items():
+        ax.plot(range(1, len(values) + 1), values, marker="o" if len(values) < 30 else None, label=name)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole
+    ax.set_xlabel("GRPO step")
+    ax.set_ylabel("mean reward")
+    ax.set_title("quickstart RL: reward per step (tir rollouts, multiple choice)")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(title="reward", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.tight_layout()
+    with atomic_writer(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=110)
+    plt.close(fig)
+
+
+def add_curves(chart: Path, curves: Path) -> None:
+    """``report.png`` with the reward curves below its accuracy chart (both images as they were drawn)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    top, bottom = plt.imread(str(chart)), plt.imread(str(curves))
+    width = max(top.shape[1], bottom.shape[1])
+    fig = plt.figure(figsize=(width / 110, (top.shape[0] + bottom.shape[0]) / 110), dpi=110)
+    for image, (y, h) in ((top, (bottom.shape[0], top.shape[0])), (bottom, (0, bottom.shape[0]))):
+        total = top.shape[0] + bottom.shape[0]
+        ax = fig.add_axes((0, y / total, image.shape[1] / width, h / total))
+        ax.imshow(image)
+        ax.axis("off")
+    with atomic_writer(chart, "wb") as f:
+        fig.savefig(f, format="png", dpi=110)
+    plt.close(fig)
+
+
+def rl_section(modes: Sequence[str], sft_table: list[dict[str, Any]], sft_families: dict[str, dict[str, float]],
+               stage: RLStage, curves: Path) -> ReportSection:
+    """SFT and RL side by side for the report: ``rl`` rows (one per family, then ``all``; columns ``cot``, ...,
+    ``cot rl``, ...) and, in the page, the reward curves (``curves``, a PNG) below them."""
+    from mammoth_math.evaluation import ReportSection
+
+    rows = side_by_side(modes, sft_table, sft_families, stage.table, stage.families, "rl")
+    return ReportSection("rl", rows, _rl_html(rows, stage, curves))
+
+
+def rewards_section(stage: RLStage) -> ReportSection:
+    """The reward curves as ``results.json`` rows under ``rl_rewards`` (drawn in the ``rl`` section)."""
+    from mammoth_math.evaluation import ReportSection
+
+    return ReportSection("rl_rewards", [{"reward": name, "mean_per_step": values}
+                                        for name, values in stage.rewards.items()], "")
+
+
+def _rl_html(rows: list[dict[str, Any]], stage: RLStage, curves: Path) -> str:
+    last = ", ".join(f"{escape(name)} {values[-1]:.3f}" for name, values in stage.rewards.items() if values)
+    image = base64.b64encode(curves.read_bytes()).decode("ascii")
+    return (f'<section id="rl"><h2>GRPO after SFT: accuracy (%) before and after (columns <i>rl</i>)</h2>'
+            f"<p>{stage.steps} GRPO steps on {stage.prompts} multiple-choice training problems, "
+            f"{GENERATIONS} tir rollouts each, rewarded by the evaluation's grading (last step: {last or 'none'}).</p>"
+            f"{accuracy_table_html(rows)}"
+            f'<img id="rl-curves" alt="reward per GRPO step" src="data:image/png;base64,{image}"></section>')
