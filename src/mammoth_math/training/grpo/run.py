@@ -31,6 +31,7 @@ class GRPOResult:
     resumed_from: str | None
     rewards: dict[str, list[float]] = field(default_factory=dict)  # reward name -> its mean per logged step
     seconds_per_step: float = 0.0
+    step_times: list[float] = field(default_factory=list)  # TRL's ``step_time`` per logged step (generation included)
 
 
 def tokenizer_for(config: GRPOTrainConfig, problems: list[RLProblem], resume_dir: str | None = None) -> Any:
@@ -111,8 +112,9 @@ def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[flo
     if is_main():
         tokenizer.save_pretrained(str(out))
     steps = trainer.state.global_step
-    return GRPOResult(str(out), len(problems), steps, resume, reward_curves(trainer.state.log_history),
-                      seconds / max(steps, 1))
+    history = trainer.state.log_history
+    return GRPOResult(str(out), len(problems), steps, resume, reward_curves(history), seconds / max(steps, 1),
+                      [h["step_time"] for h in history if "step_time" in h])
 
 
 def reward_curves(log_history: Sequence[dict[str, Any]]) -> dict[str, list[float]]:
