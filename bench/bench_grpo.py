@@ -5,7 +5,7 @@
 2. Seconds per GRPO step on the tiny model with the real rewards (grader + sandbox, pot rollouts, k=8) against
    constant rewards; the issue's goal is a ratio of at most 1.2x. Both runs keep the policy fixed (learning rate
    1e-12: updates below float32 resolution), so they generate the same completions and differ only in the reward
-   stage; the median step after two warm-up steps is compared (the sandbox adds workers during the first ones).
+   stage; both run on ``--workers`` sandbox workers, and the median step after two warm-up steps is compared.
 
     python bench/bench_grpo.py [--prompts 32] [--steps 12]
 """
@@ -59,7 +59,7 @@ def rewards_per_second(sandbox, texts, targets, modes) -> float:
     return len(texts) / seconds
 
 
-def step_seconds(steps: int, constant: bool) -> float:
+def step_seconds(steps: int, constant: bool, workers: int) -> float:
     from mammoth_math.training import load_grpo_config, train_grpo
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -70,6 +70,7 @@ def step_seconds(steps: int, constant: bool) -> float:
             f"prompts=[{problems}]", f"output_dir={tmp}/out", "report_to=[]", "disable_tqdm=true", "rollout=pot",
             f"max_steps={steps}", "save_strategy=no", f"num_generations={K}", f"per_device_train_batch_size={K}",
             "max_completion_length=32", "overlong_cache=8", "tiny_vocab_size=300", "learning_rate=1e-12",
+            f"sandbox_workers={workers}",
             "logging_steps=1"])
         fixed = [lambda completions, **_: [1.0] * len(completions)] if constant else None
         return statistics.median(train_grpo(config, fixed).step_times[2:])
@@ -93,7 +94,7 @@ def main() -> None:
         proc.wait(60)
     print(f"rollouts rewarded/s ({len(texts)} = {args.prompts} prompts x k={K}, cot/pot/tir mixed, {args.workers} "
           f"workers): in-process {local:.1f}, sandbox service {remote:.1f}")
-    real, constant = step_seconds(args.steps, False), step_seconds(args.steps, True)
+    real, constant = step_seconds(args.steps, False, args.workers), step_seconds(args.steps, True, args.workers)
     print(f"tiny GRPO step, pot rollouts, k={K}: real rewards {real:.3f} s, constant rewards {constant:.3f} s "
           f"(median step after 2 warm-up steps, policy fixed), "
           f"ratio {real / constant:.2f}x (goal <= 1.2x)")
