@@ -66,9 +66,7 @@ def _train(args: argparse.Namespace) -> int:
               f"(train loss {result.final_loss:.4f}); change the config or output_dir to train again")
         return 0
     _print_table("train", {"output": result.output_dir, "resumed from": result.resumed_from or "-",
-                           "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
-                           "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-",
-                           "train loss (mean)": f"{result.final_loss:.4f}",
+                           **_loss_rows(result.losses), "train loss (mean)": f"{result.final_loss:.4f}",
                            "examples": result.stats.kept, "dropped over-long": result.stats.dropped_overlong})
     return 0
 
@@ -89,8 +87,7 @@ def _train_reward_model(args: argparse.Namespace) -> int:
     result = run(config)
     _print_table(f"train --method {args.method}", {
         "output": result.output_dir, "resumed from": result.resumed_from or "-", **counts(result),
-        "first loss": f"{result.losses[0]:.4f}" if result.losses else "-",
-        "last loss": f"{result.losses[-1]:.4f}" if result.losses else "-"})
+        **_loss_rows(result.losses)})
     return 0
 
 
@@ -119,6 +116,11 @@ def _train_grpo(args: argparse.Namespace) -> int:
     rows.update({f"reward {name} (first -> last)": f"{v[0]:.3f} -> {v[-1]:.3f}" for name, v in result.rewards.items() if v})
     _print_table("train (grpo)", rows)
     return 0
+
+
+def _loss_rows(losses: list[float]) -> dict[str, str]:
+    """A run's first and last logged loss ("-" when it logged none)."""
+    return {"first loss": f"{losses[0]:.4f}" if losses else "-", "last loss": f"{losses[-1]:.4f}" if losses else "-"}
 
 
 def _print_table(title: str, rows: dict) -> None:
