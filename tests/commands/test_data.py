@@ -48,6 +48,9 @@ def test_data_configs_are_checked_with_their_line(capsys, tmp_path):
     build.write_text("sources: [gsm8k]\nnear_dup_threshold: 1.5\n")
     fails(capsys, ["data", "build", "--config", str(build), "--out", str(tmp_path / "out")],
           f"{build}:2:", "'near_dup_threshold'", "must be <= 1")
+    build.write_text("sources: [gsm8k]\neval_dir: null\ntir_choice_text: -0.1\n")
+    fails(capsys, ["data", "build", "--config", str(build), "--out", str(tmp_path / "out")],
+          f"{build}:3:", "'tir_choice_text'", "must be >= 0")
     distill = tmp_path / "distill.yaml"
     distill.write_text("sources: [gsm8k]\nmodel: m\nk: two\n")
     fails(capsys, ["data", "distill", "--config", str(distill), "--out", str(tmp_path / "out")],

@@ -13,6 +13,7 @@ from mammoth_math.data import build, config_from_dict
 from mammoth_math.data.examples import Example, Reject, SeedProblem
 from mammoth_math.data.synthesize import SynthesisConfig, synthesize
 from mammoth_math.data.tir import from_programs, parse_trajectory, replay, session_runner, split_program
+from mammoth_math.grading import grade
 from mammoth_math.prompts import MC_RESPONSE_PREFIX, TIR_TRIGGER, code_block, output_block
 from mammoth_math.synthetic import generate
 
@@ -55,6 +56,27 @@ def test_rows_from_programs_show_what_the_session_printed(sessions) -> None:
         assert problem.options or turns[-1].shown.strip() == problem.gold
         assert row.output.startswith(MC_RESPONSE_PREFIX) == bool(problem.options)
     assert {len(parse_trajectory(r.output)) for r in kept} >= {2}
+
+
+def test_a_share_of_choice_rows_names_the_option_by_its_text(sessions) -> None:
+    """``choice_text``: that share of multiple-choice rows (picked from the seed and the id, the same on a rebuild)
+    ends with the option's text, which grades as its letter; number rows and the other choice rows do not change."""
+    problems = [p for p in generate(400, seed=3) if p.options][:60] + generate(4, seed=3)[:3]
+    programs = [Example("rationales", p.id, "pot", p.question, p.pot, p.gold, p.kind, p.options) for p in problems]
+    letters, _ = from_programs(programs, sessions, progress=False)
+    mixed, rejects = from_programs(programs, sessions, choice_text=0.3, seed=1, progress=False)
+    again, _ = from_programs(programs, sessions, choice_text=0.3, seed=1, progress=False)
+    other_seed, _ = from_programs(programs, sessions, choice_text=0.3, seed=2, progress=False)
+    assert rejects == [] and [r.output for r in mixed] == [r.output for r in again]
+    texts = [(row, p) for row, p in zip(mixed, problems) if p.options and not row.output.endswith(f"({p.gold}).")]
+    assert 8 <= len(texts) <= 30  # about 0.3 of 60
+    for row, p in texts:
+        assert row.output.endswith(f"The answer is {p.options['ABCDE'.index(p.gold)]}.")
+        assert grade(row.output, p.gold, p.kind, p.options).correct  # the text names the gold's option
+    changed = {row.id for row, _ in texts}
+    assert all(a.output == b.output for a, b in zip(letters, mixed) if a.id not in changed)
+    assert changed != {row.id for row, p in zip(other_seed, problems) if p.options
+                       and not row.output.endswith(f"({p.gold}).")}
 
 
 def test_rows_from_programs_reject_with_reasons(sessions) -> None:

@@ -127,7 +127,8 @@ def _build(config: BuildConfig, out: Path, run_programs: ProgramRunner | None, p
     with _timed(times, "tir"):
         wanted = _wanting(config, "tir")
         programs = [e for e in verified if e.rationale_type == "pot" and base_source(e.source) in wanted]
-        tir, failed = from_programs(programs, run_sessions, progress=progress) if programs else ([], [])
+        tir, failed = from_programs(programs, run_sessions, choice_text=config.tir_choice_text, seed=config.seed,
+                                    progress=progress) if programs else ([], [])
         rejects += failed
         # The report counts each TIR row as checked once per program it was made from.
         checked, verified = examples + [replace(e, rationale_type="tir") for e in programs], verified + tir

@@ -34,6 +34,7 @@ class BuildConfig:
     eval_dir: str | None = "../shared/data/eval"  # None: no decontamination
     seed: int = 0
     pot_ratio: float | None = None  # PoT share of the final rows; None keeps what verification leaves
+    tir_choice_text: float = 0.0  # share of multiple-choice TIR rows ending with the option's text, not its letter
     dedup: bool = True
     near_dup_threshold: float | None = 0.9  # MinHash Jaccard of questions; None: exact duplicates only
     ngram: int = 13  # decontamination n-gram length in words
@@ -54,7 +55,8 @@ class BuildConfig:
 SHARE: Bound = (0, 1, False)
 # The ranges of the numeric settings (a source's, then the build's), checked with the types before building.
 SOURCE_BOUNDS: dict[str, Bound] = {"limit": COUNT, "cap": NON_NEGATIVE, "weight": NON_NEGATIVE}
-BOUNDS: dict[str, Bound] = {"seed": NON_NEGATIVE, "pot_ratio": SHARE, "near_dup_threshold": SHARE, "ngram": COUNT,
+BOUNDS: dict[str, Bound] = {"seed": NON_NEGATIVE, "pot_ratio": SHARE, "tir_choice_text": SHARE,
+                            "near_dup_threshold": SHARE, "ngram": COUNT,
                             "contamination_threshold": SHARE, "timeout": POSITIVE, "memory_mb": COUNT, "workers": COUNT}
 
 

@@ -11,6 +11,7 @@ to the gold.
 from __future__ import annotations
 
 import ast
+import hashlib
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -160,15 +161,21 @@ def _assigned_name(stmt: ast.stmt) -> str | None:
 
 
 def from_programs(programs: Sequence[Example], sessions: SessionRunner, max_blocks: int = MAX_BLOCKS,
-                  choice_rel_tol: float = CHOICE_REL_TOL, progress: bool = True) -> tuple[list[Example], list[Reject]]:
-    """A TIR row for each PoT example (same source and id), outputs from really running its blocks in order."""
+                  choice_rel_tol: float = CHOICE_REL_TOL, choice_text: float = 0.0, seed: int = 0,
+                  progress: bool = True) -> tuple[list[Example], list[Reject]]:
+    """A TIR row for each PoT example (same source and id), outputs from really running its blocks in order.
+
+    A multiple-choice row ends with the option's letter, or, for a ``choice_text`` share of them (picked from
+    ``seed`` and the id, so a rebuild picks the same), with the option's text: the grader reads both, and an RL
+    stage can only reinforce an answer form the SFT policy sometimes writes."""
     split = [(e, split_program(e.output, max_blocks)) for e in programs]
     rejects = [_reject(e, "syntax_error", "the program does not parse") for e, blocks in split if blocks is None]
     todo = [(e, blocks) for e, blocks in split if blocks is not None]
     runs = sessions.run([[b.code for b in blocks] for _, blocks in todo]) if todo else []
     kept = []
     for (example, blocks), results in track(list(zip(todo, runs)), "writing TIR rows", enabled=progress):
-        row = _render(example, blocks, results, sessions.show, choice_rel_tol)
+        text = _picked(example.id, seed, choice_text)
+        row = _render(example, blocks, results, sessions.show, choice_rel_tol, text)
         if isinstance(row, Reject):
             rejects.append(row)
         else:
@@ -178,7 +185,7 @@ def from_programs(programs: Sequence[Example], sessions: SessionRunner, max_bloc
 
 
 def _render(example: Example, blocks: list[Block], results: Sequence[ProgramRun],
-            show: Callable[[ProgramRun], str], choice_rel_tol: float) -> Example | Reject:
+            show: Callable[[ProgramRun], str], choice_rel_tol: float, choice_text: bool = False) -> Example | Reject:
     for i, result in enumerate(results):
         failure = program_failure(result)
         if failure in (ProgramFailure.TIMEOUT, ProgramFailure.ERROR):
@@ -193,28 +200,38 @@ def _render(example: Example, blocks: list[Block], results: Sequence[ProgramRun]
         if block is not blocks[-1]:
             one_line = block.shows and output and "\n" not in output
             parts.append(f"So {block.shows} is {output}.\n" if one_line else "We go on from there.\n")
-    parts.append(f"The answer is {_answer_text(example, final, choice_rel_tol)}.")
+    parts.append(f"The answer is {_answer_text(example, final, choice_rel_tol, choice_text)}.")
     row = replace(example, rationale_type="tir", output="".join(parts),
                   meta={**example.meta, "tir_from": "pot", "tool_calls": len(blocks)})
     reason = check_answer(row)
     return row if reason is None else _reject(example, *reason)
 
 
-def _answer_text(example: Example, value: str, choice_rel_tol: float) -> str:
-    """The printed value, or for multiple choice the option letter it names (as CoT rationales end): the option
-    it states, else the one nearest in value within ``choice_rel_tol`` (as verification reads MathQA programs)."""
+def _picked(example_id: str, seed: int, share: float) -> bool:
+    """Whether ``example_id`` falls in a ``share`` of ids, the same on every run with ``seed``."""
+    digest = hashlib.sha256(f"{seed}:{example_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") < share * 2**64
+
+
+def _answer_text(example: Example, value: str, choice_rel_tol: float, as_text: bool = False) -> str:
+    """The printed value, or for multiple choice the option it names (its letter, as CoT rationales end, or with
+    ``as_text`` its text): the option it states, else the one nearest in value within ``choice_rel_tol`` (as
+    verification reads MathQA programs)."""
     if example.kind != "choice" or not example.options:
         return value
     letter = grade(f"The answer is {value}.", example.gold, example.kind, example.options).answer
-    if letter and len(letter) == 1 and letter in LETTERS:
-        return f"({letter})"
-    from mammoth_math.data.sources.mathqa import closest_option
+    index = LETTERS.index(letter) if letter and len(letter) == 1 and letter in LETTERS else None
+    if index is None:
+        from mammoth_math.data.sources.mathqa import closest_option
 
-    try:
-        closest = closest_option(float(value), example.options)
-    except ValueError:
-        return value
-    return f"({LETTERS[closest[0]]})" if closest and closest[1] <= choice_rel_tol else value
+        try:
+            closest = closest_option(float(value), example.options)
+        except ValueError:
+            return value
+        if not closest or closest[1] > choice_rel_tol:
+            return value
+        index = closest[0]
+    return example.options[index] if as_text else f"({LETTERS[index]})"
 
 
 # --- replaying written trajectories ----------------------------------------------------------------------------

@@ -49,10 +49,12 @@ def tokenizer_for(config: GRPOTrainConfig, problems: list[RLProblem], resume_dir
     return load_tokenizer(config, [])  # type: ignore[arg-type]
 
 
-def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[float]]] | None = None) -> GRPOResult:
+def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[float]]] | None = None,
+               callbacks: Sequence[Any] = ()) -> GRPOResult:
     """Train with TRL's GRPOTrainer; save model, tokenizer, state and the resolved config.
 
-    ``rewards`` replaces our reward functions (``bench/bench_grpo.py`` times steps with constant ones).
+    ``rewards`` replaces our reward functions (``bench/bench_grpo.py`` times steps with constant ones);
+    ``callbacks`` are the trainer's (``TrainerCallback``), as for SFT's ``train``.
     """
     import time
 
@@ -102,6 +104,7 @@ def train_grpo(config: GRPOTrainConfig, rewards: Sequence[Callable[..., list[flo
             processing_class=tokenizer,
             peft_config=lora_config(config) if (config.lora or config.qlora) else None,  # type: ignore[arg-type]
             rollout_func=rollout_func,
+            callbacks=list(callbacks),
         )
         readable_logs(trainer)
         start = time.perf_counter()
