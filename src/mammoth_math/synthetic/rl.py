@@ -37,6 +37,7 @@ RL = "rl"
 # the default learning rate the correctness reward reaches 1 within the first 20 steps of the default run.
 RL_STEPS_PER_MINUTE = 10
 GENERATIONS = 8  # rollouts per prompt: the group whose rewards GRPO compares
+SMOOTHING = 10  # steps in the running mean the curves and the report's summary show
 
 
 @dataclass
@@ -123,8 +124,18 @@ def grpo_config(config: Any, out: Path, prompts: Path, model: Path, threads: int
     return load_grpo_config(None, [f"{k}={json.dumps(v)}" for k, v in values.items()])
 
 
+def running_mean(values: Sequence[float], window: int) -> list[float]:
+    """The mean of each value and the ``window - 1`` before it (fewer at the start)."""
+    out, total = [], 0.0
+    for i, value in enumerate(values):
+        total += value - (values[i - window] if i >= window else 0.0)
+        out.append(total / min(i + 1, window))
+    return out
+
+
 def curves_png(rewards: dict[str, list[float]], path: Path) -> None:
-    """One line per reward function over the GRPO steps, written atomically as PNG."""
+    """Each reward function's running mean over the GRPO steps (its raw per-step values faint beneath), written
+    atomically as PNG."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display: render straight to a file
@@ -132,17 +143,21 @@ def curves_png(rewards: dict[str, list[float]], path: Path) -> None:
     from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(6.5, 3.2))
-    for name, values in rewards.items():
-        ax.plot(range(1, len(values) + 1), values, marker="o" if len(values) < 30 else None, label=name)
+    for k, (name, values) in enumerate(rewards.items()):
+        steps = range(1, len(values) + 1)
+        color = f"C{k}"
+        # one prompt a step makes the raw curve jump between 0 and 1: faint, under the running mean it hides
+        ax.plot(steps, values, color=color, alpha=0.25, linewidth=0.8)
+        ax.plot(steps, running_mean(values, SMOOTHING), color=color, linewidth=2,
+                linestyle=("-", "--", ":")[k % 3], label=f"{name} (mean of {SMOOTHING} steps)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole
     ax.set_xlabel("GRPO step")
     ax.set_ylabel("mean reward")
-    ax.set_title("quickstart RL: reward per step (tir rollouts, multiple choice)")
+    ax.set_title("quickstart RL: reward per step (tir rollouts, multiple choice)", loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(title="reward", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    fig.tight_layout()
-    with atomic_writer(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=110)
+    with atomic_writer(path, "wb") as f:  # "tight": the title and the legend beside the axes stay whole
+        fig.savefig(f, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -185,10 +200,12 @@ def rewards_section(stage: RLStage) -> ReportSection:
 
 
 def _rl_html(rows: list[dict[str, Any]], stage: RLStage, curves: Path) -> str:
-    last = ", ".join(f"{escape(name)} {values[-1]:.3f}" for name, values in stage.rewards.items() if values)
+    last = ", ".join(f"{escape(name)} {running_mean(values, SMOOTHING)[-1]:.3f}"
+                     for name, values in stage.rewards.items() if values)
     image = base64.b64encode(curves.read_bytes()).decode("ascii")
     return (f'<section id="rl"><h2>GRPO after SFT: accuracy (%) before and after (columns <i>rl</i>)</h2>'
             f"<p>{stage.steps} GRPO steps on {stage.prompts} multiple-choice training problems, "
-            f"{GENERATIONS} tir rollouts each, rewarded by the evaluation's grading (last step: {last or 'none'}).</p>"
+            f"{GENERATIONS} tir rollouts each, rewarded by the evaluation's grading (mean of the last "
+            f"{SMOOTHING} steps: {last or 'none'}).</p>"
             f"{accuracy_table_html(rows)}"
             f'<img id="rl-curves" alt="reward per GRPO step" src="data:image/png;base64,{image}"></section>')
