@@ -40,7 +40,8 @@ def test_quickstart_rl_adds_columns_and_curves_and_resumes(tmp_path: Path, capsy
     state = json.loads((out / "rl" / "model" / "trainer_state.json").read_text())
     assert state["global_step"] == 2
     prompts = [json.loads(line) for line in (out / "rl" / "prompts.jsonl").read_text().splitlines()]
-    assert prompts and {(p["kind"], p["rollout"]) for p in prompts} == {("choice", "tir")}
+    assert {p["rollout"] for p in prompts} == {"tir"} and {p["kind"] for p in prompts} == {"number", "list", "choice"}
+    assert len(prompts) == 24  # every training problem, multiple choice among them
     results = json.loads((out / "eval" / "results.json").read_text())
     all_row = results["rl"][-1]
     assert all_row["test set"] == "all" and 0.0 <= all_row["tir rl"] <= 1.0 and "tir" in all_row
