@@ -11,7 +11,7 @@ import pytest
 
 from mammoth_math.cli import main
 from mammoth_math.synthetic import QuickstartConfig
-from mammoth_math.synthetic.rl import rl_steps
+from mammoth_math.synthetic.rl import rl_steps, running_mean
 
 TOY = ["--minutes", "0.02", "--problems", "24", "8", "--threads", "1", "--seed", "3"]  # 20 SFT, 2 GRPO steps
 
@@ -25,6 +25,11 @@ def test_rl_budget_follows_the_minutes() -> None:
     assert QuickstartConfig.for_minutes(10, rl=True).rl_steps == rl_steps(10) > rl_steps(1) >= 2
 
 
+def test_running_mean_of_the_reward_curves() -> None:
+    assert running_mean([0.0, 1.0, 1.0, 0.0, 1.0], 2) == [0.0, 0.5, 1.0, 0.5, 0.5]
+    assert running_mean([0.25, 0.75], 10) == [0.25, 0.5] and running_mean([], 3) == []
+
+
 def test_quickstart_rl_adds_columns_and_curves_and_resumes(tmp_path: Path, capsys: pytest.CaptureFixture,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
@@ -35,7 +40,8 @@ def test_quickstart_rl_adds_columns_and_curves_and_resumes(tmp_path: Path, capsy
     state = json.loads((out / "rl" / "model" / "trainer_state.json").read_text())
     assert state["global_step"] == 2
     prompts = [json.loads(line) for line in (out / "rl" / "prompts.jsonl").read_text().splitlines()]
-    assert prompts and {(p["kind"], p["rollout"]) for p in prompts} == {("choice", "tir")}
+    assert {p["rollout"] for p in prompts} == {"tir"} and {p["kind"] for p in prompts} == {"number", "list", "choice"}
+    assert len(prompts) == 24  # every training problem, multiple choice among them
     results = json.loads((out / "eval" / "results.json").read_text())
     all_row = results["rl"][-1]
     assert all_row["test set"] == "all" and 0.0 <= all_row["tir rl"] <= 1.0 and "tir" in all_row
