@@ -59,3 +59,16 @@ def test_quickstart_rl_adds_columns_and_curves_and_resumes(tmp_path: Path, capsy
     assert (out / "rl" / "model" / "model.safetensors").stat().st_mtime_ns == model_mtime
     rows = lambda text: [line for line in text.splitlines() if line.startswith("│")]  # noqa: E731 (rich's rows)
     assert rows(again) == rows(printed) and len(rows(printed)) > 4
+
+    # A folder whose RL stage ran with other settings (here: one from before the prompts took every family)
+    # retrains the RL model on fresh prompts and keeps the SFT model.
+    settings = json.loads((out / "rl" / "rl.json").read_text())
+    (out / "rl" / "rl.json").write_text(json.dumps({k: v for k, v in settings.items() if k != "rl_prompts"}))
+    (out / "rl" / "prompts.jsonl").write_text(json.dumps({"question": "stale", "gold": "1"}) + "\n")
+    sft_mtime = (out / "model" / "model.safetensors").stat().st_mtime_ns
+    assert main(["quickstart", *TOY, "--out", str(out), "--rl"]) == 0
+    assert "skipped generate, data, train, eval (already complete)" in capsys.readouterr().out
+    assert (out / "model" / "model.safetensors").stat().st_mtime_ns == sft_mtime
+    assert (out / "rl" / "model" / "model.safetensors").stat().st_mtime_ns != model_mtime
+    assert json.loads((out / "rl" / "rl.json").read_text()) == settings
+    assert "stale" not in (out / "rl" / "prompts.jsonl").read_text()
