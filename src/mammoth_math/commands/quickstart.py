@@ -21,7 +21,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="2: the model distills new problems without golds (majority labels), a second model trains "
                         "on the union; both tables and the label accuracy are printed")
     p.add_argument("--rl", action="store_true",
-                   help="a GRPO stage after SFT (tir rollouts on the multiple-choice training problems, 10 "
+                   help="a GRPO stage after SFT (tir rollouts on the training problems of every family, 10 "
                         "steps per --minute); the table gains the RL model's columns, the report the reward curves")
     add_threads_flag(p)
     p.set_defaults(handler=_quickstart)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from mammoth_math.evaluation import ReportSection
 
 RL = "rl"
-# GRPO steps per minute of the SFT budget: 100 for the default 10 minutes, which take about 75 s on 2 free cores
+# GRPO steps per minute of the SFT budget: 100 for the default 10 minutes, which take about 70 s on 2 free cores
 # (a step: 8 tir rollouts of up to 160 tokens generated as one batch, blocks run in the sandbox, one update). At
 # the default learning rate the correctness reward reaches 1 within the first 20 steps of the default run.
 RL_STEPS_PER_MINUTE = 10
