@@ -174,8 +174,7 @@ def from_programs(programs: Sequence[Example], sessions: SessionRunner, max_bloc
     runs = sessions.run([[b.code for b in blocks] for _, blocks in todo]) if todo else []
     kept = []
     for (example, blocks), results in track(list(zip(todo, runs)), "writing TIR rows", enabled=progress):
-        text = _picked(example.id, seed, choice_text)
-        row = _render(example, blocks, results, sessions.show, choice_rel_tol, text)
+        row = _render(example, blocks, results, sessions.show, choice_rel_tol, _picked(example.id, seed, choice_text))
         if isinstance(row, Reject):
             rejects.append(row)
         else:
@@ -185,7 +184,7 @@ def from_programs(programs: Sequence[Example], sessions: SessionRunner, max_bloc
 
 
 def _render(example: Example, blocks: list[Block], results: Sequence[ProgramRun],
-            show: Callable[[ProgramRun], str], choice_rel_tol: float, choice_text: bool = False) -> Example | Reject:
+            show: Callable[[ProgramRun], str], choice_rel_tol: float, as_text: bool) -> Example | Reject:
     for i, result in enumerate(results):
         failure = program_failure(result)
         if failure in (ProgramFailure.TIMEOUT, ProgramFailure.ERROR):
@@ -200,7 +199,7 @@ def _render(example: Example, blocks: list[Block], results: Sequence[ProgramRun]
         if block is not blocks[-1]:
             one_line = block.shows and output and "\n" not in output
             parts.append(f"So {block.shows} is {output}.\n" if one_line else "We go on from there.\n")
-    parts.append(f"The answer is {_answer_text(example, final, choice_rel_tol, choice_text)}.")
+    parts.append(f"The answer is {_answer_text(example, final, choice_rel_tol, as_text)}.")
     row = replace(example, rationale_type="tir", output="".join(parts),
                   meta={**example.meta, "tir_from": "pot", "tool_calls": len(blocks)})
     reason = check_answer(row)
@@ -213,7 +212,7 @@ def _picked(example_id: str, seed: int, share: float) -> bool:
     return int.from_bytes(digest[:8], "big") < share * 2**64
 
 
-def _answer_text(example: Example, value: str, choice_rel_tol: float, as_text: bool = False) -> str:
+def _answer_text(example: Example, value: str, choice_rel_tol: float, as_text: bool) -> str:
     """The printed value, or for multiple choice the option it names (its letter, as CoT rationales end, or with
     ``as_text`` its text): the option it states, else the one nearest in value within ``choice_rel_tol`` (as
     verification reads MathQA programs)."""
